@@ -1,0 +1,36 @@
+#pragma once
+// What the bridge is asked to check, and what it answers.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lean-bridge/repl_answer.hpp"
+#include "lean-bridge/verdict.hpp"
+
+namespace lean_bridge {
+
+using Clock = std::chrono::steady_clock;
+
+struct CheckRequest {
+  uint64_t id = 0;          // the caller's tag, returned in the result
+  std::string imports;      // canonical import lines; workers are keyed by them
+  std::string header_rest;  // elaborated once per worker on top of the imports ("" for none)
+  std::string body;         // the candidate's Lean text, checked in the header's environment
+  int64_t line_offset = 0;  // added to message lines so positions refer to the caller's text
+  std::string target;       // the declaration whose axioms Lean is asked for
+};
+
+struct CheckResult {
+  uint64_t id = 0;
+  Verdict verdict = Verdict::error;
+  DecidedBy decided_by = DecidedBy::worker;
+  std::string reason;
+  std::vector<Message> messages;                   // Lean's, positions shifted
+  std::optional<std::vector<std::string>> axioms;  // nothing when Lean was not asked
+  int64_t elapsed_ms = 0;                          // the check's time (header time excluded)
+  int tries = 0;                                   // workers the check was sent to
+};
+
+}  // namespace lean_bridge

@@ -1,0 +1,63 @@
+#pragma once
+// One child process with pipes on stdin, stdout and stderr, in a process group of its own,
+// killed as a group and reaped when the object is destroyed. Only this file pair includes
+// Boost.Process. The object is passive: ReplProcess drives the pipes with poll().
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace lean_bridge {
+
+struct ProcessSpec {
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
+  std::string working_dir;        // empty: inherit
+  uint64_t address_space_bytes = 0;  // RLIMIT_AS for the child and its descendants; 0: none
+  bool core_dumps = false;           // RLIMIT_CORE 0 unless set
+};
+
+class SpawnError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ChildProcess {
+ public:
+  // Starts the process; throws SpawnError naming the program when it cannot be executed.
+  static std::unique_ptr<ChildProcess> spawn(const ProcessSpec& spec);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return m_pid; }
+  int stdin_fd() const { return m_stdin; }    // non-blocking, write end
+  int stdout_fd() const { return m_stdout; }  // non-blocking, read end
+  int stderr_fd() const { return m_stderr; }  // non-blocking, read end
+  void close_stdin();
+
+  // SIGKILL to the whole process group, then reap the direct child.
+  void kill_group();
+  // Reaps without blocking; returns the wait status once the child has exited.
+  std::optional<int> try_reap();
+  // Reaps, waiting at most `timeout_ms` before killing the group.
+  int reap(int timeout_ms);
+  // Resident memory of every process in the child's group, in bytes.
+  uint64_t group_rss_bytes() const;
+
+ private:
+  ChildProcess() = default;
+  pid_t m_pid = -1;
+  int m_stdin = -1;
+  int m_stdout = -1;
+  int m_stderr = -1;
+  std::optional<int> m_status;
+};
+
+// "exit status 1", "killed by signal 9 (Killed)".
+std::string describe_wait_status(int status);
+
+}  // namespace lean_bridge

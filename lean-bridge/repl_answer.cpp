@@ -1,0 +1,234 @@
+#include "lean-bridge/repl_answer.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+namespace lean_bridge {
+namespace {
+
+using nlohmann::json;
+
+// Thrown inside this file only; parse_answer turns it into ParsedAnswer::error.
+struct ShapeError {
+  std::string path;
+  std::string problem;
+};
+
+const char* type_name(const json& value) { return value.type_name(); }
+
+int64_t as_integer(const json& value, const std::string& path) {
+  if (!value.is_number_integer()) {
+    throw ShapeError{path, fmt::format("expected an integer, got {}", type_name(value))};
+  }
+  return value.get<int64_t>();
+}
+
+std::string as_string(const json& value, const std::string& path) {
+  if (!value.is_string()) {
+    throw ShapeError{path, fmt::format("expected a string, got {}", type_name(value))};
+  }
+  return value.get<std::string>();
+}
+
+const json& as_array(const json& value, const std::string& path) {
+  if (!value.is_array()) {
+    throw ShapeError{path, fmt::format("expected an array, got {}", type_name(value))};
+  }
+  return value;
+}
+
+OptionalPosition read_position(const json& object, const char* key, const std::string& path) {
+  OptionalPosition out;
+  auto it = object.find(key);
+  if (it == object.end()) return out;
+  if (it->is_null()) {
+    out.state = OptionalPosition::State::null;
+    return out;
+  }
+  std::string here = path + "." + key;
+  if (!it->is_object()) throw ShapeError{here, "expected a position object"};
+  out.state = OptionalPosition::State::value;
+  out.value.line = as_integer(it->value("line", json()), here + ".line");
+  out.value.column = as_integer(it->value("column", json()), here + ".column");
+  if (it->size() != 2) throw ShapeError{here, "unexpected keys in a position"};
+  return out;
+}
+
+// Collects the keys of `object` not in `known` as a JSON object text.
+std::string extra_keys(const json& object, std::initializer_list<const char*> known) {
+  json extra = json::object();
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    bool is_known = false;
+    for (const char* key : known) is_known = is_known || it.key() == key;
+    if (!is_known) extra[it.key()] = it.value();
+  }
+  return extra.empty() ? std::string() : extra.dump();
+}
+
+Message read_message(const json& value, const std::string& path) {
+  if (!value.is_object()) throw ShapeError{path, "expected a message object"};
+  Message m;
+  m.severity = as_string(value.value("severity", json()), path + ".severity");
+  m.pos = read_position(value, "pos", path);
+  m.end_pos = read_position(value, "endPos", path);
+  m.data = as_string(value.value("data", json()), path + ".data");
+  m.extra_json = extra_keys(value, {"severity", "pos", "endPos", "data"});
+  return m;
+}
+
+Sorry read_sorry(const json& value, const std::string& path) {
+  if (!value.is_object()) throw ShapeError{path, "expected a sorry object"};
+  Sorry s;
+  if (auto it = value.find("proofState"); it != value.end()) {
+    s.proof_state = as_integer(*it, path + ".proofState");
+  }
+  s.pos = read_position(value, "pos", path);
+  s.end_pos = read_position(value, "endPos", path);
+  if (auto it = value.find("goal"); it != value.end()) s.goal = as_string(*it, path + ".goal");
+  s.extra_json = extra_keys(value, {"proofState", "pos", "endPos", "goal"});
+  return s;
+}
+
+template <class T>
+std::vector<T> read_list(const json& object, const char* key, bool& present,
+                         T (*read)(const json&, const std::string&)) {
+  std::vector<T> out;
+  auto it = object.find(key);
+  present = it != object.end();
+  if (!present) return out;
+  std::string path = std::string("$.") + key;
+  const json& items = as_array(*it, path);
+  out.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    out.push_back(read(items[i], fmt::format("{}[{}]", path, i)));
+  }
+  return out;
+}
+
+CommandAnswer read_command(const json& object) {
+  CommandAnswer a;
+  if (auto it = object.find("env"); it != object.end()) a.env = as_integer(*it, "$.env");
+  a.messages = read_list<Message>(object, "messages", a.has_messages_key, read_message);
+  a.sorries = read_list<Sorry>(object, "sorries", a.has_sorries_key, read_sorry);
+  a.extra_json = extra_keys(object, {"env", "messages", "sorries"});
+  return a;
+}
+
+TacticAnswer read_tactic(const json& object) {
+  TacticAnswer a;
+  a.proof_status = as_string(object.value("proofStatus", json()), "$.proofStatus");
+  if (auto it = object.find("proofState"); it != object.end()) {
+    a.proof_state = as_integer(*it, "$.proofState");
+  }
+  if (auto it = object.find("goals"); it != object.end()) {
+    a.has_goals_key = true;
+    const json& goals = as_array(*it, "$.goals");
+    for (size_t i = 0; i < goals.size(); ++i) {
+      a.goals.push_back(as_string(goals[i], fmt::format("$.goals[{}]", i)));
+    }
+  }
+  a.messages = read_list<Message>(object, "messages", a.has_messages_key, read_message);
+  a.sorries = read_list<Sorry>(object, "sorries", a.has_sorries_key, read_sorry);
+  a.extra_json = extra_keys(object, {"proofStatus", "proofState", "goals", "messages", "sorries"});
+  return a;
+}
+
+Answer read_answer(const json& object) {
+  if (!object.is_object()) {
+    throw ShapeError{"$", fmt::format("expected an object, got {}", type_name(object))};
+  }
+  if (object.contains("proofStatus")) return read_tactic(object);
+  if (object.contains("message") && !object.contains("env")) {
+    return ReplError{as_string(object["message"], "$.message"), extra_keys(object, {"message"})};
+  }
+  return read_command(object);
+}
+
+json position_json(const OptionalPosition& p) {
+  if (p.state == OptionalPosition::State::null) return nullptr;
+  return json{{"line", p.value.line}, {"column", p.value.column}};
+}
+
+void merge_extra(json& out, const std::string& extra) {
+  if (extra.empty()) return;
+  json parsed = json::parse(extra);
+  for (auto& [key, value] : parsed.items()) out[key] = value;
+}
+
+json message_json(const Message& m) {
+  json out = {{"severity", m.severity}, {"data", m.data}};
+  if (m.pos.state != OptionalPosition::State::absent) out["pos"] = position_json(m.pos);
+  if (m.end_pos.state != OptionalPosition::State::absent) out["endPos"] = position_json(m.end_pos);
+  merge_extra(out, m.extra_json);
+  return out;
+}
+
+json sorry_json(const Sorry& s) {
+  json out = json::object();
+  if (s.proof_state) out["proofState"] = *s.proof_state;
+  if (s.pos.state != OptionalPosition::State::absent) out["pos"] = position_json(s.pos);
+  if (s.end_pos.state != OptionalPosition::State::absent) out["endPos"] = position_json(s.end_pos);
+  if (s.goal) out["goal"] = *s.goal;
+  merge_extra(out, s.extra_json);
+  return out;
+}
+
+template <class A>
+void lists_json(json& out, const A& a) {
+  if (a.has_messages_key || !a.messages.empty()) {
+    out["messages"] = json::array();
+    for (const auto& m : a.messages) out["messages"].push_back(message_json(m));
+  }
+  if (a.has_sorries_key || !a.sorries.empty()) {
+    out["sorries"] = json::array();
+    for (const auto& s : a.sorries) out["sorries"].push_back(sorry_json(s));
+  }
+}
+
+struct ToJson {
+  json operator()(const CommandAnswer& a) const {
+    json out = json::object();
+    if (a.env) out["env"] = *a.env;
+    lists_json(out, a);
+    merge_extra(out, a.extra_json);
+    return out;
+  }
+  json operator()(const TacticAnswer& a) const {
+    json out = {{"proofStatus", a.proof_status}};
+    if (a.has_goals_key) out["goals"] = a.goals;
+    if (a.proof_state) out["proofState"] = *a.proof_state;
+    lists_json(out, a);
+    merge_extra(out, a.extra_json);
+    return out;
+  }
+  json operator()(const ReplError& e) const {
+    json out = {{"message", e.message}};
+    merge_extra(out, e.extra_json);
+    return out;
+  }
+};
+
+}  // namespace
+
+ParsedAnswer parse_answer(std::string_view frame) {
+  json value = json::parse(frame.begin(), frame.end(), nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) return {std::nullopt, "$: not valid JSON"};
+  try {
+    return {read_answer(value), {}};
+  } catch (const ShapeError& e) {
+    return {std::nullopt, e.path + ": " + e.problem};
+  }
+}
+
+std::string to_json(const Answer& answer) { return std::visit(ToJson{}, answer).dump(); }
+
+std::string messages_to_json(const std::vector<Message>& messages) {
+  json out = json::array();
+  for (const auto& m : messages) out.push_back(message_json(m));
+  return out.dump();
+}
+
+bool is_error(const Message& message) { return message.severity == "error"; }
+
+}  // namespace lean_bridge

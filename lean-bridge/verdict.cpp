@@ -1,0 +1,117 @@
+#include "lean-bridge/verdict.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+namespace lean_bridge {
+namespace {
+
+constexpr std::array<std::string_view, 7> kVerdictNames = {
+    "pass", "fail", "incomplete", "rejected", "timeout", "error", "invalid"};
+constexpr std::array<std::string_view, 8> kDecidedByNames = {
+    "guard", "lean", "axioms", "statement", "nonce", "timeout", "worker", "input"};
+
+std::string trim(std::string_view text) {
+  size_t begin = text.find_first_not_of(" \t\n\r");
+  if (begin == std::string_view::npos) return {};
+  size_t end = text.find_last_not_of(" \t\n\r");
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+// Splits "[a, b,\n  c]" into its names; returns nothing if the brackets are not there.
+std::optional<std::vector<std::string>> split_axiom_list(std::string_view text) {
+  std::string body = trim(text);
+  if (body.size() < 2 || body.front() != '[' || body.back() != ']') return std::nullopt;
+  std::vector<std::string> names;
+  std::string_view inner(body.data() + 1, body.size() - 2);
+  size_t start = 0;
+  while (start <= inner.size()) {
+    size_t comma = inner.find(',', start);
+    if (comma == std::string_view::npos) comma = inner.size();
+    std::string name = trim(inner.substr(start, comma - start));
+    if (name.empty() || name.find_first_of(" \t\n[]") != std::string::npos) return std::nullopt;
+    names.push_back(std::move(name));
+    start = comma + 1;
+  }
+  return names;
+}
+
+}  // namespace
+
+std::string_view to_string(Verdict verdict) { return kVerdictNames[static_cast<size_t>(verdict)]; }
+
+std::string_view to_string(DecidedBy decided_by) {
+  return kDecidedByNames[static_cast<size_t>(decided_by)];
+}
+
+std::optional<Verdict> parse_verdict(std::string_view text) {
+  for (size_t i = 0; i < kVerdictNames.size(); ++i) {
+    if (kVerdictNames[i] == text) return static_cast<Verdict>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<Judgement> judge_check(const CommandAnswer& answer) {
+  auto error = std::find_if(answer.messages.begin(), answer.messages.end(), is_error);
+  if (error != answer.messages.end()) {
+    return Judgement{Verdict::fail, DecidedBy::lean, error->data};
+  }
+  if (!answer.sorries.empty()) {
+    return Judgement{Verdict::incomplete, DecidedBy::lean,
+                     fmt::format("{} sorry in the proof", answer.sorries.size())};
+  }
+  if (!answer.env) {
+    return Judgement{Verdict::rejected, DecidedBy::lean, "Lean's answer names no environment"};
+  }
+  return std::nullopt;
+}
+
+AxiomsAnswer read_axioms(const CommandAnswer& answer, std::string_view target) {
+  const std::string quoted = fmt::format("'{}'", target);
+  const std::string depends = quoted + " depends on axioms:";
+  const std::string none = quoted + " does not depend on any axioms";
+  std::optional<std::vector<std::string>> found;
+  for (const Message& m : answer.messages) {
+    if (is_error(m)) return {std::nullopt, "Lean answered `#print axioms` with an error: " + m.data};
+    std::string data = trim(m.data);
+    std::optional<std::vector<std::string>> these;
+    if (data == none) {
+      these = std::vector<std::string>{};
+    } else if (data.rfind(depends, 0) == 0) {
+      these = split_axiom_list(std::string_view(data).substr(depends.size()));
+      if (!these) return {std::nullopt, "unreadable axiom list: " + data};
+    } else {
+      return {std::nullopt, "unexpected message in the axioms answer: " + data};
+    }
+    if (found) return {std::nullopt, "more than one axioms answer"};
+    found = std::move(these);
+  }
+  if (!found) return {std::nullopt, fmt::format("no axioms answer for {}", quoted)};
+  return {std::move(found), {}};
+}
+
+Judgement judge_axioms(const std::vector<std::string>& axioms) {
+  std::vector<std::string> unusual;
+  bool uses_sorry = false;
+  for (const std::string& name : axioms) {
+    bool standard = std::find(std::begin(kStandardAxioms), std::end(kStandardAxioms), name) !=
+                    std::end(kStandardAxioms);
+    if (name == kSorryAxiom) {
+      uses_sorry = true;
+    } else if (!standard) {
+      unusual.push_back(name);
+    }
+  }
+  // A declared axiom or trust in compiled code outranks sorry: both give 0, but `rejected`
+  // tells the user the proof tried something.
+  if (!unusual.empty()) {
+    return {Verdict::rejected, DecidedBy::axioms,
+            fmt::format("non-standard axioms: {}", fmt::join(unusual, ", "))};
+  }
+  if (uses_sorry) return {Verdict::incomplete, DecidedBy::axioms, "the proof depends on sorryAx"};
+  return {Verdict::pass, DecidedBy::lean, ""};
+}
+
+}  // namespace lean_bridge

@@ -1,0 +1,46 @@
+#pragma once
+// The verdict vocabulary (one everywhere: CLI, JSONL, SQLite, HTTP) and the rules that read it
+// off Lean's answers. The harness may only make a verdict worse: `pass` comes from Lean's
+// answer alone, and only when every check agrees; anything unreadable fails closed.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lean-bridge/repl_answer.hpp"
+
+namespace lean_bridge {
+
+enum class Verdict { pass, fail, incomplete, rejected, timeout, error, invalid };
+enum class DecidedBy { guard, lean, axioms, statement, nonce, timeout, worker, input };
+
+std::string_view to_string(Verdict verdict);
+std::string_view to_string(DecidedBy decided_by);
+std::optional<Verdict> parse_verdict(std::string_view text);
+
+// Axioms any proof may use; everything else makes a proof `rejected` (sorryAx: `incomplete`).
+inline constexpr std::string_view kStandardAxioms[] = {"propext", "Classical.choice",
+                                                       "Quot.sound"};
+inline constexpr std::string_view kSorryAxiom = "sorryAx";
+
+struct Judgement {
+  Verdict verdict;
+  DecidedBy decided_by;
+  std::string reason;
+};
+
+// Lean's answer to the candidate's command: errors → fail, sorries → incomplete. Returns
+// nothing when the answer is clean and the axioms must be asked next.
+std::optional<Judgement> judge_check(const CommandAnswer& answer);
+
+// What `#print axioms TARGET` printed, read strictly.
+struct AxiomsAnswer {
+  std::optional<std::vector<std::string>> axioms;  // empty when unreadable
+  std::string problem;                             // why it is unreadable
+};
+AxiomsAnswer read_axioms(const CommandAnswer& answer, std::string_view target);
+
+// The final step: standard axioms → pass; sorryAx → incomplete; others → rejected.
+Judgement judge_axioms(const std::vector<std::string>& axioms);
+
+}  // namespace lean_bridge

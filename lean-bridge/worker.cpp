@@ -1,0 +1,238 @@
+#include "lean-bridge/worker.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "lean-bridge/repl_process.hpp"
+
+namespace lean_bridge {
+namespace {
+
+using nlohmann::json;
+
+std::string command_request(const std::string& text, std::optional<int64_t> env) {
+  json request = {{"cmd", text}};
+  if (env) request["env"] = *env;
+  return request.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+int64_t millis_since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+void shift_lines(std::vector<Message>& messages, int64_t offset) {
+  if (offset == 0) return;
+  for (Message& m : messages) {
+    if (m.pos.has_value()) m.pos.value.line += offset;
+    if (m.end_pos.has_value()) m.end_pos.value.line += offset;
+  }
+}
+
+std::string describe_death(const WorkerDied& died) {
+  std::string tail = died.stderr_tail;
+  if (tail.size() > 600) tail = "..." + tail.substr(tail.size() - 600);
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
+  return tail.empty() ? died.status : fmt::format("{}: {}", died.status, tail);
+}
+
+CheckResult judged(const CheckRequest& request, Verdict verdict, DecidedBy by, std::string why) {
+  CheckResult r;
+  r.id = request.id;
+  r.verdict = verdict;
+  r.decided_by = by;
+  r.reason = std::move(why);
+  return r;
+}
+
+}  // namespace
+
+Worker::Worker(const WorkerOptions& options) : m_options(options) {}
+Worker::~Worker() = default;
+
+void Worker::discard_process() {
+  if (m_process) m_process->kill();
+  m_process.reset();
+  m_imports.reset();
+  m_header_envs.clear();
+  m_header_failures.clear();
+  m_uses = 0;
+}
+
+void Worker::stop() { discard_process(); }
+
+std::optional<Outcome> Worker::ensure_process(const std::string& imports) {
+  if (m_process && m_process->alive() && m_imports == imports) return std::nullopt;
+  discard_process();
+  try {
+    m_process = std::make_unique<ReplProcess>(m_options.process);
+  } catch (const SpawnError& e) {
+    return InfraFailure{fmt::format("cannot start the REPL: {}", e.what()), true};
+  }
+  ++m_counters.starts;
+  auto deadline = Clock::now() + m_options.header_timeout;
+  Reply reply = m_process->request(command_request(imports, std::nullopt), deadline);
+  auto failure = [&](std::string why) -> std::optional<Outcome> {
+    discard_process();
+    return InfraFailure{std::move(why), true};
+  };
+  if (auto* died = std::get_if<WorkerDied>(&reply)) {
+    ++m_counters.deaths;
+    return failure("the REPL died while importing the header: " + describe_death(*died));
+  }
+  if (std::holds_alternative<TimedOut>(reply)) {
+    return failure(fmt::format("the REPL did not finish importing the header within {} s",
+                               m_options.header_timeout.count() / 1000));
+  }
+  if (auto* bad = std::get_if<ProtocolError>(&reply)) {
+    return failure("unreadable answer to the imports: " + bad->problem);
+  }
+  auto* answer = std::get_if<CommandAnswer>(&std::get<Answer>(reply));
+  if (answer == nullptr || !answer->env) return failure("the imports' answer names no environment");
+  m_ever_started = true;
+  m_imports = imports;
+  m_import_env = *answer->env;
+  if (auto error = judge_check(*answer); error && error->verdict == Verdict::fail) {
+    m_header_failures[""] = "the header's imports failed: " + error->reason;
+  }
+  return std::nullopt;
+}
+
+Worker::EnvOrFailure Worker::header_env(const std::string& rest) {
+  if (auto it = m_header_envs.find(rest); it != m_header_envs.end()) return {it->second, {}};
+  if (rest.empty()) return {m_import_env, {}};
+  auto deadline = Clock::now() + m_options.header_timeout;
+  Reply reply = m_process->request(command_request(rest, m_import_env), deadline);
+  if (auto* answer_variant = std::get_if<Answer>(&reply)) {
+    if (auto* answer = std::get_if<CommandAnswer>(answer_variant); answer && answer->env) {
+      if (auto error = judge_check(*answer); error && error->verdict == Verdict::fail) {
+        m_header_failures[rest] = "the header failed to elaborate: " + error->reason;
+      }
+      m_header_envs[rest] = *answer->env;
+      return {*answer->env, {}};
+    }
+  }
+  std::string why = "the REPL gave no usable answer to the header";
+  if (auto* died = std::get_if<WorkerDied>(&reply)) {
+    ++m_counters.deaths;
+    why = "the REPL died on the header: " + describe_death(*died);
+  }
+  if (std::holds_alternative<TimedOut>(reply)) why = "the header timed out";
+  discard_process();
+  return {std::nullopt, InfraFailure{why, false}};
+}
+
+Outcome Worker::check(const CheckRequest& request) {
+  if (auto failure = ensure_process(request.imports)) return std::move(*failure);
+  auto env = header_env(request.header_rest);
+  if (env.failure) return std::move(*env.failure);
+  for (const std::string& key : {std::string(), request.header_rest}) {
+    if (auto it = m_header_failures.find(key); it != m_header_failures.end()) {
+      return judged(request, Verdict::error, DecidedBy::worker, it->second);
+    }
+  }
+  ++m_uses;
+  return run_proof(request, *env.env);
+}
+
+Outcome Worker::run_proof(const CheckRequest& request, int64_t env) {
+  auto started = Clock::now();
+  auto deadline = started + m_options.proof_timeout;
+  Reply reply = m_process->request(command_request(request.body, env), deadline);
+  if (std::holds_alternative<TimedOut>(reply)) {
+    ++m_counters.timeouts;
+    discard_process();
+    CheckResult r = judged(request, Verdict::timeout, DecidedBy::timeout,
+                           fmt::format("no answer within {} ms", m_options.proof_timeout.count()));
+    r.elapsed_ms = millis_since(started);
+    return r;
+  }
+  if (auto* died = std::get_if<WorkerDied>(&reply)) {
+    ++m_counters.deaths;
+    discard_process();
+    return InfraFailure{"the REPL died during the check: " + describe_death(*died)};
+  }
+  if (auto* bad = std::get_if<ProtocolError>(&reply)) {
+    discard_process();
+    return judged(request, Verdict::rejected, DecidedBy::worker,
+                  "unreadable answer from the REPL: " + bad->problem);
+  }
+  const Answer& answer = std::get<Answer>(reply);
+  if (auto* error = std::get_if<ReplError>(&answer)) {
+    if (error->message == "Unknown environment.") {
+      discard_process();
+      return InfraFailure{"the REPL lost the header environment (Unknown environment.)"};
+    }
+    return judged(request, Verdict::fail, DecidedBy::lean, "REPL: " + error->message);
+  }
+  const auto* command = std::get_if<CommandAnswer>(&answer);
+  if (command == nullptr) {
+    discard_process();
+    return judged(request, Verdict::rejected, DecidedBy::worker,
+                  "the REPL's answer does not match a command request");
+  }
+  CheckResult result = judged(request, Verdict::error, DecidedBy::worker, "");
+  result.messages = command->messages;
+  shift_lines(result.messages, request.line_offset);
+  if (auto judgement = judge_check(*command)) {
+    result.verdict = judgement->verdict;
+    result.decided_by = judgement->decided_by;
+    result.reason = judgement->reason;
+    result.elapsed_ms = millis_since(started);
+    return result;
+  }
+  return ask_axioms(request, *command->env, std::move(result), started, deadline);
+}
+
+Outcome Worker::ask_axioms(const CheckRequest& request, int64_t env, CheckResult result,
+                           Clock::time_point started, Clock::time_point deadline) {
+  Reply reply = m_process->request(command_request("#print axioms " + request.target, env),
+                                   deadline);
+  result.elapsed_ms = millis_since(started);
+  if (std::holds_alternative<TimedOut>(reply)) {
+    ++m_counters.timeouts;
+    discard_process();
+    result.verdict = Verdict::timeout;
+    result.decided_by = DecidedBy::timeout;
+    result.reason = "no answer to #print axioms within the proof's time";
+    return result;
+  }
+  if (auto* died = std::get_if<WorkerDied>(&reply)) {
+    ++m_counters.deaths;
+    discard_process();
+    return InfraFailure{"the REPL died answering #print axioms: " + describe_death(*died)};
+  }
+  const CommandAnswer* command = nullptr;
+  if (auto* answer = std::get_if<Answer>(&reply)) command = std::get_if<CommandAnswer>(answer);
+  AxiomsAnswer axioms = command ? read_axioms(*command, request.target)
+                                : AxiomsAnswer{std::nullopt, "no readable answer to #print axioms"};
+  if (!axioms.axioms) {
+    if (command == nullptr) discard_process();
+    result.verdict = Verdict::rejected;
+    result.decided_by = DecidedBy::axioms;
+    result.reason = axioms.problem;
+    return result;
+  }
+  Judgement judgement = judge_axioms(*axioms.axioms);
+  result.verdict = judgement.verdict;
+  result.decided_by = judgement.decided_by;
+  result.reason = judgement.reason;
+  result.axioms = std::move(axioms.axioms);
+  return result;
+}
+
+void Worker::recycle_if_due() {
+  if (!m_process) return;
+  bool due = m_options.recycle_after > 0 && m_uses >= m_options.recycle_after;
+  auto now = Clock::now();
+  if (!due && m_options.max_rss_bytes > 0 && now - m_last_rss_check > std::chrono::seconds(1)) {
+    m_last_rss_check = now;
+    due = m_process->rss_bytes() > m_options.max_rss_bytes;
+  }
+  if (due) {
+    ++m_counters.recycles;
+    discard_process();
+  }
+}
+
+}  // namespace lean_bridge

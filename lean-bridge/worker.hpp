@@ -1,0 +1,83 @@
+#pragma once
+// One pool slot's REPL and its environments: the imports elaborated once (env I), each distinct
+// rest of a header once on top of them (env H), then every proof in its header's env. Header
+// time never counts against a proof's timeout. The Worker replaces its process when it dies,
+// times out, desynchronises, or is due for recycling.
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "lean-bridge/check.hpp"
+#include "lean-bridge/child_process.hpp"
+
+namespace lean_bridge {
+
+class ReplProcess;
+
+struct WorkerOptions {
+  ProcessSpec process;
+  std::chrono::milliseconds proof_timeout{60'000};
+  std::chrono::milliseconds header_timeout{600'000};
+  int recycle_after = 1000;    // checks per process; 0: never
+  uint64_t max_rss_bytes = 0;  // recycle above this resident size; 0: never
+};
+
+// The infrastructure failed; says nothing about the proof. The process is gone.
+struct InfraFailure {
+  std::string reason;
+  bool during_start = false;  // the process could not be started or died on its imports
+};
+
+using Outcome = std::variant<CheckResult, InfraFailure>;
+
+struct WorkerCounters {
+  int starts = 0;
+  int recycles = 0;
+  int deaths = 0;
+  int timeouts = 0;
+};
+
+class Worker {
+ public:
+  explicit Worker(const WorkerOptions& options);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  Outcome check(const CheckRequest& request);
+  // Imports the current process holds (empty when none runs).
+  const std::optional<std::string>& imports() const { return m_imports; }
+  // Ends the process when it has served its uses or grown too large.
+  void recycle_if_due();
+  void stop();
+  bool ever_started() const { return m_ever_started; }
+  const WorkerCounters& counters() const { return m_counters; }
+
+ private:
+  struct EnvOrFailure {
+    std::optional<int64_t> env;
+    std::optional<Outcome> failure;
+  };
+  std::optional<Outcome> ensure_process(const std::string& imports);
+  EnvOrFailure header_env(const std::string& rest);
+  Outcome run_proof(const CheckRequest& request, int64_t env);
+  Outcome ask_axioms(const CheckRequest& request, int64_t env, CheckResult result,
+                     Clock::time_point started, Clock::time_point deadline);
+  void discard_process();
+
+  WorkerOptions m_options;
+  std::unique_ptr<ReplProcess> m_process;
+  std::optional<std::string> m_imports;
+  int64_t m_import_env = 0;
+  std::map<std::string, int64_t> m_header_envs;
+  std::map<std::string, std::string> m_header_failures;  // rest of header → Lean's error
+  int m_uses = 0;
+  Clock::time_point m_last_rss_check{};
+  bool m_ever_started = false;
+  WorkerCounters m_counters;
+};
+
+}  // namespace lean_bridge

@@ -1,0 +1,172 @@
+#include "lean-bridge/worker_pool.hpp"
+
+#include <signal.h>
+
+#include <fmt/format.h>
+
+namespace lean_bridge {
+namespace {
+
+// Consecutive start failures, with no worker ever started, after which Lean counts as
+// impossible to start on this machine.
+constexpr int kFatalStartFailures = 3;
+
+CheckResult infrastructure_error(const CheckRequest& request, std::string reason, int tries) {
+  CheckResult r;
+  r.id = request.id;
+  r.verdict = Verdict::error;
+  r.decided_by = DecidedBy::worker;
+  r.reason = std::move(reason);
+  r.tries = tries;
+  return r;
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(PoolOptions options) : m_options(std::move(options)) {
+  signal(SIGPIPE, SIG_IGN);  // a dead REPL's stdin must give EPIPE, not end the harness
+  if (m_options.workers < 1) m_options.workers = 1;
+  if (m_options.max_tries < 1) m_options.max_tries = 1;
+  if (m_options.queue_limit == 0) m_options.queue_limit = 4 * static_cast<size_t>(m_options.workers);
+  m_slots.resize(static_cast<size_t>(m_options.workers));
+  for (Slot& slot : m_slots) {
+    slot.worker = std::make_unique<Worker>(m_options.worker);
+    slot.thread = std::thread([this, &slot] { run_slot(slot); });
+  }
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_closed = true;
+    m_stopping = true;
+    m_queue.clear();
+  }
+  m_work_ready.notify_all();
+  m_space_ready.notify_all();
+  for (Slot& slot : m_slots) {
+    if (slot.thread.joinable()) slot.thread.join();
+  }
+}
+
+void WorkerPool::submit(CheckRequest request) {
+  std::unique_lock lock(m_mutex);
+  m_space_ready.wait(lock, [&] { return m_queue.size() < m_options.queue_limit || m_stopping; });
+  if (m_closed) throw std::logic_error("WorkerPool::submit after close");
+  ++m_in_flight;
+  m_queue.push_back(std::move(request));
+  lock.unlock();
+  m_work_ready.notify_all();
+}
+
+void WorkerPool::close() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_closed = true;
+  }
+  m_work_ready.notify_all();
+  m_result_ready.notify_all();
+}
+
+std::optional<CheckResult> WorkerPool::next_result() {
+  std::unique_lock lock(m_mutex);
+  m_result_ready.wait(lock, [&] { return !m_results.empty() || (m_closed && m_in_flight == 0); });
+  if (m_results.empty()) return std::nullopt;
+  CheckResult result = std::move(m_results.front());
+  m_results.pop_front();
+  --m_in_flight;
+  return result;
+}
+
+std::optional<std::string> WorkerPool::fatal_error() const {
+  std::lock_guard lock(m_mutex);
+  return m_fatal;
+}
+
+PoolStats WorkerPool::stats() const {
+  std::lock_guard lock(m_mutex);
+  return m_stats;
+}
+
+// Oldest request for the imports this worker holds, else the oldest request.
+std::optional<CheckRequest> WorkerPool::take(const std::optional<std::string>& imports) {
+  std::unique_lock lock(m_mutex);
+  m_work_ready.wait(lock, [&] { return !m_queue.empty() || m_closed; });
+  if (m_queue.empty()) return std::nullopt;
+  auto it = m_queue.begin();
+  if (imports) {
+    for (auto candidate = m_queue.begin(); candidate != m_queue.end(); ++candidate) {
+      if (candidate->imports == *imports) {
+        it = candidate;
+        break;
+      }
+    }
+  }
+  CheckRequest request = std::move(*it);
+  m_queue.erase(it);
+  lock.unlock();
+  m_space_ready.notify_one();
+  return request;
+}
+
+void WorkerPool::deliver(CheckResult result) {
+  {
+    std::lock_guard lock(m_mutex);
+    m_results.push_back(std::move(result));
+  }
+  m_result_ready.notify_all();
+}
+
+void WorkerPool::note_start_failure(const std::string& reason) {
+  std::lock_guard lock(m_mutex);
+  if (m_any_started) return;
+  if (++m_start_failures >= kFatalStartFailures && !m_fatal) {
+    m_fatal = fmt::format("Lean cannot be started: {}", reason);
+  }
+}
+
+CheckResult WorkerPool::run_with_retries(Worker& worker, const CheckRequest& request) {
+  std::string last;
+  for (int tries = 1; tries <= m_options.max_tries; ++tries) {
+    if (auto fatal = fatal_error()) return infrastructure_error(request, *fatal, tries - 1);
+    Outcome outcome = worker.check(request);
+    if (auto* result = std::get_if<CheckResult>(&outcome)) {
+      result->tries = tries;
+      return std::move(*result);
+    }
+    auto& failure = std::get<InfraFailure>(outcome);
+    last = failure.reason;
+    {
+      std::lock_guard lock(m_mutex);
+      m_any_started = m_any_started || worker.ever_started();
+      if (tries < m_options.max_tries) ++m_stats.retries;
+    }
+    if (failure.during_start) note_start_failure(failure.reason);
+  }
+  return infrastructure_error(
+      request, fmt::format("failed on {} workers; last: {}", m_options.max_tries, last),
+      m_options.max_tries);
+}
+
+void WorkerPool::run_slot(Slot& slot) {
+  Worker& worker = *slot.worker;
+  while (auto request = take(worker.imports())) {
+    CheckResult result = run_with_retries(worker, *request);
+    worker.recycle_if_due();
+    {
+      std::lock_guard lock(m_mutex);
+      m_any_started = m_any_started || worker.ever_started();
+      if (m_any_started) m_start_failures = 0;
+    }
+    deliver(std::move(result));
+  }
+  worker.stop();
+  std::lock_guard lock(m_mutex);
+  const WorkerCounters& c = worker.counters();
+  m_stats.starts += c.starts;
+  m_stats.recycles += c.recycles;
+  m_stats.deaths += c.deaths;
+  m_stats.timeouts += c.timeouts;
+}
+
+}  // namespace lean_bridge

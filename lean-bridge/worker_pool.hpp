@@ -1,0 +1,80 @@
+#pragma once
+// N workers, each on a thread of its own, fed from one queue. A worker takes first the oldest
+// request whose imports it already holds, so imports are elaborated once per worker and not
+// once per proof. A check whose worker dies is retried on a fresh worker (bounded), then gets
+// `error`. When Lean cannot be started at all, the pool turns fatal and answers every request
+// with `error` at once; fatal_error() says why.
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lean-bridge/check.hpp"
+#include "lean-bridge/worker.hpp"
+
+namespace lean_bridge {
+
+struct PoolOptions {
+  int workers = 1;
+  WorkerOptions worker;
+  int max_tries = 2;       // workers a check may be sent to before it is an `error`
+  size_t queue_limit = 0;  // submit() blocks above this many waiting requests; 0: 4 × workers
+};
+
+struct PoolStats {
+  int starts = 0;
+  int recycles = 0;
+  int deaths = 0;
+  int timeouts = 0;
+  int retries = 0;
+};
+
+class WorkerPool {
+ public:
+  explicit WorkerPool(PoolOptions options);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Queues a check; blocks while the queue is full. Thread-safe.
+  void submit(CheckRequest request);
+  // No more submissions; workers finish what is queued.
+  void close();
+  // The next finished check, in completion order; nothing once closed and drained.
+  std::optional<CheckResult> next_result();
+  std::optional<std::string> fatal_error() const;
+  PoolStats stats() const;
+
+ private:
+  struct Slot {
+    std::unique_ptr<Worker> worker;
+    std::thread thread;
+  };
+  void run_slot(Slot& slot);
+  std::optional<CheckRequest> take(const std::optional<std::string>& imports);
+  CheckResult run_with_retries(Worker& worker, const CheckRequest& request);
+  void note_start_failure(const std::string& reason);
+  void deliver(CheckResult result);
+
+  PoolOptions m_options;
+  std::vector<Slot> m_slots;
+  mutable std::mutex m_mutex;
+  std::condition_variable m_work_ready;
+  std::condition_variable m_space_ready;
+  std::condition_variable m_result_ready;
+  std::deque<CheckRequest> m_queue;
+  std::deque<CheckResult> m_results;
+  size_t m_in_flight = 0;  // submitted and not yet taken by next_result()
+  bool m_closed = false;
+  bool m_stopping = false;
+  bool m_any_started = false;
+  int m_start_failures = 0;
+  std::optional<std::string> m_fatal;
+  PoolStats m_stats;
+};
+
+}  // namespace lean_bridge
