@@ -1,0 +1,61 @@
+#include "store/verification_cache.hpp"
+
+#include <fmt/format.h>
+
+namespace store {
+namespace {
+
+// One statement both counts the hit and returns the entry, so a lookup is one round trip.
+constexpr std::string_view kLookupSql = R"sql(
+UPDATE verification_cache SET hits = hits + 1 WHERE key = ?1
+RETURNING verdict, decided_by, reason, elapsed_ms, axioms, messages)sql";
+
+constexpr std::string_view kPutSql = R"sql(
+INSERT INTO verification_cache (key, verdict, decided_by, reason, elapsed_ms, axioms, messages)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+ON CONFLICT (key) DO UPDATE SET
+  verdict = excluded.verdict, decided_by = excluded.decided_by, reason = excluded.reason,
+  elapsed_ms = excluded.elapsed_ms, axioms = excluded.axioms, messages = excluded.messages,
+  created_at = excluded.created_at)sql";
+
+}  // namespace
+
+VerificationCache::VerificationCache(Database& db)
+    : m_db(db),
+      m_lookup(db, kLookupSql, Lifetime::persistent),
+      m_put(db, kPutSql, Lifetime::persistent) {}
+
+std::optional<CachedVerdict> VerificationCache::lookup(const std::string& key) {
+  m_lookup.start().bind_text(1, key);
+  auto describe = [&] { return fmt::format("look up cache entry {}", key); };
+  if (!m_lookup.step_or_describe(describe)) return std::nullopt;
+  CachedVerdict found{.verdict = m_lookup.text(0),
+                      .decided_by = m_lookup.text(1),
+                      .reason = m_lookup.text(2),
+                      .elapsed_ms = m_lookup.integer(3),
+                      .axioms_json = m_lookup.optional_text(4),
+                      .messages_json = m_lookup.text(5)};
+  while (m_lookup.step_or_describe(describe)) {
+  }
+  return found;
+}
+
+void VerificationCache::put(const std::string& key, const AttemptRecord& attempt) {
+  m_put.start()
+      .bind_text(1, key)
+      .bind_text(2, attempt.verdict)
+      .bind_text(3, attempt.decided_by)
+      .bind_text(4, attempt.reason)
+      .bind_int(5, attempt.elapsed_ms)
+      .bind_text(6, attempt.axioms_json)
+      .bind_text(7, attempt.messages_json);
+  m_put.step_or_describe([&] {
+    return fmt::format("write cache entry (run {}, line {})", attempt.run_id, attempt.line);
+  });
+}
+
+int64_t VerificationCache::count() {
+  return m_db.query_int("SELECT count(*) FROM verification_cache", "count cache entries");
+}
+
+}  // namespace store

@@ -1,0 +1,115 @@
+#pragma once
+// Shared helpers of the store tests: a scratch directory, sample records, and direct SQLite
+// access for inspecting and tampering with database files behind the Store's back.
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+#include "store/records.hpp"
+
+namespace store_test {
+
+// A fresh directory under the system temp dir, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "store-test-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    m_path = pattern;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(m_path, ignored);
+  }
+  std::string file(const std::string& name) const { return (m_path / name).string(); }
+
+ private:
+  std::filesystem::path m_path;
+};
+
+// A connection that bypasses the Store: for reading pragmas and planting bad data.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    if (sqlite3_open(path.c_str(), &m_db) != SQLITE_OK) throw std::runtime_error("raw open");
+  }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+  ~RawDb() { sqlite3_close(m_db); }
+
+  void exec(const std::string& sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      std::string text = message ? message : "?";
+      sqlite3_free(message);
+      throw std::runtime_error("raw exec: " + text);
+    }
+  }
+  int64_t query_int(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(std::string("raw prepare: ") + sqlite3_errmsg(m_db));
+    }
+    int64_t value = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+    return value;
+  }
+
+ private:
+  sqlite3* m_db = nullptr;
+};
+
+// True for ISO-8601 UTC with milliseconds, "2024-05-01T12:34:56.789Z" (no std::regex: GCC 12
+// warns inside <regex> under the sanitizer build).
+inline bool is_utc_millis(const std::string& text) {
+  const std::string shape = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (text.size() != shape.size()) return false;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    bool digit = text[i] >= '0' && text[i] <= '9';
+    if (shape[i] == 'd' ? !digit : text[i] != shape[i]) return false;
+  }
+  return true;
+}
+
+inline store::RunInfo sample_run_info() {
+  return store::RunInfo{"score",
+                        R"(["harness","score","tasks.jsonl"])",
+                        "leanprover/lean4:v4.9.0",
+                        "repl --sandbox",
+                        R"({"timeout_s":60,"workers":2})",
+                        "tasks.jsonl",
+                        std::string(64, 'a'),
+                        "host-1"};
+}
+
+inline store::TaskRecord sample_task(const std::string& id = "task-v1:0001") {
+  return store::TaskRecord{id, "exercise_5_1", "import Mathlib", "theorem t : 1 + 1 = 2", "valid"};
+}
+
+// A passing attempt with every optional field set.
+inline store::AttemptRecord sample_attempt(int64_t run_id, int64_t line) {
+  store::AttemptRecord a;
+  a.run_id = run_id;
+  a.line = line;
+  a.name = "exercise_5_1";
+  a.task = sample_task();
+  a.verdict = "pass";
+  a.decided_by = "lean";
+  a.reason = "accepted";
+  a.reward = 1.0;
+  a.elapsed_ms = 1234;
+  a.cached = false;
+  a.axioms_json = R"(["propext","Quot.sound"])";
+  a.messages_json = R"([{"severity":"info","data":"ok"}])";
+  a.proof = "by norm_num";
+  a.cache_key = "verify-v1:line-" + std::to_string(line);
+  return a;
+}
+
+}  // namespace store_test

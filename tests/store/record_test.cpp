@@ -1,0 +1,190 @@
+// Store::record: field-by-field round trip, batch atomicity, a full disk.
+#include <catch2/catch.hpp>
+
+#include "fixtures.hpp"
+#include "store/store.hpp"
+
+using Catch::Matchers::Contains;
+using store_test::sample_attempt;
+using store_test::TempDir;
+
+namespace {
+
+void check_same(const store::AttemptRow& row, const store::AttemptRecord& record) {
+  CHECK(row.run_id == record.run_id);
+  CHECK(row.line == record.line);
+  CHECK(row.name == record.name);
+  CHECK(row.task_id == (record.task ? std::optional(record.task->task_id) : std::nullopt));
+  CHECK(row.verdict == record.verdict);
+  CHECK(row.decided_by == record.decided_by);
+  CHECK(row.reason == record.reason);
+  CHECK(row.reward == record.reward);
+  CHECK(row.elapsed_ms == record.elapsed_ms);
+  CHECK(row.cached == record.cached);
+  CHECK(row.axioms_json == record.axioms_json);
+  CHECK(row.messages_json == record.messages_json);
+  CHECK(row.proof == record.proof);
+  CHECK(row.cache_key == record.cache_key);
+  CHECK(store_test::is_utc_millis(row.created_at));
+}
+
+struct Fixture {
+  TempDir dir;
+  std::string path = dir.file("harness.db");
+  store::Store db = store::Store::open(path);
+  int64_t run_id = db.begin_run(store_test::sample_run_info());
+};
+
+}  // namespace
+
+TEST_CASE("a recorded batch reads back field by field", "[store][record]") {
+  Fixture f;
+  auto full = sample_attempt(f.run_id, 1);
+
+  auto sparse = sample_attempt(f.run_id, 2);
+  sparse.task.reset();
+  sparse.verdict = "invalid";
+  sparse.decided_by = "input";
+  sparse.reason = "line 2: missing field \"proof\"";
+  sparse.reward.reset();
+  sparse.axioms_json.reset();
+  sparse.cache_key.reset();
+  sparse.messages_json = "[]";
+  sparse.proof = "";
+
+  auto unicode = sample_attempt(f.run_id, 3);
+  unicode.verdict = "fail";
+  unicode.reward = 0.0;
+  unicode.cached = true;
+  unicode.proof =
+      "by\n  intro x ∀ ε > 0, ∃ δ : ℝ, ‖f x‖ ≤ ε  -- λ → ⟨_, _⟩ 🙂";
+
+  auto quoted = sample_attempt(f.run_id, 4);
+  quoted.reward = -0.25;
+  quoted.proof =
+      R"(by simp [show "a\"b" = 'c' by rfl]; exact "\\\n\t\\' ''; DROP TABLE attempts; --")";
+  quoted.messages_json = R"([{"data":"unexpected token '\"'; expected term \\"}])";
+
+  f.db.record({full, sparse, unicode, quoted});
+  auto rows = f.db.attempts(f.run_id);
+  REQUIRE(rows.size() == 4);
+  check_same(rows[0], full);
+  check_same(rows[1], sparse);
+  check_same(rows[2], unicode);
+  check_same(rows[3], quoted);
+  CHECK(f.db.task(full.task->task_id) == full.task);
+}
+
+TEST_CASE("attempts come back ordered by line and only for their run", "[store][record]") {
+  Fixture f;
+  int64_t other_run = f.db.begin_run(store_test::sample_run_info());
+  f.db.record({sample_attempt(f.run_id, 9), sample_attempt(f.run_id, 2),
+               sample_attempt(other_run, 5), sample_attempt(f.run_id, 4)});
+  auto rows = f.db.attempts(f.run_id);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].line == 2);
+  CHECK(rows[1].line == 4);
+  CHECK(rows[2].line == 9);
+  CHECK(f.db.attempts(other_run).size() == 1);
+  CHECK(f.db.attempts(other_run + 1).empty());
+  f.db.record({});
+}
+
+TEST_CASE("tasks are content-addressed: the first record of a task id is kept", "[store][record]") {
+  Fixture f;
+  auto first = sample_attempt(f.run_id, 1);
+  auto again = sample_attempt(f.run_id, 2);
+  again.task->name = "renamed";
+  f.db.record({first});
+  f.db.record({again});
+  CHECK(f.db.task(first.task->task_id)->name == "exercise_5_1");
+  auto other = sample_attempt(f.run_id, 3);
+  other.task = store_test::sample_task("task-v1:0002");
+  other.task->split.reset();
+  f.db.record({other});
+  CHECK(f.db.task("task-v1:0002") == other.task);
+  CHECK_FALSE(f.db.task("task-v1:none"));
+}
+
+TEST_CASE("a batch whose last row repeats a line writes nothing", "[store][record]") {
+  Fixture f;
+  f.db.record({sample_attempt(f.run_id, 1)});
+  auto fresh = sample_attempt(f.run_id, 2);
+  fresh.task = store_test::sample_task("task-v1:fresh");
+  CHECK_THROWS_WITH(f.db.record({fresh, sample_attempt(f.run_id, 3), sample_attempt(f.run_id, 2)}),
+                    f.path + ": insert attempt (run " + std::to_string(f.run_id) +
+                        ", line 2): UNIQUE constraint failed: attempts.run_id, attempts.line");
+  auto rows = f.db.attempts(f.run_id);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].line == 1);
+  CHECK_FALSE(f.db.task("task-v1:fresh"));
+  CHECK(f.db.count_cache_entries() == 1);
+  f.db.record({sample_attempt(f.run_id, 2)});  // the connection is usable afterwards
+  CHECK(f.db.attempts(f.run_id).size() == 2);
+}
+
+TEST_CASE("a batch whose last row has an unknown verdict writes nothing", "[store][record]") {
+  Fixture f;
+  f.db.record({sample_attempt(f.run_id, 1)});
+  auto bad = sample_attempt(f.run_id, 4);
+  bad.verdict = "maybe";
+  CHECK_THROWS_WITH(f.db.record({sample_attempt(f.run_id, 2), sample_attempt(f.run_id, 3), bad}),
+                    Contains("(run " + std::to_string(f.run_id) + ", line 4)") &&
+                        Contains("CHECK constraint failed: known_verdict"));
+  CHECK(f.db.attempts(f.run_id).size() == 1);
+  CHECK(f.db.count_cache_entries() == 1);
+}
+
+TEST_CASE("record refuses attempts of an unknown run and malformed JSON", "[store][record]") {
+  Fixture f;
+  CHECK_THROWS_WITH(f.db.record({sample_attempt(f.run_id + 7, 1)}),
+                    Contains("FOREIGN KEY constraint failed"));
+  auto bad_messages = sample_attempt(f.run_id, 1);
+  bad_messages.messages_json = R"({"not":"an array"})";
+  CHECK_THROWS_AS(f.db.record({bad_messages}), store::StoreError);
+  auto bad_axioms = sample_attempt(f.run_id, 1);
+  bad_axioms.axioms_json = "[propext";
+  CHECK_THROWS_AS(f.db.record({bad_axioms}), store::StoreError);
+  CHECK(f.db.attempts(f.run_id).empty());
+}
+
+TEST_CASE("a full disk fails the batch and keeps what was committed", "[store][record]") {
+  TempDir dir;
+  auto path = dir.file("harness.db");
+  int64_t run_id = 0;
+  {
+    auto db = store::Store::open(path);
+    run_id = db.begin_run(store_test::sample_run_info());
+    db.record({sample_attempt(run_id, 1), sample_attempt(run_id, 2)});
+    db.set_max_page_count_for_test(1);  // clamps to the current size: no more growth
+    std::vector<store::AttemptRecord> big;
+    for (int line = 3; line < 23; ++line) {
+      big.push_back(sample_attempt(run_id, line));
+      big.back().proof = std::string(20000, 'p');
+    }
+    CHECK_THROWS_WITH(db.record(big), Contains(path + ": ") && Contains("full"));
+    CHECK(db.attempts(run_id).size() == 2);
+  }
+  auto db = store::Store::open(path);
+  auto rows = db.attempts(run_id);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1].proof == "by norm_num");
+  db.record({sample_attempt(run_id, 3)});  // the cap died with the connection
+  CHECK(db.attempts(run_id).size() == 3);
+}
+
+TEST_CASE("thousands of attempts in batches of hundreds", "[store][record]") {
+  Fixture f;
+  constexpr int kBatches = 10;
+  constexpr int kBatchSize = 300;
+  for (int b = 0; b < kBatches; ++b) {
+    std::vector<store::AttemptRecord> batch;
+    for (int i = 0; i < kBatchSize; ++i) {
+      batch.push_back(sample_attempt(f.run_id, b * kBatchSize + i + 1));
+      batch.back().task = store_test::sample_task("task-v1:" + std::to_string(i % 50));
+    }
+    f.db.record(batch);
+  }
+  CHECK(f.db.attempts(f.run_id).size() == kBatches * kBatchSize);
+  CHECK(f.db.count_cache_entries() == kBatches * kBatchSize);
+}

@@ -1,0 +1,130 @@
+// The verification cache through Store::record and Store::lookup_cache.
+#include <catch2/catch.hpp>
+
+#include "fixtures.hpp"
+#include "store/store.hpp"
+
+using store_test::RawDb;
+using store_test::sample_attempt;
+using store_test::TempDir;
+
+namespace {
+
+struct Fixture {
+  TempDir dir;
+  std::string path = dir.file("harness.db");
+  store::Store db = store::Store::open(path);
+  int64_t run_id = db.begin_run(store_test::sample_run_info());
+};
+
+}  // namespace
+
+TEST_CASE("a pass is cached and looked up with its fields", "[store][cache]") {
+  Fixture f;
+  auto attempt = sample_attempt(f.run_id, 1);
+  f.db.record({attempt});
+  auto hit = f.db.lookup_cache(*attempt.cache_key);
+  REQUIRE(hit);
+  CHECK(hit->verdict == "pass");
+  CHECK(hit->decided_by == attempt.decided_by);
+  CHECK(hit->reason == attempt.reason);
+  CHECK(hit->elapsed_ms == attempt.elapsed_ms);
+  CHECK(hit->axioms_json == attempt.axioms_json);
+  CHECK(hit->messages_json == attempt.messages_json);
+  CHECK_FALSE(f.db.lookup_cache("verify-v1:unknown"));
+}
+
+TEST_CASE("fail, incomplete and rejected are cached too", "[store][cache]") {
+  Fixture f;
+  std::vector<store::AttemptRecord> batch;
+  int line = 0;
+  for (const char* verdict : {"fail", "incomplete", "rejected"}) {
+    batch.push_back(sample_attempt(f.run_id, ++line));
+    batch.back().verdict = verdict;
+    batch.back().axioms_json.reset();
+  }
+  f.db.record(batch);
+  CHECK(f.db.count_cache_entries() == 3);
+  auto rejected = f.db.lookup_cache(*batch[2].cache_key);
+  REQUIRE(rejected);
+  CHECK(rejected->verdict == "rejected");
+  CHECK_FALSE(rejected->axioms_json);
+}
+
+TEST_CASE("timeout, error and invalid are never cached", "[store][cache]") {
+  Fixture f;
+  std::vector<store::AttemptRecord> batch;
+  int line = 0;
+  for (const char* verdict : {"timeout", "error", "invalid"}) {
+    CHECK_FALSE(store::is_cacheable(verdict));
+    batch.push_back(sample_attempt(f.run_id, ++line));
+    batch.back().verdict = verdict;
+    batch.back().reward.reset();
+  }
+  f.db.record(batch);
+  CHECK(f.db.attempts(f.run_id).size() == 3);
+  CHECK(f.db.count_cache_entries() == 0);
+  for (const auto& attempt : batch) CHECK_FALSE(f.db.lookup_cache(*attempt.cache_key));
+  for (const char* verdict : {"pass", "fail", "incomplete", "rejected"}) {
+    CHECK(store::is_cacheable(verdict));
+  }
+}
+
+TEST_CASE("the schema refuses uncacheable verdicts even behind the store's back",
+          "[store][cache]") {
+  Fixture f;
+  RawDb raw(f.path);
+  CHECK_THROWS(
+      raw.exec("INSERT INTO verification_cache (key, verdict, decided_by, reason, "
+               "elapsed_ms, messages) VALUES ('k', 'timeout', 'timeout', '', 1, '[]')"));
+  raw.exec(
+      "INSERT INTO verification_cache (key, verdict, decided_by, reason, elapsed_ms, "
+      "messages) VALUES ('k', 'pass', 'lean', '', 1, '[]')");
+  CHECK(f.db.count_cache_entries() == 1);
+}
+
+TEST_CASE("lookups count hits, and a re-verification keeps the count", "[store][cache]") {
+  Fixture f;
+  auto attempt = sample_attempt(f.run_id, 1);
+  f.db.record({attempt});
+  RawDb raw(f.path);
+  auto hits = [&] { return raw.query_int("SELECT hits FROM verification_cache"); };
+  CHECK(hits() == 0);
+  f.db.lookup_cache(*attempt.cache_key);
+  f.db.lookup_cache(*attempt.cache_key);
+  CHECK(hits() == 2);
+
+  auto again = sample_attempt(f.run_id, 2);
+  again.verdict = "fail";
+  again.elapsed_ms = 99;
+  again.cache_key = attempt.cache_key;
+  f.db.record({again});
+  CHECK(f.db.count_cache_entries() == 1);
+  CHECK(f.db.lookup_cache(*again.cache_key)->verdict == "fail");
+  CHECK(hits() == 3);
+}
+
+TEST_CASE("an attempt served from the cache does not rewrite its entry", "[store][cache]") {
+  Fixture f;
+  auto original = sample_attempt(f.run_id, 1);
+  f.db.record({original});
+  auto served = sample_attempt(f.run_id, 2);
+  served.cached = true;
+  served.elapsed_ms = 0;
+  f.db.record({served});
+  CHECK(f.db.lookup_cache(*original.cache_key)->elapsed_ms == original.elapsed_ms);
+  CHECK(f.db.attempts(f.run_id)[1].cached);
+}
+
+TEST_CASE("the cache survives reopening", "[store][cache]") {
+  TempDir dir;
+  auto path = dir.file("harness.db");
+  auto attempt = sample_attempt(0, 1);
+  {
+    auto db = store::Store::open(path);
+    attempt.run_id = db.begin_run(store_test::sample_run_info());
+    db.record({attempt});
+  }
+  auto db = store::Store::open(path);
+  CHECK(db.lookup_cache(*attempt.cache_key));
+}
