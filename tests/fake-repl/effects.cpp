@@ -1,0 +1,118 @@
+#include "effects.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fake_repl {
+namespace {
+
+std::string failure(const std::string& what, int error) {
+  return what + ": failed: " + std::strerror(error);
+}
+
+}  // namespace
+
+void write_stdout(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+void write_stderr(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
+void sleep_ms(long milliseconds) {
+  if (milliseconds > 0) std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
+}
+
+void grow_memory(long mebibytes) {
+  static std::vector<char*> kept;
+  constexpr std::size_t mebibyte = 1 << 20;
+  for (long i = 0; i < mebibytes; ++i) {
+    auto* block = static_cast<char*>(std::malloc(mebibyte));
+    if (block == nullptr) {
+      write_stderr("INTERNAL PANIC: out of memory\n");
+      exit_now(1);
+    }
+    for (std::size_t offset = 0; offset < mebibyte; offset += 4096)
+      block[offset] = static_cast<char>(offset);
+    kept.push_back(block);
+  }
+}
+
+void crash() {
+  std::fflush(stdout);
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  std::signal(SIGSEGV, SIG_DFL);
+  std::raise(SIGSEGV);
+  _exit(139);
+}
+
+void hang() {
+  std::fflush(stdout);
+  for (;;) sleep(3600);
+}
+
+void exit_now(int status) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  _exit(status);
+}
+
+std::string spawn_sleepers(long count) {
+  std::string what = "spawn " + std::to_string(count);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  for (long i = 0; i < count; ++i) {
+    pid_t pid = fork();
+    if (pid < 0) return failure(what, errno);
+    if (pid == 0) {
+      sleep(60);
+      _exit(0);
+    }
+  }
+  return what + ": ok";
+}
+
+std::string try_write(const std::string& path) {
+  std::string what = "write " + path;
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return failure(what, errno);
+  static constexpr char content[] = "written by fake-repl\n";
+  bool written = write(fd, content, sizeof content - 1) == static_cast<ssize_t>(sizeof content - 1);
+  int error = errno;
+  close(fd);
+  return written ? what + ": ok" : failure(what, error);
+}
+
+std::string try_connect(long port) {
+  std::string what = "connect " + std::to_string(port);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return failure(what, errno);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int result = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  int error = errno;
+  close(fd);
+  return result == 0 ? what + ": ok" : failure(what, error);
+}
+
+}  // namespace fake_repl

@@ -1,0 +1,370 @@
+#include "elaborator.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <functional>
+#include <set>
+#include <string_view>
+
+#include "effects.hpp"
+#include "lexer.hpp"
+
+namespace fake_repl {
+namespace {
+
+using nlohmann::json;
+using Lookup = std::function<const Axioms*(const std::string&)>;
+
+json position_json(Position p) {
+  return {{"line", p.line}, {"column", p.column}};
+}
+
+json message_json(const std::string& severity, Position begin, std::optional<Position> end,
+                  const std::string& data) {
+  json message = {{"severity", severity}, {"pos", position_json(begin)}, {"data", data}};
+  if (end) message["endPos"] = position_json(*end);
+  return message;
+}
+
+std::string trim(std::string_view text) {
+  auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  return std::string(text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1));
+}
+
+std::optional<long> parse_number(const std::string& text) {
+  long value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+std::vector<std::string> split_name(const std::string& name) {
+  std::vector<std::string> parts(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name.compare(i, 2, "«") == 0) quoted = true;
+    if (name.compare(i, 2, "»") == 0) quoted = false;
+    if (name[i] == '.' && !quoted)
+      parts.emplace_back();
+    else
+      parts.back() += name[i];
+  }
+  return parts;
+}
+
+// «foo» and foo are the same Lean name: guillemets are dropped where they are not needed.
+std::string normalize_name(const std::string& name) {
+  std::string out;
+  for (const std::string& part : split_name(name)) {
+    std::string component = part;
+    if (part.starts_with("«") && part.ends_with("»") && part.size() > 4) {
+      std::string inner = part.substr(2, part.size() - 4);
+      bool plain = !std::isdigit(static_cast<unsigned char>(inner[0])) &&
+                   std::all_of(inner.begin(), inner.end(), [](char c) {
+                     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '\'';
+                   });
+      if (plain) component = inner;
+    }
+    out += (out.empty() ? "" : ".") + component;
+  }
+  return out;
+}
+
+const std::set<std::string> named_declarations = {
+    "theorem", "lemma", "def", "abbrev", "axiom", "opaque", "structure", "inductive", "class"};
+const std::set<std::string> anonymous_declarations = {"example", "instance"};
+
+struct CommandResult {
+  json messages = json::array();
+  json sorries = json::array();
+  std::map<std::string, Axioms> decls;
+};
+
+// Elaborates one command text; see README.md for what each construct does.
+class CommandRun {
+ public:
+  CommandRun(const std::string& text, bool fresh, bool backtick_sorry, long& proof_states,
+             Lookup parent)
+      : m_tokens(tokenize(text)),
+        m_header(fresh),
+        m_backtick_sorry(backtick_sorry),
+        m_proof_states(proof_states),
+        m_parent(std::move(parent)) {}
+
+  CommandResult run() {
+    collect_axioms();
+    while (m_index < m_tokens.size()) {
+      const Token& token = m_tokens[m_index++];
+      if (token.kind == TokenKind::directive) {
+        directive(token);
+        continue;
+      }
+      if (token.kind == TokenKind::identifier && token.text == "import") {
+        import(token);
+        continue;
+      }
+      m_header = false;
+      if (token.kind == TokenKind::identifier) identifier(token);
+      if (token.kind == TokenKind::hash_command) hash_command(token);
+    }
+    close_decl();
+    return std::move(m_result);
+  }
+
+ private:
+  struct Decl {
+    Position begin, end;
+    bool uses_sorry = false;
+  };
+
+  std::vector<Token> m_tokens;
+  std::size_t m_index = 0;
+  bool m_header;
+  bool m_backtick_sorry;
+  long& m_proof_states;
+  Lookup m_parent;
+  Axioms m_axioms;
+  std::vector<std::string> m_scopes;  // open namespaces/sections, innermost last ("" = section)
+  std::optional<Decl> m_decl;
+  CommandResult m_result;
+
+  const Token* next(TokenKind kind, std::optional<int> same_line = std::nullopt) {
+    if (m_index >= m_tokens.size() || m_tokens[m_index].kind != kind) return nullptr;
+    if (same_line && m_tokens[m_index].begin.line != *same_line) return nullptr;
+    return &m_tokens[m_index++];
+  }
+
+  void message(const std::string& severity, const Token& at, const std::string& data) {
+    m_result.messages.push_back(message_json(severity, at.begin, at.end, data));
+  }
+
+  // The command's declarations depend on `--! axioms` (default none), plus sorryAx if it uses
+  // sorry.
+  void collect_axioms() {
+    bool uses_sorry = false;
+    for (const Token& token : m_tokens) {
+      uses_sorry |=
+          token.kind == TokenKind::identifier && (token.text == "sorry" || token.text == "admit");
+      if (token.kind != TokenKind::directive ||
+          token.text.substr(0, token.text.find_first_of(" \t")) != "axioms")
+        continue;
+      std::string list = trim(std::string_view(token.text).substr(6));
+      m_axioms.clear();
+      for (std::size_t start = 0; list != "none" && start <= list.size();) {
+        std::size_t comma = std::min(list.find(',', start), list.size());
+        if (std::string name = trim(list.substr(start, comma - start)); !name.empty())
+          m_axioms.push_back(name);
+        start = comma + 1;
+      }
+    }
+    if (uses_sorry && std::find(m_axioms.begin(), m_axioms.end(), "sorryAx") == m_axioms.end())
+      m_axioms.push_back("sorryAx");
+  }
+
+  std::string current_namespace() const {
+    std::string prefix;
+    for (const std::string& scope : m_scopes)
+      if (!scope.empty()) prefix += (prefix.empty() ? "" : ".") + scope;
+    return prefix;
+  }
+
+  void import(const Token& token) {
+    std::vector<std::string> modules;
+    while (const Token* module = next(TokenKind::identifier, token.begin.line))
+      modules.push_back(module->text);
+    if (!m_header) {
+      message("error", token,
+              "invalid 'import' command, it must be used in the beginning of the file");
+      return;
+    }
+    for (const std::string& module : modules) {
+      std::string root = split_name(module).front();
+      if (!root.starts_with("Missing")) continue;
+      m_result.messages.push_back(message_json(
+          "error", Position{1, 0}, std::nullopt,
+          "unknown module prefix '" + root + "'\n\nNo directory '" + root + "' or file '" + root +
+              ".olean' in the search path entries:\n/fake-repl/lib/lean"));
+    }
+  }
+
+  void identifier(const Token& token) {
+    if (named_declarations.contains(token.text) || anonymous_declarations.contains(token.text)) {
+      close_decl();
+      m_decl = Decl{token.begin, token.end};
+      if (!named_declarations.contains(token.text)) return;
+      const Token* name = next(TokenKind::identifier);
+      if (name == nullptr) return;
+      m_decl = Decl{name->begin, name->end};
+      std::string full = normalize_name(name->text);
+      if (full.starts_with("_root_."))
+        full = full.substr(7);
+      else if (std::string prefix = current_namespace(); !prefix.empty())
+        full = prefix + "." + full;
+      m_result.decls[full] = token.text == "axiom" ? Axioms{full} : m_axioms;
+    } else if (token.text == "namespace" || token.text == "section") {
+      close_decl();
+      const Token* name = next(TokenKind::identifier, token.begin.line);
+      m_scopes.push_back(name && token.text == "namespace" ? normalize_name(name->text) : "");
+    } else if (token.text == "end") {
+      close_decl();
+      next(TokenKind::identifier, token.begin.line);
+      if (!m_scopes.empty()) m_scopes.pop_back();
+    } else if (token.text == "sorry" || token.text == "admit") {
+      if (!m_decl) m_decl = Decl{token.begin, token.end};
+      m_decl->uses_sorry = true;
+      m_result.sorries.push_back({{"proofState", m_proof_states++},
+                                  {"pos", position_json(token.begin)},
+                                  {"endPos", position_json(token.end)},
+                                  {"goal", "⊢ True"}});
+    }
+  }
+
+  void close_decl() {
+    if (m_decl && m_decl->uses_sorry)
+      m_result.messages.push_back(
+          message_json("warning", m_decl->begin, m_decl->end,
+                       m_backtick_sorry ? "declaration uses `sorry`" : "declaration uses 'sorry'"));
+    m_decl.reset();
+  }
+
+  void hash_command(const Token& token) {
+    close_decl();
+    if (token.text == "#eval") {
+      if (const Token* literal = next(TokenKind::string_literal))
+        message("info", token, literal->text);
+    } else if (token.text == "#print" && m_index < m_tokens.size() &&
+               m_tokens[m_index].text == "axioms") {
+      ++m_index;
+      if (const Token* name = next(TokenKind::identifier))
+        print_axioms(token, *name);
+      else
+        message("error", token, "expected identifier");
+    }
+  }
+
+  const Axioms* find(const std::string& name) const {
+    auto own = m_result.decls.find(name);
+    return own != m_result.decls.end() ? &own->second : m_parent(name);
+  }
+
+  void print_axioms(const Token& command, const Token& name_token) {
+    std::string name = normalize_name(name_token.text);
+    std::vector<std::string> candidates;
+    if (name.starts_with("_root_.")) {
+      candidates.push_back(name.substr(7));
+    } else {
+      std::string enclosing = current_namespace();
+      std::vector<std::string> scope = split_name(enclosing);
+      for (std::size_t n = enclosing.empty() ? 0 : scope.size(); n > 0; --n) {
+        std::string prefix;
+        for (std::size_t i = 0; i < n; ++i) prefix += scope[i] + ".";
+        candidates.push_back(prefix + name);
+      }
+      candidates.push_back(name);
+    }
+    for (const std::string& candidate : candidates) {
+      const Axioms* axioms = find(candidate);
+      if (axioms == nullptr) continue;
+      std::string list;
+      for (const std::string& axiom : *axioms) list += (list.empty() ? "" : ", ") + axiom;
+      message("info", command,
+              axioms->empty() ? "'" + candidate + "' does not depend on any axioms"
+                              : "'" + candidate + "' depends on axioms: [" + list + "]");
+      return;
+    }
+    message("error", name_token, "unknown constant '" + name + "'");
+  }
+
+  void directive(const Token& token) {
+    static const std::set<std::string> numeric = {"sleep", "crash-exit", "grow", "spawn",
+                                                  "connect"};
+    std::size_t space = token.text.find_first_of(" \t");
+    std::string word = token.text.substr(0, space);
+    std::string args = space == std::string::npos ? "" : trim(token.text.substr(space));
+    std::optional<long> number = parse_number(args);
+    if (numeric.contains(word) && !number) {
+      message("error", token, "fake-repl: directive '" + word + "' needs a number");
+    } else if (word == "error" || word == "info" || word == "warning") {
+      message(word, token, args);
+    } else if (word == "sleep") {
+      sleep_ms(*number);
+    } else if (word == "hang") {
+      hang();
+    } else if (word == "crash") {
+      crash();
+    } else if (word == "crash-exit") {
+      exit_now(static_cast<int>(*number));
+    } else if (word == "noise") {
+      write_stdout(args + "\n");
+    } else if (word == "noise-block") {
+      write_stdout("[fake] noise block 1\n[fake] noise block 2\n\n");
+    } else if (word == "forge") {
+      write_stdout(args + "\n\n");
+    } else if (word == "grow") {
+      grow_memory(*number);
+    } else if (word == "stderr") {
+      write_stderr(args + "\n");
+    } else if (word == "exit") {
+      exit_now(0);
+    } else if (word == "spawn") {
+      message("info", token, spawn_sleepers(*number));
+    } else if (word == "write") {
+      message("info", token, try_write(args));
+    } else if (word == "connect") {
+      message("info", token, try_connect(*number));
+    } else if (word != "axioms") {
+      message("error", token, "fake-repl: unknown directive '" + word + "'");
+    }
+  }
+};
+
+}  // namespace
+
+const Axioms* Elaborator::find_decl(long env, const std::string& name) const {
+  for (; env >= 0; env = m_envs[env].parent) {
+    auto found = m_envs[env].decls.find(name);
+    if (found != m_envs[env].decls.end()) return &found->second;
+  }
+  return nullptr;
+}
+
+json Elaborator::command(const std::string& text, std::optional<long> env) {
+  long parent = env.value_or(-1);
+  CommandRun run(text, !env, m_backtick_sorry, m_proof_states,
+                 [this, parent](const std::string& name) { return find_decl(parent, name); });
+  CommandResult result = run.run();
+  m_envs.push_back({parent, std::move(result.decls)});
+  json answer = {{"env", static_cast<long>(m_envs.size()) - 1}};
+  if (!result.messages.empty()) answer["messages"] = std::move(result.messages);
+  if (!result.sorries.empty()) answer["sorries"] = std::move(result.sorries);
+  return answer;
+}
+
+json Elaborator::tactic(const std::string& text, long proof_state) {
+  if (proof_state < 0 || proof_state >= m_proof_states)
+    return {{"message", "Unknown proof state."}};
+  static const std::set<std::string> closing = {"done", "rfl",    "trivial",
+                                                "simp", "decide", "omega"};
+  std::string tactic = trim(text);
+  json answer = {{"proofState", m_proof_states++}, {"goals", json::array()}};
+  if (tactic.find("sorry") != std::string::npos) {
+    answer["proofStatus"] = "Incomplete: contains sorry";
+  } else if (tactic.starts_with("fail")) {
+    std::string reason = trim(std::string_view(tactic).substr(4));
+    if (reason.size() >= 2 && reason.front() == '"' && reason.back() == '"')
+      reason = reason.substr(1, reason.size() - 2);
+    if (reason.empty()) reason = "tactic 'fail' failed";
+    answer["proofStatus"] = "Error: " + reason;
+    answer["messages"] = json::array({message_json("error", {0, 0}, Position{0, 0}, reason)});
+  } else if (closing.contains(tactic)) {
+    answer["proofStatus"] = "Completed";
+  } else {
+    answer["proofStatus"] = "Incomplete: open goals remain";
+    answer["goals"].push_back("⊢ True");
+  }
+  return answer;
+}
+
+}  // namespace fake_repl
