@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -30,6 +32,11 @@ struct ChildSetup : bp::extend::handler {
   bool core_dumps = false;
   template <class Executor>
   void on_exec_setup(Executor&) const {
+    // Descriptors inherited from the harness (other workers' pipes, the store) must not
+    // survive exec: a sibling holding a worker's pipe would hide that worker's death.
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+      for (int fd = 3; fd < 4096; ++fd) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (address_space > 0) {
@@ -104,13 +111,11 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const ProcessSpec& spec) {
   std::unique_ptr<bp::child> child;
   if (spec.working_dir.empty()) {
     child = std::make_unique<bp::child>(bp::exe = program, bp::args = args, bp::std_in < in,
-                                        bp::std_out > out, bp::std_err > err, bp::limit_handles,
-                                        setup, ec);
+                                        bp::std_out > out, bp::std_err > err, setup, ec);
   } else {
     child = std::make_unique<bp::child>(bp::exe = program, bp::args = args, bp::std_in < in,
                                         bp::std_out > out, bp::std_err > err,
-                                        bp::start_dir = spec.working_dir, bp::limit_handles,
-                                        setup, ec);
+                                        bp::start_dir = spec.working_dir, setup, ec);
   }
   if (ec) throw SpawnError(fmt::format("{}: cannot start: {}", program, ec.message()));
   std::unique_ptr<ChildProcess> self(new ChildProcess());
@@ -167,6 +172,41 @@ int ChildProcess::reap(int timeout_ms) {
 }
 
 uint64_t ChildProcess::group_rss_bytes() const { return m_pid > 0 ? rss_of_group(m_pid) : 0; }
+
+CapturedRun capture_output(const ProcessSpec& spec, int timeout_ms) {
+  CapturedRun run;
+  std::unique_ptr<ChildProcess> child;
+  try {
+    child = ChildProcess::spawn(spec);
+  } catch (const SpawnError& e) {
+    run.problem = e.what();
+    return run;
+  }
+  child->close_stdin();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  pollfd fds[2] = {{child->stdout_fd(), POLLIN, 0}, {child->stderr_fd(), POLLIN, 0}};
+  int open_pipes = 2;
+  while (open_pipes > 0 && std::chrono::steady_clock::now() < deadline) {
+    if (::poll(fds, 2, 50) <= 0) continue;
+    for (pollfd& fd : fds) {
+      if (fd.fd < 0 || fd.revents == 0) continue;
+      char buffer[4096];
+      ssize_t n = ::read(fd.fd, buffer, sizeof buffer);
+      if (n > 0 && run.output.size() < 65536) run.output.append(buffer, static_cast<size_t>(n));
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        fd.fd = -1;
+        --open_pipes;
+      }
+    }
+  }
+  if (open_pipes > 0) {
+    child->kill_group();
+    run.problem = fmt::format("no answer within {} ms", timeout_ms);
+    return run;
+  }
+  run.status = child->reap(timeout_ms);
+  return run;
+}
 
 std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) return fmt::format("exit status {}", WEXITSTATUS(status));

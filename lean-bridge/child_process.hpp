@@ -57,6 +57,14 @@ class ChildProcess {
   std::optional<int> m_status;
 };
 
+struct CapturedRun {
+  std::optional<int> status;  // wait status; nothing when it could not start or timed out
+  std::string output;         // stdout and stderr, interleaved, at most 64 KiB
+  std::string problem;        // why it did not run to the end
+};
+// Runs a short command to completion (tool versions, probes), killing it after `timeout_ms`.
+CapturedRun capture_output(const ProcessSpec& spec, int timeout_ms);
+
 // "exit status 1", "killed by signal 9 (Killed)".
 std::string describe_wait_status(int status);
 

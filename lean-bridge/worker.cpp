@@ -51,6 +51,7 @@ Worker::Worker(const WorkerOptions& options) : m_options(options) {}
 Worker::~Worker() = default;
 
 void Worker::discard_process() {
+  m_group = 0;
   if (m_process) m_process->kill();
   m_process.reset();
   m_imports.reset();
@@ -70,6 +71,7 @@ std::optional<Outcome> Worker::ensure_process(const std::string& imports) {
     return InfraFailure{fmt::format("cannot start the REPL: {}", e.what()), true};
   }
   ++m_counters.starts;
+  m_group = m_process->pid();
   auto deadline = Clock::now() + m_options.header_timeout;
   Reply reply = m_process->request(command_request(imports, std::nullopt), deadline);
   auto failure = [&](std::string why) -> std::optional<Outcome> {
@@ -207,7 +209,7 @@ Outcome Worker::ask_axioms(const CheckRequest& request, int64_t env, CheckResult
   AxiomsAnswer axioms = command ? read_axioms(*command, request.target)
                                 : AxiomsAnswer{std::nullopt, "no readable answer to #print axioms"};
   if (!axioms.axioms) {
-    if (command == nullptr) discard_process();
+    discard_process();  // the stream may be out of step with the requests: start afresh
     result.verdict = Verdict::rejected;
     result.decided_by = DecidedBy::axioms;
     result.reason = axioms.problem;

@@ -3,6 +3,7 @@
 // rest of a header once on top of them (env H), then every proof in its header's env. Header
 // time never counts against a proof's timeout. The Worker replaces its process when it dies,
 // times out, desynchronises, or is due for recycling.
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -54,6 +55,9 @@ class Worker {
   void recycle_if_due();
   void stop();
   bool ever_started() const { return m_ever_started; }
+  // Process group of the running REPL, 0 when none; readable from any thread, so that a pool
+  // being torn down can kill a check in progress.
+  pid_t current_group() const { return m_group.load(); }
   const WorkerCounters& counters() const { return m_counters; }
 
  private:
@@ -78,6 +82,7 @@ class Worker {
   Clock::time_point m_last_rss_check{};
   bool m_ever_started = false;
   WorkerCounters m_counters;
+  std::atomic<pid_t> m_group{0};
 };
 
 }  // namespace lean_bridge

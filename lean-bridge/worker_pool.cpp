@@ -1,6 +1,7 @@
 #include "lean-bridge/worker_pool.hpp"
 
 #include <signal.h>
+#include <sys/types.h>
 
 #include <fmt/format.h>
 
@@ -45,6 +46,9 @@ WorkerPool::~WorkerPool() {
   m_work_ready.notify_all();
   m_space_ready.notify_all();
   for (Slot& slot : m_slots) {
+    if (pid_t group = slot.worker->current_group(); group > 0) ::kill(-group, SIGKILL);
+  }
+  for (Slot& slot : m_slots) {
     if (slot.thread.joinable()) slot.thread.join();
   }
 }
@@ -69,8 +73,19 @@ void WorkerPool::close() {
 }
 
 std::optional<CheckResult> WorkerPool::next_result() {
+  bool drained = false;
+  for (;;) {
+    auto result = next_result_for(std::chrono::hours(1), drained);
+    if (result || drained) return result;
+  }
+}
+
+std::optional<CheckResult> WorkerPool::next_result_for(std::chrono::milliseconds wait,
+                                                       bool& drained) {
   std::unique_lock lock(m_mutex);
-  m_result_ready.wait(lock, [&] { return !m_results.empty() || (m_closed && m_in_flight == 0); });
+  m_result_ready.wait_for(lock, wait,
+                          [&] { return !m_results.empty() || (m_closed && m_in_flight == 0); });
+  drained = m_results.empty() && m_closed && m_in_flight == 0;
   if (m_results.empty()) return std::nullopt;
   CheckResult result = std::move(m_results.front());
   m_results.pop_front();
@@ -85,7 +100,14 @@ std::optional<std::string> WorkerPool::fatal_error() const {
 
 PoolStats WorkerPool::stats() const {
   std::lock_guard lock(m_mutex);
-  return m_stats;
+  PoolStats out = m_stats;
+  for (const Slot& slot : m_slots) {
+    out.starts += slot.counters.starts;
+    out.recycles += slot.counters.recycles;
+    out.deaths += slot.counters.deaths;
+    out.timeouts += slot.counters.timeouts;
+  }
+  return out;
 }
 
 // Oldest request for the imports this worker holds, else the oldest request.
@@ -129,6 +151,7 @@ CheckResult WorkerPool::run_with_retries(Worker& worker, const CheckRequest& req
   std::string last;
   for (int tries = 1; tries <= m_options.max_tries; ++tries) {
     if (auto fatal = fatal_error()) return infrastructure_error(request, *fatal, tries - 1);
+    if (stopping()) return infrastructure_error(request, "the pool was stopped", tries - 1);
     Outcome outcome = worker.check(request);
     if (auto* result = std::get_if<CheckResult>(&outcome)) {
       result->tries = tries;
@@ -157,16 +180,16 @@ void WorkerPool::run_slot(Slot& slot) {
       std::lock_guard lock(m_mutex);
       m_any_started = m_any_started || worker.ever_started();
       if (m_any_started) m_start_failures = 0;
+      slot.counters = worker.counters();
     }
     deliver(std::move(result));
   }
   worker.stop();
+}
+
+bool WorkerPool::stopping() const {
   std::lock_guard lock(m_mutex);
-  const WorkerCounters& c = worker.counters();
-  m_stats.starts += c.starts;
-  m_stats.recycles += c.recycles;
-  m_stats.deaths += c.deaths;
-  m_stats.timeouts += c.timeouts;
+  return m_stopping;
 }
 
 }  // namespace lean_bridge

@@ -36,6 +36,7 @@ struct PoolStats {
 class WorkerPool {
  public:
   explicit WorkerPool(PoolOptions options);
+  // Stops at once: queued checks are dropped and REPLs still checking are killed.
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -46,6 +47,8 @@ class WorkerPool {
   void close();
   // The next finished check, in completion order; nothing once closed and drained.
   std::optional<CheckResult> next_result();
+  // Like next_result(), but gives up after `wait`; `drained` tells the two empty cases apart.
+  std::optional<CheckResult> next_result_for(std::chrono::milliseconds wait, bool& drained);
   std::optional<std::string> fatal_error() const;
   PoolStats stats() const;
 
@@ -53,12 +56,14 @@ class WorkerPool {
   struct Slot {
     std::unique_ptr<Worker> worker;
     std::thread thread;
+    WorkerCounters counters;  // the worker's counters as of its last finished check
   };
   void run_slot(Slot& slot);
   std::optional<CheckRequest> take(const std::optional<std::string>& imports);
   CheckResult run_with_retries(Worker& worker, const CheckRequest& request);
   void note_start_failure(const std::string& reason);
   void deliver(CheckResult result);
+  bool stopping() const;
 
   PoolOptions m_options;
   std::vector<Slot> m_slots;

@@ -1,0 +1,57 @@
+#include "harness/assembly.hpp"
+
+#include "common/lean_header.hpp"
+#include "tasks/target.hpp"
+
+namespace harness {
+namespace {
+
+using lean_bridge::DecidedBy;
+using lean_bridge::Verdict;
+
+// The line gives a statement and its continuation: the harness assembles the text itself
+// from the task's header and statement, so positions count from the statement's first line.
+Assembly continuation(const tasks::Candidate& c) {
+  Assembly a;
+  auto header = common::split_header(c.task.header);
+  a.request.imports = header.imports;
+  a.request.header_rest = header.rest;
+  a.request.body = c.task.statement + c.proof;
+  auto target = tasks::find_target(c.task.statement, c.name, tasks::ProofForm::continuation);
+  if (!target.error.empty()) {
+    a.early = EarlyVerdict{Verdict::invalid, DecidedBy::input, "formal_statement", target.error};
+  }
+  a.request.target = target.name;
+  return a;
+}
+
+// The line gives a whole Lean file: its own imports (or, without any, the task's header),
+// and positions count from the file's first line.
+Assembly whole_text(const tasks::Candidate& c) {
+  Assembly a;
+  auto file = common::split_header(c.proof);
+  if (file.imports.empty()) {
+    auto header = common::split_header(c.task.header);
+    a.request.imports = header.imports;
+    a.request.header_rest = header.rest;
+  } else {
+    a.request.imports = file.imports;
+  }
+  a.request.body = file.rest;
+  a.request.line_offset = file.rest_first_line - 1;
+  auto target = tasks::find_target(c.proof, c.name, tasks::ProofForm::whole_text);
+  if (!target.error.empty()) {
+    a.early = EarlyVerdict{Verdict::rejected, DecidedBy::statement, "", target.error};
+  }
+  a.request.target = target.name;
+  return a;
+}
+
+}  // namespace
+
+Assembly assemble(const tasks::Candidate& candidate) {
+  return candidate.form == tasks::ProofForm::continuation ? continuation(candidate)
+                                                          : whole_text(candidate);
+}
+
+}  // namespace harness

@@ -1,0 +1,27 @@
+#pragma once
+// Turns a candidate line into what Lean is asked to check: the imports a worker must hold,
+// the rest of the header, the text to elaborate and the declaration whose axioms decide the
+// verdict. A candidate that cannot be assembled gets its verdict here, without Lean.
+#include <optional>
+#include <string>
+
+#include "lean-bridge/check.hpp"
+#include "tasks/candidate_reader.hpp"
+
+namespace harness {
+
+struct EarlyVerdict {
+  lean_bridge::Verdict verdict;
+  lean_bridge::DecidedBy decided_by;
+  std::string field;   // the input field at fault, for `invalid`
+  std::string reason;
+};
+
+struct Assembly {
+  lean_bridge::CheckRequest request;  // id left to the caller
+  std::optional<EarlyVerdict> early;  // set when Lean is not to be asked
+};
+
+Assembly assemble(const tasks::Candidate& candidate);
+
+}  // namespace harness

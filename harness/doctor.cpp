@@ -1,0 +1,135 @@
+#include "harness/doctor.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "harness/workspace.hpp"
+#include "lean-bridge/command_line.hpp"
+#include "lean-bridge/worker_pool.hpp"
+
+namespace harness {
+namespace {
+
+using lean_bridge::Verdict;
+
+struct Finding {
+  bool ok;
+  std::string what;
+  std::string fix;
+};
+
+void report(const std::string& label, const Finding& f, int& problems) {
+  fmt::print("{:<14} {} {}\n", label, f.ok ? "ok     " : "MISSING", f.what);
+  if (!f.ok) {
+    ++problems;
+    if (!f.fix.empty()) fmt::print("{:<14}         fix: {}\n", "", f.fix);
+  }
+}
+
+// The last non-empty line: where tools put the error after their progress chatter.
+std::string last_line(const std::string& text) {
+  size_t end = text.find_last_not_of("\n ");
+  if (end == std::string::npos) return {};
+  size_t start = text.rfind('\n', end);
+  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+Finding tool_version(const std::vector<std::string>& argv, const std::string& dir,
+                     const std::string& fix) {
+  lean_bridge::ProcessSpec spec{argv, dir, 0, false};
+  auto run = lean_bridge::capture_output(spec, 20'000);
+  std::string shown = fmt::format("`{}`", fmt::join(argv, " "));
+  if (!run.status) return {false, fmt::format("{}: {}", shown, run.problem), fix};
+  if (*run.status != 0) {
+    return {false, fmt::format("{}: {}: {}", shown, lean_bridge::describe_wait_status(*run.status),
+                               last_line(run.output)), fix};
+  }
+  return {true, fmt::format("{}", last_line(run.output)), ""};
+}
+
+struct SelftestCase {
+  const char* label;
+  const char* body;
+  const char* target;
+  Verdict expected;
+};
+
+// Core Lean only, so the selftest needs no Mathlib.
+constexpr SelftestCase kSelftest[] = {
+    {"a true theorem", "theorem selftest_ok : 2 + 2 = 4 := by decide", "selftest_ok", Verdict::pass},
+    {"classical logic", "theorem selftest_em (p : Prop) : p ∨ ¬p := Classical.em p", "selftest_em",
+     Verdict::pass},
+    {"a wrong proof", "theorem selftest_bad : 2 + 2 = 5 := by decide", "selftest_bad", Verdict::fail},
+    {"sorry", "theorem selftest_sorry : 1 = 1 := by sorry", "selftest_sorry", Verdict::incomplete},
+    {"a declared axiom",
+     "axiom selftest_ax : False\ntheorem selftest_uses_ax : 1 = 2 := selftest_ax.elim",
+     "selftest_uses_ax", Verdict::rejected},
+    {"native_decide", "theorem selftest_native : 10 < 20 := by native_decide", "selftest_native",
+     Verdict::rejected},
+};
+
+int selftest(const lean_bridge::PoolOptions& options) {
+  lean_bridge::WorkerPool pool(options);
+  uint64_t id = 0;
+  for (const auto& c : kSelftest) {
+    pool.submit(lean_bridge::CheckRequest{id++, "", "", c.body, 0, c.target});
+  }
+  pool.close();
+  std::vector<lean_bridge::CheckResult> results(std::size(kSelftest));
+  while (auto r = pool.next_result()) results[r->id] = std::move(*r);
+  int wrong = 0;
+  for (size_t i = 0; i < results.size(); ++i) {
+    bool right = results[i].verdict == kSelftest[i].expected;
+    wrong += !right;
+    fmt::print("selftest       {} {:<18} expected {:<10} got {:<10} {}\n", right ? "ok   " : "WRONG",
+               kSelftest[i].label, lean_bridge::to_string(kSelftest[i].expected),
+               lean_bridge::to_string(results[i].verdict), results[i].reason);
+  }
+  if (auto fatal = pool.fatal_error()) fmt::print("selftest       {}\n", *fatal);
+  fmt::print("selftest       {} of {} verdicts right\n", results.size() - wrong, results.size());
+  return wrong == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int run_doctor(const DoctorSettings& settings) {
+  int problems = 0;
+  Workspace ws = find_workspace(settings.workspace);
+  report("workspace", {!ws.dir.empty(), ws.dir.empty() ? "no lakefile.toml found" : ws.dir,
+                       "run from the project folder, or pass --workspace DIR"}, problems);
+  report("lean-toolchain", {!ws.toolchain.empty(), ws.toolchain.empty() ? "missing" : ws.toolchain,
+                            "the project's lean-toolchain file pins it"}, problems);
+  std::string dir = ws.dir.empty() ? "." : ws.dir;
+  report("elan", tool_version({"elan", "--version"}, dir, "apt-get install elan"), problems);
+  report("lake", tool_version({"lake", "--version"}, dir,
+                              "scripts/setup (elan installs the pinned toolchain; needs network)"),
+         problems);
+  report("lean", tool_version({"lake", "env", "lean", "--version"}, dir, "scripts/setup"), problems);
+  report("REPL binary",
+         {!ws.repl_binary.empty(),
+          ws.repl_binary.empty() ? "not built (looked in " + repl_binary_candidates(dir)[0] + ")"
+                                 : ws.repl_binary,
+          fmt::format("cd {} && lake build REPL/repl", dir)},
+         problems);
+  std::string repl = settings.repl ? *settings.repl : default_repl_command(ws);
+  fmt::print("{:<14} {} {}\n", "REPL command", "       ", repl);
+  fmt::print("{:<14} {} {}\n", "sandbox", "       ", "none (workers run unsandboxed)");
+  if (settings.selftest) {
+    auto argv = lean_bridge::split_command_line(repl);
+    if (!argv.error.empty()) {
+      fmt::print("selftest       cannot split the REPL command: {}\n", argv.error);
+      return 1;
+    }
+    lean_bridge::PoolOptions options;
+    options.workers = 1;
+    options.worker.process = {argv.argv, dir, 0, false};
+    options.worker.proof_timeout = std::chrono::milliseconds(static_cast<int64_t>(settings.timeout_s * 1000));
+    problems += selftest(options);
+  }
+  fmt::print("{}\n", problems == 0 ? "ready: Lean proofs can be checked here"
+                                   : fmt::format("{} problem(s) found", problems));
+  return problems == 0 ? 0 : 1;
+}
+
+}  // namespace harness

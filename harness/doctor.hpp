@@ -1,0 +1,19 @@
+#pragma once
+// `harness doctor`: what this machine has for checking proofs (toolchain, workspace, REPL),
+// what is missing and the command that fixes it; `--selftest` runs known-good and known-bad
+// proofs through the real REPL and says whether each verdict comes out right.
+#include <optional>
+#include <string>
+
+namespace harness {
+
+struct DoctorSettings {
+  std::optional<std::string> workspace;
+  std::optional<std::string> repl;
+  bool selftest = false;
+  double timeout_s = 120;
+};
+
+int run_doctor(const DoctorSettings& settings);
+
+}  // namespace harness

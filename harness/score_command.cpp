@@ -1,0 +1,145 @@
+// `harness score`: settings → workspace, store, reader, pool → ScoreRun → exit code.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/interrupt.hpp"
+#include "harness/score_run.hpp"
+#include "harness/score_settings.hpp"
+#include "harness/workspace.hpp"
+#include "lean-bridge/command_line.hpp"
+#include "tasks/input_error.hpp"
+#include "tasks/task_index.hpp"
+
+namespace harness {
+namespace {
+
+using nlohmann::json;
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(fmt::format("{}: cannot read the file", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string host_name() {
+  char name[256] = {};
+  return ::gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string();
+}
+
+json settings_json(const ScoreSettings& s, const std::string& repl, const std::string& ws) {
+  return {{"workers", s.workers},         {"timeout_s", s.timeout_s},
+          {"header_timeout_s", s.header_timeout_s}, {"memory_mb", s.memory_mb},
+          {"recycle_after", s.recycle_after}, {"max_rss_mb", s.max_rss_mb},
+          {"max_tries", s.max_tries},     {"repl", repl},
+          {"workspace", ws},              {"tasks", s.tasks ? json(*s.tasks) : json(nullptr)},
+          {"strict", s.strict},           {"use_cache", s.use_cache}};
+}
+
+lean_bridge::PoolOptions pool_options(const ScoreSettings& s, std::vector<std::string> argv,
+                                      const std::string& dir) {
+  lean_bridge::PoolOptions p;
+  p.workers = s.workers;
+  p.max_tries = s.max_tries;
+  p.worker.process.argv = std::move(argv);
+  p.worker.process.working_dir = dir;
+  p.worker.process.address_space_bytes = static_cast<uint64_t>(s.memory_mb) << 20;
+  p.worker.proof_timeout = std::chrono::milliseconds(static_cast<int64_t>(s.timeout_s * 1000));
+  p.worker.header_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(s.header_timeout_s * 1000));
+  p.worker.recycle_after = s.recycle_after;
+  p.worker.max_rss_bytes = static_cast<uint64_t>(s.max_rss_mb) << 20;
+  return p;
+}
+
+std::optional<std::string> default_header(const ScoreSettings& s) {
+  if (s.header && s.header_file) throw UsageError("--header and --header-file exclude each other");
+  if (s.header) return *s.header;
+  if (s.header_file) return read_file(*s.header_file);
+  return std::nullopt;
+}
+
+int finish(store::Store& db, int64_t run_id, ScoreRun& run) {
+  run.print_summary();
+  if (auto fatal = run.fatal_error()) {
+    db.finish_run(run_id, store::RunStatus::failed, run.summary_json());
+    fmt::print(stderr, "harness: {}\nRun `harness doctor` to see what is missing.\n", *fatal);
+    return kExitLeanOrStore;
+  }
+  if (run.interrupted()) {
+    db.finish_run(run_id, store::RunStatus::interrupted, run.summary_json());
+    fmt::print(stderr, "harness: interrupted; the rows written so far are kept\n");
+    return kExitInterrupted;
+  }
+  if (run.stopped_on_invalid()) {
+    db.finish_run(run_id, store::RunStatus::failed, run.summary_json());
+    fmt::print(stderr, "harness: stopped at the first invalid line (--strict)\n");
+    return kExitUsage;
+  }
+  db.finish_run(run_id, store::RunStatus::completed, run.summary_json());
+  return kExitOk;
+}
+
+int score(ScoreSettings s) {
+  if (!std::filesystem::exists(s.input)) throw UsageError(fmt::format("{}: no such file", s.input));
+  if (s.out.empty()) s.out = std::filesystem::path(s.input).replace_extension(".scored.jsonl").string();
+  tasks::ReaderOptions reader_options;
+  reader_options.default_header = default_header(s);
+  std::optional<tasks::TaskIndex> index;
+  if (s.tasks) index = tasks::TaskIndex::load(*s.tasks);
+  if (index) reader_options.tasks = &*index;
+  Workspace ws = find_workspace(s.workspace);
+  std::string repl = s.repl ? *s.repl : default_repl_command(ws);
+  auto argv = lean_bridge::split_command_line(repl);
+  if (!argv.error.empty()) throw UsageError(fmt::format("--repl: {}", argv.error));
+  tasks::CandidateReader reader(s.input, reader_options);
+
+  store::Store db = store::Store::open(s.db);
+  store::RunInfo info{"score", json(s.argv).dump(), ws.identity(), repl,
+                      settings_json(s, repl, ws.dir).dump(), s.input, std::nullopt, host_name()};
+  int64_t run_id = db.begin_run(info);
+  ScoreRun run(s, db, run_id, pool_options(s, argv.argv, ws.dir), ws.identity(), repl);
+  install_interrupt_handlers();
+  run.run(reader);
+  return finish(db, run_id, run);
+}
+
+}  // namespace
+
+int default_workers() {
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : static_cast<int>(cores);
+}
+
+int run_score(const ScoreSettings& settings) {
+  try {
+    return score(settings);
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "harness score: {}\n", e.what());
+    return kExitUsage;
+  } catch (const tasks::InputError& e) {
+    fmt::print(stderr, "harness score: {}\n", e.what());
+    return kExitUsage;
+  } catch (const store::StoreError& e) {
+    fmt::print(stderr, "harness score: store: {}\n", e.what());
+    return kExitLeanOrStore;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "harness score: {}\n", e.what());
+    return kExitLeanOrStore;
+  }
+}
+
+}  // namespace harness

@@ -1,0 +1,304 @@
+#include "harness/score_run.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/assembly.hpp"
+#include "harness/interrupt.hpp"
+#include "harness/reward.hpp"
+#include "store/cache_key.hpp"
+
+namespace harness {
+namespace {
+
+using lean_bridge::DecidedBy;
+using lean_bridge::Verdict;
+using nlohmann::json;
+using ojson = nlohmann::ordered_json;
+
+constexpr size_t kBatchRows = 256;
+constexpr auto kFlushEvery = std::chrono::milliseconds(500);
+// Bumped whenever what the harness checks around Lean changes (guards, statement checks):
+// part of every cache key, so older verdicts are not reused.
+constexpr const char* kGuardVersion = "guard-none-v1";
+constexpr const char* kSandboxMode = "none";
+
+ojson json_or_null(const std::optional<std::string>& text) {
+  return text ? ojson::parse(*text) : ojson(nullptr);
+}
+
+std::string out_line(const Row& row) {
+  auto reward = reward_for(row.verdict);
+  ojson out = {{"line", row.line},
+               {"name", row.name},
+               {"task_id", row.task ? ojson(row.task->task_id) : ojson(nullptr)},
+               {"verdict", lean_bridge::to_string(row.verdict)},
+               {"decided_by", lean_bridge::to_string(row.decided_by)},
+               {"reason", row.reason},
+               {"reward", reward ? ojson(*reward) : ojson(nullptr)},
+               {"elapsed_ms", row.elapsed_ms},
+               {"cached", row.cached},
+               {"axioms", json_or_null(row.axioms_json)},
+               {"messages", ojson::parse(row.messages_json)},
+               {"error", row.error.empty() ? ojson(nullptr) : ojson(row.error)}};
+  return out.dump(-1, ' ', false, ojson::error_handler_t::replace);
+}
+
+store::AttemptRecord attempt_record(int64_t run_id, const Row& row) {
+  store::AttemptRecord r;
+  r.run_id = run_id;
+  r.line = row.line;
+  r.name = row.name;
+  r.task = row.task;
+  r.verdict = std::string(lean_bridge::to_string(row.verdict));
+  r.decided_by = std::string(lean_bridge::to_string(row.decided_by));
+  r.reason = row.reason.empty() ? row.error : row.reason;
+  r.reward = reward_for(row.verdict);
+  r.elapsed_ms = row.elapsed_ms;
+  r.cached = row.cached;
+  r.axioms_json = row.axioms_json;
+  r.messages_json = row.messages_json;
+  r.proof = row.proof;
+  r.cache_key = row.cache_key;
+  return r;
+}
+
+store::TaskRecord task_record(const tasks::Task& task) {
+  store::TaskRecord t{task.id, task.name, task.header, task.statement, std::nullopt};
+  if (!task.split.empty()) t.split = task.split;
+  return t;
+}
+
+void apply_cached(Row& row, const store::CachedVerdict& hit) {
+  row.verdict = lean_bridge::parse_verdict(hit.verdict).value_or(Verdict::error);
+  row.decided_by = DecidedBy::lean;
+  for (auto by : {DecidedBy::guard, DecidedBy::lean, DecidedBy::axioms, DecidedBy::statement,
+                  DecidedBy::nonce, DecidedBy::timeout, DecidedBy::worker, DecidedBy::input}) {
+    if (lean_bridge::to_string(by) == hit.decided_by) row.decided_by = by;
+  }
+  row.reason = hit.reason;
+  row.elapsed_ms = hit.elapsed_ms;
+  row.axioms_json = hit.axioms_json;
+  row.messages_json = hit.messages_json;
+  row.cached = true;
+}
+
+std::string axioms_json(const std::optional<std::vector<std::string>>& axioms) {
+  return json(*axioms).dump();
+}
+
+}  // namespace
+
+ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t run_id,
+                   lean_bridge::PoolOptions pool, std::string toolchain, std::string repl)
+    : m_settings(settings),
+      m_store(store),
+      m_run_id(run_id),
+      m_toolchain(std::move(toolchain)),
+      m_repl(std::move(repl)),
+      m_pool_options(std::move(pool)),
+      m_out(settings.out, std::ios::binary | std::ios::trunc),
+      m_last_flush(std::chrono::steady_clock::now()),
+      m_start(std::chrono::steady_clock::now()),
+      m_progress(settings.progress, settings.progress ? count_lines(settings.input) : -1) {
+  if (!m_out) throw std::runtime_error(fmt::format("{}: cannot write the OUT file", settings.out));
+}
+
+std::string ScoreRun::cache_key_for(const tasks::Candidate& c) const {
+  store::CacheKeyFields fields;
+  fields.toolchain = m_toolchain;
+  fields.repl = m_repl;
+  fields.guard_version = kGuardVersion;
+  fields.sandbox = kSandboxMode;
+  fields.header = c.task.header;
+  fields.statement = c.task.statement;
+  fields.proof = c.proof;
+  fields.form = c.form == tasks::ProofForm::continuation ? "continuation" : "whole_text";
+  return store::verification_cache_key(fields);
+}
+
+void ScoreRun::run(tasks::CandidateReader& reader) {
+  while (!m_fatal && !m_strict_stop) {
+    if (interrupt_requested()) {
+      m_interrupted = true;
+      break;
+    }
+    auto entry = reader.next();
+    if (!entry) break;
+    if (auto* candidate = std::get_if<tasks::Candidate>(&*entry)) {
+      take(std::move(*candidate));
+    } else {
+      take(std::get<tasks::InvalidLine>(*entry));
+    }
+    drain(std::chrono::milliseconds(0));
+    write_ready(false);
+  }
+  if (m_pool) {
+    m_pool->close();
+    while (!m_in_flight.empty() && !m_interrupted) {
+      m_interrupted = interrupt_requested();
+      drain(std::chrono::milliseconds(100));
+      write_ready(false);
+    }
+    m_pool_stats = m_pool->stats();
+    m_pool.reset();  // on interruption this kills the checks still running
+  }
+  write_ready(true);
+  m_progress.finish();
+}
+
+void ScoreRun::take(const tasks::InvalidLine& invalid) {
+  Row row;
+  row.line = invalid.line;
+  row.name = invalid.name;
+  row.verdict = Verdict::invalid;
+  row.decided_by = DecidedBy::input;
+  row.error = invalid.error;
+  finish(m_next_seq++, std::move(row));
+  if (m_settings.strict) m_strict_stop = true;
+}
+
+void ScoreRun::take(tasks::Candidate candidate) {
+  int64_t seq = m_next_seq++;
+  Row row;
+  row.line = candidate.line;
+  row.name = candidate.name;
+  row.task = task_record(candidate.task);
+  row.proof = candidate.proof;
+  Assembly assembly = assemble(candidate);
+  if (assembly.early) {
+    row.verdict = assembly.early->verdict;
+    row.decided_by = assembly.early->decided_by;
+    row.reason = assembly.early->reason;
+    if (row.verdict == Verdict::invalid) {
+      row.error = fmt::format("{}:{}: {}: {}", m_settings.input, row.line, assembly.early->field,
+                              assembly.early->reason);
+    }
+    return finish(seq, std::move(row));
+  }
+  row.cache_key = cache_key_for(candidate);
+  if (m_settings.use_cache) {
+    if (auto hit = m_store.lookup_cache(*row.cache_key)) {
+      ++m_cache_hits;
+      apply_cached(row, *hit);
+      return finish(seq, std::move(row));
+    }
+  }
+  if (auto same = m_key_in_flight.find(*row.cache_key); same != m_key_in_flight.end()) {
+    m_waiting[*row.cache_key].push_back(Pending{seq, std::move(row)});
+    return;
+  }
+  if (!m_pool) m_pool = std::make_unique<lean_bridge::WorkerPool>(m_pool_options);
+  uint64_t id = static_cast<uint64_t>(seq);
+  assembly.request.id = id;
+  m_key_in_flight[*row.cache_key] = id;
+  m_in_flight.emplace(id, Pending{seq, std::move(row)});
+  ++m_lean_checks;
+  m_pool->submit(std::move(assembly.request));
+}
+
+void ScoreRun::on_result(lean_bridge::CheckResult result) {
+  auto it = m_in_flight.find(result.id);
+  if (it == m_in_flight.end()) return;
+  Pending pending = std::move(it->second);
+  m_in_flight.erase(it);
+  Row& row = pending.row;
+  row.verdict = result.verdict;
+  row.decided_by = result.decided_by;
+  row.reason = result.reason;
+  row.elapsed_ms = result.elapsed_ms;
+  row.messages_json = lean_bridge::messages_to_json(result.messages);
+  if (result.axioms) row.axioms_json = axioms_json(result.axioms);
+  std::string key = *row.cache_key;
+  m_key_in_flight.erase(key);
+  if (auto waiting = m_waiting.find(key); waiting != m_waiting.end()) {
+    for (Pending& twin : waiting->second) {
+      Row copy = row;
+      copy.line = twin.row.line;
+      copy.name = twin.row.name;
+      copy.task = twin.row.task;
+      copy.cached = true;  // answered by the identical check earlier in this run
+      finish(twin.seq, std::move(copy));
+    }
+    m_waiting.erase(waiting);
+  }
+  if (!m_fatal) m_fatal = m_pool->fatal_error();
+  finish(pending.seq, std::move(row));
+}
+
+void ScoreRun::drain(std::chrono::milliseconds wait) {
+  if (!m_pool) return;
+  bool drained = false;
+  while (auto result = m_pool->next_result_for(wait, drained)) {
+    on_result(std::move(*result));
+    wait = std::chrono::milliseconds(0);
+  }
+}
+
+void ScoreRun::finish(int64_t seq, Row row) {
+  ++m_counts[static_cast<size_t>(row.verdict)];
+  m_ready.emplace(seq, std::move(row));
+}
+
+void ScoreRun::write_ready(bool force_flush) {
+  while (!m_ready.empty() && m_ready.begin()->first == m_written_seq) {
+    Row& row = m_ready.begin()->second;
+    m_out_lines.push_back(out_line(row));
+    m_batch.push_back(attempt_record(m_run_id, row));
+    m_ready.erase(m_ready.begin());
+    ++m_written_seq;
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (force_flush || m_batch.size() >= kBatchRows || now - m_last_flush >= kFlushEvery) flush();
+  m_progress.update(m_written_seq, m_counts, force_flush);
+}
+
+// The store first, then OUT: every OUT row is also in the store.
+void ScoreRun::flush() {
+  m_last_flush = std::chrono::steady_clock::now();
+  if (m_batch.empty()) return;
+  m_store.record(m_batch);
+  m_batch.clear();
+  for (const auto& line : m_out_lines) m_out << line << '\n';
+  m_out.flush();
+  m_out_lines.clear();
+  if (!m_out) throw std::runtime_error(fmt::format("{}: write failed", m_settings.out));
+}
+
+std::string ScoreRun::summary_json() const {
+  ojson counts = ojson::object();
+  for (size_t i = 0; i < m_counts.size(); ++i) {
+    counts[std::string(lean_bridge::to_string(static_cast<Verdict>(i)))] = m_counts[i];
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+  ojson out = {{"lines", m_written_seq},     {"verdicts", counts},
+              {"cache_hits", m_cache_hits}, {"lean_checks", m_lean_checks},
+              {"seconds", seconds},         {"lines_per_second", seconds > 0 ? m_written_seq / seconds : 0}};
+  if (m_pool_stats) {
+    const auto& s = *m_pool_stats;
+    out["workers"] = {{"started", s.starts}, {"recycled", s.recycles}, {"died", s.deaths},
+                      {"timeouts", s.timeouts}, {"retries", s.retries}};
+  }
+  return out.dump();
+}
+
+void ScoreRun::print_summary() const {
+  auto s = ojson::parse(summary_json());
+  std::string counts;
+  for (auto& [verdict, n] : s["verdicts"].items()) counts += fmt::format(" {} {},", verdict, n.get<int64_t>());
+  if (!counts.empty()) counts.pop_back();
+  fmt::print(stderr, "scored {} lines in {:.1f} s ({:.1f} lines/s):{}\n", s["lines"].get<int64_t>(),
+             s["seconds"].get<double>(), s["lines_per_second"].get<double>(), counts);
+  fmt::print(stderr, "cache hits {}, Lean checks {}", s["cache_hits"].get<int64_t>(),
+             s["lean_checks"].get<int64_t>());
+  if (s.contains("workers")) {
+    auto& w = s["workers"];
+    fmt::print(stderr, "; REPL processes started {}, recycled {}, died {}, timed out {}",
+               w["started"].get<int>(), w["recycled"].get<int>(), w["died"].get<int>(),
+               w["timeouts"].get<int>());
+  }
+  fmt::print(stderr, "\nOUT: {}\n", m_settings.out);
+}
+
+}  // namespace harness

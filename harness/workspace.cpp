@@ -1,0 +1,102 @@
+#include "harness/workspace.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace harness {
+namespace {
+
+std::string read_trimmed(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) return {};
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+std::optional<fs::path> lakefile_above(fs::path dir) {
+  std::error_code ec;
+  for (; !dir.empty(); dir = dir.parent_path()) {
+    if (fs::exists(dir / "lakefile.toml", ec) || fs::exists(dir / "lakefile.lean", ec)) return dir;
+    if (dir == dir.root_path()) break;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> manifest_packages(const fs::path& dir) {
+  std::ifstream in(dir / "lake-manifest.json");
+  std::vector<std::string> out;
+  if (!in) return out;
+  auto manifest = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!manifest.is_object() || !manifest.contains("packages")) return out;
+  for (const auto& package : manifest["packages"]) {
+    if (!package.is_object()) continue;
+    out.push_back(package.value("name", "?") + "@" + package.value("rev", "?"));
+  }
+  return out;
+}
+
+fs::path executable_dir() {
+  std::error_code ec;
+  auto self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : self.parent_path();
+}
+
+}  // namespace
+
+std::string Workspace::identity() const {
+  std::string out = toolchain.empty() ? "unknown-toolchain" : toolchain;
+  for (const auto& package : packages) out += " " + package;
+  return out;
+}
+
+std::vector<std::string> repl_binary_candidates(const std::string& workspace_dir) {
+  fs::path dir(workspace_dir);
+  return {(dir / ".lake/packages/REPL/.lake/build/bin/repl").string(),
+          (dir / ".lake/packages/repl/.lake/build/bin/repl").string(),
+          (dir / ".lake/build/bin/repl").string()};
+}
+
+Workspace find_workspace(const std::optional<std::string>& explicit_dir) {
+  std::optional<fs::path> dir;
+  if (explicit_dir) {
+    dir = fs::path(*explicit_dir);
+  } else if (const char* env = std::getenv("HARNESS_WORKSPACE"); env != nullptr && *env) {
+    dir = fs::path(env);
+  } else {
+    dir = lakefile_above(fs::current_path());
+    if (!dir) dir = lakefile_above(executable_dir());
+  }
+  Workspace ws;
+  if (!dir) return ws;
+  std::error_code ec;
+  ws.dir = fs::absolute(*dir, ec).lexically_normal().string();
+  ws.toolchain = read_trimmed(*dir / "lean-toolchain");
+  ws.packages = manifest_packages(*dir);
+  for (const auto& candidate : repl_binary_candidates(ws.dir)) {
+    if (::access(candidate.c_str(), X_OK) == 0) {
+      ws.repl_binary = candidate;
+      break;
+    }
+  }
+  return ws;
+}
+
+std::string default_repl_command(const Workspace& workspace) {
+  std::string binary = workspace.repl_binary;
+  if (binary.empty()) binary = ".lake/packages/REPL/.lake/build/bin/repl";
+  return "lake env " + binary;
+}
+
+}  // namespace harness

@@ -1,0 +1,233 @@
+// `harness score` as a user runs it: the real binary, a real SQLite file, and the project's
+// REPL double in place of Lean.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "lean-bridge/child_process.hpp"
+#include "store/store.hpp"
+
+#include <sys/wait.h>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Sandbox {
+  fs::path dir;
+  Sandbox() {
+    char pattern[] = "/tmp/harness-e2e-XXXXXX";
+    dir = ::mkdtemp(pattern);
+  }
+  ~Sandbox() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  fs::path write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir / name, std::ios::binary) << text;
+    return dir / name;
+  }
+  std::string repl(const std::string& extra = "") const {
+    return fmt::format("{} --log {} {}", FAKE_REPL_PATH, (dir / "repl.log").string(), extra);
+  }
+};
+
+struct Run {
+  int exit_code = -1;
+  std::string output;
+};
+
+Run harness(const Sandbox& box, std::vector<std::string> args) {
+  args.insert(args.begin(), HARNESS_PATH);
+  lean_bridge::ProcessSpec spec{args, box.dir.string(), 0, false};
+  auto run = lean_bridge::capture_output(spec, 60'000);
+  INFO(run.output);
+  REQUIRE(run.status);
+  REQUIRE(WIFEXITED(*run.status));
+  return {WEXITSTATUS(*run.status), run.output};
+}
+
+std::vector<json> read_jsonl(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<json> rows;
+  for (std::string line; std::getline(in, line);) rows.push_back(json::parse(line));
+  return rows;
+}
+
+std::string line(const std::string& name, const std::string& statement, const std::string& proof) {
+  return json{{"name", name}, {"formal_statement", statement}, {"proof", proof}}.dump() + "\n";
+}
+
+// One line per verdict the double can produce, plus two bad lines.
+std::string mixed_input() {
+  std::string s;
+  s += line("good", "theorem good : True := by\n", "  trivial\n--! axioms propext\n");
+  s += line("wrong", "theorem wrong : True := by\n", "  trivial\n--! error unsolved goals\n");
+  s += "{\"name\": \"broken\", \"formal_statement\": \n";
+  s += line("holey", "theorem holey : True := by\n", "  sorry\n");
+  s += "\n";  // blank lines are not rows
+  s += json{{"name", "typed"}, {"formal_statement", 7}, {"proof", "x"}}.dump() + "\n";
+  s += line("native", "theorem native : True := by\n", "  trivial\n--! axioms Lean.ofReduceBool\n");
+  s += json{{"name", "whole"},
+            {"full_proof", "import Init\n\ntheorem whole : True := by\n  trivial\n--! error at line 5\n"}}
+           .dump() + "\n";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("score writes one row per line, in order, with verdicts and rewards", "[e2e]") {
+  Sandbox box;
+  auto input = box.write("in.jsonl", mixed_input());
+  auto run = harness(box, {"score", input.string(), "--out", "out.jsonl", "--db", "h.db",
+                           "--workers", "2", "--repl", box.repl(), "--no-progress"});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  auto rows = read_jsonl(box.dir / "out.jsonl");
+  REQUIRE(rows.size() == 7);
+  std::vector<std::string> verdicts;
+  for (auto& r : rows) verdicts.push_back(r["verdict"]);
+  CHECK(verdicts == std::vector<std::string>{"pass", "fail", "invalid", "incomplete", "invalid",
+                                             "rejected", "fail"});
+  CHECK(rows[0]["line"] == 1);
+  CHECK(rows[0]["reward"] == 1.0);
+  CHECK(rows[0]["axioms"] == json::array({"propext"}));
+  CHECK(rows[0]["cached"] == false);
+  CHECK(rows[1]["reward"] == 0.0);
+  CHECK(rows[1]["axioms"].is_null());
+  CHECK(rows[1]["messages"][0]["data"] == "unsolved goals");
+  CHECK(rows[2]["reward"].is_null());
+  CHECK(rows[2]["line"] == 3);
+  CHECK(rows[2]["error"].get<std::string>().find("in.jsonl:3:") != std::string::npos);
+  CHECK(rows[4]["line"] == 6);  // the blank line 5 is skipped, numbering is physical
+  CHECK(rows[4]["error"].get<std::string>().find("formal_statement") != std::string::npos);
+  CHECK(rows[5]["decided_by"] == "axioms");
+  // Whole-file proof: the message's line counts from the file's first line.
+  CHECK(rows[6]["messages"][0]["pos"]["line"] == 5);
+  CHECK(run.output.find("pass 1") != std::string::npos);
+
+  auto db = store::Store::open((box.dir / "h.db").string());
+  auto attempts = db.attempts(1);
+  REQUIRE(attempts.size() == 7);
+  CHECK(attempts[0].verdict == "pass");
+  CHECK(db.run(1)->status == store::RunStatus::completed);
+}
+
+TEST_CASE("scoring the same file twice starts no Lean process the second time", "[e2e]") {
+  Sandbox box;
+  auto input = box.write("in.jsonl", mixed_input());
+  std::vector<std::string> args = {"score", input.string(), "--out", "out.jsonl", "--db", "h.db",
+                                   "--repl", box.repl(), "--no-progress"};
+  REQUIRE(harness(box, args).exit_code == 0);
+  fs::remove(box.dir / "repl.log");
+  auto second = harness(box, args);
+  CHECK(second.exit_code == 0);
+  CHECK_FALSE(fs::exists(box.dir / "repl.log"));
+  auto rows = read_jsonl(box.dir / "out.jsonl");
+  REQUIRE(rows.size() == 7);
+  CHECK(rows[0]["cached"] == true);
+  CHECK(rows[0]["verdict"] == "pass");
+  CHECK(rows[2]["cached"] == false);  // invalid lines are never cached
+}
+
+TEST_CASE("identical lines in one file are checked once", "[e2e]") {
+  Sandbox box;
+  std::string text;
+  for (int i = 0; i < 5; ++i) text += line("same", "theorem same : True := by\n", "  trivial\n");
+  auto input = box.write("in.jsonl", text);
+  REQUIRE(harness(box, {"score", input.string(), "--db", "h.db", "--repl", box.repl()}).exit_code == 0);
+  std::ifstream log(box.dir / "repl.log");
+  std::string all((std::istreambuf_iterator<char>(log)), {});
+  size_t axioms = 0;
+  for (size_t at = all.find("#print axioms"); at != std::string::npos; at = all.find("#print axioms", at + 1)) ++axioms;
+  CHECK(axioms == 1);
+  CHECK(read_jsonl(box.dir / "in.scored.jsonl").size() == 5);
+}
+
+TEST_CASE("a hanging proof times out and the run goes on", "[e2e]") {
+  Sandbox box;
+  auto input = box.write("in.jsonl", line("hangs", "theorem hangs : True := by\n", "--! hang\n") +
+                                         line("fine", "theorem fine : True := by\n", "  trivial\n"));
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--timeout", "0.5", "--repl",
+                           box.repl()});
+  CHECK(run.exit_code == 0);
+  auto rows = read_jsonl(box.dir / "in.scored.jsonl");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0]["verdict"] == "timeout");
+  CHECK(rows[0]["reward"] == 0.0);
+  CHECK(rows[1]["verdict"] == "pass");
+}
+
+TEST_CASE("with --tasks the statements come from the trusted task file, by name", "[e2e]") {
+  Sandbox box;
+  auto tasks = box.write("tasks.jsonl",
+                         json{{"name", "t"}, {"header", ""}, {"formal_statement", "theorem t : True := by\n"}}.dump() + "\n");
+  std::string text = json{{"name", "t"}, {"formal_statement", "theorem t : False := by\n"}, {"proof", "  trivial\n"}}.dump() + "\n";
+  text += json{{"name", "nope"}, {"proof", "  trivial\n"}}.dump() + "\n";
+  auto input = box.write("in.jsonl", text);
+  auto run = harness(box, {"score", input.string(), "--tasks", tasks.string(), "--db", "h.db",
+                           "--repl", box.repl()});
+  CHECK(run.exit_code == 0);
+  auto rows = read_jsonl(box.dir / "in.scored.jsonl");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0]["verdict"] == "pass");
+  CHECK(rows[1]["verdict"] == "invalid");
+  CHECK(rows[1]["error"].get<std::string>().find("unknown task") != std::string::npos);
+}
+
+TEST_CASE("strict mode stops at the first invalid line with exit 2", "[e2e]") {
+  Sandbox box;
+  auto input = box.write("in.jsonl", mixed_input());
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--strict", "--repl", box.repl()});
+  CHECK(run.exit_code == 2);
+  auto rows = read_jsonl(box.dir / "in.scored.jsonl");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[2]["verdict"] == "invalid");
+}
+
+TEST_CASE("exit codes are 2 for usage and 3 when Lean or the store fails", "[e2e]") {
+  Sandbox box;
+  auto input = box.write("in.jsonl", mixed_input());
+  CHECK(harness(box, {"score", "missing.jsonl"}).exit_code == 2);
+  CHECK(harness(box, {"score", input.string(), "--repl", "'unbalanced"}).exit_code == 2);
+  CHECK(harness(box, {"score", input.string(), "--workers", "0"}).exit_code == 2);
+  CHECK(harness(box, {"frobnicate"}).exit_code == 2);
+  auto no_lean = harness(box, {"score", input.string(), "--db", "h.db", "--repl",
+                               "/nonexistent/lake env repl"});
+  CHECK(no_lean.exit_code == 3);
+  CHECK(no_lean.output.find("Lean cannot be started") != std::string::npos);
+  CHECK(no_lean.output.find("harness doctor") != std::string::npos);
+  auto no_store = harness(box, {"score", input.string(), "--db", "/nonexistent/dir/h.db",
+                                "--repl", box.repl()});
+  CHECK(no_store.exit_code == 3);
+  CHECK(no_store.output.find("/nonexistent/dir/h.db") != std::string::npos);
+}
+
+TEST_CASE("a header from --header-file applies to lines without one", "[e2e]") {
+  Sandbox box;
+  auto header = box.write("header.lean", "import Init\nopen Nat\n");
+  auto input = box.write("in.jsonl", line("h", "theorem h : True := by\n", "  trivial\n"));
+  auto run = harness(box, {"score", input.string(), "--header-file", header.string(), "--db",
+                           "h.db", "--repl", box.repl()});
+  CHECK(run.exit_code == 0);
+  std::ifstream log(box.dir / "repl.log");
+  std::string all((std::istreambuf_iterator<char>(log)), {});
+  CHECK(all.find("\"cmd\":\"import Init\"") != std::string::npos);
+  CHECK(all.find("open Nat") != std::string::npos);
+}
+
+TEST_CASE("the few-shot miniF2F file scores end to end with a default header", "[e2e]") {
+  Sandbox box;
+  auto input = fs::path(HARNESS_SHARED_DIR) / "datasets" / "minif2f_valid_few_shot.jsonl";
+  auto run = harness(box, {"score", input.string(), "--out", "out.jsonl", "--db", "h.db",
+                           "--header", "import Mathlib\nimport Aesop\nset_option maxHeartbeats 400000\n",
+                           "--workers", "2", "--repl", box.repl()});
+  CHECK(run.exit_code == 0);
+  auto rows = read_jsonl(box.dir / "out.jsonl");
+  CHECK(rows.size() == 67);
+  for (auto& r : rows) CHECK(r["verdict"] != "invalid");
+}

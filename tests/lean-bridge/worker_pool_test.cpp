@@ -1,0 +1,227 @@
+// The pool against the project's REPL double, which speaks the real wire format and can be
+// told to be slow, slow to import, to crash, to hang, to print noise and to grow in memory.
+#include "lean-bridge/worker_pool.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "pool_fixture.hpp"
+
+using namespace lean_bridge;
+using namespace pool_test;
+
+TEST_CASE("one worker, one proof: Lean's clean answer and standard axioms give pass", "[pool]") {
+  WorkerPool pool(fake_pool(1));
+  auto r = check_all(pool, {proof(0, "t1", "--! axioms propext, Quot.sound\n")});
+  CHECK(r[0].verdict == Verdict::pass);
+  CHECK(r[0].decided_by == DecidedBy::lean);
+  REQUIRE(r[0].axioms);
+  CHECK(*r[0].axioms == std::vector<std::string>{"propext", "Quot.sound"});
+  CHECK(r[0].tries == 1);
+}
+
+TEST_CASE("errors fail, sorries are incomplete, odd axioms are rejected", "[pool]") {
+  WorkerPool pool(fake_pool(2));
+  auto shifted = proof(3, "t3", "--! error unsolved goals\n");
+  shifted.line_offset = 10;
+  auto r = check_all(pool, {proof(0, "t0", "--! error type mismatch\n"),
+                            proof(1, "t1", "  sorry\n"),
+                            proof(2, "t2", "--! axioms propext, sorryAx\n"),
+                            shifted,
+                            proof(4, "t4", "--! axioms Lean.ofReduceBool\n"),
+                            proof(5, "t5", "--! axioms none\n")});
+  CHECK(r[0].verdict == Verdict::fail);
+  CHECK(r[0].reason == "type mismatch");
+  CHECK_FALSE(r[0].axioms);
+  CHECK(r[1].verdict == Verdict::incomplete);
+  CHECK(r[1].decided_by == DecidedBy::lean);
+  CHECK(r[2].verdict == Verdict::incomplete);
+  CHECK(r[2].decided_by == DecidedBy::axioms);
+  REQUIRE(r[3].messages.size() == 1);
+  CHECK(r[3].messages[0].pos.value.line == 3 + 10);  // the directive is on line 3
+  CHECK(r[4].verdict == Verdict::rejected);
+  CHECK(r[4].reason == "non-standard axioms: Lean.ofReduceBool");
+  CHECK(r[5].verdict == Verdict::pass);
+}
+
+TEST_CASE("a target that the proof does not declare is never a pass", "[pool]") {
+  WorkerPool pool(fake_pool(1));
+  auto request = proof(0, "declared");
+  request.target = "other_name";
+  auto r = check_all(pool, {request, proof(1, "after")});
+  CHECK(r[0].verdict == Verdict::rejected);
+  CHECK(r[0].decided_by == DecidedBy::axioms);
+  CHECK(r[1].verdict == Verdict::pass);
+}
+
+TEST_CASE("imports are elaborated once per worker, each header rest once on top", "[pool]") {
+  TempDir dir;
+  auto log = (dir.path / "requests.log").string();
+  WorkerPool pool(fake_pool(1, {"--log", log}));
+  std::vector<CheckRequest> rs;
+  for (uint64_t i = 0; i < 10; ++i) {
+    rs.push_back(proof(i, "p" + std::to_string(i), "", "import Init",
+                       i % 2 ? "open Nat" : "set_option pp.all true"));
+  }
+  auto r = check_all(pool, rs);
+  for (auto& x : r) CHECK(x.verdict == Verdict::pass);
+  auto lines = read_lines(log);
+  CHECK(count_containing(lines, "\"cmd\":\"import Init\"") == 1);
+  CHECK(count_containing(lines, "open Nat") == 1);
+  CHECK(count_containing(lines, "pp.all") == 1);
+  CHECK(count_containing(lines, "#print axioms") == 10);
+  CHECK(pool.stats().starts == 1);
+}
+
+TEST_CASE("workers take requests for the imports they hold", "[pool]") {
+  TempDir dir;
+  auto log = (dir.path / "requests.log").string();
+  auto options = fake_pool(2, {"--log", log, "--check-ms", "5"});
+  options.queue_limit = 100;
+  WorkerPool pool(options);
+  std::vector<CheckRequest> rs;
+  for (uint64_t i = 0; i < 40; ++i) {
+    rs.push_back(proof(i, "q" + std::to_string(i), "", i % 2 ? "import A" : "import B"));
+  }
+  auto r = check_all(pool, rs);
+  for (auto& x : r) CHECK(x.verdict == Verdict::pass);
+  auto lines = read_lines(log);
+  size_t imports = count_containing(lines, "\"cmd\":\"import A\"") +
+                   count_containing(lines, "\"cmd\":\"import B\"");
+  CHECK(imports <= 4);  // without affinity, alternating requests would re-import ~40 times
+}
+
+TEST_CASE("header time never counts against a proof's timeout", "[pool]") {
+  auto options = fake_pool(1, {"--import-ms", "700"});
+  options.worker.proof_timeout = std::chrono::milliseconds(400);
+  WorkerPool pool(options);
+  auto r = check_all(pool, {proof(0, "slow_header")});
+  CHECK(r[0].verdict == Verdict::pass);
+  CHECK(r[0].elapsed_ms < 400);
+}
+
+TEST_CASE("a slow proof is timed, a hanging one times out and its worker is replaced",
+          "[pool]") {
+  auto options = fake_pool(1);
+  options.worker.proof_timeout = std::chrono::milliseconds(500);
+  WorkerPool pool(options);
+  auto r = check_all(pool, {proof(0, "slowish", "--! sleep 100\n"), proof(1, "hangs", "--! hang\n"),
+                            proof(2, "fine")});
+  CHECK(r[0].verdict == Verdict::pass);
+  CHECK(r[0].elapsed_ms >= 100);
+  CHECK(r[1].verdict == Verdict::timeout);
+  CHECK(r[1].decided_by == DecidedBy::timeout);
+  CHECK(r[1].elapsed_ms >= 500);
+  CHECK(r[2].verdict == Verdict::pass);
+  CHECK(pool.stats().starts == 2);
+  CHECK(pool.stats().timeouts == 1);
+}
+
+TEST_CASE("a proof that kills its worker is retried on a fresh one, then is an error",
+          "[pool]") {
+  WorkerPool pool(fake_pool(1));
+  auto r = check_all(pool, {proof(0, "crashes", "--! crash\n"), proof(1, "fine")});
+  CHECK(r[0].verdict == Verdict::error);
+  CHECK(r[0].decided_by == DecidedBy::worker);
+  CHECK(r[0].tries == 2);
+  CHECK(r[0].reason.find("died during the check") != std::string::npos);
+  CHECK(r[1].verdict == Verdict::pass);
+  CHECK(pool.stats().deaths == 2);
+  CHECK(pool.stats().retries == 1);
+}
+
+TEST_CASE("a worker that dies between proofs costs no verdict", "[pool]") {
+  // Import, proof and axioms answered, then the process dies on the next request.
+  WorkerPool pool(fake_pool(1, {"--die-after", "3"}));
+  auto r = check_all(pool, {proof(0, "a"), proof(1, "b"), proof(2, "c")});
+  for (auto& x : r) CHECK(x.verdict == Verdict::pass);
+  CHECK(r[1].tries == 2);
+  CHECK(pool.stats().deaths >= 1);
+}
+
+TEST_CASE("noise on stdout before answers does not desynchronise the reader", "[pool]") {
+  WorkerPool pool(fake_pool(2, {"--noise", "--startup-noise"}));
+  auto r = check_all(pool, {proof(0, "n0", "--! noise hello from the proof\n"), proof(1, "n1"),
+                            proof(2, "n2", "--! noise-block\n")});
+  for (auto& x : r) CHECK(x.verdict == Verdict::pass);
+}
+
+TEST_CASE("an unreadable or forged answer fails closed and the worker is replaced", "[pool]") {
+  WorkerPool pool(fake_pool(1));
+  auto r = check_all(pool, {proof(0, "garbled", "--! noise {not json\n"),
+                            proof(1, "forged", "--! forge {\"env\": 99}\n--! error nope\n"),
+                            proof(2, "fine")});
+  CHECK(r[0].verdict == Verdict::rejected);
+  CHECK(r[1].verdict != Verdict::pass);
+  CHECK(r[2].verdict == Verdict::pass);
+}
+
+TEST_CASE("workers that grow are recycled above the RSS bound and after N uses", "[pool]") {
+  auto options = fake_pool(1, {"--grow-mb-per-check", "40"});
+  options.worker.max_rss_bytes = uint64_t{60} << 20;
+  WorkerPool pool(options);
+  std::vector<CheckRequest> rs;
+  for (uint64_t i = 0; i < 6; ++i) {
+    rs.push_back(proof(i, "g" + std::to_string(i), "--! sleep 300\n"));
+  }
+  auto r = check_all(pool, rs);
+  for (auto& x : r) CHECK(x.verdict == Verdict::pass);
+  CHECK(pool.stats().recycles >= 1);
+
+  auto by_uses = fake_pool(1);
+  by_uses.worker.recycle_after = 2;
+  WorkerPool pool2(by_uses);
+  auto r2 = check_all(pool2, {proof(0, "u0"), proof(1, "u1"), proof(2, "u2"), proof(3, "u3")});
+  for (auto& x : r2) CHECK(x.verdict == Verdict::pass);
+  CHECK(pool2.stats().starts == 2);
+  CHECK(pool2.stats().recycles == 2);
+}
+
+TEST_CASE("the address-space limit stops a proof that allocates past it", "[pool]") {
+  auto options = fake_pool(1);
+  options.worker.process.address_space_bytes = uint64_t{512} << 20;
+  WorkerPool pool(options);
+  auto r = check_all(pool, {proof(0, "hog", "--! grow 2048\n"), proof(1, "fine")});
+  CHECK(r[0].verdict == Verdict::error);
+  CHECK(r[0].reason.find("out of memory") != std::string::npos);
+  CHECK(r[1].verdict == Verdict::pass);
+}
+
+TEST_CASE("Lean that cannot be started makes the pool fatal, with the reason", "[pool]") {
+  SECTION("no such program") {
+    auto options = fake_pool(1);
+    options.worker.process.argv = {"/nonexistent/lake", "env", "repl"};
+    WorkerPool pool(options);
+    auto r = check_all(pool, {proof(0, "a"), proof(1, "b"), proof(2, "c"), proof(3, "d")});
+    for (auto& x : r) CHECK(x.verdict == Verdict::error);
+    REQUIRE(pool.fatal_error());
+    CHECK(pool.fatal_error()->find("/nonexistent/lake") != std::string::npos);
+  }
+  SECTION("dies on its imports") {
+    WorkerPool pool(fake_pool(1, {"--crash-on-import"}));
+    auto r = check_all(pool, {proof(0, "a"), proof(1, "b"), proof(2, "c")});
+    for (auto& x : r) CHECK(x.verdict == Verdict::error);
+    REQUIRE(pool.fatal_error());
+    CHECK(pool.fatal_error()->find("unknown package") != std::string::npos);
+  }
+}
+
+TEST_CASE("a header that Lean rejects gives error for its proofs, others go on", "[pool]") {
+  WorkerPool pool(fake_pool(1));
+  auto r = check_all(pool, {proof(0, "a", "", "import MissingThing"), proof(1, "b")});
+  CHECK(r[0].verdict == Verdict::error);
+  CHECK(r[0].reason.find("imports failed") != std::string::npos);
+  CHECK(r[1].verdict == Verdict::pass);
+  CHECK_FALSE(pool.fatal_error());
+}
+
+TEST_CASE("many proofs over several workers all come back, once each", "[pool]") {
+  WorkerPool pool(fake_pool(4, {"--check-ms", "2"}));
+  std::vector<CheckRequest> rs;
+  for (uint64_t i = 0; i < 200; ++i) rs.push_back(proof(i, "m" + std::to_string(i)));
+  auto r = check_all(pool, rs);
+  for (uint64_t i = 0; i < r.size(); ++i) {
+    CHECK(r[i].id == i);
+    CHECK(r[i].verdict == Verdict::pass);
+  }
+  CHECK(pool.stats().starts == 4);
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Real Lean, no double: checks the assumptions listed in docs/lean-assumptions.md and the
+# verdicts of known proofs, through `harness doctor --selftest` and `harness score`.
+# Usage: run.sh HARNESS WORKSPACE THIS_DIR. Exit 77 (skipped) when no toolchain is usable.
+set -uo pipefail
+harness=$1 workspace=$2 here=$3
+
+skip() { echo "SKIPPED: real-Lean tier: $*"; exit 77; }
+command -v lake >/dev/null || skip "lake is not installed (scripts/setup installs it where the network allows)"
+version=$(cd "$workspace" && timeout 60 lake --version 2>&1) || skip "'lake --version' failed: $(echo "$version" | head -n 3)"
+repl=""
+for candidate in "$workspace/.lake/packages/REPL/.lake/build/bin/repl" "$workspace/.lake/build/bin/repl"; do
+  [ -x "$candidate" ] && repl=$candidate && break
+done
+[ -n "$repl" ] || skip "the REPL is not built (cd $workspace && lake build REPL/repl)"
+echo "real-Lean tier: $version; REPL $repl"
+
+failures=0
+check() { # name, condition result
+  if [ "$2" = 0 ]; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi
+}
+
+# A1-A6 (docs/lean-assumptions.md): the REPL answers as the bridge expects.
+out=$(cd "$workspace" && printf '%s\n\n' \
+  '{"cmd": ""}' \
+  '{"cmd": "open Nat\nset_option maxRecDepth 1000", "env": 0}' \
+  '{"cmd": "theorem a1 : succ 1 = 2 := rfl", "env": 1}' \
+  '{"cmd": "#print axioms a1", "env": 2}' \
+  '{"cmd": "theorem a2 (p : Prop) : p ∨ ¬p := Classical.em p\n#print axioms a2", "env": 1}' \
+  '{"cmd": "#eval \"nonce-123\"", "env": 1}' | timeout 300 lake env "$repl")
+echo "$out"
+echo "$out" | grep -q '"env": 0' ; check "A1 an empty command gives env 0 with Init" $?
+echo "$out" | grep -q "'a1' does not depend on any axioms" ; check "A2 #print axioms, no axioms" $?
+echo "$out" | grep -q "'a2' depends on axioms: \[propext, Classical.choice, Quot.sound\]" ; check "A3 #print axioms list" $?
+echo "$out" | grep -q '"data": "\\"nonce-123\\""' ; check "A4 #eval of a string" $?
+! echo "$out" | grep -q '"severity": "error"' ; check "A5 open/set_option persist into later envs" $?
+
+# The verdicts of known proofs through the whole bridge.
+(cd "$workspace" && timeout 600 "$harness" doctor --selftest); check "doctor --selftest" $?
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+(cd "$workspace" && timeout 900 "$harness" score "$here/core_proofs.jsonl" --out "$tmp/out.jsonl" --db "$tmp/h.db" --workers 2 --no-progress)
+check "score exits 0" $?
+python3 - "$here/core_proofs.jsonl" "$tmp/out.jsonl" <<'PY'
+import json, sys
+expected = [json.loads(l)["expect"] for l in open(sys.argv[1]) if l.strip()]
+got = [json.loads(l)["verdict"] for l in open(sys.argv[2])]
+bad = [(i + 1, e, g) for i, (e, g) in enumerate(zip(expected, got)) if e != g]
+print("verdicts:", got)
+sys.exit(1 if bad or len(got) != len(expected) else 0)
+PY
+check "score verdicts on core_proofs.jsonl" $?
+
+echo "real-Lean tier: $failures failure(s)"
+[ "$failures" -eq 0 ]
