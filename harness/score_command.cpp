@@ -113,7 +113,16 @@ int score(ScoreSettings s) {
   int64_t run_id = db.begin_run(info);
   ScoreRun run(s, db, run_id, pool_options(s, argv.argv, ws.dir), ws.identity(), repl);
   install_interrupt_handlers();
-  run.run(reader);
+  try {
+    run.run(reader);
+  } catch (const std::exception&) {
+    // Rows of committed batches stay; mark the run failed if the store still lets us.
+    try {
+      db.finish_run(run_id, store::RunStatus::failed, run.summary_json());
+    } catch (const store::StoreError&) {
+    }
+    throw;
+  }
   return finish(db, run_id, run);
 }
 

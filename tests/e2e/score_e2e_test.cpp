@@ -41,8 +41,10 @@ struct Run {
   std::string output;
 };
 
-Run harness(const Sandbox& box, std::vector<std::string> args) {
+Run harness(const Sandbox& box, std::vector<std::string> args,
+            std::vector<std::string> wrapper = {}) {
   args.insert(args.begin(), HARNESS_PATH);
+  args.insert(args.begin(), wrapper.begin(), wrapper.end());
   lean_bridge::ProcessSpec spec{args, box.dir.string(), 0, false};
   auto run = lean_bridge::capture_output(spec, 60'000);
   INFO(run.output);
@@ -230,4 +232,28 @@ TEST_CASE("the few-shot miniF2F file scores end to end with a default header", "
   auto rows = read_jsonl(box.dir / "out.jsonl");
   CHECK(rows.size() == 67);
   for (auto& r : rows) CHECK(r["verdict"] != "invalid");
+}
+
+TEST_CASE("a store that fills up stops the run with exit 3 and keeps every committed row",
+          "[e2e]") {
+  Sandbox box;
+  std::string text;
+  for (int i = 0; i < 3000; ++i) {
+    text += line("p" + std::to_string(i), "theorem p" + std::to_string(i) + " : True := by\n",
+                 "  trivial\n  -- " + std::string(200, 'x') + "\n");
+  }
+  auto input = box.write("in.jsonl", text);
+  // The file-size limit makes the store's writes fail like a full disk once it passes 1 MB.
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--out", "out.jsonl",
+                           "--repl", box.repl()},
+                     {"prlimit", "--fsize=1000000", "--"});
+  CHECK(run.exit_code == 3);
+  CHECK(run.output.find("h.db") != std::string::npos);
+  auto rows = read_jsonl(box.dir / "out.jsonl");
+  CHECK(rows.size() > 0);
+  CHECK(rows.size() < 3000);
+  auto db = store::Store::open((box.dir / "h.db").string());
+  auto attempts = db.attempts(1);
+  CHECK(attempts.size() == rows.size());  // OUT holds exactly the committed rows
+  CHECK(db.run(1)->status == store::RunStatus::failed);
 }
