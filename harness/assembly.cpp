@@ -17,7 +17,7 @@ Assembly continuation(const tasks::Candidate& c) {
   a.request.imports = header.imports;
   a.request.header_rest = header.rest;
   a.request.body = c.task.statement + c.proof;
-  auto target = tasks::find_target(c.task.statement, c.name, tasks::ProofForm::continuation);
+  auto target = tasks::find_target(c);
   if (!target.error.empty()) {
     a.early = EarlyVerdict{Verdict::invalid, DecidedBy::input, "formal_statement", target.error};
   }
@@ -39,7 +39,7 @@ Assembly whole_text(const tasks::Candidate& c) {
   }
   a.request.body = file.rest;
   a.request.line_offset = file.rest_first_line - 1;
-  auto target = tasks::find_target(c.proof, c.name, tasks::ProofForm::whole_text);
+  auto target = tasks::find_target(c);
   if (!target.error.empty()) {
     a.early = EarlyVerdict{Verdict::rejected, DecidedBy::statement, "", target.error};
   }

@@ -42,7 +42,7 @@ TEST_CASE("sorries make a proof incomplete whatever the warning's wording", "[ve
   CHECK(j->verdict == Verdict::incomplete);
 }
 
-TEST_CASE("a clean answer goes on to the axioms; one without env fails closed", "[verdict]") {
+TEST_CASE("a clean answer goes on to the axioms and one without env fails closed", "[verdict]") {
   CHECK_FALSE(judge_check(answer_with({{"info", "Try this: simp"}})));
   auto j = judge_check(answer_with({}, std::nullopt));
   REQUIRE(j);
