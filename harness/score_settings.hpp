@@ -15,9 +15,9 @@ struct ScoreSettings {
   int workers = default_workers();          // REPL processes
   double timeout_s = 60;                    // per proof, wall clock; header time not counted
   double header_timeout_s = 600;            // per header (imports + rest), per worker
-  int memory_mb = 8192;                     // RLIMIT_AS per worker; 0: no limit
+  int memory_mb = 16384;                    // RLIMIT_AS per worker; 0: no limit
   int recycle_after = 500;                  // checks per REPL process before a fresh one
-  int max_rss_mb = 6144;                    // recycle a REPL above this resident size; 0: never
+  int max_rss_mb = 12288;                   // recycle a REPL above this resident size; 0: never
   int max_tries = 2;                        // workers a check may kill before it is an error
   std::optional<std::string> repl;          // REPL command; default from the workspace
   std::optional<std::string> workspace;     // Lean workspace; default: see find_workspace

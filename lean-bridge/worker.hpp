@@ -39,6 +39,13 @@ struct WorkerCounters {
   int recycles = 0;
   int deaths = 0;
   int timeouts = 0;
+  WorkerCounters& operator+=(const WorkerCounters& other) {
+    starts += other.starts;
+    recycles += other.recycles;
+    deaths += other.deaths;
+    timeouts += other.timeouts;
+    return *this;
+  }
 };
 
 class Worker {

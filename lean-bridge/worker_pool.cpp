@@ -101,12 +101,7 @@ std::optional<std::string> WorkerPool::fatal_error() const {
 PoolStats WorkerPool::stats() const {
   std::lock_guard lock(m_mutex);
   PoolStats out = m_stats;
-  for (const Slot& slot : m_slots) {
-    out.starts += slot.counters.starts;
-    out.recycles += slot.counters.recycles;
-    out.deaths += slot.counters.deaths;
-    out.timeouts += slot.counters.timeouts;
-  }
+  for (const Slot& slot : m_slots) out += slot.counters;
   return out;
 }
 

@@ -25,11 +25,8 @@ struct PoolOptions {
   size_t queue_limit = 0;  // submit() blocks above this many waiting requests; 0: 4 × workers
 };
 
-struct PoolStats {
-  int starts = 0;
-  int recycles = 0;
-  int deaths = 0;
-  int timeouts = 0;
+// The workers' counters added up, plus the checks sent to a second worker.
+struct PoolStats : WorkerCounters {
   int retries = 0;
 };
 
