@@ -60,7 +60,7 @@ void WorkerPool::submit(CheckRequest request) {
   ++m_in_flight;
   m_queue.push_back(std::move(request));
   lock.unlock();
-  m_work_ready.notify_all();
+  m_work_ready.notify_one();
 }
 
 void WorkerPool::close() {
