@@ -20,6 +20,9 @@ struct CheckRequest {
   std::string body;         // the candidate's Lean text, checked in the header's environment
   int64_t line_offset = 0;  // added to message lines so positions refer to the caller's text
   std::string target;       // the declaration whose axioms Lean is asked for
+  // The task's own statement ("theorem NAME ... := by"): elaborated as a reference before the
+  // candidate runs, and the target's type must be the reference's. "" skips that check.
+  std::string statement;
 };
 
 struct CheckResult {

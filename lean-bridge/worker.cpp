@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
+#include "lean-bridge/closing_check.hpp"
 #include "lean-bridge/repl_process.hpp"
 
 namespace lean_bridge {
@@ -57,6 +60,9 @@ void Worker::discard_process() {
   m_imports.reset();
   m_header_envs.clear();
   m_header_failures.clear();
+  m_reference_envs.clear();
+  m_reference_failures.clear();
+  m_next_env = 0;
   m_uses = 0;
 }
 
@@ -72,8 +78,9 @@ std::optional<Outcome> Worker::ensure_process(const std::string& imports) {
   }
   ++m_counters.starts;
   m_group = m_process->pid();
+  m_ref_name = "harness_ref_" + random_nonce().substr(0, 16);
   auto deadline = Clock::now() + m_options.header_timeout;
-  Reply reply = m_process->request(command_request(imports, std::nullopt), deadline);
+  Reply reply = command(imports, std::nullopt, deadline);
   auto failure = [&](std::string why) -> std::optional<Outcome> {
     discard_process();
     return InfraFailure{std::move(why), true};
@@ -104,7 +111,7 @@ Worker::EnvOrFailure Worker::header_env(const std::string& rest) {
   if (auto it = m_header_envs.find(rest); it != m_header_envs.end()) return {it->second, {}};
   if (rest.empty()) return {m_import_env, {}};
   auto deadline = Clock::now() + m_options.header_timeout;
-  Reply reply = m_process->request(command_request(rest, m_import_env), deadline);
+  Reply reply = command(rest, m_import_env, deadline);
   if (auto* answer_variant = std::get_if<Answer>(&reply)) {
     if (auto* answer = std::get_if<CommandAnswer>(answer_variant); answer && answer->env) {
       if (auto error = judge_check(*answer); error && error->verdict == Verdict::fail) {
@@ -133,14 +140,60 @@ Outcome Worker::check(const CheckRequest& request) {
       return judged(request, Verdict::error, DecidedBy::worker, it->second);
     }
   }
+  auto reference = reference_env(request, *env.env);
+  if (reference.failure) return std::move(*reference.failure);
   ++m_uses;
-  return run_proof(request, *env.env);
+  return run_proof(request, *reference.env);
+}
+
+Worker::EnvOrFailure Worker::reference_env(const CheckRequest& request, int64_t header_env) {
+  if (request.statement.empty()) return {header_env, {}};
+  std::string key = request.header_rest + '\x1f' + request.statement;
+  if (auto it = m_reference_failures.find(key); it != m_reference_failures.end()) {
+    return {std::nullopt, judged(request, Verdict::error, DecidedBy::worker, it->second)};
+  }
+  if (auto it = m_reference_envs.find(key); it != m_reference_envs.end()) return {it->second, {}};
+  auto text = reference_declaration(request.statement, m_ref_name);
+  if (!text) {
+    return {std::nullopt, judged(request, Verdict::error, DecidedBy::statement,
+                                 "the task's statement declares no name to check against")};
+  }
+  Reply reply = command(*text, header_env, Clock::now() + m_options.header_timeout);
+  const CommandAnswer* answer = nullptr;
+  if (auto* a = std::get_if<Answer>(&reply)) answer = std::get_if<CommandAnswer>(a);
+  if (answer == nullptr || !answer->env) {
+    discard_process();
+    return {std::nullopt, InfraFailure{"no usable answer to the task's statement"}};
+  }
+  auto error = std::find_if(answer->messages.begin(), answer->messages.end(), is_error);
+  if (error != answer->messages.end()) {
+    m_reference_failures[key] = "the task's statement does not elaborate: " + error->data;
+    return {std::nullopt, judged(request, Verdict::error, DecidedBy::statement,
+                                 m_reference_failures[key])};
+  }
+  m_reference_envs[key] = *answer->env;
+  return {*answer->env, {}};
+}
+
+Reply Worker::command(const std::string& text, std::optional<int64_t> env,
+                      Clock::time_point deadline) {
+  Reply reply = m_process->request(command_request(text, env), deadline);
+  auto* answer = std::get_if<Answer>(&reply);
+  auto* command = answer ? std::get_if<CommandAnswer>(answer) : nullptr;
+  if (command == nullptr || !command->env) return reply;
+  if (*command->env != m_next_env) {
+    return ProtocolError{fmt::format("env numbering: expected env {}, the answer says {}",
+                                     m_next_env, *command->env),
+                         ""};
+  }
+  ++m_next_env;
+  return reply;
 }
 
 Outcome Worker::run_proof(const CheckRequest& request, int64_t env) {
   auto started = Clock::now();
   auto deadline = started + m_options.proof_timeout;
-  Reply reply = m_process->request(command_request(request.body, env), deadline);
+  Reply reply = command(request.body, env, deadline);
   if (std::holds_alternative<TimedOut>(reply)) {
     ++m_counters.timeouts;
     discard_process();
@@ -156,8 +209,8 @@ Outcome Worker::run_proof(const CheckRequest& request, int64_t env) {
   }
   if (auto* bad = std::get_if<ProtocolError>(&reply)) {
     discard_process();
-    return judged(request, Verdict::rejected, DecidedBy::worker,
-                  "unreadable answer from the REPL: " + bad->problem);
+    return judged(request, Verdict::rejected, DecidedBy::nonce,
+                  "an answer out of step with the requests: " + bad->problem);
   }
   const Answer& answer = std::get<Answer>(reply);
   if (auto* error = std::get_if<ReplError>(&answer)) {
@@ -167,59 +220,74 @@ Outcome Worker::run_proof(const CheckRequest& request, int64_t env) {
     }
     return judged(request, Verdict::fail, DecidedBy::lean, "REPL: " + error->message);
   }
-  const auto* command = std::get_if<CommandAnswer>(&answer);
-  if (command == nullptr) {
+  const auto* checked = std::get_if<CommandAnswer>(&answer);
+  if (checked == nullptr) {
     discard_process();
-    return judged(request, Verdict::rejected, DecidedBy::worker,
+    return judged(request, Verdict::rejected, DecidedBy::nonce,
                   "the REPL's answer does not match a command request");
   }
   CheckResult result = judged(request, Verdict::error, DecidedBy::worker, "");
-  result.messages = command->messages;
+  result.messages = checked->messages;
   shift_lines(result.messages, request.line_offset);
-  if (auto judgement = judge_check(*command)) {
+  auto judgement = judge_check(*checked);
+  if (judgement) {
     result.verdict = judgement->verdict;
     result.decided_by = judgement->decided_by;
     result.reason = judgement->reason;
-    result.elapsed_ms = millis_since(started);
-    return result;
   }
-  return ask_axioms(request, *command->env, std::move(result), started, deadline);
+  int64_t after = checked->env.value_or(env);
+  return close_check(request, after, std::move(result), !judgement, started, deadline);
 }
 
-Outcome Worker::ask_axioms(const CheckRequest& request, int64_t env, CheckResult result,
-                           Clock::time_point started, Clock::time_point deadline) {
-  Reply reply = m_process->request(command_request("#print axioms " + request.target, env),
-                                   deadline);
+// One request after the candidate's answer: axioms, statement identity and the nonce when the
+// check was clean, the nonce alone otherwise (a candidate that failed must still not leave the
+// stream out of step for the next proof).
+Outcome Worker::close_check(const CheckRequest& request, int64_t env, CheckResult result,
+                            bool clean, Clock::time_point started, Clock::time_point deadline) {
+  std::string nonce = random_nonce();
+  ClosingRequest closing =
+      closing_request(clean ? request.target : "",
+                      request.statement.empty() ? "" : m_ref_name, nonce);
+  Reply reply = command(closing.text, env, deadline);
   result.elapsed_ms = millis_since(started);
+  auto reject = [&](DecidedBy by, std::string why) -> Outcome {
+    discard_process();  // the stream may be out of step with the requests: start afresh
+    result.verdict = Verdict::rejected;
+    result.decided_by = by;
+    result.reason = std::move(why);
+    result.axioms.reset();
+    return result;
+  };
   if (std::holds_alternative<TimedOut>(reply)) {
     ++m_counters.timeouts;
     discard_process();
     result.verdict = Verdict::timeout;
     result.decided_by = DecidedBy::timeout;
-    result.reason = "no answer to #print axioms within the proof's time";
+    result.reason = "no answer to the closing request within the proof's time";
     return result;
   }
   if (auto* died = std::get_if<WorkerDied>(&reply)) {
     ++m_counters.deaths;
     discard_process();
-    return InfraFailure{"the REPL died answering #print axioms: " + describe_death(*died)};
+    return InfraFailure{"the REPL died after the check: " + describe_death(*died)};
   }
-  const CommandAnswer* command = nullptr;
-  if (auto* answer = std::get_if<Answer>(&reply)) command = std::get_if<CommandAnswer>(answer);
-  AxiomsAnswer axioms = command ? read_axioms(*command, request.target)
-                                : AxiomsAnswer{std::nullopt, "no readable answer to #print axioms"};
-  if (!axioms.axioms) {
-    discard_process();  // the stream may be out of step with the requests: start afresh
-    result.verdict = Verdict::rejected;
-    result.decided_by = DecidedBy::axioms;
-    result.reason = axioms.problem;
-    return result;
-  }
-  Judgement judgement = judge_axioms(*axioms.axioms);
+  if (auto* bad = std::get_if<ProtocolError>(&reply)) return reject(DecidedBy::nonce, bad->problem);
+  const auto* answer = std::get_if<CommandAnswer>(&std::get<Answer>(reply));
+  if (answer == nullptr) return reject(DecidedBy::nonce, "the closing answer is not a command's");
+  ClosingAnswer closed = read_closing(*answer, closing, request.target, nonce);
+  if (!closed.nonce_problem.empty()) return reject(DecidedBy::nonce, closed.nonce_problem);
+  if (!clean) return result;
+  if (!closed.axioms.axioms) return reject(DecidedBy::axioms, closed.axioms.problem);
+  Judgement judgement = judge_axioms(*closed.axioms.axioms);
   result.verdict = judgement.verdict;
   result.decided_by = judgement.decided_by;
   result.reason = judgement.reason;
-  result.axioms = std::move(axioms.axioms);
+  result.axioms = std::move(closed.axioms.axioms);
+  if (result.verdict == Verdict::pass && !closed.statement_problem.empty()) {
+    result.verdict = Verdict::rejected;
+    result.decided_by = DecidedBy::statement;
+    result.reason = closed.statement_problem;
+  }
   return result;
 }
 

@@ -13,10 +13,10 @@
 
 #include "lean-bridge/check.hpp"
 #include "lean-bridge/child_process.hpp"
+#include "lean-bridge/repl_process.hpp"
 
 namespace lean_bridge {
 
-class ReplProcess;
 
 struct WorkerOptions {
   ProcessSpec process;
@@ -74,9 +74,12 @@ class Worker {
   };
   std::optional<Outcome> ensure_process(const std::string& imports);
   EnvOrFailure header_env(const std::string& rest);
+  EnvOrFailure reference_env(const CheckRequest& request, int64_t header_env);
+  // Sends a command and checks that its answer carries the next env id of this process.
+  Reply command(const std::string& text, std::optional<int64_t> env, Clock::time_point deadline);
   Outcome run_proof(const CheckRequest& request, int64_t env);
-  Outcome ask_axioms(const CheckRequest& request, int64_t env, CheckResult result,
-                     Clock::time_point started, Clock::time_point deadline);
+  Outcome close_check(const CheckRequest& request, int64_t env, CheckResult result,
+                      bool clean, Clock::time_point started, Clock::time_point deadline);
   void discard_process();
 
   WorkerOptions m_options;
@@ -84,7 +87,11 @@ class Worker {
   std::optional<std::string> m_imports;
   int64_t m_import_env = 0;
   std::map<std::string, int64_t> m_header_envs;
+  std::map<std::string, int64_t> m_reference_envs;  // rest of header + statement → env R
+  std::string m_ref_name;  // name of the reference declarations in this process (random)
+  int64_t m_next_env = 0;  // the id the REPL must give its next command answer
   std::map<std::string, std::string> m_header_failures;  // rest of header → Lean's error
+  std::map<std::string, std::string> m_reference_failures;
   int m_uses = 0;
   Clock::time_point m_last_rss_check{};
   bool m_ever_started = false;

@@ -144,6 +144,7 @@ void WorkerPool::note_start_failure(const std::string& reason) {
 
 CheckResult WorkerPool::run_with_retries(Worker& worker, const CheckRequest& request) {
   std::string last;
+  bool during_start = false;
   for (int tries = 1; tries <= m_options.max_tries; ++tries) {
     if (auto fatal = fatal_error()) return infrastructure_error(request, *fatal, tries - 1);
     if (stopping()) return infrastructure_error(request, "the pool was stopped", tries - 1);
@@ -154,6 +155,7 @@ CheckResult WorkerPool::run_with_retries(Worker& worker, const CheckRequest& req
     }
     auto& failure = std::get<InfraFailure>(outcome);
     last = failure.reason;
+    during_start = failure.during_start;
     {
       std::lock_guard lock(m_mutex);
       m_any_started = m_any_started || worker.ever_started();
@@ -161,9 +163,20 @@ CheckResult WorkerPool::run_with_retries(Worker& worker, const CheckRequest& req
     }
     if (failure.during_start) note_start_failure(failure.reason);
   }
-  return infrastructure_error(
-      request, fmt::format("failed on {} workers; last: {}", m_options.max_tries, last),
+  if (during_start) {
+    return infrastructure_error(
+        request, fmt::format("failed on {} workers; last: {}", m_options.max_tries, last),
+        m_options.max_tries);
+  }
+  // The proof took down every fresh worker it was given: it is charged for it, so a policy
+  // cannot trade a 0 for an `error` by crashing Lean.
+  CheckResult charged = infrastructure_error(
+      request,
+      fmt::format("resource: the proof took down {} fresh workers; last: {}", m_options.max_tries,
+                  last),
       m_options.max_tries);
+  charged.verdict = Verdict::fail;
+  return charged;
 }
 
 void WorkerPool::run_slot(Slot& slot) {

@@ -1,8 +1,9 @@
 #pragma once
 // N workers, each on a thread of its own, fed from one queue. A worker takes first the oldest
 // request whose imports it already holds, so imports are elaborated once per worker and not
-// once per proof. A check whose worker dies is retried on a fresh worker (bounded), then gets
-// `error`. When Lean cannot be started at all, the pool turns fatal and answers every request
+// once per proof. A check whose worker dies is retried on a fresh worker (bounded); a proof
+// that takes down every worker it is given gets `fail` (reason `resource: ...`), while a
+// worker that cannot even start gives `error`. When Lean cannot be started at all, the pool turns fatal and answers every request
 // with `error` at once; fatal_error() says why.
 #include <condition_variable>
 #include <deque>

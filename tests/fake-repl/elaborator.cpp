@@ -14,7 +14,7 @@ namespace fake_repl {
 namespace {
 
 using nlohmann::json;
-using Lookup = std::function<const Axioms*(const std::string&)>;
+using Lookup = std::function<const DeclInfo*(const std::string&)>;
 
 json position_json(Position p) {
   return {{"line", p.line}, {"column", p.column}};
@@ -79,7 +79,7 @@ const std::set<std::string> anonymous_declarations = {"example", "instance"};
 struct CommandResult {
   json messages = json::array();
   json sorries = json::array();
-  std::map<std::string, Axioms> decls;
+  std::map<std::string, DeclInfo> decls;
 };
 
 // Elaborates one command text; see README.md for what each construct does.
@@ -190,6 +190,7 @@ class CommandRun {
   }
 
   void identifier(const Token& token) {
+    if (token.text == "example" && statement_check(token)) return;
     if (named_declarations.contains(token.text) || anonymous_declarations.contains(token.text)) {
       close_decl();
       m_decl = Decl{token.begin, token.end};
@@ -202,7 +203,7 @@ class CommandRun {
         full = full.substr(7);
       else if (std::string prefix = current_namespace(); !prefix.empty())
         full = prefix + "." + full;
-      m_result.decls[full] = token.text == "axiom" ? Axioms{full} : m_axioms;
+      m_result.decls[full] = {token.text == "axiom" ? Axioms{full} : m_axioms, signature()};
     } else if (token.text == "namespace" || token.text == "section") {
       close_decl();
       const Token* name = next(TokenKind::identifier, token.begin.line);
@@ -244,7 +245,41 @@ class CommandRun {
     }
   }
 
-  const Axioms* find(const std::string& name) const {
+  // The tokens after a declaration's name up to `:=`, joined by spaces (the index is left
+  // where it was: the body is elaborated as usual).
+  std::string signature() const {
+    std::string out;
+    for (std::size_t i = m_index; i + 1 < m_tokens.size(); ++i) {
+      if (m_tokens[i].text == ":" && m_tokens[i + 1].text == "=") break;
+      out += (out.empty() ? "" : " ") + m_tokens[i].text;
+    }
+    return out;
+  }
+
+  // `example : (type_of% @A) = (type_of% @B) := rfl`, the harness's statement check: an error
+  // unless A and B are known and have the same signature. Returns false for other examples.
+  bool statement_check(const Token& token) {
+    std::vector<std::string> names;
+    bool type_of = false;
+    std::size_t i = m_index;
+    for (; i < m_tokens.size() && m_tokens[i].begin.line == token.begin.line; ++i) {
+      type_of |= m_tokens[i].text == "type_of";
+      if (m_tokens[i].text == "@" && i + 1 < m_tokens.size()) names.push_back(m_tokens[i + 1].text);
+    }
+    if (!type_of || names.size() != 2) return false;
+    close_decl();
+    m_index = i;
+    const DeclInfo* a = find(normalize_name(names[0]));
+    const DeclInfo* b = find(normalize_name(names[1]));
+    if (a == nullptr || b == nullptr) {
+      message("error", token, "unknown identifier '" + (a ? names[1] : names[0]) + "'");
+    } else if (a->signature != b->signature) {
+      message("error", token, "type mismatch: " + a->signature + " vs " + b->signature);
+    }
+    return true;
+  }
+
+  const DeclInfo* find(const std::string& name) const {
     auto own = m_result.decls.find(name);
     return own != m_result.decls.end() ? &own->second : m_parent(name);
   }
@@ -265,8 +300,9 @@ class CommandRun {
       candidates.push_back(name);
     }
     for (const std::string& candidate : candidates) {
-      const Axioms* axioms = find(candidate);
-      if (axioms == nullptr) continue;
+      const DeclInfo* decl = find(candidate);
+      if (decl == nullptr) continue;
+      const Axioms* axioms = &decl->axioms;
       std::string list;
       for (const std::string& axiom : *axioms) list += (list.empty() ? "" : ", ") + axiom;
       message("info", command,
@@ -322,7 +358,7 @@ class CommandRun {
 
 }  // namespace
 
-const Axioms* Elaborator::find_decl(long env, const std::string& name) const {
+const DeclInfo* Elaborator::find_decl(long env, const std::string& name) const {
   for (; env >= 0; env = m_envs[env].parent) {
     auto found = m_envs[env].decls.find(name);
     if (found != m_envs[env].decls.end()) return &found->second;

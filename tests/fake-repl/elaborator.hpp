@@ -19,6 +19,13 @@ namespace fake_repl {
 
 using Axioms = std::vector<std::string>;
 
+// What the double knows of a declaration: its axioms, and its signature (the tokens between
+// its name and `:=`), which stands in for its type when a statement check compares two.
+struct DeclInfo {
+  Axioms axioms;
+  std::string signature;
+};
+
 class Elaborator {
  public:
   // backtick_sorry selects "declaration uses `sorry`" (Lean >= 4.28) over "... 'sorry'".
@@ -31,9 +38,9 @@ class Elaborator {
  private:
   struct Env {
     long parent;
-    std::map<std::string, Axioms> decls;
+    std::map<std::string, DeclInfo> decls;
   };
-  const Axioms* find_decl(long env, const std::string& name) const;
+  const DeclInfo* find_decl(long env, const std::string& name) const;
 
   std::vector<Env> m_envs;
   long m_proof_states = 0;

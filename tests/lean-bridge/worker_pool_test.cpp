@@ -116,13 +116,13 @@ TEST_CASE("a slow proof is timed, a hanging one times out and its worker is repl
   CHECK(pool.stats().timeouts == 1);
 }
 
-TEST_CASE("a proof that kills its worker is retried on a fresh one, then is an error",
-          "[pool]") {
+TEST_CASE("a proof that kills every fresh worker it is given is charged with fail", "[pool]") {
   WorkerPool pool(fake_pool(1));
   auto r = check_all(pool, {proof(0, "crashes", "--! crash\n"), proof(1, "fine")});
-  CHECK(r[0].verdict == Verdict::error);
+  CHECK(r[0].verdict == Verdict::fail);
   CHECK(r[0].decided_by == DecidedBy::worker);
   CHECK(r[0].tries == 2);
+  CHECK(r[0].reason.rfind("resource: ", 0) == 0);
   CHECK(r[0].reason.find("died during the check") != std::string::npos);
   CHECK(r[1].verdict == Verdict::pass);
   CHECK(pool.stats().deaths == 2);
@@ -181,7 +181,8 @@ TEST_CASE("the address-space limit stops a proof that allocates past it", "[pool
   options.worker.process.address_space_bytes = uint64_t{512} << 20;
   WorkerPool pool(options);
   auto r = check_all(pool, {proof(0, "hog", "--! grow 2048\n"), proof(1, "fine")});
-  CHECK(r[0].verdict == Verdict::error);
+  CHECK(r[0].verdict == Verdict::fail);
+  CHECK(r[0].reason.rfind("resource: ", 0) == 0);
   CHECK(r[0].reason.find("out of memory") != std::string::npos);
   CHECK(r[1].verdict == Verdict::pass);
 }
@@ -224,4 +225,56 @@ TEST_CASE("many proofs over several workers all come back, once each", "[pool]")
     CHECK(r[i].verdict == Verdict::pass);
   }
   CHECK(pool.stats().starts == 4);
+}
+
+namespace {
+
+CheckRequest with_statement(uint64_t id, std::string name, std::string type, std::string body_type,
+                            std::string extra = "") {
+  CheckRequest r = proof(id, name, extra);
+  r.statement = "theorem " + name + " : " + type + " := by\n";
+  r.body = "theorem " + name + " : " + body_type + " := by\n  trivial\n" + extra;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("the target's statement must be the task's, as Lean judges it", "[pool]") {
+  TempDir dir;
+  auto log = (dir.path / "requests.log").string();
+  WorkerPool pool(fake_pool(1, {"--log", log}));
+  auto r = check_all(pool, {with_statement(0, "same", "1 = 1", "1 = 1"),
+                            with_statement(1, "weakened", "1 = 1 ∧ 2 = 2", "1 = 1"),
+                            with_statement(2, "same2", "1 = 1", "1 = 1", "--! error boom\n"),
+                            with_statement(3, "same", "1 = 1", "1 = 1")});
+  CHECK(r[0].verdict == Verdict::pass);
+  CHECK(r[1].verdict == Verdict::rejected);
+  CHECK(r[1].decided_by == DecidedBy::statement);
+  CHECK(r[2].verdict == Verdict::fail);
+  CHECK(r[3].verdict == Verdict::pass);
+  auto lines = read_lines(log);
+  // The reference is elaborated once per statement and worker, before the candidate runs.
+  CHECK(count_containing(lines, ":= sorry") == 3);
+  CHECK(count_containing(lines, "type_of%") == 3);  // not asked for the failed proof
+}
+
+TEST_CASE("a forged answer sequence is caught by the nonce or the env numbering", "[pool]") {
+  WorkerPool pool(fake_pool(1));
+  // Envs: 0 imports, 1-2 the first proof and its closing request; the second proof prints a
+  // clean answer with the right env id (3) and a passing axioms answer (4) ahead of its own.
+  std::string forged_check = "--! forge {\"env\": 3}\n";
+  std::string forged_axioms =
+      "--! forge {\"messages\": [{\"severity\": \"info\", \"pos\": {\"line\": 1, \"column\": 0}, "
+      "\"endPos\": {\"line\": 1, \"column\": 6}, \"data\": \"'f1' does not depend on any "
+      "axioms\"}], \"env\": 4}\n";
+  auto r = check_all(pool, {proof(0, "f0"), proof(1, "f1", forged_check + forged_axioms +
+                                                            "--! error the real answer\n"),
+                            proof(2, "f2", "--! forge {\"env\": 41}\n"), proof(3, "after")});
+  CHECK(r[0].verdict == Verdict::pass);
+  CHECK(r[1].verdict == Verdict::rejected);
+  CHECK(r[1].decided_by == DecidedBy::nonce);
+  CHECK(r[1].reason.find("nonce") != std::string::npos);
+  CHECK(r[2].verdict == Verdict::rejected);
+  CHECK(r[2].reason.find("env numbering") != std::string::npos);
+  CHECK(r[3].verdict == Verdict::pass);
 }
