@@ -1,5 +1,7 @@
 #include "harness/assembly.hpp"
 
+#include <fmt/format.h>
+
 #include "common/lean_header.hpp"
 #include "tasks/target.hpp"
 
@@ -9,6 +11,11 @@ namespace {
 using lean_bridge::DecidedBy;
 using lean_bridge::Verdict;
 
+std::string last_component(const std::string& name) {
+  auto dot = name.rfind('.');
+  return dot == std::string::npos ? name : name.substr(dot + 1);
+}
+
 // The line gives a statement and its continuation: the harness assembles the text itself
 // from the task's header and statement, so positions count from the statement's first line.
 Assembly continuation(const tasks::Candidate& c) {
@@ -17,6 +24,7 @@ Assembly continuation(const tasks::Candidate& c) {
   a.request.imports = header.imports;
   a.request.header_rest = header.rest;
   a.request.body = c.task.statement + c.proof;
+  a.request.statement = c.task.statement;
   auto target = tasks::find_target(c);
   if (!target.error.empty()) {
     a.early = EarlyVerdict{Verdict::invalid, DecidedBy::input, "formal_statement", target.error};
@@ -39,9 +47,14 @@ Assembly whole_text(const tasks::Candidate& c) {
   }
   a.request.body = file.rest;
   a.request.line_offset = file.rest_first_line - 1;
+  a.request.statement = c.task.statement;
   auto target = tasks::find_target(c);
   if (!target.error.empty()) {
     a.early = EarlyVerdict{Verdict::rejected, DecidedBy::statement, "", target.error};
+  } else if (!c.task.name.empty() && last_component(target.name) != c.task.name) {
+    a.early = EarlyVerdict{Verdict::rejected, DecidedBy::statement, "",
+                           fmt::format("the file declares no `{}` (its last theorem is `{}`)",
+                                       c.task.name, target.name)};
   }
   a.request.target = target.name;
   return a;

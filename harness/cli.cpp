@@ -41,6 +41,11 @@ void add_score(CLI::App& app, ScoreSettings& s) {
   cmd->add_option("--tasks", s.tasks, "Trusted task JSONL: statements and headers are taken "
                                       "from it, joined by name");
   cmd->add_flag("--strict", s.strict, "Stop at the first invalid line (exit 2)");
+  cmd->add_option("--canary", s.canaries, "Mix N known-false statements into the run; if one "
+                                          "passes, stop (exit 4): the verifier is broken")
+      ->check(CLI::Range(0, 10000));
+  cmd->add_option("--canary-file", s.canary_file, "Canaries (JSONL: name, formal_statement, "
+                                                  "proof) instead of the built-in set");
   cmd->add_flag("!--no-cache", s.use_cache, "Do not read the verification cache");
   cmd->add_flag("!--no-progress", s.progress, "No progress bar");
 }

@@ -46,7 +46,8 @@ json settings_json(const ScoreSettings& s, const std::string& repl, const std::s
           {"recycle_after", s.recycle_after}, {"max_rss_mb", s.max_rss_mb},
           {"max_tries", s.max_tries},     {"repl", repl},
           {"workspace", ws},              {"tasks", s.tasks ? json(*s.tasks) : json(nullptr)},
-          {"strict", s.strict},           {"use_cache", s.use_cache}};
+          {"strict", s.strict},           {"use_cache", s.use_cache},
+          {"canaries", s.canaries}};
 }
 
 lean_bridge::PoolOptions pool_options(const ScoreSettings& s, std::vector<std::string> argv,
@@ -74,6 +75,11 @@ std::optional<std::string> default_header(const ScoreSettings& s) {
 
 int finish(store::Store& db, int64_t run_id, ScoreRun& run) {
   run.print_summary();
+  if (auto canary = run.canary_failure()) {
+    db.finish_run(run_id, store::RunStatus::failed, run.summary_json());
+    fmt::print(stderr, "harness: {}\n", *canary);
+    return kExitCanary;
+  }
   if (auto fatal = run.fatal_error()) {
     db.finish_run(run_id, store::RunStatus::failed, run.summary_json());
     fmt::print(stderr, "harness: {}\nRun `harness doctor` to see what is missing.\n", *fatal);
@@ -106,12 +112,22 @@ int score(ScoreSettings s) {
   auto argv = lean_bridge::split_command_line(repl);
   if (!argv.error.empty()) throw UsageError(fmt::format("--repl: {}", argv.error));
   tasks::CandidateReader reader(s.input, reader_options);
+  std::vector<Canary> canaries;
+  if (s.canaries > 0) {
+    try {
+      canaries = pick_canaries(s.canary_file ? load_canaries(*s.canary_file) : builtin_canaries(),
+                               s.canaries);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
+  }
 
   store::Store db = store::Store::open(s.db);
   store::RunInfo info{"score", json(s.argv).dump(), ws.identity(), repl,
                       settings_json(s, repl, ws.dir).dump(), s.input, std::nullopt, host_name()};
   int64_t run_id = db.begin_run(info);
-  ScoreRun run(s, db, run_id, pool_options(s, argv.argv, ws.dir), ws.identity(), repl);
+  ScoreRun run(s, db, run_id, pool_options(s, argv.argv, ws.dir), ws.identity(), repl,
+               std::move(canaries));
   install_interrupt_handlers();
   try {
     run.run(reader);

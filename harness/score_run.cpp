@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "harness/assembly.hpp"
 #include "harness/interrupt.hpp"
@@ -18,6 +19,7 @@ using nlohmann::json;
 using ojson = nlohmann::ordered_json;
 
 constexpr size_t kBatchRows = 256;
+constexpr uint64_t kCanaryBit = uint64_t{1} << 63;  // check ids of canaries
 constexpr auto kFlushEvery = std::chrono::milliseconds(500);
 // Bumped whenever what the harness checks around Lean changes (guards, statement checks):
 // part of every cache key, so older verdicts are not reused.
@@ -91,7 +93,8 @@ std::string axioms_json(const std::optional<std::vector<std::string>>& axioms) {
 }  // namespace
 
 ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t run_id,
-                   lean_bridge::PoolOptions pool, std::string toolchain, std::string repl)
+                   lean_bridge::PoolOptions pool, std::string toolchain, std::string repl,
+                   std::vector<Canary> canaries)
     : m_settings(settings),
       m_store(store),
       m_run_id(run_id),
@@ -103,6 +106,13 @@ ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t r
       m_start(std::chrono::steady_clock::now()),
       m_progress(settings.progress, settings.progress ? count_lines(settings.input) : -1) {
   if (!m_out) throw std::runtime_error(fmt::format("{}: cannot write the OUT file", settings.out));
+  m_canaries = std::move(canaries);
+  int64_t lines = std::max<int64_t>(1, count_lines(settings.input));
+  std::mt19937_64 random(std::random_device{}());
+  for (size_t i = 0; i < m_canaries.size(); ++i) {
+    m_canary_at.push_back(static_cast<int64_t>(random() % static_cast<uint64_t>(lines)));
+  }
+  std::sort(m_canary_at.begin(), m_canary_at.end());
 }
 
 std::string ScoreRun::cache_key_for(const tasks::Candidate& c) const {
@@ -119,7 +129,7 @@ std::string ScoreRun::cache_key_for(const tasks::Candidate& c) const {
 }
 
 void ScoreRun::run(tasks::CandidateReader& reader) {
-  while (!m_fatal && !m_strict_stop) {
+  while (!m_fatal && !m_strict_stop && !m_canary_failure) {
     if (interrupt_requested()) {
       m_interrupted = true;
       break;
@@ -131,12 +141,15 @@ void ScoreRun::run(tasks::CandidateReader& reader) {
     } else {
       take(std::get<tasks::InvalidLine>(*entry));
     }
+    submit_due_canaries(false);
     drain(std::chrono::milliseconds(0));
     write_ready(false);
   }
+  if (!m_fatal && !m_interrupted) submit_due_canaries(true);
   if (m_pool) {
     m_pool->close();
-    while (!m_in_flight.empty() && !m_interrupted) {
+    while ((!m_in_flight.empty() || !m_in_flight_canaries.empty()) && !m_interrupted &&
+           !m_canary_failure) {
       m_interrupted = interrupt_requested();
       drain(std::chrono::milliseconds(100));
       write_ready(false);
@@ -177,6 +190,8 @@ void ScoreRun::take(tasks::Candidate candidate) {
     }
     return finish(seq, std::move(row));
   }
+  m_last_request.imports = assembly.request.imports;  // canaries follow the input's header
+  m_last_request.header_rest = assembly.request.header_rest;
   row.cache_key = cache_key_for(candidate);
   if (m_settings.use_cache) {
     if (auto hit = m_store.lookup_cache(*row.cache_key)) {
@@ -189,16 +204,52 @@ void ScoreRun::take(tasks::Candidate candidate) {
     m_waiting[*row.cache_key].push_back(Pending{seq, std::move(row)});
     return;
   }
-  if (!m_pool) m_pool = std::make_unique<lean_bridge::WorkerPool>(m_pool_options);
   uint64_t id = static_cast<uint64_t>(seq);
   assembly.request.id = id;
   m_key_in_flight[*row.cache_key] = id;
   m_in_flight.emplace(id, Pending{seq, std::move(row)});
   ++m_lean_checks;
-  m_pool->submit(std::move(assembly.request));
+  submit(std::move(assembly.request));
+}
+
+void ScoreRun::submit(lean_bridge::CheckRequest request) {
+  if (!m_pool) m_pool = std::make_unique<lean_bridge::WorkerPool>(m_pool_options);
+  m_pool->submit(std::move(request));
+}
+
+// Canaries go in at random points of the input, under the header of the latest real check, so
+// they exercise the same workers; never through the cache.
+void ScoreRun::submit_due_canaries(bool all) {
+  while (m_next_canary < m_canaries.size() &&
+         (all || m_canary_at[m_next_canary] < m_next_seq)) {
+    const Canary& c = m_canaries[m_next_canary];
+    lean_bridge::CheckRequest r;
+    r.id = kCanaryBit | m_next_canary++;
+    r.imports = m_last_request.imports;
+    r.header_rest = m_last_request.header_rest;
+    r.body = c.statement + c.proof;
+    r.statement = c.statement;
+    r.target = c.name;
+    m_in_flight_canaries.insert(r.id);
+    submit(std::move(r));
+  }
+}
+
+void ScoreRun::on_canary(const lean_bridge::CheckResult& result) {
+  m_in_flight_canaries.erase(result.id);
+  const Canary& c = m_canaries[result.id & ~kCanaryBit];
+  ++m_canaries_done;
+  if (result.verdict == Verdict::pass) {
+    m_canary_failure = fmt::format(
+        "canary `{}` passed: Lean's answers, as read by this harness, accepted a false statement;"
+        " the verdicts of this run cannot be trusted", c.name);
+  } else if (result.verdict != Verdict::error) {
+    ++m_canaries_refused;
+  }
 }
 
 void ScoreRun::on_result(lean_bridge::CheckResult result) {
+  if (result.id & kCanaryBit) return on_canary(result);
   auto it = m_in_flight.find(result.id);
   if (it == m_in_flight.end()) return;
   Pending pending = std::move(it->second);
@@ -275,6 +326,10 @@ std::string ScoreRun::summary_json() const {
   ojson out = {{"lines", m_written_seq},     {"verdicts", counts},
               {"cache_hits", m_cache_hits}, {"lean_checks", m_lean_checks},
               {"seconds", seconds},         {"lines_per_second", seconds > 0 ? m_written_seq / seconds : 0}};
+  if (!m_canaries.empty()) {
+    out["canaries"] = {{"mixed_in", m_canaries.size()}, {"checked", m_canaries_done},
+                       {"refused", m_canaries_refused}};
+  }
   if (m_pool_stats) {
     const auto& s = *m_pool_stats;
     out["workers"] = {{"started", s.starts}, {"recycled", s.recycles}, {"died", s.deaths},
@@ -297,6 +352,12 @@ void ScoreRun::print_summary() const {
     fmt::print(stderr, "; REPL processes started {}, recycled {}, died {}, timed out {}",
                w["started"].get<int>(), w["recycled"].get<int>(), w["died"].get<int>(),
                w["timeouts"].get<int>());
+  }
+  if (s.contains("canaries")) {
+    auto& c = s["canaries"];
+    fmt::print(stderr, "\ncanaries: {} mixed in, {} checked, {} refused by Lean",
+               c["mixed_in"].get<int64_t>(), c["checked"].get<int64_t>(),
+               c["refused"].get<int64_t>());
   }
   fmt::print(stderr, "\nOUT: {}\n", m_settings.out);
 }

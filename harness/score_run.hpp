@@ -8,9 +8,11 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "harness/canaries.hpp"
 #include "harness/progress.hpp"
 #include "harness/score_settings.hpp"
 #include "harness/workspace.hpp"
@@ -40,12 +42,14 @@ struct Row {
 class ScoreRun {
  public:
   ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t run_id,
-           lean_bridge::PoolOptions pool, std::string toolchain, std::string repl);
+           lean_bridge::PoolOptions pool, std::string toolchain, std::string repl,
+           std::vector<Canary> canaries);
   // Runs to the end of the input (or an interruption, a fatal pool, a strict stop).
   void run(tasks::CandidateReader& reader);
   std::string summary_json() const;
   void print_summary() const;
   std::optional<std::string> fatal_error() const { return m_fatal; }
+  std::optional<std::string> canary_failure() const { return m_canary_failure; }
   bool stopped_on_invalid() const { return m_strict_stop; }
   bool interrupted() const { return m_interrupted; }
 
@@ -56,6 +60,9 @@ class ScoreRun {
   };
   void take(tasks::Candidate candidate);
   void take(const tasks::InvalidLine& invalid);
+  void submit(lean_bridge::CheckRequest request);
+  void submit_due_canaries(bool all);
+  void on_canary(const lean_bridge::CheckResult& result);
   void finish(int64_t seq, Row row);
   void on_result(lean_bridge::CheckResult result);
   void drain(std::chrono::milliseconds wait);
@@ -87,6 +94,14 @@ class ScoreRun {
   int64_t m_lean_checks = 0;
   Progress m_progress;
   std::optional<std::string> m_fatal;
+  std::vector<Canary> m_canaries;
+  std::vector<int64_t> m_canary_at;  // the line sequence number after which each one goes in
+  size_t m_next_canary = 0;
+  std::set<uint64_t> m_in_flight_canaries;
+  int64_t m_canaries_refused = 0;
+  int64_t m_canaries_done = 0;
+  std::optional<std::string> m_canary_failure;
+  lean_bridge::CheckRequest m_last_request;  // its imports and header carry the canaries
   bool m_strict_stop = false;
   bool m_interrupted = false;
 };

@@ -27,6 +27,8 @@ struct ScoreSettings {
   bool strict = false;                      // stop at the first invalid line
   bool use_cache = true;                    // read the verification cache
   bool progress = true;                     // progress bar when stderr is a terminal
+  int canaries = 0;                         // known-false statements mixed into the run
+  std::optional<std::string> canary_file;   // canaries to use instead of the built-in set
   std::vector<std::string> argv;            // the command line, recorded in the run row
 };
 
@@ -34,6 +36,7 @@ struct ScoreSettings {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitLeanOrStore = 3;
+inline constexpr int kExitCanary = 4;  // a canary passed: the verifier cannot be trusted
 inline constexpr int kExitInterrupted = 130;
 
 int run_score(const ScoreSettings& settings);

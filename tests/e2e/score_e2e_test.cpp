@@ -257,3 +257,51 @@ TEST_CASE("a store that fills up stops the run with exit 3 and keeps every commi
   CHECK(attempts.size() == rows.size());  // OUT holds exactly the committed rows
   CHECK(db.run(1)->status == store::RunStatus::failed);
 }
+
+TEST_CASE("a canary that passes stops the run with exit 4 naming it", "[e2e]") {
+  Sandbox box;
+  auto input = box.write("in.jsonl", mixed_input());
+  // The double accepts any proof without directives, so the built-in canaries pass: exactly
+  // the broken verifier the canaries exist to catch.
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--canary", "2", "--repl",
+                           box.repl()});
+  CHECK(run.exit_code == 4);
+  CHECK(run.output.find("canary `harness_canary_") != std::string::npos);
+  auto db = store::Store::open((box.dir / "h.db").string());
+  CHECK(db.run(1)->status == store::RunStatus::failed);
+}
+
+TEST_CASE("canaries that Lean refuses let the run finish and are counted", "[e2e]") {
+  Sandbox box;
+  auto input = box.write("in.jsonl", mixed_input());
+  auto canaries = box.write(
+      "canaries.jsonl", line("c1", "theorem c1 : 1 = 2 := by\n", "  rfl\n--! error no\n") +
+                            line("c2", "theorem c2 : 2 = 3 := by\n", "  sorry\n"));
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--canary", "5",
+                           "--canary-file", canaries.string(), "--repl", box.repl()});
+  CHECK(run.exit_code == 0);
+  CHECK(run.output.find("canaries: 5 mixed in, 5 checked, 5 refused by Lean") != std::string::npos);
+  CHECK(read_jsonl(box.dir / "in.scored.jsonl").size() == 7);  // canaries are not rows
+}
+
+TEST_CASE("a whole-file proof must prove the task's own statement", "[e2e]") {
+  Sandbox box;
+  auto tasks = box.write("tasks.jsonl",
+                         json{{"name", "t"}, {"header", "import Init\n"},
+                              {"formal_statement", "theorem t : 1 = 1 ∧ 2 = 2 := by\n"}}.dump() + "\n");
+  std::string text;
+  text += json{{"name", "t"}, {"full_proof", "import Init\ntheorem t : 1 = 1 ∧ 2 = 2 := by\n  trivial\n"}}.dump() + "\n";
+  text += json{{"name", "t"}, {"full_proof", "import Init\ntheorem t : 1 = 1 := by\n  trivial\n"}}.dump() + "\n";
+  text += json{{"name", "t"}, {"full_proof", "import Init\ntheorem other : 1 = 1 ∧ 2 = 2 := by\n  trivial\n"}}.dump() + "\n";
+  auto input = box.write("in.jsonl", text);
+  auto run = harness(box, {"score", input.string(), "--tasks", tasks.string(), "--db", "h.db",
+                           "--repl", box.repl()});
+  CHECK(run.exit_code == 0);
+  auto rows = read_jsonl(box.dir / "in.scored.jsonl");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0]["verdict"] == "pass");
+  CHECK(rows[1]["verdict"] == "rejected");
+  CHECK(rows[1]["decided_by"] == "statement");
+  CHECK(rows[2]["verdict"] == "rejected");
+  CHECK(rows[2]["decided_by"] == "statement");
+}
