@@ -48,6 +48,9 @@ void add_score(CLI::App& app, ScoreSettings& s) {
                                                   "proof) instead of the built-in set");
   cmd->add_flag("!--no-cache", s.use_cache, "Do not read the verification cache");
   cmd->add_flag("!--no-progress", s.progress, "No progress bar");
+  cmd->add_option("--sandbox", s.sandbox, "Worker sandbox: bwrap (read-only filesystem, no "
+                                          "network, pids cgroup) or none (docs/sandbox.md)")
+      ->capture_default_str()->check(CLI::IsMember({"bwrap", "none"}))->envname("HARNESS_SANDBOX");
 }
 
 void add_doctor(CLI::App& app, DoctorSettings& d) {
@@ -57,6 +60,8 @@ void add_doctor(CLI::App& app, DoctorSettings& d) {
   cmd->add_option("--repl", d.repl, "REPL command (default: lake env <workspace's REPL>)");
   cmd->add_flag("--selftest", d.selftest, "Check known-good and known-bad proofs with real Lean");
   cmd->add_option("--timeout", d.timeout_s, "Seconds per selftest proof")->capture_default_str();
+  cmd->add_option("--sandbox", d.sandbox, "Sandbox of the selftest's workers: bwrap or none")
+      ->capture_default_str()->check(CLI::IsMember({"bwrap", "none"}))->envname("HARNESS_SANDBOX");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "harness/workspace.hpp"
 #include "lean-bridge/command_line.hpp"
+#include "lean-bridge/sandbox.hpp"
 #include "lean-bridge/worker_pool.hpp"
 
 namespace harness {
@@ -91,6 +92,36 @@ int selftest(const lean_bridge::PoolOptions& options) {
   return wrong == 0 ? 0 : 1;
 }
 
+// Runs a probe through the very command line and cgroup the workers get.
+void report_sandbox(const lean_bridge::Sandbox& sandbox, const std::string& dir, int& problems) {
+  if (sandbox.options().mode == lean_bridge::SandboxMode::none) {
+    fmt::print("{:<14} {} {}\n", "sandbox", "       ",
+               "none (--sandbox none): workers run UNSANDBOXED");
+    return;
+  }
+  const std::string& bwrap = sandbox.options().bwrap;
+  lean_bridge::ProcessSpec version_spec;
+  version_spec.argv = {bwrap, "--version"};
+  auto version = lean_bridge::capture_output(version_spec, 10'000);
+  std::string name = version.status && *version.status == 0 ? last_line(version.output) : bwrap;
+  std::string problem = sandbox.probe(dir);
+  report("sandbox",
+         {problem.empty(),
+          problem.empty()
+              ? fmt::format("{} ({}): a probe ran with / read-only, a private /tmp, no network, "
+                            "its own PID namespace",
+                            name, sandbox.describe())
+              : fmt::format("the probe failed: {}", problem),
+          "apt-get install bubblewrap (it needs user namespaces: sysctl user.max_user_namespaces "
+          "> 0); `--sandbox none` runs unsandboxed, for trusted proofs only"},
+         problems);
+  report("pids limit",
+         {sandbox.pids_limit_binds(), sandbox.pids_summary(),
+          "run as root with a writable pids cgroup (v1 /sys/fs/cgroup/pids, or v2 with the pids "
+          "controller), or as a user other than root"},
+         problems);
+}
+
 }  // namespace
 
 int run_doctor(const DoctorSettings& settings) {
@@ -114,7 +145,11 @@ int run_doctor(const DoctorSettings& settings) {
          problems);
   std::string repl = settings.repl ? *settings.repl : default_repl_command(ws);
   fmt::print("{:<14} {} {}\n", "REPL command", "       ", repl);
-  fmt::print("{:<14} {} {}\n", "sandbox", "       ", "none (workers run unsandboxed)");
+  lean_bridge::SandboxOptions sandbox_options;
+  sandbox_options.mode =
+      lean_bridge::parse_sandbox_mode(settings.sandbox).value_or(lean_bridge::SandboxMode::bwrap);
+  lean_bridge::Sandbox sandbox(sandbox_options);
+  report_sandbox(sandbox, dir, problems);
   if (settings.selftest) {
     auto argv = lean_bridge::split_command_line(repl);
     if (!argv.error.empty()) {
@@ -123,7 +158,7 @@ int run_doctor(const DoctorSettings& settings) {
     }
     lean_bridge::PoolOptions options;
     options.workers = 1;
-    options.worker.process = {argv.argv, dir, 0, false};
+    options.worker.process = sandbox.apply({argv.argv, dir, 0, false});
     options.worker.proof_timeout = std::chrono::milliseconds(static_cast<int64_t>(settings.timeout_s * 1000));
     problems += selftest(options);
   }

@@ -11,6 +11,7 @@ struct DoctorSettings {
   std::optional<std::string> workspace;
   std::optional<std::string> repl;
   bool selftest = false;
+  std::string sandbox = "bwrap";  // the sandbox the selftest's workers run in
   double timeout_s = 120;
 };
 

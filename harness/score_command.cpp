@@ -15,6 +15,7 @@
 #include "harness/score_settings.hpp"
 #include "harness/workspace.hpp"
 #include "lean-bridge/command_line.hpp"
+#include "lean-bridge/sandbox.hpp"
 #include "tasks/input_error.hpp"
 #include "tasks/task_index.hpp"
 
@@ -40,8 +41,10 @@ std::string host_name() {
   return ::gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string();
 }
 
-json settings_json(const ScoreSettings& s, const std::string& repl, const std::string& ws) {
+json settings_json(const ScoreSettings& s, const std::string& repl, const std::string& ws,
+                   const lean_bridge::Sandbox& sandbox) {
   return {{"workers", s.workers},         {"timeout_s", s.timeout_s},
+          {"sandbox", sandbox.describe()}, {"sandbox_pids", sandbox.pids_summary()},
           {"header_timeout_s", s.header_timeout_s}, {"memory_mb", s.memory_mb},
           {"recycle_after", s.recycle_after}, {"max_rss_mb", s.max_rss_mb},
           {"max_tries", s.max_tries},     {"repl", repl},
@@ -51,7 +54,7 @@ json settings_json(const ScoreSettings& s, const std::string& repl, const std::s
 }
 
 lean_bridge::PoolOptions pool_options(const ScoreSettings& s, std::vector<std::string> argv,
-                                      const std::string& dir) {
+                                      const std::string& dir, const lean_bridge::Sandbox& sandbox) {
   lean_bridge::PoolOptions p;
   p.workers = s.workers;
   p.max_tries = s.max_tries;
@@ -63,7 +66,26 @@ lean_bridge::PoolOptions pool_options(const ScoreSettings& s, std::vector<std::s
       std::chrono::milliseconds(static_cast<int64_t>(s.header_timeout_s * 1000));
   p.worker.recycle_after = s.recycle_after;
   p.worker.max_rss_bytes = static_cast<uint64_t>(s.max_rss_mb) << 20;
+  p.worker.process = sandbox.apply(p.worker.process);
   return p;
+}
+
+// Says loudly on stderr what a run without the sandbox, or without a binding process limit,
+// exposes.
+void warn_about_sandbox(const lean_bridge::Sandbox& sandbox) {
+  if (sandbox.options().mode == lean_bridge::SandboxMode::none) {
+    fmt::print(stderr,
+               "harness: WARNING: --sandbox none: Lean workers run WITHOUT a sandbox.\n"
+               "harness: WARNING: candidate proofs run code while Lean elaborates them (#eval, "
+               "run_cmd, macros);\n"
+               "harness: WARNING: unsandboxed, that code can read and write your files, use the "
+               "network and start processes as {}.\n"
+               "harness: WARNING: use it only for proofs you trust (docs/sandbox.md).\n",
+               ::geteuid() == 0 ? "root" : "this user");
+  } else if (!sandbox.pids_limit_binds()) {
+    fmt::print(stderr, "harness: WARNING: sandbox without a process-count limit: {}\n",
+               sandbox.pids_summary());
+  }
 }
 
 std::optional<std::string> default_header(const ScoreSettings& s) {
@@ -112,6 +134,12 @@ int score(ScoreSettings s) {
   auto argv = lean_bridge::split_command_line(repl);
   if (!argv.error.empty()) throw UsageError(fmt::format("--repl: {}", argv.error));
   tasks::CandidateReader reader(s.input, reader_options);
+  lean_bridge::SandboxOptions sandbox_options;
+  auto mode = lean_bridge::parse_sandbox_mode(s.sandbox);
+  if (!mode) throw UsageError(fmt::format("--sandbox {}: expected bwrap or none", s.sandbox));
+  sandbox_options.mode = *mode;
+  lean_bridge::Sandbox sandbox(sandbox_options);
+  warn_about_sandbox(sandbox);
   std::vector<Canary> canaries;
   if (s.canaries > 0) {
     try {
@@ -124,9 +152,10 @@ int score(ScoreSettings s) {
 
   store::Store db = store::Store::open(s.db);
   store::RunInfo info{"score", json(s.argv).dump(), ws.identity(), repl,
-                      settings_json(s, repl, ws.dir).dump(), s.input, std::nullopt, host_name()};
+                      settings_json(s, repl, ws.dir, sandbox).dump(), s.input, std::nullopt,
+                      host_name()};
   int64_t run_id = db.begin_run(info);
-  ScoreRun run(s, db, run_id, pool_options(s, argv.argv, ws.dir), ws.identity(), repl,
+  ScoreRun run(s, db, run_id, pool_options(s, argv.argv, ws.dir, sandbox), ws.identity(), repl,
                std::move(canaries));
   install_interrupt_handlers();
   try {

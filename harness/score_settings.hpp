@@ -27,6 +27,7 @@ struct ScoreSettings {
   bool strict = false;                      // stop at the first invalid line
   bool use_cache = true;                    // read the verification cache
   bool progress = true;                     // progress bar when stderr is a terminal
+  std::string sandbox = "bwrap";            // worker sandbox: bwrap or none (docs/sandbox.md)
   int canaries = 0;                         // known-false statements mixed into the run
   std::optional<std::string> canary_file;   // canaries to use instead of the built-in set
   std::vector<std::string> argv;            // the command line, recorded in the run row

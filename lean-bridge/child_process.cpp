@@ -17,21 +17,44 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <unordered_set>
 
 #include <fmt/format.h>
+
+#include "lean-bridge/sandbox.hpp"
 
 namespace bp = boost::process;
 
 namespace lean_bridge {
 namespace {
 
+// Error codes above this, reported by the child before exec, mean it could not join its
+// cgroup (the rest is the errno); below it they are exec's.
+constexpr int kJoinFailure = 1 << 20;
+
 // Runs in the child between fork and exec: own process group, death with the parent,
-// resource limits. Only async-signal-safe calls here.
+// its pids cgroup, resource limits. Only async-signal-safe calls here.
 struct ChildSetup : bp::extend::handler {
   uint64_t address_space = 0;
   bool core_dumps = false;
+  uint64_t file_size = 0;
+  uint64_t max_processes = 0;
+  const char* cgroup_procs = nullptr;  // cgroup.procs of the cgroup to join
   template <class Executor>
-  void on_exec_setup(Executor&) const {
+  void on_exec_setup(Executor& exec) const {
+    if (cgroup_procs != nullptr) {
+      // Fails closed: a child that cannot join its cgroup never runs unlimited. "0" is the
+      // writing process itself, in cgroup v1 and v2 alike.
+      int fd = ::open(cgroup_procs, O_WRONLY | O_CLOEXEC);
+      bool joined = fd >= 0 && ::write(fd, "0", 1) == 1;
+      int error = errno;
+      if (fd >= 0) ::close(fd);
+      if (!joined) {
+        exec.set_error(std::error_code(kJoinFailure + error, std::system_category()),
+                       "cannot join the pids cgroup");
+        _exit(126);
+      }
+    }
     // Descriptors inherited from the harness (other workers' pipes, the store) must not
     // survive exec: a sibling holding a worker's pipe would hide that worker's death.
     if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
@@ -46,6 +69,14 @@ struct ChildSetup : bp::extend::handler {
     if (!core_dumps) {
       rlimit none{0, 0};
       setrlimit(RLIMIT_CORE, &none);
+    }
+    if (file_size > 0) {
+      rlimit limit{file_size, file_size};
+      setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    if (max_processes > 0) {
+      rlimit limit{max_processes, max_processes};
+      setrlimit(RLIMIT_NPROC, &limit);
     }
     signal(SIGPIPE, SIG_DFL);
   }
@@ -68,8 +99,13 @@ int adopt(int fd) {
   return copy;
 }
 
+// Resident pages of the processes in `group` and of every descendant of `group`'s leader.
 uint64_t rss_of_group(pid_t group) {
-  uint64_t pages = 0;
+  struct Entry {
+    long pid, ppid, pgrp;
+    uint64_t rss;
+  };
+  std::vector<Entry> entries;
   DIR* proc = opendir("/proc");
   if (proc == nullptr) return 0;
   while (dirent* entry = readdir(proc)) {
@@ -82,18 +118,43 @@ uint64_t rss_of_group(pid_t group) {
     // Fields after the command name: state ppid pgrp ... (rss is field 24 overall).
     std::istringstream fields(text.substr(close + 2));
     std::string field;
+    long ppid = -1;
     long pgrp = -1;
     uint64_t rss = 0;
     for (int i = 3; fields >> field; ++i) {
+      if (i == 4) ppid = std::stol(field);
       if (i == 5) pgrp = std::stol(field);
       if (i == 24) {
         rss = std::stoull(field);
         break;
       }
     }
-    if (pgrp == group) pages += rss;
+    entries.push_back({std::atol(entry->d_name), ppid, pgrp, rss});
   }
   closedir(proc);
+  // Members: the group, then (to a fixed point) every child of a member.
+  std::vector<bool> member(entries.size(), false);
+  std::unordered_set<long> members;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].pgrp == group || entries[i].pid == group) {
+      member[i] = true;
+      members.insert(entries[i].pid);
+    }
+  }
+  for (bool grown = true; grown;) {
+    grown = false;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (member[i]) continue;
+      if (members.count(entries[i].ppid) == 0) continue;
+      member[i] = true;
+      members.insert(entries[i].pid);
+      grown = true;
+    }
+  }
+  uint64_t pages = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (member[i]) pages += entries[i].rss;
+  }
   return pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
@@ -107,6 +168,13 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const ProcessSpec& spec) {
   ChildSetup setup;
   setup.address_space = spec.address_space_bytes;
   setup.core_dumps = spec.core_dumps;
+  setup.file_size = spec.file_size_bytes;
+  setup.max_processes = spec.max_processes;
+  std::unique_ptr<PidsCgroup> cgroup;  // removed again if the spawn fails
+  if (!spec.pids_cgroup_parent.empty()) {
+    cgroup = PidsCgroup::create(spec.pids_cgroup_parent, spec.pids_max);
+    setup.cgroup_procs = cgroup->procs_file().c_str();
+  }
   std::error_code ec;
   std::unique_ptr<bp::child> child;
   if (spec.working_dir.empty()) {
@@ -117,8 +185,13 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const ProcessSpec& spec) {
                                         bp::std_out > out, bp::std_err > err,
                                         bp::start_dir = spec.working_dir, setup, ec);
   }
+  if (ec && cgroup && ec.value() >= kJoinFailure) {
+    throw SpawnError(fmt::format("{}: cannot join the pids cgroup {}: {}", program, cgroup->dir(),
+                                 std::strerror(ec.value() - kJoinFailure)));
+  }
   if (ec) throw SpawnError(fmt::format("{}: cannot start: {}", program, ec.message()));
   std::unique_ptr<ChildProcess> self(new ChildProcess());
+  self->m_cgroup = std::move(cgroup);
   self->m_pid = child->id();
   child->detach();  // this object reaps the child itself
   self->m_stdin = adopt(in.native_sink());
@@ -129,6 +202,7 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const ProcessSpec& spec) {
 
 ChildProcess::~ChildProcess() {
   if (!m_status) kill_group();
+  release_cgroup();
   for (int fd : {m_stdin, m_stdout, m_stderr}) {
     if (fd >= 0) ::close(fd);
   }
@@ -141,12 +215,39 @@ void ChildProcess::close_stdin() {
 
 void ChildProcess::kill_group() {
   if (m_pid <= 0 || m_status) return;
+  if (m_cgroup) {
+    // From the inside out: the child (a sandbox launcher) then reaps what it started, instead
+    // of leaving zombies for the host's init.
+    for (pid_t pid : m_cgroup->members()) {
+      if (pid != m_pid) ::kill(pid, SIGKILL);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+        m_status = status;
+        ::kill(-m_pid, SIGKILL);
+        release_cgroup();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
   ::kill(-m_pid, SIGKILL);
   ::kill(m_pid, SIGKILL);
   int status = 0;
   while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
   }
   m_status = status;
+  release_cgroup();
+}
+
+// Whatever the child left in its cgroup (a sandbox's processes die asynchronously, a fork
+// bomb's children may have left the process group) is killed before the cgroup goes.
+void ChildProcess::release_cgroup() {
+  if (!m_cgroup) return;
+  m_cgroup->kill_and_remove(std::chrono::milliseconds(2000));
+  m_cgroup.reset();
 }
 
 std::optional<int> ChildProcess::try_reap() {
@@ -155,6 +256,7 @@ std::optional<int> ChildProcess::try_reap() {
   if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
     m_status = status;
     ::kill(-m_pid, SIGKILL);  // descendants left in the group go with it
+    release_cgroup();
   }
   return m_status;
 }

@@ -13,11 +13,20 @@
 
 namespace lean_bridge {
 
+class PidsCgroup;
+
 struct ProcessSpec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
   std::string working_dir;        // empty: inherit
   uint64_t address_space_bytes = 0;  // RLIMIT_AS for the child and its descendants; 0: none
   bool core_dumps = false;           // RLIMIT_CORE 0 unless set
+  uint64_t file_size_bytes = 0;      // RLIMIT_FSIZE; 0: none
+  uint64_t max_processes = 0;        // RLIMIT_NPROC (never binds root); 0: none
+  // Non-empty: the child joins, between fork and exec, a pids cgroup of its own created under
+  // this directory with `pids_max`, so every descendant counts; the cgroup's processes are
+  // killed and the cgroup removed when the child ends (lean-bridge/sandbox.hpp).
+  std::string pids_cgroup_parent = {};
+  int64_t pids_max = 0;
 };
 
 class SpawnError : public std::runtime_error {
@@ -45,16 +54,19 @@ class ChildProcess {
   std::optional<int> try_reap();
   // Reaps, waiting at most `timeout_ms` before killing the group.
   int reap(int timeout_ms);
-  // Resident memory of every process in the child's group, in bytes.
+  // Resident memory of the child's group and of all its descendants (which a sandbox may have
+  // put in sessions of their own), in bytes.
   uint64_t group_rss_bytes() const;
 
  private:
   ChildProcess() = default;
+  void release_cgroup();
   pid_t m_pid = -1;
   int m_stdin = -1;
   int m_stdout = -1;
   int m_stderr = -1;
   std::optional<int> m_status;
+  std::unique_ptr<PidsCgroup> m_cgroup;  // empty unless the spec asked for one
 };
 
 struct CapturedRun {

@@ -1,0 +1,283 @@
+// Sandbox probes through the real `harness score`: the REPL double is told to act hostile
+// (write outside the workspace, connect to the host, spawn processes, fork-bomb, allocate past
+// the memory limit). Each is contained, the run finishes, and the host shows no trace.
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "lean-bridge/child_process.hpp"
+#include "store/store.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kCgroupParent = "/sys/fs/cgroup/pids/lean-harness";
+
+struct Box {
+  fs::path dir;
+  fs::path repl_binary;  // a copy of the double under a name no other test uses
+  Box() {
+    char pattern[] = "/tmp/harness-sandbox-e2e-XXXXXX";
+    dir = ::mkdtemp(pattern);
+    repl_binary = dir / fmt::format("fake-repl-{}", ::getpid());
+    fs::copy_file(FAKE_REPL_PATH, repl_binary);
+    fs::permissions(repl_binary, fs::perms::owner_all, fs::perm_options::add);
+    fs::create_directory(dir / "ws");
+    std::ofstream(dir / "ws" / "lakefile.toml") << "name = \"sandboxed\"\n";
+  }
+  ~Box() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  fs::path write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir / name, std::ios::binary) << text;
+    return dir / name;
+  }
+  std::string workspace() const { return (dir / "ws").string(); }
+};
+
+struct Run {
+  int exit_code = -1;
+  std::string output;
+  pid_t pid = 0;
+};
+
+// The harness binary run to completion in `box`, its pid kept (its cgroups carry it).
+Run harness(const Box& box, std::vector<std::string> args, std::vector<std::string> wrapper = {}) {
+  args.insert(args.begin(), HARNESS_PATH);
+  args.insert(args.begin(), wrapper.begin(), wrapper.end());
+  lean_bridge::ProcessSpec spec;
+  spec.argv = args;
+  spec.working_dir = box.dir.string();
+  auto child = lean_bridge::ChildProcess::spawn(spec);
+  child->close_stdin();
+  Run run;
+  run.pid = child->pid();
+  pollfd fds[2] = {{child->stdout_fd(), POLLIN, 0}, {child->stderr_fd(), POLLIN, 0}};
+  int open = 2;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (open > 0 && std::chrono::steady_clock::now() < deadline) {
+    if (::poll(fds, 2, 50) <= 0) continue;
+    for (pollfd& fd : fds) {
+      if (fd.fd < 0 || fd.revents == 0) continue;
+      char buffer[4096];
+      ssize_t n = ::read(fd.fd, buffer, sizeof buffer);
+      if (n > 0) run.output.append(buffer, static_cast<size_t>(n));
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        fd.fd = -1;
+        --open;
+      }
+    }
+  }
+  int status = child->reap(1000);
+  INFO(run.output);
+  REQUIRE(WIFEXITED(status));
+  run.exit_code = WEXITSTATUS(status);
+  return run;
+}
+
+std::vector<json> read_jsonl(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<json> rows;
+  for (std::string line; std::getline(in, line);) rows.push_back(json::parse(line));
+  return rows;
+}
+
+std::string line(const std::string& name, const std::string& proof) {
+  return json{{"name", name},
+              {"formal_statement", "theorem " + name + " : True := by\n"},
+              {"proof", proof}}
+             .dump() +
+         "\n";
+}
+
+// The info messages of a row, joined.
+std::string messages(const json& row) {
+  std::string all;
+  if (row.contains("messages") && row["messages"].is_array()) {
+    for (const auto& m : row["messages"]) all += m.value("data", "") + "\n";
+  }
+  return all;
+}
+
+struct Listener {
+  int fd = -1;
+  int port = 0;
+  Listener() {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(fd, 16) == 0);
+    socklen_t size = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+    port = ntohs(address.sin_port);
+  }
+  ~Listener() { ::close(fd); }
+  bool connected() const {
+    int client = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) return false;
+    ::close(client);
+    return true;
+  }
+};
+
+// Processes on the host whose command line mentions `needle`.
+std::vector<pid_t> processes_running(const std::string& needle) {
+  std::vector<pid_t> found;
+  for (auto& entry : fs::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+    if (cmdline.find(needle) != std::string::npos) found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
+// Cgroups that the harness process `pid` created and left behind.
+std::vector<std::string> cgroups_left(pid_t pid) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (auto& entry : fs::directory_iterator(kCgroupParent, ec)) {
+    if (entry.path().filename().string().rfind(std::to_string(pid) + "-", 0) == 0) {
+      found.push_back(entry.path());
+    }
+  }
+  return found;
+}
+
+// Cgroups whose harness process (the number before the dash) no longer runs: leaked.
+std::vector<std::string> orphaned_cgroups() {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (auto& entry : fs::directory_iterator(kCgroupParent, ec)) {
+    std::string name = entry.path().filename();
+    auto dash = name.find('-');
+    if (dash == std::string::npos || dash == 0) continue;
+    if (name.find_first_not_of("0123456789-") != std::string::npos) continue;
+    pid_t owner = static_cast<pid_t>(std::stol(name.substr(0, dash)));
+    if (::kill(owner, 0) != 0 && errno == ESRCH) found.push_back(entry.path());
+  }
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("hostile proofs are contained by the sandbox and leave no trace on the host",
+          "[e2e]") {
+  Box box;
+  Listener listener;
+  std::string tag = std::to_string(::getpid());
+  fs::path outside = box.dir / "escaped.txt";          // the host /tmp, hidden in the sandbox
+  fs::path in_workspace = fs::path(box.workspace()) / "escaped.txt";  // read-only inside
+  fs::path in_etc = "/etc/harness-escaped-" + tag;
+  std::string text;
+  text += line("fine", "  trivial\n");
+  text += line("writer", fmt::format("  trivial\n--! write {}\n--! write {}\n--! write {}\n",
+                                     outside.string(), in_workspace.string(), in_etc.string()));
+  text += line("caller", fmt::format("  trivial\n--! connect {}\n", listener.port));
+  text += line("spawner", "  trivial\n--! spawn 5\n");
+  text += line("bomber", "  trivial\n--! spawn 100000\n");
+  text += line("hog", "  trivial\n--! grow 2048\n");
+  text += line("after", "  trivial\n");
+  auto input = box.write("in.jsonl", text);
+  auto run = harness(box, {"score", input.string(), "--out", "out.jsonl", "--db", "h.db",
+                           "--workers", "2", "--memory-mb", "512", "--workspace",
+                           box.workspace(), "--repl", box.repl_binary.string(), "--no-progress"});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(run.output.find("WARNING") == std::string::npos);
+  auto rows = read_jsonl(box.dir / "out.jsonl");
+  REQUIRE(rows.size() == 7);
+  for (const auto& row : rows) INFO(row.dump());
+  CHECK(rows[0]["verdict"] == "pass");
+  // The writes fail or land in the worker's private /tmp; none reaches the host.
+  std::string writes = messages(rows[1]);
+  INFO(writes);
+  CHECK(writes.find("write " + in_workspace.string() + ": failed") != std::string::npos);
+  CHECK(writes.find("write " + in_etc.string() + ": failed") != std::string::npos);
+  CHECK_FALSE(fs::exists(outside));
+  CHECK_FALSE(fs::exists(in_workspace));
+  CHECK_FALSE(fs::exists(in_etc));
+  // No network: the listener on the host's loopback never sees a connection.
+  CHECK(messages(rows[2]).find(fmt::format("connect {}: failed", listener.port)) !=
+        std::string::npos);
+  CHECK_FALSE(listener.connected());
+  // A few processes may start (inside the worker's PID namespace and cgroup); a fork bomb
+  // stops at the cgroup's pids.max.
+  CHECK(messages(rows[3]).find("spawn 5: ok") != std::string::npos);
+  CHECK(messages(rows[4]).find("spawn 100000: failed") != std::string::npos);
+  // Past the address-space limit the worker dies; the proof gets no pass, the run goes on.
+  CHECK(rows[5]["verdict"] != "pass");
+  CHECK(rows[5]["reward"] != 1.0);
+  CHECK(rows[6]["verdict"] == "pass");
+  // Nothing of the run is left: no process of the double, no cgroup.
+  CHECK(processes_running(box.repl_binary.string()).empty());
+  CHECK(cgroups_left(run.pid).empty());
+  CHECK(orphaned_cgroups().empty());
+  // The sandbox the run used is recorded with it.
+  auto db = store::Store::open((box.dir / "h.db").string());
+  auto settings = json::parse(db.run(1)->settings_json);
+  CHECK(settings["sandbox"] == "bwrap+pids256");
+}
+
+TEST_CASE("a run with the sandbox off is unsandboxed and says so loudly", "[e2e]") {
+  Box box;
+  auto input = box.write("in.jsonl", line("fine", "  trivial\n"));
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--workspace",
+                           box.workspace(), "--repl", box.repl_binary.string(), "--sandbox",
+                           "none"});
+  CHECK(run.exit_code == 0);
+  CHECK(run.output.find("WARNING: --sandbox none") != std::string::npos);
+  CHECK(run.output.find("WITHOUT a sandbox") != std::string::npos);
+  auto db = store::Store::open((box.dir / "h.db").string());
+  CHECK(json::parse(db.run(1)->settings_json)["sandbox"] == "none");
+  CHECK(read_jsonl(box.dir / "in.scored.jsonl").size() == 1);
+}
+
+// Lines enough for the pool to give up on starting Lean (three failed starts).
+std::string three_lines() {
+  return line("one", "  trivial\n") + line("two", "  trivial\n") + line("three", "  trivial\n");
+}
+
+TEST_CASE("without a working bwrap the run stops with exit 3 naming bwrap", "[e2e]") {
+  Box box;
+  auto input = box.write("in.jsonl", three_lines());
+  // The harness runs in a mount namespace where /usr/bin/bwrap cannot be executed.
+  auto run = harness(box,
+                     {"score", input.string(), "--db", "h.db", "--workspace", box.workspace(),
+                      "--repl", box.repl_binary.string()},
+                     {"/usr/bin/bwrap", "--dev-bind", "/", "/", "--ro-bind", "/dev/null",
+                      "/usr/bin/bwrap", "--"});
+  CHECK(run.exit_code == 3);
+  CHECK(run.output.find("Lean cannot be started") != std::string::npos);
+  CHECK(run.output.find("/usr/bin/bwrap") != std::string::npos);
+  CHECK(orphaned_cgroups().empty());
+}
+
+TEST_CASE("a REPL command that does not exist in the sandbox stops the run with exit 3",
+          "[e2e]") {
+  Box box;
+  auto input = box.write("in.jsonl", three_lines());
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--workspace",
+                           box.workspace(), "--repl", "/nonexistent/lake env repl"});
+  CHECK(run.exit_code == 3);
+  CHECK(run.output.find("Lean cannot be started") != std::string::npos);
+  CHECK(run.output.find("bwrap: execvp /nonexistent/lake") != std::string::npos);
+}
