@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -419,4 +420,44 @@ TEST_CASE("a missing bwrap fails the worker's start with a message naming bwrap"
   }
   CHECK(sandbox.probe("/").find("bwrap") != std::string::npos);
   CHECK(my_cgroups(sandbox).empty());
+}
+
+TEST_CASE("a worker's resident size counts the processes inside its sandbox", "[sandbox]") {
+  Sandbox sandbox;
+  // The shell runs in a session and process group of its own inside the sandbox; it holds
+  // about 30 MB.
+  ProcessSpec spec{{"/bin/bash", "-c",
+                    "x=$(head -c 30000000 /dev/zero | tr '\\0' a); echo ready; read y; exit 0"},
+                   "/"};
+  Session session(sandbox.apply(spec));
+  REQUIRE(session.read_until("ready", 10'000).find("ready") != std::string::npos);
+  CHECK(session.child().group_rss_bytes() > 25'000'000u);
+}
+
+TEST_CASE("a cgroup that cannot be created fails the spawn naming it", "[sandbox]") {
+  ProcessSpec spec = shell("true", "/");
+  spec.pids_cgroup_parent = "/nonexistent/cgroup";
+  spec.pids_max = 8;
+  try {
+    ChildProcess::spawn(spec);
+    FAIL("the spawn should have failed");
+  } catch (const SpawnError& e) {
+    CHECK(std::string(e.what()).find("/nonexistent/cgroup") != std::string::npos);
+  }
+}
+
+TEST_CASE("cgroups left by a harness that no longer runs are swept at the next start",
+          "[sandbox]") {
+  Sandbox first;
+  pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  std::string stale = fmt::format("{}/{}-1", first.pids().parent, dead);
+  REQUIRE(::mkdir(stale.c_str(), 0755) == 0);
+  std::string mine = fmt::format("{}/{}-999999", first.pids().parent, ::getpid());
+  REQUIRE(::mkdir(mine.c_str(), 0755) == 0);
+  Sandbox second;
+  CHECK_FALSE(fs::exists(stale));
+  CHECK(fs::exists(mine));  // this process still runs: its cgroups are its own business
+  ::rmdir(mine.c_str());
 }
