@@ -62,9 +62,18 @@ Assembly whole_text(const tasks::Candidate& c) {
 
 }  // namespace
 
-Assembly assemble(const tasks::Candidate& candidate) {
-  return candidate.form == tasks::ProofForm::continuation ? continuation(candidate)
-                                                          : whole_text(candidate);
+Assembly assemble(const tasks::Candidate& candidate, const lean_bridge::Guard& guard) {
+  bool body = candidate.form == tasks::ProofForm::continuation;
+  auto finding = guard.check(candidate.proof,
+                             body ? lean_bridge::GuardMode::proof_body
+                                  : lean_bridge::GuardMode::whole_file,
+                             candidate.task.header);
+  Assembly a = body ? continuation(candidate) : whole_text(candidate);
+  if (finding && !(a.early && a.early->verdict == Verdict::invalid)) {
+    a.early = EarlyVerdict{finding->verdict, DecidedBy::guard, "",
+                           (body ? "in the proof, " : "") + finding->describe()};
+  }
+  return a;
 }
 
 }  // namespace harness

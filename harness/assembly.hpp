@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lean-bridge/check.hpp"
+#include "lean-bridge/guard.hpp"
 #include "tasks/candidate_reader.hpp"
 
 namespace harness {
@@ -22,6 +23,7 @@ struct Assembly {
   std::optional<EarlyVerdict> early;  // set when Lean is not to be asked
 };
 
-Assembly assemble(const tasks::Candidate& candidate);
+// The guard reads the candidate's own text first (a refusal means Lean is not asked).
+Assembly assemble(const tasks::Candidate& candidate, const lean_bridge::Guard& guard);
 
 }  // namespace harness

@@ -44,6 +44,8 @@ void add_score(CLI::App& app, ScoreSettings& s) {
   cmd->add_option("--canary", s.canaries, "Mix N known-false statements into the run; if one "
                                           "passes, stop (exit 4): the verifier is broken")
       ->check(CLI::Range(0, 10000));
+  cmd->add_option("--forbid", s.forbid_files, "Extra guard rules, in the format of "
+                                             "docs/guard.md (repeatable)");
   cmd->add_option("--canary-file", s.canary_file, "Canaries (JSONL: name, formal_statement, "
                                                   "proof) instead of the built-in set");
   cmd->add_flag("!--no-cache", s.use_cache, "Do not read the verification cache");

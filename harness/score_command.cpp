@@ -15,6 +15,7 @@
 #include "harness/score_settings.hpp"
 #include "harness/workspace.hpp"
 #include "lean-bridge/command_line.hpp"
+#include "lean-bridge/guard.hpp"
 #include "lean-bridge/sandbox.hpp"
 #include "tasks/input_error.hpp"
 #include "tasks/task_index.hpp"
@@ -50,7 +51,7 @@ json settings_json(const ScoreSettings& s, const std::string& repl, const std::s
           {"max_tries", s.max_tries},     {"repl", repl},
           {"workspace", ws},              {"tasks", s.tasks ? json(*s.tasks) : json(nullptr)},
           {"strict", s.strict},           {"use_cache", s.use_cache},
-          {"canaries", s.canaries}};
+          {"canaries", s.canaries},       {"forbid", s.forbid_files}};
 }
 
 lean_bridge::PoolOptions pool_options(const ScoreSettings& s, std::vector<std::string> argv,
@@ -140,6 +141,14 @@ int score(ScoreSettings s) {
   sandbox_options.mode = *mode;
   lean_bridge::Sandbox sandbox(sandbox_options);
   warn_about_sandbox(sandbox);
+  lean_bridge::Guard guard = lean_bridge::Guard::with_default_rules();
+  for (const auto& file : s.forbid_files) {
+    try {
+      guard.add_rules(read_file(file), file);
+    } catch (const lean_bridge::GuardError& e) {
+      throw UsageError(e.what());
+    }
+  }
   std::vector<Canary> canaries;
   if (s.canaries > 0) {
     try {
@@ -151,12 +160,13 @@ int score(ScoreSettings s) {
   }
 
   store::Store db = store::Store::open(s.db);
-  store::RunInfo info{"score", json(s.argv).dump(), ws.identity(), repl,
-                      settings_json(s, repl, ws.dir, sandbox).dump(), s.input, std::nullopt,
-                      host_name()};
+  json settings = settings_json(s, repl, ws.dir, sandbox);
+  settings["guard"] = guard.version();
+  store::RunInfo info{"score", json(s.argv).dump(), ws.identity(), repl, settings.dump(), s.input,
+                      std::nullopt, host_name()};
   int64_t run_id = db.begin_run(info);
   ScoreRun run(s, db, run_id, pool_options(s, argv.argv, ws.dir, sandbox), ws.identity(), repl,
-               std::move(canaries));
+               std::move(canaries), guard, sandbox.describe());
   install_interrupt_handlers();
   try {
     run.run(reader);

@@ -21,10 +21,6 @@ using ojson = nlohmann::ordered_json;
 constexpr size_t kBatchRows = 256;
 constexpr uint64_t kCanaryBit = uint64_t{1} << 63;  // check ids of canaries
 constexpr auto kFlushEvery = std::chrono::milliseconds(500);
-// Bumped whenever what the harness checks around Lean changes (guards, statement checks):
-// part of every cache key, so older verdicts are not reused.
-constexpr const char* kGuardVersion = "guard-none-v1";
-constexpr const char* kSandboxMode = "none";
 
 ojson json_or_null(const std::optional<std::string>& text) {
   return text ? ojson::parse(*text) : ojson(nullptr);
@@ -94,12 +90,15 @@ std::string axioms_json(const std::optional<std::vector<std::string>>& axioms) {
 
 ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t run_id,
                    lean_bridge::PoolOptions pool, std::string toolchain, std::string repl,
-                   std::vector<Canary> canaries)
+                   std::vector<Canary> canaries, const lean_bridge::Guard& guard,
+                   std::string sandbox_mode)
     : m_settings(settings),
+      m_guard(guard),
       m_store(store),
       m_run_id(run_id),
       m_toolchain(std::move(toolchain)),
       m_repl(std::move(repl)),
+      m_sandbox_mode(std::move(sandbox_mode)),
       m_pool_options(std::move(pool)),
       m_out(settings.out, std::ios::binary | std::ios::trunc),
       m_last_flush(std::chrono::steady_clock::now()),
@@ -119,8 +118,8 @@ std::string ScoreRun::cache_key_for(const tasks::Candidate& c) const {
   store::CacheKeyFields fields;
   fields.toolchain = m_toolchain;
   fields.repl = m_repl;
-  fields.guard_version = kGuardVersion;
-  fields.sandbox = kSandboxMode;
+  fields.guard_version = m_guard.version();
+  fields.sandbox = m_sandbox_mode;
   fields.header = c.task.header;
   fields.statement = c.task.statement;
   fields.proof = c.proof;
@@ -179,7 +178,7 @@ void ScoreRun::take(tasks::Candidate candidate) {
   row.name = candidate.name;
   row.task = task_record(candidate.task);
   row.proof = candidate.proof;
-  Assembly assembly = assemble(candidate);
+  Assembly assembly = assemble(candidate, m_guard);
   if (assembly.early) {
     row.verdict = assembly.early->verdict;
     row.decided_by = assembly.early->decided_by;

@@ -14,6 +14,7 @@
 
 #include "harness/canaries.hpp"
 #include "harness/progress.hpp"
+#include "lean-bridge/guard.hpp"
 #include "harness/score_settings.hpp"
 #include "harness/workspace.hpp"
 #include "lean-bridge/worker_pool.hpp"
@@ -43,7 +44,8 @@ class ScoreRun {
  public:
   ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t run_id,
            lean_bridge::PoolOptions pool, std::string toolchain, std::string repl,
-           std::vector<Canary> canaries);
+           std::vector<Canary> canaries, const lean_bridge::Guard& guard,
+           std::string sandbox_mode);
   // Runs to the end of the input (or an interruption, a fatal pool, a strict stop).
   void run(tasks::CandidateReader& reader);
   std::string summary_json() const;
@@ -71,10 +73,12 @@ class ScoreRun {
   std::string cache_key_for(const tasks::Candidate& candidate) const;
 
   const ScoreSettings& m_settings;
+  const lean_bridge::Guard& m_guard;
   store::Store& m_store;
   int64_t m_run_id;
   std::string m_toolchain;
   std::string m_repl;
+  std::string m_sandbox_mode;  // part of the cache key: a verdict depends on how Lean ran
   std::unique_ptr<lean_bridge::WorkerPool> m_pool;
   lean_bridge::PoolOptions m_pool_options;
   std::optional<lean_bridge::PoolStats> m_pool_stats;

@@ -30,6 +30,7 @@ struct ScoreSettings {
   std::string sandbox = "bwrap";            // worker sandbox: bwrap or none (docs/sandbox.md)
   int canaries = 0;                         // known-false statements mixed into the run
   std::optional<std::string> canary_file;   // canaries to use instead of the built-in set
+  std::vector<std::string> forbid_files;    // extra guard rules (docs/guard.md)
   std::vector<std::string> argv;            // the command line, recorded in the run row
 };
 

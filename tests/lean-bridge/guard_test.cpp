@@ -393,7 +393,7 @@ TEST_CASE("positions are 1-based lines and 0-based code-point columns", "[guard]
   CHECK(finding->column == 2);
 }
 
-TEST_CASE("a user's rules file adds rules; a bad line names FILE:LINE", "[guard]") {
+TEST_CASE("a user rules file adds rules and a bad line names FILE:LINE", "[guard]") {
   Guard extended = Guard::with_default_rules();
   const std::string before = extended.version();
   extended.add_rules("# no omega in this course\n\nno_omega  rejected  omega  -- we want by hand\n",

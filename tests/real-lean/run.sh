@@ -66,5 +66,20 @@ sys.exit(1 if bad or len(got) != len(expected) else 0)
 PY
 check "score verdicts on core_proofs.jsonl" $?
 
+# The adversarial corpus with real Lean (tiers both and lean): the expected verdicts, no reward.
+grep -v '"tier": "double"' "$here/../adversarial/corpus.jsonl" > "$tmp/corpus.jsonl"
+(cd "$workspace" && timeout 1800 "$harness" score "$tmp/corpus.jsonl" --out "$tmp/corpus.out.jsonl" --db "$tmp/h.db" --workers 2 --timeout 60 --no-progress)
+check "score exits 0 on the adversarial corpus" $?
+python3 - "$tmp/corpus.jsonl" "$tmp/corpus.out.jsonl" <<'PY'
+import json, sys
+corpus = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rows = [json.loads(l) for l in open(sys.argv[2])]
+bad = [(c["name"], c["expect"], r["verdict"], r["reason"]) for c, r in zip(corpus, rows)
+       if r["verdict"] != c["expect"] or (r["reward"] or 0) > 0]
+for b in bad: print("unexpected:", *b)
+sys.exit(1 if bad or len(rows) != len(corpus) else 0)
+PY
+check "adversarial corpus: expected verdicts, no reward" $?
+
 echo "real-Lean tier: $failures failure(s)"
 [ "$failures" -eq 0 ]
