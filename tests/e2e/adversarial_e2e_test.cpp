@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lean-bridge/child_process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -17,17 +18,7 @@ namespace {
 
 const fs::path kCorpus = fs::path(HARNESS_SOURCE_DIR) / "tests" / "adversarial" / "corpus.jsonl";
 
-struct Dir {
-  fs::path path;
-  Dir() {
-    char pattern[] = "/tmp/harness-adv-XXXXXX";
-    path = ::mkdtemp(pattern);
-  }
-  ~Dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using Dir = test_support::TempDir;
 
 std::vector<json> read_jsonl(const fs::path& path) {
   std::ifstream in(path);
@@ -40,10 +31,10 @@ std::vector<json> read_jsonl(const fs::path& path) {
 
 int score(const Dir& dir, const fs::path& input, std::string& output) {
   std::vector<std::string> argv = {HARNESS_PATH, "score", input.string(), "--out",
-                                   (dir.path / "out.jsonl").string(), "--db",
-                                   (dir.path / "h.db").string(), "--timeout", "2", "--workers",
+                                   (dir.path() / "out.jsonl").string(), "--db",
+                                   (dir.path() / "h.db").string(), "--timeout", "2", "--workers",
                                    "2", "--repl", FAKE_REPL_PATH, "--no-progress"};
-  lean_bridge::ProcessSpec spec{argv, dir.path.string(), 0, false};
+  lean_bridge::ProcessSpec spec{argv, dir.path().string(), 0, false};
   auto run = lean_bridge::capture_output(spec, 120'000);
   output = run.output;
   REQUIRE(run.status);
@@ -56,7 +47,7 @@ TEST_CASE("no line of the adversarial corpus gets a reward", "[e2e][adversarial]
   Dir dir;
   std::vector<json> corpus;
   {
-    std::ofstream input(dir.path / "in.jsonl");
+    std::ofstream input(dir.path() / "in.jsonl");
     for (auto& line : read_jsonl(kCorpus)) {
       if (line["tier"] == "lean") continue;
       input << line.dump() << "\n";
@@ -65,9 +56,9 @@ TEST_CASE("no line of the adversarial corpus gets a reward", "[e2e][adversarial]
   }
   REQUIRE(corpus.size() >= 40);
   std::string output;
-  CHECK(score(dir, dir.path / "in.jsonl", output) == 0);
+  CHECK(score(dir, dir.path() / "in.jsonl", output) == 0);
   INFO(output);
-  auto rows = read_jsonl(dir.path / "out.jsonl");
+  auto rows = read_jsonl(dir.path() / "out.jsonl");
   REQUIRE(rows.size() == corpus.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     INFO(corpus[i]["name"] << ": " << corpus[i]["why"] << "\n  got " << rows[i].dump());
@@ -93,11 +84,11 @@ TEST_CASE("hostile JSONL lines are invalid rows and the lines around them still 
   text += "{\"name\": \"truncated\", \"proof\": \n";
   text += "[1, 2, 3]\n";
   text += ok;
-  std::ofstream(dir.path / "in.jsonl", std::ios::binary) << text;
+  std::ofstream(dir.path() / "in.jsonl", std::ios::binary) << text;
   std::string output;
-  CHECK(score(dir, dir.path / "in.jsonl", output) == 0);
+  CHECK(score(dir, dir.path() / "in.jsonl", output) == 0);
   INFO(output);
-  auto rows = read_jsonl(dir.path / "out.jsonl");
+  auto rows = read_jsonl(dir.path() / "out.jsonl");
   REQUIRE(rows.size() == 9);
   std::vector<std::string> verdicts;
   for (auto& r : rows) verdicts.push_back(r["verdict"]);

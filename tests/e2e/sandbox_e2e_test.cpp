@@ -18,6 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include "lean-bridge/child_process.hpp"
+#include "tests/support/listener.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "store/store.hpp"
 
 namespace fs = std::filesystem;
@@ -28,24 +30,18 @@ namespace {
 constexpr const char* kCgroupParent = "/sys/fs/cgroup/pids/lean-harness";
 
 struct Box {
-  fs::path dir;
+  test_support::TempDir tmp{"harness-sandbox-e2e"};
+  fs::path dir = tmp.path();
   fs::path repl_binary;  // a copy of the double under a name no other test uses
   Box() {
-    char pattern[] = "/tmp/harness-sandbox-e2e-XXXXXX";
-    dir = ::mkdtemp(pattern);
     repl_binary = dir / fmt::format("fake-repl-{}", ::getpid());
     fs::copy_file(FAKE_REPL_PATH, repl_binary);
     fs::permissions(repl_binary, fs::perms::owner_all, fs::perm_options::add);
     fs::create_directory(dir / "ws");
     std::ofstream(dir / "ws" / "lakefile.toml") << "name = \"sandboxed\"\n";
   }
-  ~Box() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
   fs::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir / name, std::ios::binary) << text;
-    return dir / name;
+    return tmp.write(name, text);
   }
   std::string workspace() const { return (dir / "ws").string(); }
 };
@@ -114,28 +110,7 @@ std::string messages(const json& row) {
   return all;
 }
 
-struct Listener {
-  int fd = -1;
-  int port = 0;
-  Listener() {
-    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    REQUIRE(::listen(fd, 16) == 0);
-    socklen_t size = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-    port = ntohs(address.sin_port);
-  }
-  ~Listener() { ::close(fd); }
-  bool connected() const {
-    int client = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (client < 0) return false;
-    ::close(client);
-    return true;
-  }
-};
+using test_support::Listener;
 
 // Processes on the host whose command line mentions `needle`.
 std::vector<pid_t> processes_running(const std::string& needle) {
@@ -191,7 +166,7 @@ TEST_CASE("hostile proofs are contained by the sandbox and leave no trace on the
   text += line("fine", "  trivial\n");
   text += line("writer", fmt::format("  trivial\n--! write {}\n--! write {}\n--! write {}\n",
                                      outside.string(), in_workspace.string(), in_etc.string()));
-  text += line("caller", fmt::format("  trivial\n--! connect {}\n", listener.port));
+  text += line("caller", fmt::format("  trivial\n--! connect {}\n", listener.port()));
   text += line("spawner", "  trivial\n--! spawn 5\n");
   text += line("bomber", "  trivial\n--! spawn 100000\n");
   text += line("hog", "  trivial\n--! grow 2048\n");
@@ -216,7 +191,7 @@ TEST_CASE("hostile proofs are contained by the sandbox and leave no trace on the
   CHECK_FALSE(fs::exists(in_workspace));
   CHECK_FALSE(fs::exists(in_etc));
   // No network: the listener on the host's loopback never sees a connection.
-  CHECK(messages(rows[2]).find(fmt::format("connect {}: failed", listener.port)) !=
+  CHECK(messages(rows[2]).find(fmt::format("connect {}: failed", listener.port())) !=
         std::string::npos);
   CHECK_FALSE(listener.connected());
   // A few processes may start (inside the worker's PID namespace and cgroup); a fork bomb

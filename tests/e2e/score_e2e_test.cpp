@@ -9,6 +9,7 @@
 
 #include "lean-bridge/child_process.hpp"
 #include "store/store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <sys/wait.h>
 
@@ -18,18 +19,10 @@ using nlohmann::json;
 namespace {
 
 struct Sandbox {
-  fs::path dir;
-  Sandbox() {
-    char pattern[] = "/tmp/harness-e2e-XXXXXX";
-    dir = ::mkdtemp(pattern);
-  }
-  ~Sandbox() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
+  test_support::TempDir tmp{"harness-e2e"};
+  fs::path dir = tmp.path();
   fs::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir / name, std::ios::binary) << text;
-    return dir / name;
+    return tmp.write(name, text);
   }
   std::string repl(const std::string& extra = "") const {
     return fmt::format("{} --log {} {}", FAKE_REPL_PATH, (dir / "repl.log").string(), extra);

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "lean-bridge/worker_pool.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace pool_test {
 
@@ -61,16 +62,6 @@ inline size_t count_containing(const std::vector<std::string>& lines, const std:
   return n;
 }
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char pattern[] = "/tmp/harness-test-XXXXXX";
-    path = ::mkdtemp(pattern);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using test_support::TempDir;
 
 }  // namespace pool_test

@@ -1,6 +1,8 @@
 // The worker sandbox (lean-bridge/sandbox.*): the bwrap command line, and what a shell run
 // through it can and cannot do on this machine (root, bubblewrap, a writable pids cgroup).
 #include "lean-bridge/sandbox.hpp"
+#include "tests/support/listener.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -30,17 +32,7 @@ using namespace lean_bridge;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/sandbox-test-XXXXXX";
-    path = ::mkdtemp(pattern);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using test_support::TempDir;
 
 ProcessSpec shell(const std::string& script, const std::string& dir) {
   ProcessSpec spec;
@@ -155,28 +147,7 @@ bool gone(pid_t pid, int timeout_ms = 2000) {
   return true;
 }
 
-struct Listener {
-  int fd = -1;
-  int port = 0;
-  Listener() {
-    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    REQUIRE(::listen(fd, 16) == 0);
-    socklen_t size = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-    port = ntohs(address.sin_port);
-  }
-  ~Listener() { ::close(fd); }
-  bool connected() const {
-    int client = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (client < 0) return false;
-    ::close(client);
-    return true;
-  }
-};
+using test_support::Listener;
 
 }  // namespace
 
@@ -186,7 +157,7 @@ TEST_CASE("the bwrap command line isolates everything and passes only allowed va
   ::setenv("LANG", "C.UTF-8", 1);
   ::setenv("HARNESS_SANDBOX_TEST_SECRET", "hunter2", 1);
   Sandbox sandbox;
-  auto spec = sandbox.apply(shell("true", ws.path));
+  auto spec = sandbox.apply(shell("true", ws.path()));
   auto& a = spec.argv;
   ::unsetenv("HARNESS_SANDBOX_TEST_SECRET");
   INFO(fmt::format("{}", fmt::join(a, " ")));
@@ -205,9 +176,9 @@ TEST_CASE("the bwrap command line isolates everything and passes only allowed va
   CHECK(contains(a, {"--size", std::to_string(512u << 20), "--tmpfs", "/tmp"}));
   CHECK(contains(a, {"--remount-ro", "/dev"}));
   // The workspace lies under /tmp, which the private tmpfs hides: it is bound back read-only.
-  CHECK(contains(a, {"--ro-bind", ws.path.string(), ws.path.string()}));
+  CHECK(contains(a, {"--ro-bind", ws.path().string(), ws.path().string()}));
   CHECK(index_of(a, "--ro-bind") < index_of(a, "--tmpfs"));
-  CHECK(contains(a, {"--chdir", ws.path.string()}));
+  CHECK(contains(a, {"--chdir", ws.path().string()}));
   CHECK(contains(a, {"--setenv", "HOME", "/tmp"}));
   CHECK(contains(a, {"--setenv", "LANG", "C.UTF-8"}));
   CHECK(contains(a, {"--setenv", "PATH"}));
@@ -218,7 +189,7 @@ TEST_CASE("the bwrap command line isolates everything and passes only allowed va
   REQUIRE(dashes + 4 == a.size());
   CHECK(a[dashes + 1] == "/bin/sh");
   CHECK(a[dashes + 2] == "-c");
-  CHECK(spec.working_dir == ws.path.string());
+  CHECK(spec.working_dir == ws.path().string());
   CHECK(spec.file_size_bytes == 1ull << 30);
   CHECK(spec.pids_max == 256);
   CHECK(spec.pids_cgroup_parent == sandbox.pids().parent);
@@ -243,7 +214,7 @@ TEST_CASE("sandbox none keeps the command and adds only the rlimits", "[sandbox]
 TEST_CASE("the probe runs through the sandbox on this machine", "[sandbox]") {
   TempDir ws;
   Sandbox sandbox;
-  CHECK(sandbox.probe(ws.path) == "");
+  CHECK(sandbox.probe(ws.path()) == "");
   CHECK(sandbox.pids().mechanism != PidsMechanism::none);
   CHECK(my_cgroups(sandbox).empty());
 }
@@ -252,7 +223,7 @@ TEST_CASE("a sandboxed shell can write only to its private /tmp", "[sandbox]") {
   TempDir ws;
   Sandbox sandbox;
   std::string home = std::getenv("HOME") != nullptr ? std::getenv("HOME") : "/root";
-  std::vector<std::string> targets = {(ws.path / "escaped").string(), "/etc/harness-escaped",
+  std::vector<std::string> targets = {(ws.path() / "escaped").string(), "/etc/harness-escaped",
                                       "/var/tmp/harness-escaped", "/dev/shm/harness-escaped",
                                       "/dev/harness-escaped", home + "/harness-escaped",
                                       fs::current_path() / "harness-escaped"};
@@ -261,7 +232,7 @@ TEST_CASE("a sandboxed shell can write only to its private /tmp", "[sandbox]") {
     script += fmt::format("if (echo x > '{0}') 2>/dev/null; then echo 'wrote {0}'; fi; ", t);
   }
   script += "echo x > /tmp/inside && cat /tmp/inside && echo tmp-ok; ls ~/";
-  auto r = run(sandbox, script, ws.path);
+  auto r = run(sandbox, script, ws.path());
   INFO(r.output);
   CHECK(r.output.find("wrote") == std::string::npos);
   CHECK(r.output.find("tmp-ok") != std::string::npos);
@@ -292,7 +263,7 @@ TEST_CASE("a sandboxed process cannot reach a listener on the host's 127.0.0.1",
   Listener listener;
   std::string probe = fmt::format(
       "if (echo hi > /dev/tcp/127.0.0.1/{}) 2>/dev/null; then echo connected; else echo refused; fi",
-      listener.port);
+      listener.port());
   ProcessSpec spec{{"/bin/bash", "-c", probe}, "/"};
   // Without the sandbox the same probe connects: the test would notice a broken listener.
   SandboxOptions off;

@@ -55,7 +55,7 @@ TEST_CASE("a target that the proof does not declare is never a pass", "[pool]") 
 
 TEST_CASE("imports are elaborated once per worker, each header rest once on top", "[pool]") {
   TempDir dir;
-  auto log = (dir.path / "requests.log").string();
+  auto log = (dir.path() / "requests.log").string();
   WorkerPool pool(fake_pool(1, {"--log", log}));
   std::vector<CheckRequest> rs;
   for (uint64_t i = 0; i < 10; ++i) {
@@ -74,7 +74,7 @@ TEST_CASE("imports are elaborated once per worker, each header rest once on top"
 
 TEST_CASE("workers take requests for the imports they hold", "[pool]") {
   TempDir dir;
-  auto log = (dir.path / "requests.log").string();
+  auto log = (dir.path() / "requests.log").string();
   auto options = fake_pool(2, {"--log", log, "--check-ms", "5"});
   options.queue_limit = 100;
   WorkerPool pool(options);
@@ -241,7 +241,7 @@ CheckRequest with_statement(uint64_t id, std::string name, std::string type, std
 
 TEST_CASE("the target's statement must be the task's, as Lean judges it", "[pool]") {
   TempDir dir;
-  auto log = (dir.path / "requests.log").string();
+  auto log = (dir.path() / "requests.log").string();
   WorkerPool pool(fake_pool(1, {"--log", log}));
   auto r = check_all(pool, {with_statement(0, "same", "1 = 1", "1 = 1"),
                             with_statement(1, "weakened", "1 = 1 ∧ 2 = 2", "1 = 1"),

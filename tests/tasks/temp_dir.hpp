@@ -7,34 +7,11 @@
 #include <string>
 #include <string_view>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace tasks_test {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "tasks-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(m_path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  // Writes `bytes` verbatim to `name` inside the directory; returns the file's path.
-  std::string write(const std::string& name, std::string_view bytes) const {
-    std::filesystem::path path = m_path / name;
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    return path.string();
-  }
-  const std::filesystem::path& path() const { return m_path; }
-
- private:
-  std::filesystem::path m_path;
-};
+using test_support::TempDir;
 
 inline std::string dataset(const std::string& file) {
   return std::string(HARNESS_SHARED_DIR) + "/datasets/" + file;

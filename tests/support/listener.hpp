@@ -1,0 +1,46 @@
+#pragma once
+// A TCP listener on 127.0.0.1 at a free port, for tests that check a sandboxed process cannot
+// reach the host's network.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+namespace test_support {
+
+class Listener {
+ public:
+  Listener() {
+    m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(m_fd, 16) != 0) {
+      throw std::runtime_error("cannot listen on 127.0.0.1");
+    }
+    socklen_t size = sizeof address;
+    ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &size);
+    m_port = ntohs(address.sin_port);
+  }
+  ~Listener() { ::close(m_fd); }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  int port() const { return m_port; }
+  // True when a connection is waiting (it is accepted and closed).
+  bool connected() const {
+    int client = ::accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) return false;
+    ::close(client);
+    return true;
+  }
+
+ private:
+  int m_fd = -1;
+  int m_port = 0;
+};
+
+}  // namespace test_support
