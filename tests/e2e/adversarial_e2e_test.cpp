@@ -78,7 +78,9 @@ TEST_CASE("hostile JSONL lines are invalid rows and the lines around them still 
   text += "{\"name\": \"huge\", \"proof\": \"" + std::string(17u << 20, 'x') + "\"}\n";
   text += ok;
   text += std::string("{\"name\": \"bad-utf8\", \"proof\": \"\xff\xfe\"}\n");
-  text += std::string("{\"name\": \"nul\", \"proof\": \"a\0b\"}\n", 36);
+  text += "{\"name\": \"nul\", \"proof\": \"a";
+  text += '\0';
+  text += "b\"}\n";
   text += "{\"name\": \"escaped-nul\", \"formal_statement\": \"theorem x : True := by\\n\", "
           "\"proof\": \"\\u0000\"}\n";
   text += "{\"name\": \"truncated\", \"proof\": \n";
