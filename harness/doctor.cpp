@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <sstream>
+
 #include <fmt/format.h>
 
 #include "harness/workspace.hpp"
@@ -28,12 +30,16 @@ void report(const std::string& label, const Finding& f, int& problems) {
   }
 }
 
-// The last non-empty line: where tools put the error after their progress chatter.
-std::string last_line(const std::string& text) {
-  size_t end = text.find_last_not_of("\n ");
-  if (end == std::string::npos) return {};
-  size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+// The line that says what went wrong: the first `error: ...` line, else the last non-empty
+// one (tools put progress chatter and backtraces around it).
+std::string telling_line(const std::string& text) {
+  std::istringstream lines(text);
+  std::string line, last;
+  while (std::getline(lines, line)) {
+    if (line.rfind("error:", 0) == 0) return line;
+    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  }
+  return last;
 }
 
 Finding tool_version(const std::vector<std::string>& argv, const std::string& dir,
@@ -44,9 +50,9 @@ Finding tool_version(const std::vector<std::string>& argv, const std::string& di
   if (!run.status) return {false, fmt::format("{}: {}", shown, run.problem), fix};
   if (*run.status != 0) {
     return {false, fmt::format("{}: {}: {}", shown, lean_bridge::describe_wait_status(*run.status),
-                               last_line(run.output)), fix};
+                               telling_line(run.output)), fix};
   }
-  return {true, fmt::format("{}", last_line(run.output)), ""};
+  return {true, fmt::format("{}", telling_line(run.output)), ""};
 }
 
 struct SelftestCase {
@@ -103,7 +109,7 @@ void report_sandbox(const lean_bridge::Sandbox& sandbox, const std::string& dir,
   lean_bridge::ProcessSpec version_spec;
   version_spec.argv = {bwrap, "--version"};
   auto version = lean_bridge::capture_output(version_spec, 10'000);
-  std::string name = version.status && *version.status == 0 ? last_line(version.output) : bwrap;
+  std::string name = version.status && *version.status == 0 ? telling_line(version.output) : bwrap;
   std::string problem = sandbox.probe(dir);
   report("sandbox",
          {problem.empty(),
