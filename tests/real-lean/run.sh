@@ -7,7 +7,8 @@ harness=$1 workspace=$2 here=$3
 
 skip() { echo "SKIPPED: real-Lean tier: $*"; exit 77; }
 command -v lake >/dev/null || skip "lake is not installed (scripts/setup installs it where the network allows)"
-version=$(cd "$workspace" && timeout 60 lake --version 2>&1) || skip "'lake --version' failed: $(echo "$version" | head -n 3)"
+version=$(cd "$workspace" && timeout 60 lake --version 2>&1) ||
+  skip "'lake --version' failed: $(echo "$version" | grep -m1 '^error:' || echo "$version" | tail -n 1)"
 repl=""
 for candidate in "$workspace/.lake/packages/REPL/.lake/build/bin/repl" "$workspace/.lake/build/bin/repl"; do
   [ -x "$candidate" ] && repl=$candidate && break
