@@ -4,6 +4,8 @@
 #include <array>
 #include <unordered_set>
 
+#include "common/lean_literals.hpp"
+
 namespace common {
 namespace {
 
@@ -56,10 +58,43 @@ bool is_subscript(char32_t c) {
          (c >= 0x1D62 && c <= 0x1D6A);
 }
 
-struct Scan {
-  std::size_t end;
-  TokenKind kind;
-  std::string_view problem = {};
+using detail::Scan;
+
+// Symbols that end in a prime: Lean core's `×'` and `Σ'`, Mathlib's `⁻¹'`, `∑'`, `∏'`, `∘'`
+// (Mathlib's `''` is read at the prime).
+constexpr std::array<std::string_view, 6> kPrimeSymbols = {"\u00D7'", "\u03A3'", "\u207B\u00B9'",
+                                                           "\u2211'", "\u220F'", "\u2218'"};
+
+// A prime right after one of these opens a char literal: no token of Lean or Mathlib is the
+// bracket or comma followed by a prime.
+bool may_precede_char_literal(char32_t c) {
+  return c == '(' || c == '[' || c == '{' || c == ',' || c == 0x27E8 /* ⟨ */ || c == 0x2983 /* ⦃ */;
+}
+
+// Words after which Lean may read a string as interpolated, besides any word ending in `!`
+// (`s!`, `m!`, `f!`, `println!`, `panic!`...): Lean core's syntaxes that take
+// `interpolatedStr(term) <|> term`, and the logging functions that usually come with them.
+constexpr std::array<std::string_view, 14> kInterpolatingWords = {
+    "throwError", "throwErrorAt", "throwNamedError", "throwNamedErrorAt", "trace",
+    "dbg_trace",  "logInfo",      "logInfoAt",       "logWarning",        "logWarningAt",
+    "logError",   "logErrorAt",   "logNamedError",   "logNamedErrorAt"};
+
+// True if `word` (an identifier or keyword) may introduce an interpolated string, here or after
+// an argument (`throwErrorAt ref "..."`).
+bool interpolating_word(std::string_view word) {
+  std::string_view last = word.substr(std::min(word.rfind('.') + 1, word.size()));
+  if (!last.empty() && last.back() == '!') return true;
+  return std::find(kInterpolatingWords.begin(), kInterpolatingWords.end(), last) !=
+         kInterpolatingWords.end();
+}
+
+// What the scan at a position needs to know about the text before it.
+struct Context {
+  // The token that ends where the scan starts (whitespace and comments included).
+  TokenKind adjacent_kind;
+  std::string_view adjacent_text;
+  // True if a string starting here may be interpolated (see TokenKind::string).
+  bool maybe_interpolated;
 };
 
 // Scans one token at a time; every scan ends past its start.
@@ -67,18 +102,24 @@ class Scanner {
  public:
   explicit Scanner(std::string_view text) : m_text(text) {}
 
-  Scan scan(std::size_t pos) const {
+  Scan scan(std::size_t pos, const Context& context) const {
     Utf8Char c = decode_utf8(m_text, pos);
-    if (!c.valid) return {pos + 1, TokenKind::error, "invalid UTF-8"};
+    if (!c.valid) return {pos + 1, TokenKind::error, detail::kInvalidUtf8};
     if (is_space(c.code)) return whitespace(pos);
     if (starts(pos, "--")) return line_comment(pos);
-    if (starts(pos, "/-")) return checked(pos, block_comment(pos), "invalid UTF-8 in a comment");
-    if (c.code == '"') return checked(pos, string(pos + 1, false), "invalid UTF-8 in a string");
-    if (c.code == 'r' && is_raw_string(pos))
-      return checked(pos, raw_string(pos), "invalid UTF-8 in a string");
-    if (c.code == '\'') return char_literal(pos);
+    if (starts(pos, "/-")) {
+      return checked(pos, block_comment(pos), detail::kInvalidUtf8InComment);
+    }
+    if (c.code == '"') {
+      return checked(pos, detail::scan_string(m_text, pos, context.maybe_interpolated),
+                     detail::kInvalidUtf8InString);
+    }
+    if (c.code == 'r' && detail::is_raw_string_start(m_text, pos)) {
+      return checked(pos, detail::scan_raw_string(m_text, pos), detail::kInvalidUtf8InString);
+    }
+    if (c.code == '\'') return prime(pos, context);
     if (starts(pos, kOpenGuillemet) || is_identifier_start(c.code)) return identifier(pos);
-    if (is_ascii_digit(c.code)) return number(pos);
+    if (is_ascii_digit(c.code)) return detail::scan_number(m_text, pos);
     if (c.code == '#') return hash(pos);
     if (starts(pos, "@[")) return {pos + 2, TokenKind::keyword};
     return symbol(pos, c);
@@ -128,135 +169,56 @@ class Scanner {
         ++i;
       }
     }
-    return {m_text.size(), TokenKind::error, "unterminated comment"};
+    return {m_text.size(), TokenKind::error, detail::kUnterminatedComment};
   }
 
-  // The end of a string whose body starts at `i`, or npos. In an interpolated string
-  // (`s!"a {f "b"} c"`) the `{...}` parts may hold plain strings of their own.
-  std::size_t string_end(std::size_t i, bool interpolated) const {
-    int depth = 0;
-    while (i < m_text.size()) {
-      char b = m_text[i];
-      if (b == '\\') {
-        i += 2;
-      } else if (b == '"' && depth == 0) {
-        return i + 1;
-      } else if (b == '"') {
-        i = string_end(i + 1, false);
-        if (i == std::string_view::npos) return i;
-      } else {
-        if (interpolated && b == '{') ++depth;
-        if (interpolated && b == '}' && depth > 0) --depth;
-        ++i;
+  // A prime where a token starts. Lean reads `''` as a token (Mathlib's image) and any other
+  // prime as a char literal, unless the symbol before it is a longer token that takes the
+  // prime; the lexer knows only kPrimeSymbols, so after any other symbol it cannot tell.
+  Scan prime(std::size_t pos, const Context& context) const {
+    std::string_view before = context.adjacent_text;
+    if (context.adjacent_kind == TokenKind::symbol && !before.empty()) {
+      std::size_t last = before.size() - 1;
+      while (last > 0 && (static_cast<unsigned char>(before[last]) & 0xC0) == 0x80) --last;
+      if (!may_precede_char_literal(decode_utf8(before, last).code)) {
+        return {pos + 1, TokenKind::error, detail::kPrimeAfterSymbol};
       }
     }
-    return std::string_view::npos;
+    if (byte(pos + 1) == '\'') return {pos + 2, TokenKind::symbol};
+    return detail::scan_char_literal(m_text, pos);
   }
 
-  Scan string(std::size_t body, bool interpolated) const {
-    std::size_t end = string_end(body, interpolated);
-    if (end == std::string_view::npos) {
-      return {m_text.size(), TokenKind::error, "unterminated string literal"};
-    }
-    return {end, TokenKind::string};
-  }
-
-  bool is_raw_string(std::size_t pos) const {
-    std::size_t i = pos + 1;
-    while (byte(i) == '#') ++i;
-    return byte(i) == '"';
-  }
-
-  // r"..." or r#"..."#: no escapes; closes at `"` followed by as many `#` as opened.
-  Scan raw_string(std::size_t pos) const {
-    std::size_t hashes = 0;
-    while (byte(pos + 1 + hashes) == '#') ++hashes;
-    std::size_t i = pos + 2 + hashes;
-    while ((i = m_text.find('"', i)) != std::string_view::npos) {
-      std::size_t k = 0;
-      while (k < hashes && byte(i + 1 + k) == '#') ++k;
-      if (k == hashes) return {i + 1 + hashes, TokenKind::string};
-      ++i;
-    }
-    return {m_text.size(), TokenKind::error, "unterminated string literal"};
-  }
-
-  // 'a', '\n', '\x41', '\u{3B1}'; a prime that does not close within that shape is a symbol
-  // (Mathlib's image notation `f '' s`).
-  Scan char_literal(std::size_t pos) const {
-    std::size_t i = pos + 1;
-    if (i >= m_text.size() || !decode_utf8(m_text, i).valid || byte(i) == '\n') {
-      return {pos + 1, TokenKind::symbol};
-    }
-    std::size_t j = after(i);
-    if (byte(i) == '\\' && j < m_text.size()) {
-      if (byte(j) == 'x') {
-        j += 3;
-      } else if (byte(j) == 'u' && byte(j + 1) == '{') {
-        std::size_t close = m_text.substr(j, 12).find('}');  // bounded: no quadratic scans
-        j = close == std::string_view::npos ? j : j + close + 1;
-      } else if (decode_utf8(m_text, j).valid) {
-        j = after(j);
-      }
-    }
-    if (byte(j) == '\'' && j < m_text.size()) return {j + 1, TokenKind::char_literal};
-    return {pos + 1, TokenKind::symbol};
-  }
-
+  // A prime after a letter that Lean does not accept (`é'`) makes an error token: Lean stops
+  // at the letter and resumes after it, where the prime may open a char literal.
   Scan identifier(std::size_t pos) const {
     std::size_t i = pos;
+    bool foreign = false;
+    bool foreign_prime = false;
+    auto take = [&](std::size_t at) {
+      char32_t c = code(at);
+      foreign_prime = foreign_prime || (foreign && c == '\'');
+      foreign = foreign || is_permissive_letter(c);
+      return after(at);
+    };
     for (;;) {
       if (starts(i, kOpenGuillemet)) {
         std::size_t close = m_text.find(kCloseGuillemet, i + kOpenGuillemet.size());
         if (close == std::string_view::npos) {
-          return {m_text.size(), TokenKind::error, "unterminated \u00AB\u00BB name"};
+          return {m_text.size(), TokenKind::error, detail::kUnterminatedName};
         }
         i = close + kCloseGuillemet.size();
       } else {
-        i = after(i);
-        while (i < m_text.size() && is_identifier_rest(code(i))) i = after(i);
+        i = take(i);
+        while (i < m_text.size() && is_identifier_rest(code(i))) i = take(i);
       }
       bool dotted = byte(i) == '.' && i + 1 < m_text.size() &&
                     (starts(i + 1, kOpenGuillemet) || is_identifier_start(code(i + 1)));
       if (!dotted) break;
       ++i;
     }
-    if (m_text[i - 1] == '!' && byte(i) == '"') {
-      return checked(pos, string(i + 1, true), "invalid UTF-8 in a string");
-    }
+    if (foreign_prime) return {i, TokenKind::error, detail::kPrimeAfterForeignLetter};
     bool keyword = is_keyword(m_text.substr(pos, i - pos));
     return {i, keyword ? TokenKind::keyword : TokenKind::identifier};
-  }
-
-  std::size_t digits(std::size_t i, bool (*is_digit)(char)) const {
-    while (i < m_text.size() && is_digit(m_text[i])) ++i;
-    return i;
-  }
-
-  Scan number(std::size_t pos) const {
-    static constexpr auto dec = [](char c) { return c >= '0' && c <= '9'; };
-    static constexpr auto hex = [](char c) {
-      return dec(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    };
-    static constexpr auto bin = [](char c) { return c == '0' || c == '1'; };
-    static constexpr auto oct = [](char c) { return c >= '0' && c <= '7'; };
-    char base = byte(pos + 1);
-    if (byte(pos) == '0') {
-      if ((base == 'x' || base == 'X') && hex(byte(pos + 2)))
-        return {digits(pos + 2, hex), TokenKind::number};
-      if ((base == 'b' || base == 'B') && bin(byte(pos + 2)))
-        return {digits(pos + 2, bin), TokenKind::number};
-      if ((base == 'o' || base == 'O') && oct(byte(pos + 2)))
-        return {digits(pos + 2, oct), TokenKind::number};
-    }
-    std::size_t i = digits(pos, dec);
-    if (byte(i) == '.' && dec(byte(i + 1))) i = digits(i + 1, dec);
-    if (byte(i) == 'e' || byte(i) == 'E') {
-      std::size_t j = i + 1;
-      if (byte(j) == '+' || byte(j) == '-') ++j;
-      if (dec(byte(j))) i = digits(j, dec);
-    }
-    return {i, TokenKind::number};
   }
 
   // `#print`, `#eval`, `#guard_msgs`... are commands; `#[` opens an array literal.
@@ -274,6 +236,9 @@ class Scanner {
   }
 
   Scan symbol(std::size_t pos, Utf8Char c) const {
+    for (std::string_view s : kPrimeSymbols) {
+      if (starts(pos, s)) return {pos + s.size(), TokenKind::symbol};
+    }
     for (std::string_view s : kLongSymbols) {
       if (starts(pos, s)) return {pos + s.size(), TokenKind::symbol};
     }
@@ -292,9 +257,21 @@ LeanLexer::LeanLexer(std::string_view text, Whitespace whitespace)
 std::optional<Token> LeanLexer::next() {
   Scanner scanner(m_text);
   while (m_pos < m_text.size()) {
-    Scan scan = scanner.scan(m_pos);
+    bool after_word = m_code_kind == TokenKind::identifier || m_code_kind == TokenKind::keyword ||
+                      (m_code_kind == TokenKind::symbol && m_code_text == "]");
+    Context context{m_adjacent_kind, m_adjacent_text, after_word || m_interpolating_seen};
+    Scan scan = scanner.scan(m_pos, context);
     Token token{scan.kind,   m_text.substr(m_pos, scan.end - m_pos), m_pos, m_line, m_column,
                 scan.problem};
+    m_adjacent_kind = token.kind;
+    m_adjacent_text = token.text;
+    if (token.kind != TokenKind::whitespace && !is_comment(token.kind)) {
+      m_code_kind = token.kind;
+      m_code_text = token.text;
+      if (token.kind == TokenKind::identifier || token.kind == TokenKind::keyword) {
+        m_interpolating_seen = m_interpolating_seen || interpolating_word(token.text);
+      }
+    }
     advance_to(scan.end);
     if (token.kind == TokenKind::whitespace && m_whitespace == Whitespace::skip) continue;
     return token;
@@ -325,6 +302,18 @@ std::vector<Token> lex(std::string_view text, Whitespace whitespace) {
 bool is_comment(TokenKind kind) {
   return kind == TokenKind::line_comment || kind == TokenKind::block_comment ||
          kind == TokenKind::doc_comment;
+}
+
+bool error_may_hide_code(const Token& token) {
+  if (token.kind != TokenKind::error) return false;
+  return token.problem != detail::kUnterminatedComment && token.problem != detail::kInvalidUtf8 &&
+         token.problem != detail::kInvalidUtf8InComment &&
+         token.problem != detail::kInvalidUtf8InString;
+}
+
+bool is_mathlib_prime_symbol(std::string_view symbol) {
+  return symbol == "''" || symbol == "\u207B\u00B9'" || symbol == "\u2211'" ||
+         symbol == "\u220F'" || symbol == "\u2218'";
 }
 
 std::string_view to_string(TokenKind kind) {

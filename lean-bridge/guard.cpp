@@ -2,22 +2,22 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cstdint>
-#include <unordered_set>
-#include <utility>
+#include <iterator>
 
 #include "common/lean_lexer.hpp"
 #include "common/tagged_hash.hpp"
+#include "lean-bridge/guard_text.hpp"
 
 namespace lean_bridge {
 namespace {
 
 using common::TokenKind;
+using namespace guard_text;
 
 // The version of the context rules below; hashed into Guard::version(). Bump it whenever a
 // context rule refuses something else or says something else.
-constexpr std::string_view kCodeVersion = "context-rules-1";
+constexpr std::string_view kCodeVersion = "context-rules-2";
 
 // Rules that need context: which command a token belongs to, and the task's header.
 struct ContextRule {
@@ -40,9 +40,9 @@ constexpr ContextRule kSetOption{
     "how the statement is elaborated or checked"};
 constexpr ContextRule kUnreadable{
     "unreadable",
-    "the guard cannot read this the way Lean does (code inside a string's {...}, a '\"' char "
-    "literal, an escape it does not know, an unterminated string), so it refuses rather than "
-    "guesses"};
+    "Lean may read this text differently from the guard (a malformed literal, escape, numeral or "
+    "name, a string's {...} holding more than a plain term, a prime right after a symbol, "
+    "Mathlib notation without `import Mathlib`), so the guard refuses rather than guesses"};
 constexpr ContextRule kHashCommand{
     "hash_command",
     "only #check, #print, #reduce and #synth are allowed: other #-commands can "
@@ -57,242 +57,18 @@ constexpr std::string_view kCommandKeywords =
     "unsafe nonrec mutual attribute import macro macro_rules syntax elab elab_rules notation "
     "infix infixl infixr prefix postfix initialize builtin_initialize declare_syntax_cat run_cmd "
     "omit include deriving";
-// Commands (of Lean and Mathlib) that the lexer reads as identifiers.
-constexpr std::string_view kIdentifierCommands =
-    "irreducible_def alias notation3 simproc dsimproc simproc_decl dsimproc_decl unif_hint "
-    "register_option register_builtin_option register_simp_attr declare_config_elab "
-    "binder_predicate assert_not_exists library_note add_decl_doc initialize_simps_projections "
-    "suppress_compilation unseal seal compile_inductive run_elab run_meta";
 constexpr std::string_view kAllowedHashCommands = "#check #print #reduce #synth";
 
-// True if `word` is one of the space-separated words of `list`.
-bool one_of(std::string_view word, std::string_view list) {
-  for (size_t at = list.find(word); at != std::string_view::npos; at = list.find(word, at + 1)) {
-    size_t end = at + word.size();
-    if ((at == 0 || list[at - 1] == ' ') && (end == list.size() || list[end] == ' ')) return true;
-  }
-  return false;
-}
-
-// A code token (comments dropped); compact, since a hostile text may hold millions.
-struct Tok {
-  uint32_t offset;
-  uint32_t size;
-  int32_t line;
-  int32_t column;
-  TokenKind kind;
-  bool unterminated_string;  // an error token: a string literal that never ends
-};
-
-// The code tokens of a text.
-class Code {
- public:
-  explicit Code(std::string_view text) : m_text(text) {
-    common::LeanLexer lexer(text);
-    while (auto t = lexer.next()) {
-      if (common::is_comment(t->kind)) continue;
-      m_toks.push_back({static_cast<uint32_t>(t->offset), static_cast<uint32_t>(t->text.size()),
-                        t->line, t->column, t->kind, t->problem == "unterminated string literal"});
-    }
-  }
-  size_t size() const { return m_toks.size(); }
-  const Tok& operator[](size_t i) const { return m_toks[i]; }
-  std::string_view text(size_t i) const { return m_text.substr(m_toks[i].offset, m_toks[i].size); }
-  // The byte right after token i, or 0 at the end.
-  char byte_after(size_t i) const {
-    size_t at = m_toks[i].offset + m_toks[i].size;
-    return at < m_text.size() ? m_text[at] : '\0';
-  }
-  bool is(size_t i, TokenKind kind, std::string_view word) const {
-    return i < size() && m_toks[i].kind == kind && text(i) == word;
-  }
-  bool is_keyword(size_t i, std::string_view word) const { return is(i, TokenKind::keyword, word); }
-  bool is_code(size_t i) const {
-    TokenKind k = m_toks[i].kind;
-    return k == TokenKind::identifier || k == TokenKind::keyword || k == TokenKind::symbol ||
-           k == TokenKind::number;
-  }
-  std::string key(size_t i) const { return i < size() ? guard_key(text(i)) : std::string(); }
-
-  // The text of tokens [first, end) as written, whitespace runs as one space, cut to 80 code
-  // points.
-  std::string span(size_t first, size_t end) const {
-    end = std::clamp(end, first + 1, size());
-    const Tok& last = m_toks[end - 1];
-    std::string_view raw =
-        m_text.substr(m_toks[first].offset, last.offset + last.size - m_toks[first].offset);
-    std::string out;
-    int code_points = 0;
-    for (size_t i = 0; i < raw.size(); ++code_points) {
-      if (code_points == 80) return out + "...";
-      auto c = common::decode_utf8(raw, i);
-      bool space = c.code == ' ' || c.code == '\t' || c.code == '\r' || c.code == '\n';
-      if (!space || out.empty() || out.back() != ' ') {
-        out.append(space ? " " : raw.substr(i, static_cast<size_t>(c.length)));
-      }
-      i += static_cast<size_t>(c.length);
-    }
-    return out;
-  }
-  // One past the last token on the line of token i.
-  size_t line_end(size_t i) const {
-    size_t j = i + 1;
-    while (j < size() && m_toks[j].line == m_toks[i].line) ++j;
-    return j;
-  }
-
- private:
-  std::string_view m_text;
-  std::vector<Tok> m_toks;
-};
-
-// `import A B`: names on the line of the name before them (as common::split_header reads).
-size_t import_end(const Code& c, size_t i) {
-  size_t j = i + 1;
-  while (j < c.size() && c[j].kind == TokenKind::identifier &&
-         (j == i + 1 || c[j].line == c[j - 1].line))
-    ++j;
-  return j;
-}
-
-size_t set_option_end(const Code& c, size_t i) {
-  return std::min(i + 3, c.size());
-}
-
-// `open [scoped] A B (x y) hiding z renaming a → b`; an identifier at column 0 of a later line,
-// or one that names a command, starts the next command.
-size_t open_end(const Code& c, size_t i) {
-  size_t j = i + 1;
-  if (c.is_keyword(j, "scoped")) ++j;
-  for (; j < c.size(); ++j) {
-    std::string_view t = c.text(j);
-    bool name = c[j].kind == TokenKind::identifier && !one_of(t, kIdentifierCommands) &&
-                (c[j].column > 0 || c[j].line == c[i].line);
-    bool clause = c[j].kind == TokenKind::symbol && (t == "(" || t == ")" || t == "→" || t == "->");
-    if (!name && !clause) break;
-  }
-  return j;
-}
-
-// An `open` of plain names (`open A B`, `open scoped A`), without clauses.
-bool plain_open(const Code& c, size_t i, size_t end) {
-  for (size_t j = i + 1; j < end; ++j) {
-    if (c[j].kind != TokenKind::identifier && !(j == i + 1 && c.is_keyword(j, "scoped"))) {
-      return false;
-    }
-  }
-  return end > i + 1;
-}
-
-// What the task's trusted header imports, sets and opens.
-struct HeaderFacts {
-  std::unordered_set<std::string> modules;
-  std::vector<std::pair<std::string, std::string>> options;  // set_option NAME VALUE
-  std::unordered_set<std::string> opened;                    // by `open A`
-  std::unordered_set<std::string> opened_scoped;             // by `open scoped A`
-  std::vector<std::vector<std::string>> opens;               // each `open`'s keys
-
-  explicit HeaderFacts(std::string_view header) {
-    Code c(header);
-    for (size_t i = 0; i < c.size(); ++i) {
-      if (c.is_keyword(i, "import")) {
-        for (size_t j = i + 1, end = import_end(c, i); j < end; ++j) modules.insert(c.key(j));
-      } else if (c.is_keyword(i, "set_option") && i + 2 < c.size()) {
-        options.emplace_back(c.key(i + 1), c.key(i + 2));
-      } else if (c.is_keyword(i, "open")) {
-        add_open(c, i, open_end(c, i));
-      }
-    }
-  }
-  void add_open(const Code& c, size_t i, size_t end) {
-    opens.push_back(keys(c, i + 1, end));
-    if (!plain_open(c, i, end)) return;
-    bool scoped = c.is_keyword(i + 1, "scoped");
-    for (size_t j = i + 1 + scoped; j < end; ++j)
-      (scoped ? opened_scoped : opened).insert(c.key(j));
-  }
-  // True if the `open` at i opens nothing the header does not: the same command, or plain
-  // names the header opens the same way (`open A` also opens A's scoped names).
-  bool covers_open(const Code& c, size_t i, size_t end) const {
-    if (std::find(opens.begin(), opens.end(), keys(c, i + 1, end)) != opens.end()) return true;
-    if (!plain_open(c, i, end)) return false;
-    bool scoped = c.is_keyword(i + 1, "scoped");
-    for (size_t j = i + 1 + scoped; j < end; ++j) {
-      std::string name = c.key(j);
-      if (!opened.count(name) && !(scoped && opened_scoped.count(name))) return false;
-    }
-    return true;
-  }
-  bool has_option(const Code& c, size_t i) const {
-    return i + 2 < c.size() && std::find(options.begin(), options.end(),
-                                         std::pair(c.key(i + 1), c.key(i + 2))) != options.end();
-  }
-  bool imports_all(const Code& c, size_t i, size_t end) const {
-    for (size_t j = i + 1; j < end; ++j) {
-      if (!modules.count(c.key(j))) return false;
-    }
-    return end > i + 1;
-  }
-  static std::vector<std::string> keys(const Code& c, size_t first, size_t end) {
-    std::vector<std::string> out;
-    for (size_t j = first; j < end; ++j) out.push_back(c.key(j));
-    return out;
-  }
-};
-
-// Which tokens sit inside `@[...]` or `attribute [...]`.
-std::vector<bool> attribute_tokens(const Code& c) {
-  std::vector<bool> inside(c.size());
-  int depth = 0;
-  for (size_t i = 0; i < c.size(); ++i) {
-    inside[i] = depth > 0;
-    std::string_view t = c.text(i);
-    if (depth > 0 && c[i].kind == TokenKind::symbol) {
-      depth += (t == "[" || t == "#[" || t == "%[") - (t == "]");
-    } else if (depth == 0 &&
-               (c.is_keyword(i, "@[") || (t == "[" && i > 0 && c.is_keyword(i - 1, "attribute")))) {
-      depth = 1;
-    }
-  }
-  return inside;
-}
-
-// Inside the `{...}` of a string token: quotes, char literals, backslashes or comments. Lean
-// parses a term there (for `s!"..."` and for every syntax that takes an interpolated string,
-// `throwError "..."` too) and the lexer does not, so the two may end the string differently.
-bool braces_hold_code(std::string_view t) {
-  if (t.starts_with("r\"") || t.starts_with("r#")) return false;  // raw: no escapes, no {}
-  size_t i = t.find('"');
-  if (i == std::string_view::npos) return false;
-  int depth = 0;
-  for (++i; i + 1 < t.size(); ++i) {
-    char ch = t[i];
-    if (depth == 0) {
-      i += ch == '\\';
-      depth = ch == '{';
-      continue;
-    }
-    std::string_view two = t.substr(i, 2);
-    if (ch == '"' || ch == '\'' || ch == '\\' || two == "--" || two == "/-") return true;
-    depth += (ch == '{') - (ch == '}');
-  }
-  return false;
-}
-
-// True if Lean may read token i differently from the lexer, so that code could hide in what
-// the guard takes for a string: an unterminated string, a `'"'` char literal (after a token
-// that ends in `'`, such as Mathlib's `⁻¹'`, Lean opens a string there), a `'` before an escape
-// the lexer does not read (`'\u03B1'`), or code inside a string's `{...}`.
-bool unreadable(const Code& c, size_t i) {
+// True if Lean may read the text at token i differently from the lexer, so that code could
+// hide in what the guard takes for a string, char literal or comment: an error token after
+// which Lean resumes elsewhere (common::error_may_hide_code), or a prime symbol that is a token
+// only with Mathlib (`⁻¹'`: without it, Lean opens a char literal at the prime).
+bool unreadable(const Code& c, size_t i, const HeaderFacts& header) {
   switch (c[i].kind) {
     case TokenKind::error:
-      return c[i].unterminated_string;
-    case TokenKind::char_literal:
-      return c.text(i).find('"') != std::string_view::npos;
+      return c[i].may_hide_code;
     case TokenKind::symbol:
-      return c.text(i) == "'" && c.byte_after(i) == '\\';
-    case TokenKind::string:
-      return braces_hold_code(c.text(i));
+      return !header.imports_mathlib() && common::is_mathlib_prime_symbol(c.text(i));
     default:
       return false;
   }
@@ -322,7 +98,7 @@ class Checker {
         continue;
       }
       if (auto finding = table_rule(i)) return finding;
-      if (unreadable(m_code, i)) return finding(kUnreadable, i, i + 1);
+      if (unreadable(m_code, i, m_header)) return finding(kUnreadable, i, i + 1);
       if (auto finding =
               m_mode == GuardMode::proof_body ? proof_body_rule(i) : whole_file_rule(i)) {
         return finding;

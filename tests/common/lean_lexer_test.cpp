@@ -41,19 +41,21 @@ TEST_CASE("`--` and `/-` inside strings are not comments", "[lexer]") {
         Shapes{"keyword:def", "identifier:s", "symbol::=", R"(string:"a \" -- not a comment")",
                "identifier:x"});
   CHECK(shapes(R"("/- no" y)") == Shapes{R"(string:"/- no")", "identifier:y"});
-  CHECK(shapes(R"(s!"a {f "b -- c"} d" e)") ==
-        Shapes{R"(string:s!"a {f "b -- c"} d")", "identifier:e"});
+  CHECK(shapes(R"(s!"a {x} -- {y + 1} d" e)") ==
+        Shapes{"identifier:s!", R"(string:"a {x} -- {y + 1} d")", "identifier:e"});
   CHECK(shapes(R"(r#"raw " -- "# z)") == Shapes{R"(string:r#"raw " -- "#)", "identifier:z"});
   CHECK(shapes("\"a\\\\\" b") == Shapes{"string:\"a\\\\\"", "identifier:b"});
 }
 
 TEST_CASE("primes belong to identifiers, and char literals need both quotes", "[lexer]") {
-  CHECK(shapes("h' foo'' 'a' '\\n' '\\x41' '\\u{3B1}' 'α'") ==
+  CHECK(shapes("h' foo'' 'a' '\\n' '\\x41' '\\u03B1' 'α'") ==
         Shapes{"identifier:h'", "identifier:foo''", "char_literal:'a'", "char_literal:'\\n'",
-               "char_literal:'\\x41'", "char_literal:'\\u{3B1}'", "char_literal:'α'"});
-  CHECK(shapes("f '' s") == Shapes{"identifier:f", "symbol:'", "symbol:'", "identifier:s"});
+               "char_literal:'\\x41'", "char_literal:'\\u03B1'", "char_literal:'α'"});
+  // Mathlib's image notation is one token, `''` (Lean never opens a char literal at `''`).
+  CHECK(shapes("f '' s") == Shapes{"identifier:f", "symbol:''", "identifier:s"});
   CHECK(shapes("h₀' x") == Shapes{"identifier:h₀'", "identifier:x"});
-  CHECK(shapes("'") == Shapes{"symbol:'"});
+  // A lone prime opens a char literal for Lean, which then fails.
+  CHECK(shapes("'") == Shapes{"error:'"});
 }
 
 TEST_CASE("identifiers: dots, guillemets, unicode letters, subscripts", "[lexer]") {
@@ -80,9 +82,10 @@ TEST_CASE("keywords, commands and attributes", "[lexer]") {
 }
 
 TEST_CASE("numbers", "[lexer]") {
+  // Lean's scientific literal takes the dot even when no digit follows (`7.` then `foo`).
   CHECK(shapes("0x1F 0b101 2.5 1e10 3e-2 20! 7.foo") ==
         Shapes{"number:0x1F", "number:0b101", "number:2.5", "number:1e10", "number:3e-2",
-               "number:20", "symbol:!", "number:7", "symbol:.", "identifier:foo"});
+               "number:20", "symbol:!", "number:7.", "identifier:foo"});
 }
 
 TEST_CASE("malformed input yields error tokens, not loops or exceptions", "[lexer]") {
@@ -136,7 +139,7 @@ TEST_CASE("positions: byte offset, 1-based line, column in code points", "[lexer
 TEST_CASE("with Whitespace::keep the tokens tile the text, and random bytes terminate",
           "[lexer][fuzz]") {
   std::mt19937 random(7);
-  const std::string alphabet = "ab'\"-/!{}«»\\\n #@[]r.0x₀ℝ∀ \xFF\xC3";
+  const std::string alphabet = "ab'\"-/!{}«»\\\n #@[]r.0x₀ℝ∀ \xFF\xC3_eu(+)∘⁻¹é";
   for (int round = 0; round < 2000; ++round) {
     std::string text;
     std::size_t length = random() % 64;
@@ -170,12 +173,176 @@ TEST_CASE("UTF-8 helpers", "[lexer]") {
 }
 
 TEST_CASE("pathological inputs lex in linear time", "[lexer]") {
-  for (std::string_view unit :
-       {"'\\u{", "\u00AB", "/-", "\"", "s!\"{", "r#\"", "a.", "'", "--\n"}) {
+  for (std::string_view unit : {"'\\u{", "\u00AB", "/-", "\"", "s!\"{", "r#\"", "a.", "'", "--\n",
+                                "\"{(", "\"{x +", "'\\u00", "1_", "\u00E9'", "\u2218'"}) {
     std::string text;
     for (int i = 0; i < 100000; ++i) text += unit;
     std::size_t covered = 0;
     for (const Token& token : lex(text, common::Whitespace::keep)) covered += token.text.size();
     CHECK(covered == text.size());
   }
+}
+
+namespace {
+
+// The kind and problem of the first token of `text`.
+Token first_token(std::string_view text) {
+  auto tokens = lex(text);
+  REQUIRE(!tokens.empty());
+  return tokens.front();
+}
+
+// True if `text` lexes to exactly one error token after which Lean may read on differently.
+bool one_hiding_error(std::string_view text) {
+  auto tokens = lex(text);
+  return tokens.size() == 1 && tokens[0].kind == TokenKind::error &&
+         common::error_may_hide_code(tokens[0]);
+}
+
+}  // namespace
+
+TEST_CASE("escapes are Lean's: u and x take exactly four and two hex digits, no braces",
+          "[lexer]") {
+  // Lean reads '\u0022' as one char ('"'): the string after it is `"' x "`, not code.
+  CHECK(shapes(R"('\u0022'"' x " y)") ==
+        Shapes{R"(char_literal:'\u0022')", R"(string:"' x ")", "identifier:y"});
+  CHECK(shapes(R"("\u0022\x41\\\"\'\n\t\r" z)") ==
+        Shapes{R"(string:"\u0022\x41\\\"\'\n\t\r")", "identifier:z"});
+  for (std::string_view bad :
+       {R"('\u{3B1}')", R"('\u03B')", R"('\x4')", R"('\q')", R"('\{')", "'\\\n'"}) {
+    INFO(bad);
+    Token token = first_token(bad);
+    CHECK(token.kind == TokenKind::error);
+    CHECK(token.problem == "invalid escape sequence");
+    CHECK(common::error_may_hide_code(token));
+  }
+  // In a string, a bad escape makes the whole string (to its closing quote) one error token.
+  for (std::string_view bad : {R"("\u{22}")", R"("a\qb")", R"("\x4g")", R"("\{x}")", "\"\\"}) {
+    INFO(bad);
+    CHECK(one_hiding_error(bad));
+  }
+  // String gaps: `\`, a newline, then spaces; a second newline is an error.
+  CHECK(shapes("\"a\\\n    b\" c") == Shapes{"string:\"a\\\n    b\"", "identifier:c"});
+  CHECK(one_hiding_error("\"a\\\n\n b\""));
+}
+
+TEST_CASE("char literals: one code point or one escape between primes", "[lexer]") {
+  CHECK(shapes("'\"' '\n' ' ' '\\''") ==
+        Shapes{"char_literal:'\"'", "char_literal:'\n'", "char_literal:' '", "char_literal:'\\''"});
+  CHECK(shapes("('a', ['b'], ⟨'c'⟩, #['d'], {'e'}, ⦃'f'⦄)") ==
+        Shapes{"symbol:(",         "char_literal:'a'", "symbol:,", "symbol:[",
+               "char_literal:'b'", "symbol:]",         "symbol:,", "symbol:⟨",
+               "char_literal:'c'", "symbol:⟩",         "symbol:,", "symbol:#[",
+               "char_literal:'d'", "symbol:]",         "symbol:,", "symbol:{",
+               "char_literal:'e'", "symbol:}",         "symbol:,", "symbol:⦃",
+               "char_literal:'f'", "symbol:⦄",         "symbol:)"});
+  for (std::string_view bad : {"'ab'", "'a", "'", "' x"}) {
+    INFO(bad);
+    Token token = first_token(bad);
+    CHECK(token.kind == TokenKind::error);
+    CHECK(common::error_may_hide_code(token));
+  }
+  CHECK(shapes("'a'b") == Shapes{"char_literal:'a'", "identifier:b"});
+}
+
+TEST_CASE("a string's {...} is read only when it holds a plain term", "[lexer]") {
+  // Where the string may be interpolated (here after `s!`), a plain term is fine: Lean parses it
+  // whether or not the string is interpolated, and as text the string ends at the same quote.
+  for (std::string_view ok :
+       {R"("{x}")", R"("{x}'s")", R"("n = {(n + 1) * 2 - k / 3 % m ^ 2}")", R"("{f x₁ y'}")",
+        R"("{x}}")", R"("}")", "\"{\n  x\n}\"", R"("no braces")"}) {
+    std::string text = "s!" + std::string(ok);
+    INFO(text);
+    auto tokens = lex(text);
+    REQUIRE(tokens.size() == 2);
+    CHECK(tokens[1].kind == TokenKind::string);
+  }
+  CHECK(shapes(R"(s! /- c -/ "{x + 1}" m!"{y}")") ==
+        Shapes{"identifier:s!", "block_comment:/- c -/", R"(string:"{x + 1}")", "identifier:m!",
+               R"(string:"{y}")"});
+  // Anything else may read differently: Lean parses a term inside an interpolated string (its
+  // own strings, chars, comments, keywords) and text inside a plain one.
+  for (std::string_view bad :
+       {R"("{f "b -- c"} d")", R"("{'"'}")", R"("{}")", R"("{x")", R"("{x --}")", R"("{x ++ y}")",
+        R"("{x.y}")", R"("{toString x}")", R"("{1_000}")", R"("{(x}")", R"("{x)}")", R"("{x +}")",
+        R"("{r#"a"#}")", R"("{x /- c -/}")", "\"{x\ty}\"", R"("{2x}")", R"("{0x1}")", R"("{x‹y}")",
+        R"("{native := true}")"}) {
+    for (std::string before : {"s!", "h! ", "throwError ", "f x ", "x[0] ", "m!(x) := "}) {
+      std::string text = before + std::string(bad);
+      INFO(text);
+      auto tokens = lex(text);
+      REQUIRE(!tokens.empty());
+      size_t at = 0;
+      while (at + 1 < tokens.size() && tokens[at].text.front() != '"') ++at;
+      CHECK(tokens[at].kind == TokenKind::error);
+      CHECK(common::error_may_hide_code(tokens[at]));
+    }
+  }
+  // `h!` is an identifier, so for Lean the string is `"{"`; the lexer cannot tell `"{"` from
+  // the start of an interpolation and refuses to read it.
+  CHECK(shapes(R"(h!"{" native_decide "}")") ==
+        Shapes{"identifier:h!", R"(error:"{")", "identifier:native_decide", R"(string:"}")"});
+  // The error token ends at the string's closing quote on a lenient reading.
+  CHECK(shapes(R"(f "{'x'}" y)") == Shapes{"identifier:f", R"(error:"{'x'}")", "identifier:y"});
+  // Where no interpolation can be (after `:=`, `(`, `=`, at the start, with no word that
+  // introduces one before), `{` is text.
+  CHECK(shapes(R"(def s := "{native := true}" = ("{'}"))") ==
+        Shapes{"keyword:def", "identifier:s", "symbol::=", R"(string:"{native := true}")",
+               "symbol:=", "symbol:(", R"(string:"{'}")", "symbol:)"});
+  // `\{` is an escape only in interpolated strings: an error everywhere.
+  CHECK(first_token(R"("\{")").kind == TokenKind::error);
+}
+
+TEST_CASE("primes after symbols: Lean's prime tokens, else an error", "[lexer]") {
+  CHECK(shapes("f ⁻¹' s ∪ f⁻¹'t") == Shapes{"identifier:f", "symbol:⁻¹'", "identifier:s",
+                                            "symbol:∪", "identifier:f", "symbol:⁻¹'",
+                                            "identifier:t"});
+  // After `⁻¹'` Lean reads on: the quote opens a string, not a char literal.
+  CHECK(shapes(R"(f ⁻¹'"' x " y)") ==
+        Shapes{"identifier:f", "symbol:⁻¹'", R"(string:"' x ")", "identifier:y"});
+  CHECK(shapes("α ×' β Σ' x ∑' n ∏' n g ∘' h") ==
+        Shapes{"identifier:α", "symbol:×'", "identifier:β", "symbol:Σ'", "identifier:x",
+               "symbol:∑'", "identifier:n", "symbol:∏'", "identifier:n", "identifier:g",
+               "symbol:∘'", "identifier:h"});
+  CHECK(common::is_mathlib_prime_symbol("⁻¹'"));
+  CHECK(common::is_mathlib_prime_symbol("''"));
+  CHECK(common::is_mathlib_prime_symbol("∘'"));
+  CHECK(!common::is_mathlib_prime_symbol("×'"));
+  CHECK(!common::is_mathlib_prime_symbol("'"));
+  // Any other symbol might be the start of a token that takes the prime: not guessed.
+  for (std::string_view text : {"x ≤'a'", "(f x)'a'", "x ⊗'\"'", "₀'", "a ≃'b"}) {
+    INFO(text);
+    auto tokens = lex(text);
+    bool refused = false;
+    for (const Token& token : tokens) refused = refused || common::error_may_hide_code(token);
+    CHECK(refused);
+  }
+  // A prime after a letter Lean does not accept: Lean stops at the letter.
+  CHECK(shapes("s\u043Erry") == Shapes{"identifier:s\u043Erry"});
+  CHECK(one_hiding_error("\u00E9'"));
+  CHECK(first_token("x\u00E9'\"'").problem ==
+        "a prime after a letter Lean does not accept (Lean stops at the letter)");
+}
+
+TEST_CASE("numerals: `_` separators, base prefixes and exponents as Lean reads them", "[lexer]") {
+  CHECK(shapes("1_000 0x_FF 0b1_0 1__2 2.5e1_0 1.e5") == Shapes{"number:1_000", "number:0x_FF",
+                                                                "number:0b1_0", "number:1__2",
+                                                                "number:2.5e1_0", "number:1.e5"});
+  for (std::string_view bad : {"1_", "1_'\"'", "0x", "0xg", "0b2", "2eq", "3e-", "1e_5"}) {
+    INFO(bad);
+    Token token = first_token(bad);
+    CHECK(token.kind == TokenKind::error);
+    CHECK(token.problem == "malformed numeral");
+    CHECK(common::error_may_hide_code(token));
+  }
+  CHECK(shapes("2eq") == Shapes{"error:2", "identifier:eq"});
+}
+
+TEST_CASE("which error tokens may hide code", "[lexer]") {
+  CHECK(!common::error_may_hide_code(first_token("/- open")));
+  CHECK(!common::error_may_hide_code(first_token("\xFF")));
+  CHECK(!common::error_may_hide_code(first_token("\"a\xFF\"")));
+  CHECK(common::error_may_hide_code(first_token("\"open")));
+  CHECK(common::error_may_hide_code(first_token("«open")));
+  CHECK(!common::error_may_hide_code(first_token("x")));
 }

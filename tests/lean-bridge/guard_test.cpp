@@ -346,21 +346,46 @@ TEST_CASE("homoglyphs are just identifiers, and odd bytes do not crash the guard
 }
 
 TEST_CASE("text the lexer may read differently from Lean is refused, not guessed", "[guard]") {
-  // Each hides `native_decide` (or `#eval`) from a naive reading: Lean ends the string or char
-  // literal elsewhere than the lexer does.
+  // Texts that hide `native_decide` from a reading that is not Lean's. The lexer reads them as
+  // Lean does, so the tactic is seen and refused by its own rule.
   for (std::string_view text : {
-           // Lean reads '\u0022' (4 hex digits) as one char; the lexer sees '"' and a string.
+           // Lean reads '\u0022' (4 hex digits) as one char; the string after it is `"' "`.
            "  have h := (fun (_ : Char) (_ : String) => True) '\\u0022'\"' \"\n"
            "  native_decide -- \"",
+           // After Mathlib's `⁻¹'` token Lean reads on: the quote opens a string.
+           "  have := f ⁻¹'\"' x \"\n  native_decide",
+       }) {
+    INFO(text);
+    CHECK(rule_of(body(text)) == "native_decide");
+  }
+  // ... and where Lean reads the words as a string, so does the guard.
+  CHECK(rule_of(body("  have := f ⁻¹'\"' native_decide \"")) == "");
+
+  // Texts whose reading depends on what the lexer cannot see (is the string interpolated? is
+  // there a longer token? where does Lean resume after its own error?): refused.
+  for (std::string_view text : {
            // A char literal inside an interpolation: Lean parses a term there.
            "  have h : (s!\"{'\"'}\").length = 1 := rfl\n  native_decide -- }\"",
            "  have h : (s! \"{'\"'}\").length = 1 := rfl\n  native_decide -- \"",
            // `h!` is an identifier, not an interpolation: Lean's string is `"{"`.
            "  exact h!\"{\" native_decide \"}\"",
-           // After Mathlib's `⁻¹'` token, Lean opens a string where the lexer sees a char literal.
-           "  have := f ⁻¹'\"' native_decide \"",
            // A raw string inside an interpolation.
            "  have := s!\"{r#\"\\\"#}\"\n  native_decide\n  have := \"}\"",
+           // A term that may not parse (then Lean resumes after the `}`, outside the string).
+           "  exact throwErrorAt (x) \"{native := true} \\\" \" native_decide",
+           "  exact s!\"{x theorem} \" native_decide",
+           // Malformed escapes, char literals, numerals and names: Lean stops and resumes at
+           // its error, inside what the lexer took for one token.
+           "  exact '\\u{22}' native_decide",
+           "  exact '\\x4'\" native_decide \"",
+           "  exact \"\\q\" native_decide \"",
+           "  exact 'ab'\" native_decide \"",
+           "  exact 1_'\"' native_decide --\"",
+           "  exact 0xsorry",
+           "  exact «x\n  native_decide",
+           // A prime after a symbol that may be a longer token, or after a letter Lean rejects.
+           "  exact (f ≤'\"' native_decide --\")",
+           "  exact caf\u00E9'\"' native_decide --\"",
        }) {
     INFO(text);
     auto finding = body(text);
@@ -370,12 +395,31 @@ TEST_CASE("text the lexer may read differently from Lean is refused, not guessed
   }
   CHECK(rule_of(file("def s := s!\"{r#\"\\\"#}\"\n#eval IO.println \"forged\"\ndef t := \"}\"")) ==
         "unreadable");
-  // Ordinary strings and char literals are fine.
+  CHECK(rule_of(body("  exact \"sorry")) == "unreadable");  // an unterminated string
+  // Lean stops at `\q` and resumes at `q`: `#eval` is then a command.
+  CHECK(rule_of(file("def s := \"\\q #eval IO.println 1 \"")) == "unreadable");
+  // Mathlib's prime notation is a token only when Mathlib is imported; without it, Lean opens
+  // a char literal at the prime (`f ⁻¹'"' ...`).
+  for (std::string_view text :
+       {"  exact f '' s", "  exact f ⁻¹' s", "  exact ∑' n, f n", "  exact g ∘' f"}) {
+    INFO(text);
+    CHECK(rule_of(check(text, GuardMode::proof_body, "import Lean")) == "unreadable");
+    CHECK(rule_of(body(text)) == "");
+  }
+  CHECK(rule_of(check("  exact (a ×' b, Σ' x, p x)", GuardMode::proof_body, "")) == "");
+  // Ordinary strings, char literals and numerals are fine.
   CHECK(rule_of(body("  have : s!\"{x}\" = s!\"{x + 1}\" := rfl\n"
                      "  have : \"{x}'s\" = \"a \\\" b\" := rfl\n"
                      "  have : r#\"{'\"}\"# = \"\" := rfl\n"
                      "  have : ('a', '\\n', '\\x41', '\\'') = ('a', '\\n', 'A', '\\'') := rfl\n"
-                     "  exact (f '' s, f ⁻¹' s)")) == "");
+                     "  have : ('\"', '\\u03B1', \"\\u0022\") = ('\"', 'α', \"\\\"\") := rfl\n"
+                     "  have : (1_000 : ℕ) = 1000 := rfl\n"
+                     "  exact (f '' s, f ⁻¹' s, ∑' n, g n)")) == "");
+  // Where no interpolation can be, `{` is text; after a word that introduces interpolated
+  // strings, anywhere before, it is not.
+  CHECK(rule_of(body("  have : \"{native := true}\" = \"a\\\n     b\" := rfl")) == "");
+  CHECK(rule_of(body("  have := s!\"{x}\"\n  have : \"{native := true}\" = \"\" := rfl")) ==
+        "unreadable");
 }
 
 TEST_CASE("positions are 1-based lines and 0-based code-point columns", "[guard]") {
