@@ -67,7 +67,9 @@ ClosingRequest closing_request(std::string_view target, std::string_view ref_nam
     r.text += fmt::format("#print axioms {}\n", target);
     r.axioms_line = ++line;
     if (!ref_name.empty()) {
-      r.text += fmt::format("example : (type_of% @{}) = (type_of% @{}) := rfl\n", ref_name, target);
+      // `_root_.rfl`: a namespace the candidate leaves open cannot put its own `rfl` here.
+      r.text += fmt::format("example : (type_of% @{}) = (type_of% @{}) := _root_.rfl\n",
+                            ref_name, target);
       r.statement_line = ++line;
     }
   }

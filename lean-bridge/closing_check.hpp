@@ -3,7 +3,7 @@
 // once that answer has arrived (the candidate's code can read the REPL's stdin, so nothing it
 // must not see is sent earlier):
 //   line 1  #print axioms TARGET                             → which axioms the proof uses
-//   line 2  example : (type_of% @REF) = (type_of% @TARGET) := rfl
+//   line 2  example : (type_of% @REF) = (type_of% @TARGET) := _root_.rfl
 //                                                            → the statement is the task's
 //   line 3  #eval "NONCE"                                    → the answer is ours, in step
 // REF is the task's statement elaborated, before the candidate ran, as a reference declaration

@@ -38,7 +38,7 @@ Message info(int64_t line, std::string data, std::string severity = "info") {
 TEST_CASE("closing answers are attributed by line", "[closing]") {
   auto request = closing_request("t", "REF", "abc123");
   CHECK(request.text ==
-        "#print axioms t\nexample : (type_of% @REF) = (type_of% @t) := rfl\n#eval \"abc123\"");
+        "#print axioms t\nexample : (type_of% @REF) = (type_of% @t) := _root_.rfl\n#eval \"abc123\"");
   CommandAnswer answer;
   answer.env = 5;
   answer.messages = {info(1, "'t' depends on axioms: [propext]"), info(3, "\"abc123\"")};

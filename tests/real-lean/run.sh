@@ -41,9 +41,9 @@ out=$(cd "$workspace" && printf '%s\n\n' \
   '{"cmd": ""}' \
   '{"cmd": "theorem ref_t (a b : Nat) : a + b = b + a := sorry", "env": 0}' \
   '{"cmd": "theorem same (x y : Nat) : x + y = y + x := Nat.add_comm x y", "env": 1}' \
-  '{"cmd": "#print axioms same\nexample : (type_of% @ref_t) = (type_of% @same) := rfl\n#eval \"n-1\"", "env": 2}' \
+  '{"cmd": "#print axioms same\nexample : (type_of% @ref_t) = (type_of% @same) := _root_.rfl\n#eval \"n-1\"", "env": 2}' \
   '{"cmd": "theorem weaker (a b : Nat) : a + b = a + b := rfl", "env": 1}' \
-  '{"cmd": "example : (type_of% @ref_t) = (type_of% @weaker) := rfl", "env": 4}' | timeout 300 lake env "$repl")
+  '{"cmd": "example : (type_of% @ref_t) = (type_of% @weaker) := _root_.rfl", "env": 4}' | timeout 300 lake env "$repl")
 echo "$out"
 [ "$(echo "$out" | grep -o '"env": [0-9]*' | tr -d -c '0-9\n' | tr '\n' ' ')" = "0 1 2 3 4 5 " ] ; check "A14 env ids count from 0, one per command" $?
 echo "$out" | grep -q "'same' does not depend on any axioms" ; check "A16 axioms message on line 1" $?
