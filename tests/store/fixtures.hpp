@@ -10,6 +10,7 @@
 #include <string>
 
 #include "store/records.hpp"
+#include "store/store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace store_test {
@@ -94,5 +95,13 @@ inline store::AttemptRecord sample_attempt(int64_t run_id, int64_t line) {
   a.cache_key = "verify-v1:line-" + std::to_string(line);
   return a;
 }
+
+// A fresh store file with one running run.
+struct RunFixture {
+  TempDir dir;
+  std::string path = dir.file("harness.db");
+  store::Store db = store::Store::open(path);
+  int64_t run_id = db.begin_run(sample_run_info());
+};
 
 }  // namespace store_test

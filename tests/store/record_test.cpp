@@ -28,17 +28,12 @@ void check_same(const store::AttemptRow& row, const store::AttemptRecord& record
   CHECK(store_test::is_utc_millis(row.created_at));
 }
 
-struct Fixture {
-  TempDir dir;
-  std::string path = dir.file("harness.db");
-  store::Store db = store::Store::open(path);
-  int64_t run_id = db.begin_run(store_test::sample_run_info());
-};
+using store_test::RunFixture;
 
 }  // namespace
 
 TEST_CASE("a recorded batch reads back field by field", "[store][record]") {
-  Fixture f;
+  RunFixture f;
   auto full = sample_attempt(f.run_id, 1);
 
   auto sparse = sample_attempt(f.run_id, 2);
@@ -76,7 +71,7 @@ TEST_CASE("a recorded batch reads back field by field", "[store][record]") {
 }
 
 TEST_CASE("attempts come back ordered by line and only for their run", "[store][record]") {
-  Fixture f;
+  RunFixture f;
   int64_t other_run = f.db.begin_run(store_test::sample_run_info());
   f.db.record({sample_attempt(f.run_id, 9), sample_attempt(f.run_id, 2),
                sample_attempt(other_run, 5), sample_attempt(f.run_id, 4)});
@@ -91,7 +86,7 @@ TEST_CASE("attempts come back ordered by line and only for their run", "[store][
 }
 
 TEST_CASE("tasks are content-addressed: the first record of a task id is kept", "[store][record]") {
-  Fixture f;
+  RunFixture f;
   auto first = sample_attempt(f.run_id, 1);
   auto again = sample_attempt(f.run_id, 2);
   again.task->name = "renamed";
@@ -107,7 +102,7 @@ TEST_CASE("tasks are content-addressed: the first record of a task id is kept", 
 }
 
 TEST_CASE("a batch whose last row repeats a line writes nothing", "[store][record]") {
-  Fixture f;
+  RunFixture f;
   f.db.record({sample_attempt(f.run_id, 1)});
   auto fresh = sample_attempt(f.run_id, 2);
   fresh.task = store_test::sample_task("task-v1:fresh");
@@ -124,7 +119,7 @@ TEST_CASE("a batch whose last row repeats a line writes nothing", "[store][recor
 }
 
 TEST_CASE("a batch whose last row has an unknown verdict writes nothing", "[store][record]") {
-  Fixture f;
+  RunFixture f;
   f.db.record({sample_attempt(f.run_id, 1)});
   auto bad = sample_attempt(f.run_id, 4);
   bad.verdict = "maybe";
@@ -136,7 +131,7 @@ TEST_CASE("a batch whose last row has an unknown verdict writes nothing", "[stor
 }
 
 TEST_CASE("record refuses attempts of an unknown run and malformed JSON", "[store][record]") {
-  Fixture f;
+  RunFixture f;
   CHECK_THROWS_WITH(f.db.record({sample_attempt(f.run_id + 7, 1)}),
                     Contains("FOREIGN KEY constraint failed"));
   auto bad_messages = sample_attempt(f.run_id, 1);
@@ -174,7 +169,7 @@ TEST_CASE("a full disk fails the batch and keeps what was committed", "[store][r
 }
 
 TEST_CASE("thousands of attempts in batches of hundreds", "[store][record]") {
-  Fixture f;
+  RunFixture f;
   constexpr int kBatches = 10;
   constexpr int kBatchSize = 300;
   for (int b = 0; b < kBatches; ++b) {

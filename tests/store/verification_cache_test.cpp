@@ -10,17 +10,12 @@ using store_test::TempDir;
 
 namespace {
 
-struct Fixture {
-  TempDir dir;
-  std::string path = dir.file("harness.db");
-  store::Store db = store::Store::open(path);
-  int64_t run_id = db.begin_run(store_test::sample_run_info());
-};
+using store_test::RunFixture;
 
 }  // namespace
 
 TEST_CASE("a pass is cached and looked up with its fields", "[store][cache]") {
-  Fixture f;
+  RunFixture f;
   auto attempt = sample_attempt(f.run_id, 1);
   f.db.record({attempt});
   auto hit = f.db.lookup_cache(*attempt.cache_key);
@@ -35,7 +30,7 @@ TEST_CASE("a pass is cached and looked up with its fields", "[store][cache]") {
 }
 
 TEST_CASE("fail, incomplete and rejected are cached too", "[store][cache]") {
-  Fixture f;
+  RunFixture f;
   std::vector<store::AttemptRecord> batch;
   int line = 0;
   for (const char* verdict : {"fail", "incomplete", "rejected"}) {
@@ -52,7 +47,7 @@ TEST_CASE("fail, incomplete and rejected are cached too", "[store][cache]") {
 }
 
 TEST_CASE("timeout, error and invalid are never cached", "[store][cache]") {
-  Fixture f;
+  RunFixture f;
   std::vector<store::AttemptRecord> batch;
   int line = 0;
   for (const char* verdict : {"timeout", "error", "invalid"}) {
@@ -72,7 +67,7 @@ TEST_CASE("timeout, error and invalid are never cached", "[store][cache]") {
 
 TEST_CASE("the schema refuses uncacheable verdicts even behind the store's back",
           "[store][cache]") {
-  Fixture f;
+  RunFixture f;
   RawDb raw(f.path);
   CHECK_THROWS(
       raw.exec("INSERT INTO verification_cache (key, verdict, decided_by, reason, "
@@ -84,7 +79,7 @@ TEST_CASE("the schema refuses uncacheable verdicts even behind the store's back"
 }
 
 TEST_CASE("lookups count hits, and a re-verification keeps the count", "[store][cache]") {
-  Fixture f;
+  RunFixture f;
   auto attempt = sample_attempt(f.run_id, 1);
   f.db.record({attempt});
   RawDb raw(f.path);
@@ -105,7 +100,7 @@ TEST_CASE("lookups count hits, and a re-verification keeps the count", "[store][
 }
 
 TEST_CASE("an attempt served from the cache does not rewrite its entry", "[store][cache]") {
-  Fixture f;
+  RunFixture f;
   auto original = sample_attempt(f.run_id, 1);
   f.db.record({original});
   auto served = sample_attempt(f.run_id, 2);
