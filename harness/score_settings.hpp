@@ -18,7 +18,7 @@ struct ScoreSettings {
   int memory_mb = 16384;                    // RLIMIT_AS per worker; 0: no limit
   int recycle_after = 500;                  // checks per REPL process before a fresh one
   int max_rss_mb = 12288;                   // recycle a REPL above this resident size; 0: never
-  int max_tries = 2;                        // workers a check may kill before it is an error
+  int max_tries = 2;                        // fresh workers a proof may take down: then fail
   std::optional<std::string> repl;          // REPL command; default from the workspace
   std::optional<std::string> workspace;     // Lean workspace; default: see find_workspace
   std::optional<std::string> header;        // header for lines that have none
