@@ -30,7 +30,8 @@ void add_score(CLI::App& app, ScoreSettings& s) {
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-rss-mb", s.max_rss_mb, "Replace a REPL above this resident size (0: never)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--max-tries", s.max_tries, "Fresh workers a proof may take down before it gets fail (resource)")
+  cmd->add_option("--max-tries", s.max_tries,
+                  "Fresh workers a proof may take down before it gets fail (resource)")
       ->capture_default_str()->check(CLI::Range(1, 10));
   cmd->add_option("--repl", s.repl, "REPL command, split like a shell would, run without one "
                                     "(default: lake env <workspace's REPL binary>)");
