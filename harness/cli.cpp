@@ -49,6 +49,9 @@ void add_score(CLI::App& app, ScoreSettings& s) {
                                              "docs/guard.md (repeatable)");
   cmd->add_option("--canary-file", s.canary_file, "Canaries (JSONL: name, formal_statement, "
                                                   "proof) instead of the built-in set");
+  cmd->add_flag("--kernel-replay", s.kernel_replay,
+                "Replay every pass through Lean's kernel checker (leanchecker, Lean >= 4.28); "
+                "a replay that fails turns the pass into rejected");
   cmd->add_flag("!--no-cache", s.use_cache, "Do not read the verification cache");
   cmd->add_flag("!--no-progress", s.progress, "No progress bar");
   cmd->add_option("--sandbox", s.sandbox, "Worker sandbox: bwrap (read-only filesystem, no "

@@ -46,12 +46,19 @@ json settings_json(const ScoreSettings& s, const std::string& repl, const std::s
                    const lean_bridge::Sandbox& sandbox) {
   return {{"workers", s.workers},         {"timeout_s", s.timeout_s},
           {"sandbox", sandbox.describe()}, {"sandbox_pids", sandbox.pids_summary()},
+          {"kernel_replay", s.kernel_replay},
           {"header_timeout_s", s.header_timeout_s}, {"memory_mb", s.memory_mb},
           {"recycle_after", s.recycle_after}, {"max_rss_mb", s.max_rss_mb},
           {"max_tries", s.max_tries},     {"repl", repl},
           {"workspace", ws},              {"tasks", s.tasks ? json(*s.tasks) : json(nullptr)},
           {"strict", s.strict},           {"use_cache", s.use_cache},
           {"canaries", s.canaries},       {"forbid", s.forbid_files}};
+}
+
+// How a verdict was reached, beyond the guard: part of every cache key, so a pass found without
+// the kernel replay is not reused by a run that asks for it.
+std::string checked_how(const ScoreSettings& s, const lean_bridge::Sandbox& sandbox) {
+  return sandbox.describe() + (s.kernel_replay ? "+kernel-replay" : "");
 }
 
 lean_bridge::PoolOptions pool_options(const ScoreSettings& s, std::vector<std::string> argv,
@@ -67,6 +74,14 @@ lean_bridge::PoolOptions pool_options(const ScoreSettings& s, std::vector<std::s
       std::chrono::milliseconds(static_cast<int64_t>(s.header_timeout_s * 1000));
   p.worker.recycle_after = s.recycle_after;
   p.worker.max_rss_bytes = static_cast<uint64_t>(s.max_rss_mb) << 20;
+  if (s.kernel_replay) {
+    lean_bridge::KernelReplayOptions replay;
+    replay.process = p.worker.process;
+    replay.process.argv = lean_bridge::default_replay_argv();
+    replay.process = sandbox.apply(replay.process);
+    replay.timeout = p.worker.header_timeout + p.worker.proof_timeout;
+    p.worker.kernel_replay = std::move(replay);
+  }
   p.worker.process = sandbox.apply(p.worker.process);
   return p;
 }
@@ -166,7 +181,7 @@ int score(ScoreSettings s) {
                       std::nullopt, host_name()};
   int64_t run_id = db.begin_run(info);
   ScoreRun run(s, db, run_id, pool_options(s, argv.argv, ws.dir, sandbox), ws.identity(), repl,
-               std::move(canaries), guard, sandbox.describe());
+               std::move(canaries), guard, checked_how(s, sandbox));
   install_interrupt_handlers();
   try {
     run.run(reader);

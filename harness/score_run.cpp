@@ -70,11 +70,7 @@ store::TaskRecord task_record(const tasks::Task& task) {
 
 void apply_cached(Row& row, const store::CachedVerdict& hit) {
   row.verdict = lean_bridge::parse_verdict(hit.verdict).value_or(Verdict::error);
-  row.decided_by = DecidedBy::lean;
-  for (auto by : {DecidedBy::guard, DecidedBy::lean, DecidedBy::axioms, DecidedBy::statement,
-                  DecidedBy::nonce, DecidedBy::timeout, DecidedBy::worker, DecidedBy::input}) {
-    if (lean_bridge::to_string(by) == hit.decided_by) row.decided_by = by;
-  }
+  row.decided_by = lean_bridge::parse_decided_by(hit.decided_by).value_or(DecidedBy::lean);
   row.reason = hit.reason;
   row.elapsed_ms = hit.elapsed_ms;
   row.axioms_json = hit.axioms_json;

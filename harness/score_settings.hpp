@@ -31,6 +31,7 @@ struct ScoreSettings {
   int canaries = 0;                         // known-false statements mixed into the run
   std::optional<std::string> canary_file;   // canaries to use instead of the built-in set
   std::vector<std::string> forbid_files;    // extra guard rules (docs/guard.md)
+  bool kernel_replay = false;               // replay every pass through leanchecker
   std::vector<std::string> argv;            // the command line, recorded in the run row
 };
 

@@ -13,6 +13,7 @@
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
 #include <chrono>
+#include <functional>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -275,7 +276,7 @@ int ChildProcess::reap(int timeout_ms) {
 
 uint64_t ChildProcess::group_rss_bytes() const { return m_pid > 0 ? rss_of_group(m_pid) : 0; }
 
-CapturedRun capture_output(const ProcessSpec& spec, int timeout_ms) {
+CapturedRun capture_output(const ProcessSpec& spec, int timeout_ms, std::string_view input) {
   CapturedRun run;
   std::unique_ptr<ChildProcess> child;
   try {
@@ -284,13 +285,24 @@ CapturedRun capture_output(const ProcessSpec& spec, int timeout_ms) {
     run.problem = e.what();
     return run;
   }
-  child->close_stdin();
+  if (input.empty()) child->close_stdin();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  pollfd fds[2] = {{child->stdout_fd(), POLLIN, 0}, {child->stderr_fd(), POLLIN, 0}};
+  pollfd fds[3] = {{child->stdout_fd(), POLLIN, 0},
+                   {child->stderr_fd(), POLLIN, 0},
+                   {input.empty() ? -1 : child->stdin_fd(), POLLOUT, 0}};
   int open_pipes = 2;
+  size_t written = 0;
   while (open_pipes > 0 && std::chrono::steady_clock::now() < deadline) {
-    if (::poll(fds, 2, 50) <= 0) continue;
-    for (pollfd& fd : fds) {
+    if (::poll(fds, 3, 50) <= 0) continue;
+    if (fds[2].fd >= 0 && fds[2].revents != 0) {
+      ssize_t n = ::write(fds[2].fd, input.data() + written, input.size() - written);
+      if (n > 0) written += static_cast<size_t>(n);
+      if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) {
+        fds[2].fd = -1;
+        child->close_stdin();
+      }
+    }
+    for (pollfd& fd : {std::ref(fds[0]), std::ref(fds[1])}) {
       if (fd.fd < 0 || fd.revents == 0) continue;
       char buffer[4096];
       ssize_t n = ::read(fd.fd, buffer, sizeof buffer);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lean_bridge {
@@ -74,8 +75,9 @@ struct CapturedRun {
   std::string output;         // stdout and stderr, interleaved, at most 64 KiB
   std::string problem;        // why it did not run to the end
 };
-// Runs a short command to completion (tool versions, probes), killing it after `timeout_ms`.
-CapturedRun capture_output(const ProcessSpec& spec, int timeout_ms);
+// Runs a command to completion (tool versions, probes, kernel replays), with `input` on its
+// stdin, killing it after `timeout_ms`.
+CapturedRun capture_output(const ProcessSpec& spec, int timeout_ms, std::string_view input = {});
 
 // "exit status 1", "killed by signal 9 (Killed)".
 std::string describe_wait_status(int status);

@@ -10,8 +10,8 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kVerdictNames = {
     "pass", "fail", "incomplete", "rejected", "timeout", "error", "invalid"};
-constexpr std::array<std::string_view, 8> kDecidedByNames = {
-    "guard", "lean", "axioms", "statement", "nonce", "timeout", "worker", "input"};
+constexpr std::array<std::string_view, 9> kDecidedByNames = {
+    "guard", "lean", "axioms", "statement", "nonce", "timeout", "worker", "input", "kernel"};
 
 std::string trim(std::string_view text) {
   size_t begin = text.find_first_not_of(" \t\n\r");
@@ -49,6 +49,13 @@ std::string_view to_string(DecidedBy decided_by) {
 std::optional<Verdict> parse_verdict(std::string_view text) {
   for (size_t i = 0; i < kVerdictNames.size(); ++i) {
     if (kVerdictNames[i] == text) return static_cast<Verdict>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<DecidedBy> parse_decided_by(std::string_view text) {
+  for (size_t i = 0; i < kDecidedByNames.size(); ++i) {
+    if (kDecidedByNames[i] == text) return static_cast<DecidedBy>(i);
   }
   return std::nullopt;
 }

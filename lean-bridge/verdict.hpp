@@ -12,11 +12,12 @@
 namespace lean_bridge {
 
 enum class Verdict { pass, fail, incomplete, rejected, timeout, error, invalid };
-enum class DecidedBy { guard, lean, axioms, statement, nonce, timeout, worker, input };
+enum class DecidedBy { guard, lean, axioms, statement, nonce, timeout, worker, input, kernel };
 
 std::string_view to_string(Verdict verdict);
 std::string_view to_string(DecidedBy decided_by);
 std::optional<Verdict> parse_verdict(std::string_view text);
+std::optional<DecidedBy> parse_decided_by(std::string_view text);
 
 // Axioms any proof may use; everything else makes a proof `rejected` (sorryAx: `incomplete`).
 inline constexpr std::string_view kStandardAxioms[] = {"propext", "Classical.choice",

@@ -288,6 +288,13 @@ Outcome Worker::close_check(const CheckRequest& request, int64_t env, CheckResul
     result.decided_by = DecidedBy::statement;
     result.reason = closed.statement_problem;
   }
+  if (result.verdict == Verdict::pass && m_options.kernel_replay) {
+    Judgement replay = replay_through_kernel(*m_options.kernel_replay, request);
+    result.verdict = replay.verdict;
+    result.decided_by = replay.decided_by;
+    result.reason = replay.reason;
+    result.elapsed_ms = millis_since(started);
+  }
   return result;
 }
 

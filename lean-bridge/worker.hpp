@@ -13,6 +13,7 @@
 
 #include "lean-bridge/check.hpp"
 #include "lean-bridge/child_process.hpp"
+#include "lean-bridge/kernel_replay.hpp"
 #include "lean-bridge/repl_process.hpp"
 
 namespace lean_bridge {
@@ -24,6 +25,7 @@ struct WorkerOptions {
   std::chrono::milliseconds header_timeout{600'000};
   int recycle_after = 1000;    // checks per process; 0: never
   uint64_t max_rss_bytes = 0;  // recycle above this resident size; 0: never
+  std::optional<KernelReplayOptions> kernel_replay;  // replay every pass through the kernel
 };
 
 // The infrastructure failed; says nothing about the proof. The process is gone.

@@ -304,3 +304,17 @@ TEST_CASE("a whole-file proof must prove the task's own statement", "[e2e]") {
   CHECK(rows[2]["verdict"] == "rejected");
   CHECK(rows[2]["decided_by"] == "statement");
 }
+
+TEST_CASE("kernel replay without a toolchain refuses every pass and says why", "[e2e]") {
+  Sandbox box;
+  auto input = box.write("in.jsonl", mixed_input());
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--kernel-replay", "--repl",
+                           box.repl()});
+  CHECK(run.exit_code == 0);
+  auto rows = read_jsonl(box.dir / "in.scored.jsonl");
+  REQUIRE(rows.size() == 7);
+  CHECK(rows[0]["verdict"] == "rejected");
+  CHECK(rows[0]["decided_by"] == "kernel");
+  CHECK(rows[0]["reason"].get<std::string>().find("kernel replay failed") != std::string::npos);
+  CHECK(rows[1]["verdict"] == "fail");  // only passes are replayed
+}

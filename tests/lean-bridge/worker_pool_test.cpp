@@ -278,3 +278,37 @@ TEST_CASE("a forged answer sequence is caught by the nonce or the env numbering"
   CHECK(r[2].reason.find("env numbering") != std::string::npos);
   CHECK(r[3].verdict == Verdict::pass);
 }
+
+TEST_CASE("with kernel replay a pass stands only when the replay accepts it", "[pool]") {
+  TempDir dir;
+  auto seen = (dir.path() / "module.lean").string();
+  auto options = fake_pool(1);
+  KernelReplayOptions replay;
+  // A stand-in for `lean -o` + `leanchecker`: keeps the module it was given and refuses one
+  // that mentions `kernel_refuses`.
+  replay.process.argv = {"/bin/sh", "-c",
+                         "cat > '" + seen + "'; ! grep -q kernel_refuses '" + seen + "'"};
+  replay.timeout = std::chrono::milliseconds(5000);
+  options.worker.kernel_replay = replay;
+  WorkerPool pool(options);
+  auto r = check_all(pool, {proof(0, "accepted", "", "import Init", "open Nat"),
+                            proof(1, "kernel_refuses"), proof(2, "failing", "--! error no\n")});
+  CHECK(r[0].verdict == Verdict::pass);
+  CHECK(r[1].verdict == Verdict::rejected);
+  CHECK(r[1].decided_by == DecidedBy::kernel);
+  CHECK(r[1].reason.find("kernel replay failed") != std::string::npos);
+  CHECK(r[2].verdict == Verdict::fail);  // only passes are replayed
+  std::ifstream module(seen);
+  std::string text((std::istreambuf_iterator<char>(module)), {});
+  CHECK(text.rfind("import Init\n", 0) == 0);  // the last replayed module: imports first
+  CHECK(text.find("theorem kernel_refuses") != std::string::npos);
+}
+
+TEST_CASE("the replay module holds the imports, the header rest and the checked text",
+          "[pool]") {
+  CheckRequest r = proof(0, "t", "", "import Mathlib", "open Real");
+  CHECK(replay_module_text(r) == "import Mathlib\nopen Real\n" + r.body + "\n");
+  r.imports = "";
+  r.header_rest = "";
+  CHECK(replay_module_text(r) == r.body + "\n");
+}

@@ -67,6 +67,19 @@ sys.exit(1 if bad or len(got) != len(expected) else 0)
 PY
 check "score verdicts on core_proofs.jsonl" $?
 
+# Kernel replay (A19): the same verdicts when every pass is replayed through leanchecker.
+(cd "$workspace" && timeout 1800 "$harness" score "$here/core_proofs.jsonl" --out "$tmp/replay.jsonl" --db "$tmp/replay.db" --workers 2 --kernel-replay --no-progress)
+check "score --kernel-replay exits 0" $?
+python3 - "$here/core_proofs.jsonl" "$tmp/replay.jsonl" <<'PY'
+import json, sys
+expected = [json.loads(l)["expect"] for l in open(sys.argv[1]) if l.strip()]
+rows = [json.loads(l) for l in open(sys.argv[2])]
+for r in rows:
+    if r["decided_by"] == "kernel": print("kernel:", r["name"], r["reason"])
+sys.exit(0 if [r["verdict"] for r in rows] == expected else 1)
+PY
+check "kernel replay keeps the verdicts of core_proofs.jsonl" $?
+
 # The adversarial corpus with real Lean (tiers both and lean): the expected verdicts, no reward.
 grep -v '"tier": "double"' "$here/../adversarial/corpus.jsonl" > "$tmp/corpus.jsonl"
 (cd "$workspace" && timeout 1800 "$harness" score "$tmp/corpus.jsonl" --out "$tmp/corpus.out.jsonl" --db "$tmp/h.db" --workers 2 --timeout 60 --no-progress)
