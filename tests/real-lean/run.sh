@@ -95,5 +95,25 @@ sys.exit(1 if bad or len(rows) != len(corpus) else 0)
 PY
 check "adversarial corpus: expected verdicts, no reward" $?
 
+# The core task set: its statements elaborate, and its reference proofs pass.
+(cd "$workspace" && timeout 1800 lake build HarnessTasks); check "lake build HarnessTasks" $?
+python3 - "$workspace/tasks/core/core_tasks.jsonl" > "$tmp/core_refs.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    if line.strip():
+        t = json.loads(line)
+        print(json.dumps({"name": t["name"], "header": t["header"],
+                          "formal_statement": t["formal_statement"], "proof": t["reference_proof"]}))
+PY
+(cd "$workspace" && timeout 1800 "$harness" score "$tmp/core_refs.jsonl" --out "$tmp/core_refs.out.jsonl" --db "$tmp/h.db" --workers 2 --no-progress)
+python3 - "$tmp/core_refs.out.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+bad = [r for r in rows if r["verdict"] != "pass"]
+for r in bad: print("reference proof not accepted:", r["name"], r["verdict"], r["reason"][:200])
+sys.exit(1 if bad or not rows else 0)
+PY
+check "every reference proof of the core task set passes" $?
+
 echo "real-Lean tier: $failures failure(s)"
 [ "$failures" -eq 0 ]
