@@ -1,0 +1,138 @@
+#pragma once
+// One interface for every proof generator: the built-in learned policy, a remote
+// OpenAI-compatible model, and dataset replay. A policy knows tasks only as text (header,
+// statement) and goals only as Lean prints them; it knows nothing of Lean processes or the
+// store. Learning policies are updated from verified experience and save themselves as
+// versioned bytes (checkpoints), which the harness keeps in SQLite.
+//
+// Threading: generate() and propose() may be called from several threads at once between
+// updates; update() and restore() are called alone.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace policy {
+
+// A policy-level failure: a bad checkpoint, a server that is down or answers nonsense, a
+// replay file with a bad line. The message names what failed (URL, FILE:LINE: field...).
+class PolicyError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What a policy sees of a task.
+struct TaskView {
+  std::string task_id;    // the harness's content hash of header + statement
+  std::string name;       // label (may repeat across tasks)
+  std::string header;     // Lean preamble: imports, opens, options
+  std::string statement;  // "theorem NAME ... := by\n": the proof text continues it
+};
+
+// One decision of a policy, kept so that a learning policy can be updated from it: the goal
+// it saw, the tactic before, and the tactic it chose.
+struct Decision {
+  std::string goal;             // the goal text (step mode) or the statement (whole mode)
+  std::string previous_tactic;  // "" at the start of a proof
+  std::string tactic;           // the tactic chosen ("" = the policy chose to stop)
+};
+
+// A whole-proof sample.
+struct Completion {
+  std::string prompt;      // what the policy was given (rollout export)
+  std::string completion;  // its raw output
+  // The candidate proof: text that continues the task's statement (continuation form), or,
+  // when whole_file is true, a whole Lean file that restates the theorem (remote models often
+  // answer that way); the harness checks either form through the same guard.
+  std::string proof;
+  bool whole_file = false;
+  std::optional<double> logprob;  // of the sample, when the policy knows it
+  std::optional<double> entropy;  // mean entropy of the distributions sampled from, if known
+  std::vector<Decision> decisions;  // for learning policies; empty otherwise
+  // Generation failed for this sample (server down, no code block...): no candidate exists.
+  // The harness records it as an `error` attempt (nothing to check), never as a proof.
+  std::optional<std::string> error;
+};
+
+struct GenerationRequest {
+  TaskView task;
+  int samples = 1;    // n completions wanted
+  uint64_t seed = 0;  // all randomness of this request derives from it (exact resume)
+};
+
+// A proof state in step mode: the goals as Lean printed them (first goal is the one tactics
+// act on), the tactic that led here, and its depth.
+struct StepState {
+  const TaskView* task = nullptr;
+  std::vector<std::string> goals;
+  std::string previous_tactic;
+  int depth = 0;
+};
+
+struct TacticChoice {
+  std::string tactic;
+  double logprob = 0;  // log-probability under the policy (best-first priority adds these)
+};
+
+// What one update saw and did, for the learning curve.
+struct UpdateStats {
+  int decisions = 0;        // decisions with a nonzero weight in the policy-gradient term
+  int replayed = 0;         // decisions fitted from the expert-iteration replay buffer
+  int vocabulary_size = 0;  // tactics the policy can now choose from
+  int new_tactics = 0;      // tactics added from verified proofs this update
+  double loss = 0;
+};
+
+// One trajectory and its weight for the update.
+struct Experience {
+  std::vector<Decision> decisions;
+  double advantage = 0;   // group-relative advantage (GRPO) of the sample
+  bool verified = false;  // Lean passed it: feeds the expert-iteration replay buffer
+};
+
+struct Capabilities {
+  bool whole = true;     // generate() works
+  bool step = false;     // propose() works
+  bool learns = false;   // update()/checkpoint() do something
+};
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+
+  // "builtin", "openai", "replay".
+  virtual std::string kind() const = 0;
+  // Identifies the policy's current parameters, e.g. "builtin-loglinear-v1:3f2a9c01" (a hash
+  // of the checkpoint bytes) or "openai:MODEL". Goes into every rollout as policy_version.
+  virtual std::string version() const = 0;
+  virtual Capabilities capabilities() const = 0;
+
+  // Whole-proof sampling: for each request, `samples` completions, in request order. A failed
+  // sample carries `error`; a policy-wide failure (bad configuration) throws PolicyError.
+  virtual std::vector<std::vector<Completion>> generate(
+      const std::vector<GenerationRequest>& requests) = 0;
+
+  // Step mode: up to k distinct tactics for the state's first goal, most likely first.
+  // With seed != 0 they are sampled (without replacement) rather than taken greedily.
+  virtual std::vector<TacticChoice> propose(const StepState& state, int k, uint64_t seed) {
+    (void)state;
+    (void)k;
+    (void)seed;
+    throw PolicyError(kind() + " policy cannot propose tactics (step mode needs a policy that does)");
+  }
+
+  // Learning: one update from a batch of experience (GRPO term + expert-iteration replay).
+  virtual UpdateStats update(const std::vector<Experience>& batch) {
+    (void)batch;
+    return {};
+  }
+  // Checkpoint bytes (self-describing: format name and version inside) and their inverse.
+  // restore() throws PolicyError on bytes of another format or version, or corrupt bytes.
+  virtual std::string checkpoint() const { return {}; }
+  virtual void restore(std::string_view bytes) { (void)bytes; }
+};
+
+}  // namespace policy
