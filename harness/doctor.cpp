@@ -80,7 +80,7 @@ int selftest(const lean_bridge::PoolOptions& options) {
   lean_bridge::WorkerPool pool(options);
   uint64_t id = 0;
   for (const auto& c : kSelftest) {
-    pool.submit(lean_bridge::CheckRequest{id++, "", "", c.body, 0, c.target});
+    pool.submit(lean_bridge::CheckRequest{id++, "", "", c.body, 0, c.target, ""});
   }
   pool.close();
   std::vector<lean_bridge::CheckResult> results(std::size(kSelftest));

@@ -43,45 +43,6 @@ std::string out_line(const Row& row) {
   return out.dump(-1, ' ', false, ojson::error_handler_t::replace);
 }
 
-store::AttemptRecord attempt_record(int64_t run_id, const Row& row) {
-  store::AttemptRecord r;
-  r.run_id = run_id;
-  r.line = row.line;
-  r.name = row.name;
-  r.task = row.task;
-  r.verdict = std::string(lean_bridge::to_string(row.verdict));
-  r.decided_by = std::string(lean_bridge::to_string(row.decided_by));
-  r.reason = row.reason.empty() ? row.error : row.reason;
-  r.reward = reward_for(row.verdict);
-  r.elapsed_ms = row.elapsed_ms;
-  r.cached = row.cached;
-  r.axioms_json = row.axioms_json;
-  r.messages_json = row.messages_json;
-  r.proof = row.proof;
-  r.cache_key = row.cache_key;
-  return r;
-}
-
-store::TaskRecord task_record(const tasks::Task& task) {
-  store::TaskRecord t{task.id, task.name, task.header, task.statement, std::nullopt};
-  if (!task.split.empty()) t.split = task.split;
-  return t;
-}
-
-void apply_cached(Row& row, const store::CachedVerdict& hit) {
-  row.verdict = lean_bridge::parse_verdict(hit.verdict).value_or(Verdict::error);
-  row.decided_by = lean_bridge::parse_decided_by(hit.decided_by).value_or(DecidedBy::lean);
-  row.reason = hit.reason;
-  row.elapsed_ms = hit.elapsed_ms;
-  row.axioms_json = hit.axioms_json;
-  row.messages_json = hit.messages_json;
-  row.cached = true;
-}
-
-std::string axioms_json(const std::optional<std::vector<std::string>>& axioms) {
-  return json(*axioms).dump();
-}
-
 }  // namespace
 
 ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t run_id,
@@ -111,16 +72,7 @@ ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t r
 }
 
 std::string ScoreRun::cache_key_for(const tasks::Candidate& c) const {
-  store::CacheKeyFields fields;
-  fields.toolchain = m_toolchain;
-  fields.repl = m_repl;
-  fields.guard_version = m_guard.version();
-  fields.sandbox = m_sandbox_mode;
-  fields.header = c.task.header;
-  fields.statement = c.task.statement;
-  fields.proof = c.proof;
-  fields.form = c.form == tasks::ProofForm::continuation ? "continuation" : "whole_text";
-  return store::verification_cache_key(fields);
+  return verification_key({m_toolchain, m_repl, m_guard.version(), m_sandbox_mode}, c);
 }
 
 void ScoreRun::run(tasks::CandidateReader& reader) {
@@ -250,12 +202,7 @@ void ScoreRun::on_result(lean_bridge::CheckResult result) {
   Pending pending = std::move(it->second);
   m_in_flight.erase(it);
   Row& row = pending.row;
-  row.verdict = result.verdict;
-  row.decided_by = result.decided_by;
-  row.reason = result.reason;
-  row.elapsed_ms = result.elapsed_ms;
-  row.messages_json = lean_bridge::messages_to_json(result.messages);
-  if (result.axioms) row.axioms_json = axioms_json(result.axioms);
+  apply_result(row, result);
   std::string key = *row.cache_key;
   m_key_in_flight.erase(key);
   if (auto waiting = m_waiting.find(key); waiting != m_waiting.end()) {

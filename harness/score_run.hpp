@@ -14,6 +14,7 @@
 
 #include "harness/canaries.hpp"
 #include "harness/progress.hpp"
+#include "harness/rows.hpp"
 #include "lean-bridge/guard.hpp"
 #include "harness/score_settings.hpp"
 #include "harness/workspace.hpp"
@@ -22,23 +23,6 @@
 #include "tasks/candidate_reader.hpp"
 
 namespace harness {
-
-// A finished line, before it is written.
-struct Row {
-  int64_t line = 0;
-  std::string name;
-  std::optional<store::TaskRecord> task;
-  lean_bridge::Verdict verdict = lean_bridge::Verdict::error;
-  lean_bridge::DecidedBy decided_by = lean_bridge::DecidedBy::worker;
-  std::string reason;
-  std::string error;  // FILE:LINE: field: problem, for `invalid`
-  int64_t elapsed_ms = 0;
-  bool cached = false;
-  std::optional<std::string> axioms_json;
-  std::string messages_json = "[]";
-  std::string proof;
-  std::optional<std::string> cache_key;
-};
 
 class ScoreRun {
  public:

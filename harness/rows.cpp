@@ -1,0 +1,70 @@
+#include "harness/rows.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "harness/reward.hpp"
+#include "store/cache_key.hpp"
+
+namespace harness {
+
+using lean_bridge::DecidedBy;
+using lean_bridge::Verdict;
+
+store::AttemptRecord attempt_record(int64_t run_id, const Row& row) {
+  store::AttemptRecord r;
+  r.run_id = run_id;
+  r.line = row.line;
+  r.name = row.name;
+  r.task = row.task;
+  r.verdict = std::string(lean_bridge::to_string(row.verdict));
+  r.decided_by = std::string(lean_bridge::to_string(row.decided_by));
+  r.reason = row.reason.empty() ? row.error : row.reason;
+  r.reward = reward_for(row.verdict);
+  r.elapsed_ms = row.elapsed_ms;
+  r.cached = row.cached;
+  r.axioms_json = row.axioms_json;
+  r.messages_json = row.messages_json;
+  r.proof = row.proof;
+  r.cache_key = row.cache_key;
+  return r;
+}
+
+store::TaskRecord task_record(const tasks::Task& task) {
+  store::TaskRecord t{task.id, task.name, task.header, task.statement, std::nullopt};
+  if (!task.split.empty()) t.split = task.split;
+  return t;
+}
+
+void apply_cached(Row& row, const store::CachedVerdict& hit) {
+  row.verdict = lean_bridge::parse_verdict(hit.verdict).value_or(Verdict::error);
+  row.decided_by = lean_bridge::parse_decided_by(hit.decided_by).value_or(DecidedBy::lean);
+  row.reason = hit.reason;
+  row.elapsed_ms = hit.elapsed_ms;
+  row.axioms_json = hit.axioms_json;
+  row.messages_json = hit.messages_json;
+  row.cached = true;
+}
+
+void apply_result(Row& row, const lean_bridge::CheckResult& result) {
+  row.verdict = result.verdict;
+  row.decided_by = result.decided_by;
+  row.reason = result.reason;
+  row.elapsed_ms = result.elapsed_ms;
+  row.messages_json = lean_bridge::messages_to_json(result.messages);
+  if (result.axioms) row.axioms_json = nlohmann::json(*result.axioms).dump();
+}
+
+std::string verification_key(const CheckIdentity& identity, const tasks::Candidate& c) {
+  store::CacheKeyFields fields;
+  fields.toolchain = identity.toolchain;
+  fields.repl = identity.repl;
+  fields.guard_version = identity.guard_version;
+  fields.sandbox = identity.sandbox;
+  fields.header = c.task.header;
+  fields.statement = c.task.statement;
+  fields.proof = c.proof;
+  fields.form = c.form == tasks::ProofForm::continuation ? "continuation" : "whole_text";
+  return store::verification_cache_key(fields);
+}
+
+}  // namespace harness

@@ -1,0 +1,45 @@
+#pragma once
+// A checked candidate as the harness keeps it (Row), and its conversions to the store's records
+// and from the verification cache. Shared by `score` and `search`.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lean-bridge/check.hpp"
+#include "store/records.hpp"
+#include "tasks/candidate.hpp"
+
+namespace harness {
+
+// A finished line or attempt, before it is written.
+struct Row {
+  int64_t line = 0;
+  std::string name;
+  std::optional<store::TaskRecord> task;
+  lean_bridge::Verdict verdict = lean_bridge::Verdict::error;
+  lean_bridge::DecidedBy decided_by = lean_bridge::DecidedBy::worker;
+  std::string reason;
+  std::string error;  // FILE:LINE: field: problem, for `invalid`
+  int64_t elapsed_ms = 0;
+  bool cached = false;
+  std::optional<std::string> axioms_json;
+  std::string messages_json = "[]";
+  std::string proof;
+  std::optional<std::string> cache_key;
+};
+
+// How verdicts are reached, beyond the proof: every field of it is part of the cache key.
+struct CheckIdentity {
+  std::string toolchain;
+  std::string repl;
+  std::string guard_version;
+  std::string sandbox;  // the sandbox and options such as the kernel replay
+};
+
+store::AttemptRecord attempt_record(int64_t run_id, const Row& row);
+store::TaskRecord task_record(const tasks::Task& task);
+void apply_cached(Row& row, const store::CachedVerdict& hit);
+void apply_result(Row& row, const lean_bridge::CheckResult& result);
+std::string verification_key(const CheckIdentity& identity, const tasks::Candidate& candidate);
+
+}  // namespace harness
