@@ -64,6 +64,8 @@ void Worker::discard_process() {
   m_reference_failures.clear();
   m_next_env = 0;
   m_uses = 0;
+  m_max_proof_state = -1;
+  ++m_generation;
 }
 
 void Worker::stop() { discard_process(); }
@@ -181,6 +183,9 @@ Reply Worker::command(const std::string& text, std::optional<int64_t> env,
   auto* answer = std::get_if<Answer>(&reply);
   auto* command = answer ? std::get_if<CommandAnswer>(answer) : nullptr;
   if (command == nullptr || !command->env) return reply;
+  for (const Sorry& sorry : command->sorries) {
+    if (sorry.proof_state) m_max_proof_state = std::max(m_max_proof_state, *sorry.proof_state);
+  }
   if (*command->env != m_next_env) {
     return ProtocolError{fmt::format("env numbering: expected env {}, the answer says {}",
                                      m_next_env, *command->env),

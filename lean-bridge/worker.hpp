@@ -36,6 +36,34 @@ struct InfraFailure {
 
 using Outcome = std::variant<CheckResult, InfraFailure>;
 
+// Tactic mode, for proof search. A proof state lives in one REPL process: `generation` names
+// that process, and every state of a replaced process is gone (the caller replays its tactics
+// from a fresh root). Tactic-mode answers only guide a search: a proof found this way counts
+// only after it has been checked again as a whole theorem through check().
+struct ProofStart {
+  std::string imports;
+  std::string header_rest;
+  std::string statement;  // "theorem NAME ... := by\n"
+};
+
+struct ProofState {
+  int64_t id = 0;
+  uint64_t generation = 0;
+  std::vector<std::string> goals;  // as Lean printed them; the first is the main goal
+};
+
+struct TacticStep {
+  enum class Status { progress, completed, failed, timeout };
+  Status status = Status::failed;
+  ProofState state;    // progress, completed
+  std::string reason;  // failed, timeout: Lean's error or what went wrong
+};
+
+// open_proof: the root state, an InfraFailure, or a CheckResult saying why the statement
+// cannot be searched (its header or its statement does not elaborate: verdict `error`).
+using OpenOutcome = std::variant<ProofState, InfraFailure, CheckResult>;
+using TacticOutcome = std::variant<TacticStep, InfraFailure>;
+
 struct WorkerCounters {
   int starts = 0;
   int recycles = 0;
@@ -58,6 +86,16 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   Outcome check(const CheckRequest& request);
+
+  // Elaborates `statement` followed by `sorry` in the header's environment and returns the
+  // proof state of that sorry. Header time is not counted against `timeout`.
+  OpenOutcome open_proof(const ProofStart& start, std::chrono::milliseconds timeout);
+  // Runs one tactic on a state of the current generation. A tactic past `timeout` kills the
+  // process (a new generation starts with the next request).
+  TacticOutcome run_tactic(const ProofState& state, const std::string& tactic,
+                           std::chrono::milliseconds timeout);
+  // Changes whenever the REPL process is replaced.
+  uint64_t generation() const { return m_generation; }
   // Imports the current process holds (empty when none runs).
   const std::optional<std::string>& imports() const { return m_imports; }
   // Ends the process when it has served its uses or grown too large.
@@ -99,6 +137,8 @@ class Worker {
   bool m_ever_started = false;
   WorkerCounters m_counters;
   std::atomic<pid_t> m_group{0};
+  uint64_t m_generation = 0;
+  int64_t m_max_proof_state = -1;  // highest proof-state id this process has reported
 };
 
 }  // namespace lean_bridge
