@@ -1,0 +1,67 @@
+#pragma once
+// The Lean side of a run, shared by `score` and `search`: the settings that say how proofs are
+// checked (workers, limits, sandbox, guard rules, REPL), and what they resolve to: the
+// workspace, the sandbox, the guard, the pool's options and the identity that goes into every
+// cache key.
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "harness/rows.hpp"
+#include "harness/workspace.hpp"
+#include "lean-bridge/guard.hpp"
+#include "lean-bridge/sandbox.hpp"
+#include "lean-bridge/worker_pool.hpp"
+
+namespace harness {
+
+int default_workers();
+
+// A mistake on the command line or in a file it names: exit 2 with the message.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct EngineSettings {
+  std::string db = "harness.db";            // SQLite store
+  int workers = default_workers();          // REPL processes
+  double timeout_s = 60;                    // per proof, wall clock; header time not counted
+  double header_timeout_s = 600;            // per header (imports + rest), per worker
+  int memory_mb = 16384;                    // RLIMIT_AS per worker; 0: no limit
+  int recycle_after = 500;                  // checks per REPL process before a fresh one
+  int max_rss_mb = 12288;                   // recycle a REPL above this resident size; 0: never
+  int max_tries = 2;                        // fresh workers a proof may take down: then fail
+  std::optional<std::string> repl;          // REPL command; default from the workspace
+  std::optional<std::string> workspace;     // Lean workspace; default: see find_workspace
+  bool use_cache = true;                    // read the verification cache
+  bool progress = true;                     // progress bar when stderr is a terminal
+  std::string sandbox = "bwrap";            // worker sandbox: bwrap or none (docs/sandbox.md)
+  std::vector<std::string> forbid_files;    // extra guard rules (docs/guard.md)
+  bool kernel_replay = false;               // replay every pass through leanchecker
+  std::vector<std::string> argv;            // the command line, recorded in the run row
+};
+
+struct Engine {
+  Workspace workspace;
+  std::string repl;  // the REPL command line as given or derived
+  std::unique_ptr<lean_bridge::Sandbox> sandbox;
+  lean_bridge::Guard guard = lean_bridge::Guard::with_default_rules();
+  lean_bridge::PoolOptions pool;
+  CheckIdentity identity;
+};
+
+// Resolves the settings; throws UsageError for a bad REPL command, sandbox or rules file.
+// Warns on stderr when the sandbox is off or has no binding process limit.
+Engine make_engine(const EngineSettings& settings);
+
+// The settings as recorded in the run row.
+nlohmann::json engine_settings_json(const EngineSettings& settings, const Engine& engine);
+
+std::string read_whole_file(const std::string& path);  // throws UsageError
+std::string host_name();
+
+}  // namespace harness
