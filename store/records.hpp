@@ -104,4 +104,84 @@ struct AttemptRow {
   std::string created_at;
 };
 
+// One sampled candidate of a search run, as written by Store::record_search: the attempt
+// itself (written exactly as by Store::record) and what the search knows about it.
+struct SearchAttemptRecord {
+  AttemptRecord attempt;
+  int64_t epoch = 0;        // from 0
+  std::string phase;        // "train" or "eval"
+  int64_t group_index = 0;  // the task group within the epoch
+  int64_t sample = 0;       // the sample's index within its group
+  std::string mode;         // "whole" (whole proofs) or "step" (step-by-step search)
+  std::string policy_version;
+  std::string prompt;
+  std::string completion;
+  std::optional<double> advantage;        // absent when none was computed
+  std::optional<double> logprob;          // absent when the policy reports none
+  std::optional<int64_t> expansions;      // step mode: expansions spent
+  std::optional<std::string> extra_json;  // policy-specific JSON
+};
+
+// A row of `search_attempts` with its `attempts` row.
+struct SearchAttemptRow {
+  AttemptRow attempt;
+  int64_t epoch = 0;
+  std::string phase;
+  int64_t group_index = 0;
+  int64_t sample = 0;
+  std::string mode;
+  std::string policy_version;
+  std::string prompt;
+  std::string completion;
+  std::optional<double> advantage;
+  std::optional<double> logprob;
+  std::optional<int64_t> expansions;
+  std::optional<std::string> extra_json;
+};
+
+// A policy checkpoint taken at the end of an epoch, with the search loop's state.
+struct CheckpointRecord {
+  int64_t run_id = 0;
+  int64_t epoch = 0;
+  std::string policy_kind;
+  std::string policy_version;
+  std::string bytes;   // opaque, binary-safe (may hold NULs)
+  std::string sha256;  // lower-case hex of bytes: filled by the store on read; ignored on write
+  std::string state_json = "{}";  // the loop state (curriculum, counters), JSON
+  std::string created_at;         // filled by the store on read; ignored on write
+
+  bool operator==(const CheckpointRecord&) const = default;
+};
+
+// One row of the learning curve: the totals of a finished epoch.
+struct EpochRecord {
+  int64_t run_id = 0;
+  int64_t epoch = 0;
+  std::string phase;  // "train" or "eval"
+  int64_t tasks = 0;
+  int64_t attempts = 0;
+  int64_t passes = 0;
+  int64_t errors = 0;
+  std::optional<double> pass_rate;    // absent when no attempt was rewarded
+  std::optional<double> mean_reward;  // absent when no attempt was rewarded
+  std::optional<double> entropy;      // absent when unknown
+  int64_t new_solved = 0;             // tasks solved for the first time in this epoch
+  double seconds = 0;
+  std::string stats_json = "{}";
+
+  bool operator==(const EpochRecord&) const = default;
+};
+
+// Per task and epoch: n rewarded samples, c passes among them (enough to recompute pass@k).
+struct TaskSampleRecord {
+  int64_t run_id = 0;
+  int64_t epoch = 0;
+  std::string task_id;  // must already be in `tasks`
+  std::string split;
+  int64_t n = 0;
+  int64_t c = 0;
+
+  bool operator==(const TaskSampleRecord&) const = default;
+};
+
 }  // namespace store

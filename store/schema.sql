@@ -108,3 +108,92 @@ CREATE TABLE verification_cache (
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   hits       INTEGER NOT NULL DEFAULT 0   -- successful lookups since the entry was written
 ) STRICT;
+
+-- migration 2: search runs: search attempts, checkpoints, the learning curve, per-task samples
+
+-- `harness search` samples proofs from a policy over epochs (sample, verify, reward, update,
+-- checkpoint). Its attempts are ordinary `attempts` rows (so verdicts, rewards and the cache
+-- work as for `score`); this table adds what only a search knows about each of them. Epochs
+-- are numbered from 0. A search resumed after a kill restarts after its last checkpoint: the
+-- rows of later epochs (search attempts with their attempts rows, epochs, task samples,
+-- checkpoints) are deleted and redone; verification cache entries are kept.
+
+-- One sampled candidate of a search run, beside its `attempts` row (same run_id and line).
+CREATE TABLE search_attempts (
+  run_id         INTEGER NOT NULL,
+  line           INTEGER NOT NULL,          -- the attempt's line within its run
+  epoch          INTEGER NOT NULL CHECK (epoch >= 0),
+  phase          TEXT NOT NULL
+                 CONSTRAINT known_phase CHECK (phase IN ('train', 'eval')),
+  group_index    INTEGER NOT NULL CHECK (group_index >= 0),  -- task group within the epoch
+  sample         INTEGER NOT NULL CHECK (sample >= 0),       -- index within the group
+  mode           TEXT NOT NULL
+                 CONSTRAINT known_mode CHECK (mode IN ('whole', 'step')),
+  policy_version TEXT NOT NULL,             -- the policy that produced the candidate
+  prompt         TEXT NOT NULL,             -- what the policy was given
+  completion     TEXT NOT NULL,             -- what it produced (the proof is in attempts)
+  advantage      REAL,                      -- NULL when none was computed
+  logprob        REAL,                      -- NULL when the policy reports none
+  expansions     INTEGER CHECK (expansions IS NULL OR expansions >= 0),  -- step mode only
+  extra          TEXT CHECK (extra IS NULL OR json_valid(extra)),        -- policy-specific JSON
+  PRIMARY KEY (run_id, line),
+  FOREIGN KEY (run_id, line) REFERENCES attempts (run_id, line)
+) STRICT;
+
+-- Reading one epoch in line order, and discarding the epochs after a checkpoint.
+CREATE INDEX search_attempts_by_epoch ON search_attempts (run_id, epoch, line);
+
+-- The learning curve: one row per finished epoch of a search run. Written by finish_epoch
+-- in the same transaction as the epoch's task samples and checkpoint.
+CREATE TABLE epochs (
+  run_id      INTEGER NOT NULL REFERENCES runs (id),
+  epoch       INTEGER NOT NULL CHECK (epoch >= 0),
+  phase       TEXT NOT NULL
+              CONSTRAINT known_phase CHECK (phase IN ('train', 'eval')),
+  tasks       INTEGER NOT NULL CHECK (tasks >= 0),     -- tasks sampled in the epoch
+  attempts    INTEGER NOT NULL CHECK (attempts >= 0),  -- candidates checked
+  passes      INTEGER NOT NULL CHECK (passes BETWEEN 0 AND attempts),
+  errors      INTEGER NOT NULL CHECK (errors BETWEEN 0 AND attempts),  -- infrastructure verdicts
+  pass_rate   REAL CHECK (pass_rate IS NULL OR pass_rate BETWEEN 0 AND 1),  -- NULL: no reward
+  mean_reward REAL,                         -- NULL when no attempt carried a reward
+  entropy     REAL,                         -- policy entropy estimate, NULL when unknown
+  new_solved  INTEGER NOT NULL CHECK (new_solved >= 0),  -- tasks first solved in this epoch
+  seconds     REAL NOT NULL CHECK (seconds >= 0),          -- wall time of the epoch
+  stats       TEXT NOT NULL CHECK (json_valid(stats)),     -- further statistics, JSON
+  PRIMARY KEY (run_id, epoch)
+) STRICT;
+
+-- Per task and epoch: n rewarded samples, c of them passes. Kept as counts so that pass@k,
+-- both any-of-k and the unbiased 1 - C(n-c, k) / C(n, k), can be recomputed for any k <= n.
+CREATE TABLE task_samples (
+  run_id  INTEGER NOT NULL,
+  epoch   INTEGER NOT NULL,
+  task_id TEXT NOT NULL REFERENCES tasks (task_id),
+  split   TEXT NOT NULL,                    -- the split the search used the task for
+  n       INTEGER NOT NULL CHECK (n >= 0),
+  c       INTEGER NOT NULL CHECK (c BETWEEN 0 AND n),
+  PRIMARY KEY (run_id, epoch, task_id),
+  FOREIGN KEY (run_id, epoch) REFERENCES epochs (run_id, epoch)
+) STRICT;
+
+-- A task's history across runs and epochs.
+CREATE INDEX task_samples_by_task ON task_samples (task_id);
+
+-- The policy and loop state at the end of an epoch, from which a search resumes. sha256 is
+-- computed by the store over `bytes` on write and checked on every read, so a damaged
+-- checkpoint is refused rather than loaded.
+CREATE TABLE checkpoints (
+  run_id         INTEGER NOT NULL,
+  epoch          INTEGER NOT NULL,
+  policy_kind    TEXT NOT NULL,             -- which generator the bytes belong to
+  policy_version TEXT NOT NULL,             -- the policy's own version after the epoch
+  bytes          BLOB NOT NULL,             -- the policy's serialised state, opaque here
+  sha256         TEXT NOT NULL CHECK (length(sha256) = 64),  -- lower-case hex of bytes
+  state          TEXT NOT NULL CHECK (json_valid(state)),    -- the loop state: curriculum, counters
+  created_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  PRIMARY KEY (run_id, epoch),
+  FOREIGN KEY (run_id, epoch) REFERENCES epochs (run_id, epoch)
+) STRICT;
+
+-- latest_run: the newest run of a command.
+CREATE INDEX runs_by_command ON runs (command);

@@ -62,6 +62,16 @@ Statement& Statement::bind_real(int index, const std::optional<double>& value) {
   return value ? bind_real(index, *value) : bind_null(index);
 }
 
+Statement& Statement::bind_int(int index, const std::optional<int64_t>& value) {
+  return value ? bind_int(index, *value) : bind_null(index);
+}
+
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  // As for text: a null data pointer would bind SQL NULL.
+  const char* data = bytes.data() ? bytes.data() : "";
+  return check_bind(index, sqlite3_bind_blob64(m_stmt, index, data, bytes.size(), SQLITE_STATIC));
+}
+
 bool Statement::step(std::string_view operation) {
   return step_or_describe([operation] { return operation; });
 }
@@ -92,6 +102,17 @@ std::optional<std::string> Statement::optional_text(int column) const {
 std::optional<double> Statement::optional_real(int column) const {
   if (is_null(column)) return std::nullopt;
   return real(column);
+}
+
+std::optional<int64_t> Statement::optional_integer(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return integer(column);
+}
+
+std::string Statement::blob(int column) const {
+  const auto* data = static_cast<const char*>(sqlite3_column_blob(m_stmt, column));
+  if (!data) return {};  // NULL or a zero-length blob
+  return std::string(data, static_cast<size_t>(sqlite3_column_bytes(m_stmt, column)));
 }
 
 void Statement::fail_step(std::string_view operation) {

@@ -38,6 +38,9 @@ class Statement {
   Statement& bind_null(int index);
   Statement& bind_text(int index, const std::optional<std::string>& text);
   Statement& bind_real(int index, const std::optional<double>& value);
+  Statement& bind_int(int index, const std::optional<int64_t>& value);
+  // Binds `bytes` as a BLOB (never NULL: empty bytes are a zero-length blob).
+  Statement& bind_blob(int index, std::string_view bytes);
 
   // Advances: true when a row is available, false when the statement is done. On failure the
   // statement is reset and a StoreError for `operation` is thrown.
@@ -58,6 +61,9 @@ class Statement {
   std::string text(int column) const;
   std::optional<std::string> optional_text(int column) const;
   std::optional<double> optional_real(int column) const;
+  std::optional<int64_t> optional_integer(int column) const;
+  // The column's bytes as a BLOB, NULs included.
+  std::string blob(int column) const;
 
  private:
   [[noreturn]] void fail_step(std::string_view operation);

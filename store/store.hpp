@@ -1,5 +1,6 @@
 #pragma once
-// The harness's SQLite store: runs, tasks, attempts and the verification cache.
+// The harness's SQLite store: runs, tasks, attempts, the verification cache, and what a
+// search run adds (search attempts, checkpoints, the learning curve, per-task samples).
 // The only code in the project that writes SQL; it knows nothing about Lean or policies.
 #include <cstdint>
 #include <memory>
@@ -39,6 +40,10 @@ class Store {
   // Gives a running run its final status, its end time and its summary (JSON text).
   // Throws if `run_id` is not a running run, or if `status` is RunStatus::running.
   void finish_run(int64_t run_id, RunStatus status, const std::string& summary_json);
+  // Resume: a completed, failed or interrupted run goes back to 'running' (ended_at NULL);
+  // its summary is kept until finish_run replaces it. A run still 'running' (its process was
+  // killed) is left as it is. Throws if no run has that id.
+  void reopen_run(int64_t run_id);
 
   // Writes a batch in ONE transaction: each attempt's task (kept if already present: tasks
   // are content-addressed), the attempt itself, and, when the attempt carries a cache_key,
@@ -47,6 +52,23 @@ class Store {
   // batch is written or, with a StoreError, none of it; earlier batches are unaffected.
   void record(const std::vector<AttemptRecord>& batch);
 
+  // As record(), in ONE transaction, for a search: each attempt's task, the attempt, its
+  // cache entry (same rule as record()) and its search_attempts row. All or nothing.
+  void record_search(const std::vector<SearchAttemptRecord>& batch);
+
+  // The end of an epoch, in ONE transaction: its learning-curve row, its per-task samples
+  // and, if given, its checkpoint (the store computes the checkpoint's sha256). Every sample
+  // and the checkpoint must carry the epoch's run_id and epoch. All or nothing: a failed
+  // write (an epoch already finished, a task_id not in `tasks`, a full disk) leaves no trace.
+  void finish_epoch(const EpochRecord& epoch, const std::vector<TaskSampleRecord>& samples,
+                    const std::optional<CheckpointRecord>& checkpoint);
+
+  // Resume: deletes, in ONE transaction, everything of `run_id` belonging to epochs after
+  // `epoch` (-1: every epoch): search attempts with their attempts rows, epochs, task
+  // samples and checkpoints. Attempts without a search row, other runs, tasks and the
+  // verification cache are kept.
+  void discard_after_epoch(int64_t run_id, int64_t epoch);
+
   // The cache entry for `key`, counting the hit; nullopt on a miss.
   std::optional<CachedVerdict> lookup_cache(const std::string& key);
 
@@ -54,6 +76,23 @@ class Store {
   std::optional<RunRow> run(int64_t id) const;
   std::vector<AttemptRow> attempts(int64_t run_id) const;  // ordered by line
   std::optional<TaskRecord> task(const std::string& task_id) const;
+  std::optional<RunRow> run_by_uuid(const std::string& uuid) const;
+  std::optional<RunRow> latest_run(const std::string& command) const;  // highest id
+  // 1 + the highest attempts.line of the run; 1 when it has none.
+  int64_t next_line(int64_t run_id) const;
+
+  // Search rows with their attempts, ordered by line; only `epoch`'s when given.
+  std::vector<SearchAttemptRow> search_attempts(int64_t run_id,
+                                                std::optional<int64_t> epoch = {}) const;
+  // The checkpoint of the run's highest epoch that has one; nullopt when none. Both
+  // checkpoint readers recompute the sha256 of the bytes and throw StoreError when it differs
+  // from the stored one (a corrupt checkpoint is never handed out).
+  std::optional<CheckpointRecord> latest_checkpoint(int64_t run_id) const;
+  std::optional<CheckpointRecord> checkpoint(int64_t run_id, int64_t epoch) const;
+  std::vector<EpochRecord> epochs(int64_t run_id) const;  // ordered by epoch
+  // Ordered by epoch, then task_id; only `epoch`'s when given.
+  std::vector<TaskSampleRecord> task_samples(int64_t run_id,
+                                             std::optional<int64_t> epoch = {}) const;
   int64_t count_cache_entries() const;
 
   // Test hook: caps the database at `pages` pages (at least its current size), so the next
