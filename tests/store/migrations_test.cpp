@@ -107,3 +107,75 @@ TEST_CASE("migrate refuses a database newer than its migrations", "[store][migra
                         ": schema version 2 is newer than this harness understands (1); "
                         "upgrade the harness");
 }
+
+TEST_CASE("a version 1 database with data upgrades to the latest schema and keeps it",
+          "[store][migrations]") {
+  TempDir dir;
+  auto path = dir.file("v1.db");
+  auto fresh = dir.file("fresh.db");
+  {
+    auto db = store::Database::open(path);
+    store::migrate(db, {store::schema_migrations().at(0)});
+  }
+  {
+    RawDb raw(path);
+    REQUIRE(raw.query_int("PRAGMA user_version") == 1);
+    raw.exec(R"sql(
+      INSERT INTO runs (id, uuid, command, argv, toolchain, repl, settings, input_path)
+      VALUES (4, 'a3c1e3f0-0000-4000-8000-000000000001', 'score', '[]', 'lean', 'repl', '{}',
+              'in.jsonl');
+      INSERT INTO tasks VALUES ('task-v1:0001', 't', 'import Mathlib', 'theorem t : True', NULL);
+      INSERT INTO attempts (run_id, line, name, task_id, verdict, decided_by, reason, reward,
+                            elapsed_ms, cached, messages, proof, cache_key)
+      VALUES (4, 1, 't', 'task-v1:0001', 'pass', 'lean', 'ok', 1.0, 5, 0, '[]', 'trivial',
+              'verify-v1:k1'),
+             (4, 2, 't', 'task-v1:0001', 'fail', 'lean', 'no', 0.0, 6, 0, '[]', 'sorry', NULL);
+      INSERT INTO verification_cache (key, verdict, decided_by, reason, elapsed_ms, messages)
+      VALUES ('verify-v1:k1', 'pass', 'lean', 'ok', 5, '[]');
+    )sql");
+  }
+  { auto upgraded = store::Store::open(fresh); }
+
+  auto db = store::Store::open(path);
+  CHECK(RawDb(path).query_int("PRAGMA user_version") == store::latest_schema_version());
+  auto run = db.run(4);
+  REQUIRE(run);
+  CHECK(run->uuid == "a3c1e3f0-0000-4000-8000-000000000001");
+  CHECK(db.run_by_uuid(run->uuid)->id == 4);
+  CHECK(db.latest_run("score")->id == 4);
+  auto rows = db.attempts(4);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].proof == "trivial");
+  CHECK(rows[1].verdict == "fail");
+  CHECK(db.next_line(4) == 3);
+  CHECK(db.task("task-v1:0001"));
+  REQUIRE(db.lookup_cache("verify-v1:k1"));
+  CHECK(db.lookup_cache("verify-v1:k1")->verdict == "pass");
+
+  // The upgraded file has exactly the layout of a file created at the latest version.
+  RawDb raw(path);
+  raw.exec("ATTACH DATABASE '" + fresh + "' AS fresh");
+  auto differing = [&](const std::string& a, const std::string& b) {
+    auto select = [&](const std::string& schema) {
+      return "SELECT type, name, tbl_name, sql FROM " + schema + ".sqlite_schema";
+    };
+    return raw.query_int("SELECT count(*) FROM (" + select(a) + " EXCEPT " + select(b) + ")");
+  };
+  CHECK(differing("main", "fresh") == 0);
+  CHECK(differing("fresh", "main") == 0);
+  CHECK(raw.query_int("SELECT count(*) FROM main.sqlite_schema WHERE name IN "
+                      "('search_attempts', 'epochs', 'task_samples', 'checkpoints')") == 4);
+
+  // The old run can carry search rows and epochs.
+  store::SearchAttemptRecord search;
+  search.attempt = store_test::sample_attempt(4, 3);
+  search.phase = "train";
+  search.mode = "whole";
+  db.record_search({search});
+  store::EpochRecord epoch;
+  epoch.run_id = 4;
+  epoch.phase = "train";
+  db.finish_epoch(epoch, {}, std::nullopt);
+  CHECK(db.search_attempts(4).size() == 1);
+  CHECK(db.epochs(4).size() == 1);
+}
