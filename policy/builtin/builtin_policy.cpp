@@ -1,0 +1,443 @@
+#include "policy/builtin/builtin_policy.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+
+#include "common/tagged_hash.hpp"
+#include "policy/builtin/bytes.hpp"
+#include "policy/builtin/model.hpp"
+#include "policy/builtin/rng.hpp"
+
+namespace policy {
+
+using builtin::ByteReader;
+using builtin::ByteWriter;
+using builtin::GoalAnalysis;
+using builtin::SparseVector;
+
+namespace {
+
+constexpr std::string_view kMagic = "LHBPCKPT";          // 8 bytes
+constexpr std::string_view kFeatureScheme = "features-v1";  // features.cpp's names and hashing
+constexpr std::size_t kChecksumSize = 64;                // hex SHA-256 of the bytes before it
+constexpr int kStop = 0;                                 // action 0; tactic i is action 1 + i
+
+[[noreturn]] void bad_option(const std::string& message) {
+  throw PolicyError("builtin policy: " + message);
+}
+
+void validate(const BuiltinOptions& o) {
+  if (o.model != "loglinear" && o.model != "mlp") {
+    bad_option("model must be 'loglinear' or 'mlp' (got '" + o.model + "')");
+  }
+  if (o.feature_bits < 8 || o.feature_bits > 24) {
+    bad_option("feature_bits must be in 8..24 (got " + std::to_string(o.feature_bits) + ")");
+  }
+  if (o.hidden < 1 || o.hidden > 1024) {
+    bad_option("hidden must be in 1..1024 (got " + std::to_string(o.hidden) + ")");
+  }
+  if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) {
+    bad_option("learning_rate must be a positive number");
+  }
+  if (!(o.temperature > 0) || !std::isfinite(o.temperature)) {
+    bad_option("temperature must be a positive number");
+  }
+  if (o.max_proof_tactics < 1) bad_option("max_proof_tactics must be at least 1");
+  if (!(o.replay_weight >= 0) || !std::isfinite(o.replay_weight)) {
+    bad_option("replay_weight must be a number >= 0");
+  }
+  if (o.replay_capacity < 0) bad_option("replay_capacity must be >= 0");
+  if (o.replay_batch < 0) bad_option("replay_batch must be >= 0");
+  if (!(o.l2 >= 0) || !std::isfinite(o.l2)) bad_option("l2 must be a number >= 0");
+}
+
+// The continuation form of a proof: each tactic on its own line(s), indented by two spaces.
+void append_tactic(std::string& proof, const std::string& tactic) {
+  std::size_t pos = 0;
+  while (pos <= tactic.size()) {
+    std::size_t end = tactic.find('\n', pos);
+    if (end == std::string::npos) end = tactic.size();
+    proof += "  ";
+    proof.append(tactic, pos, end - pos);
+    proof += '\n';
+    pos = end + 1;
+  }
+}
+
+std::string replay_key(const std::vector<Decision>& decisions) {
+  ByteWriter w;
+  for (const Decision& d : decisions) {
+    w.str(d.goal);
+    w.str(d.previous_tactic);
+    w.str(d.tactic);
+  }
+  return w.take();
+}
+
+// Samples an index of `logp` (log-probabilities that sum to 1) with one uniform draw.
+std::size_t sample(const std::vector<double>& logp, builtin::SplitMix64& rng) {
+  const double u = rng.uniform();
+  double cumulative = 0;
+  std::size_t last = 0;
+  for (std::size_t i = 0; i < logp.size(); ++i) {
+    if (logp[i] == -std::numeric_limits<double>::infinity()) continue;
+    cumulative += std::exp(logp[i]);
+    last = i;
+    if (u < cumulative) return i;
+  }
+  return last;  // rounding left the total just under u
+}
+
+}  // namespace
+
+std::string BuiltinPolicy::format_name(std::string_view model) {
+  return "builtin-" + std::string(model);
+}
+
+BuiltinPolicy::BuiltinPolicy(BuiltinOptions options) : m_options(std::move(options)) {
+  validate(m_options);
+  m_vocabulary = builtin::Vocabulary(builtin::load_vocabulary(m_options.vocabulary));
+  m_model = builtin::make_model(m_options.model, m_options.feature_bits, m_options.hidden,
+                                1 + m_vocabulary.size(), m_options.init_seed);
+  refresh_version();
+}
+
+BuiltinPolicy::~BuiltinPolicy() = default;
+
+void BuiltinPolicy::refresh_version() {
+  m_version = format_name(m_options.model) + "-v1:" + common::sha256_hex(checkpoint()).substr(0, 12);
+}
+
+SparseVector BuiltinPolicy::features_of(const GoalAnalysis& goal, std::string_view previous_tactic) const {
+  return builtin::hash_features(builtin::feature_names(goal, previous_tactic), m_options.feature_bits);
+}
+
+std::vector<double> BuiltinPolicy::action_logprobs(std::string_view goal,
+                                                   std::string_view previous_tactic) const {
+  const GoalAnalysis analysis = builtin::analyse_goal(builtin::goal_text(goal));
+  std::vector<double> logits, logp;
+  m_model->logits(features_of(analysis, previous_tactic), logits);
+  builtin::log_softmax(logits, logp);
+  return logp;
+}
+
+std::vector<std::vector<Completion>> BuiltinPolicy::generate(const std::vector<GenerationRequest>& requests) {
+  std::vector<std::vector<Completion>> out;
+  out.reserve(requests.size());
+  const double inv_t = 1.0 / m_options.temperature;
+  for (const GenerationRequest& request : requests) {
+    std::vector<Completion>& completions = out.emplace_back();
+    const std::string goal = builtin::goal_of_statement(request.task.statement);
+    const GoalAnalysis analysis = builtin::analyse_goal(goal, 1);
+    // The logits depend only on the previous tactic here: compute them once per tactic.
+    std::map<std::string, std::vector<double>> logits_after;
+    auto logits_for = [&](const std::string& previous) -> const std::vector<double>& {
+      auto it = logits_after.find(previous);
+      if (it == logits_after.end()) {
+        std::vector<double> z;
+        m_model->logits(features_of(analysis, previous), z);
+        it = logits_after.emplace(previous, std::move(z)).first;
+      }
+      return it->second;
+    };
+    for (int i = 0; i < request.samples; ++i) {
+      builtin::SplitMix64 rng(builtin::derive_seed(request.seed, static_cast<uint64_t>(i)));
+      Completion c;
+      c.prompt = goal;
+      std::string previous;
+      double logprob = 0;
+      double entropy = 0;
+      int distributions = 0;
+      std::vector<double> scaled, logp;
+      for (int t = 0; t < m_options.max_proof_tactics; ++t) {
+        const std::vector<double>& z = logits_for(previous);
+        scaled.resize(z.size());
+        for (std::size_t a = 0; a < z.size(); ++a) scaled[a] = z[a] * inv_t;
+        if (t == 0) {
+          // STOP is not allowed first: the softmax runs over the tactics only.
+          std::vector<double> tactics(scaled.begin() + 1, scaled.end());
+          builtin::log_softmax(tactics, logp);
+          logp.insert(logp.begin(), -std::numeric_limits<double>::infinity());
+        } else {
+          builtin::log_softmax(scaled, logp);
+        }
+        double h = 0;
+        for (double lp : logp) {
+          if (lp != -std::numeric_limits<double>::infinity()) h -= std::exp(lp) * lp;
+        }
+        entropy += h;
+        ++distributions;
+        const std::size_t a = sample(logp, rng);
+        logprob += logp[a];
+        if (static_cast<int>(a) == kStop) {
+          c.decisions.push_back({request.task.statement, previous, ""});
+          break;
+        }
+        const std::string& tactic = m_vocabulary[static_cast<int>(a) - 1];
+        c.decisions.push_back({request.task.statement, previous, tactic});
+        append_tactic(c.proof, tactic);
+        previous = tactic;
+      }
+      c.completion = c.proof;
+      c.logprob = logprob;
+      c.entropy = entropy / distributions;
+      completions.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+std::vector<TacticChoice> BuiltinPolicy::propose(const StepState& state, int k, uint64_t seed) {
+  if (k <= 0 || state.goals.empty()) return {};
+  const GoalAnalysis analysis =
+      builtin::analyse_goal(state.goals[0], static_cast<int>(state.goals.size()));
+  std::vector<double> logits, logp;
+  m_model->logits(features_of(analysis, state.previous_tactic), logits);
+  builtin::log_softmax(logits, logp);
+
+  std::vector<int> order(logits.size() - 1);
+  std::iota(order.begin(), order.end(), 1);  // the tactics; STOP (action 0) is never proposed
+  std::vector<double> key(logits.size(), 0.0);
+  if (seed == 0) {
+    key = logits;
+  } else {
+    builtin::SplitMix64 rng(seed);
+    for (int a : order) key[static_cast<std::size_t>(a)] = logits[static_cast<std::size_t>(a)] / m_options.temperature + rng.gumbel();
+  }
+  auto by_key = [&](int a, int b) {
+    const double ka = key[static_cast<std::size_t>(a)];
+    const double kb = key[static_cast<std::size_t>(b)];
+    return ka != kb ? ka > kb : a < b;
+  };
+  const std::size_t n = std::min(order.size(), static_cast<std::size_t>(k));
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(), by_key);
+  order.resize(n);
+  if (seed != 0) {
+    // The sampled set, most likely first.
+    std::sort(order.begin(), order.end(), [&](int a, int b) {
+      const double la = logp[static_cast<std::size_t>(a)];
+      const double lb = logp[static_cast<std::size_t>(b)];
+      return la != lb ? la > lb : a < b;
+    });
+  }
+  std::vector<TacticChoice> out;
+  out.reserve(n);
+  for (int a : order) out.push_back({m_vocabulary[a - 1], logp[static_cast<std::size_t>(a)]});
+  return out;
+}
+
+UpdateStats BuiltinPolicy::update(const std::vector<Experience>& batch) {
+  UpdateStats stats;
+
+  // (1) The vocabulary grows with the tactics of verified trajectories.
+  for (const Experience& e : batch) {
+    if (!e.verified) continue;
+    for (const Decision& d : e.decisions) {
+      std::string tactic = builtin::normalise_tactic(d.tactic);
+      if (tactic.empty() || !m_vocabulary.add(tactic)) continue;
+      m_model->add_action();
+      ++stats.new_tactics;
+    }
+  }
+
+  // (2) Verified trajectories enter the replay buffer (deduplicated, FIFO).
+  if (m_options.replay_capacity > 0) {
+    for (const Experience& e : batch) {
+      if (!e.verified || e.decisions.empty()) continue;
+      std::string key = replay_key(e.decisions);
+      if (!m_replay_keys.insert(key).second) continue;
+      m_replay.push_back(e.decisions);
+      while (m_replay.size() > static_cast<std::size_t>(m_options.replay_capacity)) {
+        m_replay_keys.erase(replay_key(m_replay.front()));
+        m_replay.pop_front();
+      }
+    }
+  }
+
+  // Features of each (goal, previous tactic); goals are analysed once per update.
+  std::map<std::string, GoalAnalysis> analyses;
+  std::vector<std::unique_ptr<SparseVector>> vectors;  // stable addresses for the examples
+  std::vector<builtin::Example> examples;
+  auto add_example = [&](const Decision& d, double weight) -> bool {
+    int action = kStop;
+    const std::string tactic = builtin::normalise_tactic(d.tactic);
+    if (!tactic.empty()) {
+      auto index = m_vocabulary.find(tactic);
+      if (!index) return false;  // a tactic the policy cannot choose (unverified, never added)
+      action = 1 + *index;
+    }
+    auto it = analyses.find(d.goal);
+    if (it == analyses.end()) {
+      it = analyses.emplace(d.goal, builtin::analyse_goal(builtin::goal_text(d.goal))).first;
+    }
+    vectors.push_back(std::make_unique<SparseVector>(features_of(it->second, d.previous_tactic)));
+    examples.push_back({vectors.back().get(), action, weight});
+    return true;
+  };
+
+  // (3) GRPO: Σ A · log π(d) averaged over the decisions of experiences with A != 0.
+  std::vector<std::pair<const Decision*, double>> pg;
+  for (const Experience& e : batch) {
+    if (e.advantage == 0 || !std::isfinite(e.advantage)) continue;
+    for (const Decision& d : e.decisions) {
+      const std::string tactic = builtin::normalise_tactic(d.tactic);
+      if (!tactic.empty() && !m_vocabulary.find(tactic)) continue;
+      pg.emplace_back(&d, e.advantage);
+    }
+  }
+  for (const auto& [d, advantage] : pg) add_example(*d, advantage / static_cast<double>(pg.size()));
+  stats.decisions = static_cast<int>(pg.size());
+
+  // (4) Expert iteration: cross-entropy on up to replay_batch decisions drawn from the buffer
+  // without replacement, by a generator seeded from (init_seed, update counter).
+  if (m_options.replay_weight > 0 && m_options.replay_batch > 0 && !m_replay.empty()) {
+    std::vector<const Decision*> pool;
+    for (const auto& trajectory : m_replay) {
+      for (const Decision& d : trajectory) pool.push_back(&d);
+    }
+    const std::size_t want = std::min(pool.size(), static_cast<std::size_t>(m_options.replay_batch));
+    if (want < pool.size()) {
+      builtin::SplitMix64 rng(builtin::derive_seed(m_options.init_seed ^ 0x7265706C6179ULL /* "replay" */, m_updates));
+      for (std::size_t i = 0; i < want; ++i) {
+        std::size_t j = i + static_cast<std::size_t>(rng.below(pool.size() - i));
+        std::swap(pool[i], pool[j]);
+      }
+      pool.resize(want);
+    }
+    const double weight = m_options.replay_weight / static_cast<double>(pool.size());
+    for (const Decision* d : pool) {
+      if (add_example(*d, weight)) ++stats.replayed;
+    }
+  }
+
+  // (5) One SGD step on the sum, with L2.
+  if (!examples.empty()) {
+    stats.loss = m_model->step(examples, m_options.learning_rate, m_options.l2);
+  }
+  ++m_updates;
+  stats.vocabulary_size = m_vocabulary.size();
+  refresh_version();
+  return stats;
+}
+
+std::string BuiltinPolicy::checkpoint() const {
+  ByteWriter w;
+  w.raw(kMagic);
+  w.str(format_name(m_options.model));
+  w.u32(kFormatVersion);
+  w.str(kFeatureScheme);
+  w.u32(static_cast<uint32_t>(m_options.feature_bits));
+  w.u32(m_options.model == "mlp" ? static_cast<uint32_t>(m_options.hidden) : 0u);
+  w.u64(m_options.init_seed);
+  w.u64(m_updates);
+  w.u32(static_cast<uint32_t>(m_vocabulary.size()));
+  for (const std::string& t : m_vocabulary.tactics()) w.str(t);
+  m_model->write(w);
+  w.u32(static_cast<uint32_t>(m_replay.size()));
+  for (const auto& trajectory : m_replay) {
+    w.u32(static_cast<uint32_t>(trajectory.size()));
+    for (const Decision& d : trajectory) {
+      w.str(d.goal);
+      w.str(d.previous_tactic);
+      w.str(d.tactic);
+    }
+  }
+  w.raw(common::sha256_hex(w.bytes()));
+  return w.take();
+}
+
+void BuiltinPolicy::restore(std::string_view bytes) {
+  ByteReader in(bytes);
+  if (bytes.size() < kMagic.size() || bytes.substr(0, kMagic.size()) != kMagic) {
+    ByteReader::fail("not a builtin policy checkpoint (bad magic bytes)");
+  }
+  in.raw(kMagic.size(), "the magic bytes");
+  const std::string format = in.str("the format name");
+  const std::string expected = format_name(m_options.model);
+  if (format != expected) {
+    if (format == format_name("loglinear") || format == format_name("mlp")) {
+      ByteReader::fail("format '" + format + "' but this policy is '" + expected +
+                       "' (the model option must match the checkpoint)");
+    }
+    ByteReader::fail("unknown format '" + format + "' (expected '" + expected + "')");
+  }
+  const uint32_t version = in.u32("the format version");
+  if (version != kFormatVersion) {
+    ByteReader::fail("format version " + std::to_string(version) + " of '" + format +
+                     "' is not supported (this build reads version " + std::to_string(kFormatVersion) + ")");
+  }
+  const std::string scheme = in.str("the feature scheme");
+  if (scheme != kFeatureScheme) {
+    ByteReader::fail("feature scheme '" + scheme + "' is not this build's '" + std::string(kFeatureScheme) + "'");
+  }
+  const uint32_t feature_bits = in.u32("the options");
+  if (feature_bits != static_cast<uint32_t>(m_options.feature_bits)) {
+    ByteReader::fail("feature_bits " + std::to_string(feature_bits) + " but this policy has " +
+                     std::to_string(m_options.feature_bits) + " (the options must match the checkpoint)");
+  }
+  const uint32_t hidden = in.u32("the options");
+  const uint32_t expected_hidden = m_options.model == "mlp" ? static_cast<uint32_t>(m_options.hidden) : 0u;
+  if (hidden != expected_hidden) {
+    ByteReader::fail("hidden " + std::to_string(hidden) + " but this policy has " +
+                     std::to_string(expected_hidden) + " (the options must match the checkpoint)");
+  }
+  const uint64_t init_seed = in.u64("the options");
+  const uint64_t updates = in.u64("the update counter");
+
+  const uint32_t vocabulary_size = in.u32("the vocabulary");
+  if (vocabulary_size == 0) ByteReader::fail("the vocabulary is empty");
+  in.need_items(vocabulary_size, 4, "the vocabulary");
+  builtin::Vocabulary vocabulary;
+  for (uint32_t i = 0; i < vocabulary_size; ++i) {
+    std::string tactic = in.str("the vocabulary");
+    if (tactic.empty()) ByteReader::fail("the vocabulary holds an empty tactic");
+    if (!vocabulary.add(tactic)) ByteReader::fail("the vocabulary lists '" + tactic + "' twice");
+  }
+
+  auto model = builtin::make_model(m_options.model, m_options.feature_bits, m_options.hidden, 1, init_seed);
+  model->read(in, 1 + vocabulary.size());
+
+  const uint32_t trajectories = in.u32("the replay buffer");
+  in.need_items(trajectories, 4, "the replay buffer");
+  std::deque<std::vector<Decision>> replay;
+  std::set<std::string> keys;
+  for (uint32_t i = 0; i < trajectories; ++i) {
+    const uint32_t n = in.u32("the replay buffer");
+    if (n == 0) ByteReader::fail("the replay buffer holds an empty trajectory");
+    in.need_items(n, 12, "the replay buffer");
+    std::vector<Decision> decisions(n);
+    for (Decision& d : decisions) {
+      d.goal = in.str("the replay buffer");
+      d.previous_tactic = in.str("the replay buffer");
+      d.tactic = in.str("the replay buffer");
+    }
+    if (!keys.insert(replay_key(decisions)).second) {
+      ByteReader::fail("the replay buffer holds the same trajectory twice");
+    }
+    replay.push_back(std::move(decisions));
+  }
+
+  const std::size_t body = in.position();
+  if (in.remaining() < kChecksumSize) {
+    ByteReader::fail("truncated (the bytes end inside the checksum)");
+  }
+  if (in.remaining() > kChecksumSize) {
+    ByteReader::fail(std::to_string(in.remaining() - kChecksumSize) + " trailing bytes after the checksum");
+  }
+  if (in.raw(kChecksumSize, "the checksum") != common::sha256_hex(bytes.substr(0, body))) {
+    ByteReader::fail("corrupt (the SHA-256 checksum does not match the bytes)");
+  }
+
+  m_vocabulary = std::move(vocabulary);
+  m_model = std::move(model);
+  m_replay = std::move(replay);
+  m_replay_keys = std::move(keys);
+  m_updates = updates;
+  m_options.init_seed = init_seed;
+  refresh_version();
+}
+
+}  // namespace policy

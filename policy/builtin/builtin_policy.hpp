@@ -1,0 +1,123 @@
+#pragma once
+// The built-in learned policy (`harness search`'s default): it scores the tactics of a
+// vocabulary for a goal from hashed features of the goal and the previous tactic, with a small
+// model trained from scratch (log-linear or one-hidden-layer MLP), sampled for whole proofs and
+// ranked for step-mode proposals, and learns from verified experience (GRPO policy gradient plus
+// expert-iteration replay). Formulas, features, vocabularies and benchmark figures: README.md.
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policy/builtin/features.hpp"
+#include "policy/builtin/vocabulary.hpp"
+#include "policy/policy.hpp"
+
+namespace policy {
+
+namespace builtin {
+class Model;
+}
+
+struct BuiltinOptions {
+  // "loglinear" or "mlp". The log-linear model is the default: on the benchmark it learns the
+  // synthetic bandit as well as the MLP with far cheaper updates (README.md, "Choosing the
+  // model").
+  std::string model = "loglinear";
+  // "core", "mathlib" (the embedded lists) or the path of a file: one tactic per line, lines
+  // starting with '#' are comments.
+  std::string vocabulary = "core";
+  // Features are hashed into 2^feature_bits buckets (8..24). 2^16 keeps collisions rare for the
+  // few thousand distinct features a task set produces.
+  int feature_bits = 16;
+  // Hidden units of the MLP (1..1024); unused by the log-linear model.
+  int hidden = 64;
+  // Step size of the SGD update (> 0); features have unit norm, so a step moves a logit by at
+  // most about learning_rate × weight.
+  double learning_rate = 0.5;
+  // Sampling temperature of generate() and of sampled propose() (> 0): logits are divided by it.
+  double temperature = 1.0;
+  // Tactics in a whole proof at most (>= 1); a proof that reaches it ends without STOP.
+  int max_proof_tactics = 4;
+  // Weight of the expert-iteration (replay) cross-entropy term (>= 0; 0 turns replay off).
+  double replay_weight = 1.0;
+  // Verified trajectories kept for replay (>= 0), oldest dropped first.
+  int replay_capacity = 4096;
+  // Replayed decisions per update at most (>= 0).
+  int replay_batch = 256;
+  // L2 coefficient (>= 0) on the parameters an update reaches.
+  double l2 = 1e-4;
+  // Seeds the MLP's initial output weights and the replay draws.
+  uint64_t init_seed = 1;
+};
+
+class BuiltinPolicy final : public Policy {
+ public:
+  // Throws PolicyError for an invalid option or an unreadable vocabulary.
+  explicit BuiltinPolicy(BuiltinOptions options = {});
+  ~BuiltinPolicy() override;
+  BuiltinPolicy(const BuiltinPolicy&) = delete;
+  BuiltinPolicy& operator=(const BuiltinPolicy&) = delete;
+
+  std::string kind() const override { return "builtin"; }
+  // "builtin-<model>-v1:" + the first 12 hex digits of SHA-256(checkpoint()).
+  std::string version() const override { return m_version; }
+  Capabilities capabilities() const override { return {true, true, true}; }
+
+  // Whole proofs: sample i of a request draws from a generator seeded by (request.seed, i);
+  // tactics are sampled one after another for goal_of_statement(statement) until STOP (never
+  // first) or max_proof_tactics. Completion: prompt = the goal, proof = completion =
+  // "  tac1\n  tac2\n", decisions (goal = the statement) including the final STOP unless the
+  // length cap ended the proof, logprob = Σ log-probabilities of the sampled actions under the
+  // distributions they were sampled from, entropy = the mean entropy of those distributions.
+  std::vector<std::vector<Completion>> generate(const std::vector<GenerationRequest>& requests) override;
+
+  // Step mode: goal = state.goals[0] (the number of goals is a feature), previous tactic =
+  // state.previous_tactic. seed == 0: the k most likely tactics (ties: vocabulary order);
+  // otherwise k distinct tactics sampled without replacement (Gumbel-top-k on logits /
+  // temperature), then ordered most likely first. STOP is never proposed; logprobs are those
+  // of the full softmax (STOP included).
+  std::vector<TacticChoice> propose(const StepState& state, int k, uint64_t seed) override;
+
+  // GRPO term, expert-iteration replay and L2 in one SGD step (README.md, "Update").
+  UpdateStats update(const std::vector<Experience>& batch) override;
+
+  // Self-describing little-endian bytes (README.md, "Checkpoint format"); restore() checks them
+  // all and throws PolicyError naming the problem. The checkpoint's structure (model,
+  // feature_bits, hidden) must match this policy's options; its vocabulary, weights, replay
+  // buffer, update counter and init_seed replace this policy's.
+  std::string checkpoint() const override;
+  void restore(std::string_view bytes) override;
+
+  // Inspection (tests, benchmarks).
+  const BuiltinOptions& options() const { return m_options; }
+  const std::vector<std::string>& vocabulary() const { return m_vocabulary.tactics(); }
+  std::size_t replay_size() const { return m_replay.size(); }
+  uint64_t update_count() const { return m_updates; }
+  // Log-probabilities of every action for (goal, previous tactic) at temperature 1: [0] is STOP,
+  // [1 + i] is vocabulary()[i]. `goal` is goal text (several goals: blank-line separated) or a
+  // statement.
+  std::vector<double> action_logprobs(std::string_view goal, std::string_view previous_tactic) const;
+
+  // "builtin-loglinear" or "builtin-mlp".
+  static std::string format_name(std::string_view model);
+  static constexpr uint32_t kFormatVersion = 1;
+
+ private:
+  builtin::SparseVector features_of(const builtin::GoalAnalysis& goal,
+                                    std::string_view previous_tactic) const;
+  void refresh_version();
+
+  BuiltinOptions m_options;
+  builtin::Vocabulary m_vocabulary;
+  std::unique_ptr<builtin::Model> m_model;
+  std::deque<std::vector<Decision>> m_replay;  // verified trajectories, oldest first
+  std::set<std::string> m_replay_keys;         // their decisions' text, for deduplication
+  uint64_t m_updates = 0;
+  std::string m_version;
+};
+
+}  // namespace policy
