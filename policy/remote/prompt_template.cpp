@@ -1,0 +1,134 @@
+#include "policy/remote/prompt_template.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "policy/policy.hpp"
+
+namespace policy::remote {
+namespace {
+
+// DeepSeek-Prover-V1.5 style: the prompt opens a lean4 code block with the header and the
+// statement, so a completion model continues the code and closes the block.
+constexpr std::string_view kDeepseekCompletion =
+    "Complete the following Lean 4 code:\n\n```lean4\n{header}{statement}";
+
+// For chat models: the same code in a closed block and a request for the whole file back.
+constexpr std::string_view kDeepseekChat =
+    "Complete the following Lean 4 code:\n\n```lean4\n{header}{statement}\n```\n\n"
+    "Write the complete Lean 4 code (the header, the theorem exactly as stated above, and its "
+    "proof) in one ```lean4 code block at the end of your answer.";
+
+// Step mode: one tactic for the first goal; the completion form stops at a newline.
+constexpr std::string_view kTacticCompletion =
+    "Give the next Lean 4 tactic for the first goal of this proof state, on one line.\n\n"
+    "{goal}\n\nNext tactic:";
+
+constexpr std::string_view kTacticChat =
+    "Here is a Lean 4 proof state:\n\n```lean4\n{goal}\n```\n\n"
+    "Give the single next tactic for its first goal. Reply with the tactic alone, on one line, "
+    "in a ```lean4 code block.";
+
+bool is_word_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_word_rest(char c) { return is_word_start(c) || (c >= '0' && c <= '9'); }
+
+}  // namespace
+
+PromptTemplate PromptTemplate::parse(std::string_view text, const std::string& origin) {
+  PromptTemplate result;
+  result.m_origin = origin;
+  std::string literal;
+  auto flush = [&] {
+    if (!literal.empty()) result.m_pieces.push_back({Part::text, std::move(literal)});
+    literal.clear();
+  };
+  int line = 1;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '\n') ++line;
+    if ((c == '{' || c == '}') && i + 1 < text.size() && text[i + 1] == c) {
+      literal += c;  // {{ and }} are literal braces
+      i += 2;
+      continue;
+    }
+    if (c == '{' && i + 1 < text.size() && is_word_start(text[i + 1])) {
+      std::size_t end = i + 1;
+      while (end < text.size() && is_word_rest(text[end])) ++end;
+      if (end < text.size() && text[end] == '}') {
+        std::string_view word = text.substr(i + 1, end - i - 1);
+        Part part;
+        if (word == "header") {
+          part = Part::header;
+        } else if (word == "statement") {
+          part = Part::statement;
+        } else if (word == "name") {
+          part = Part::name;
+        } else if (word == "goal") {
+          part = Part::goal;
+        } else {
+          throw PolicyError(origin + ":" + std::to_string(line) + ": unknown placeholder {" +
+                            std::string(word) +
+                            "} (known: {header}, {statement}, {name}, {goal}; write {{ and }} "
+                            "for literal braces)");
+        }
+        flush();
+        result.m_pieces.push_back({part, {}});
+        i = end + 1;
+        continue;
+      }
+    }
+    literal += c;  // any other brace is literal text
+    ++i;
+  }
+  flush();
+  return result;
+}
+
+PromptTemplate PromptTemplate::load(const std::string& name_or_path, Endpoint endpoint) {
+  bool chat = endpoint == Endpoint::chat;
+  if (name_or_path == "deepseek") {
+    return parse(chat ? kDeepseekChat : kDeepseekCompletion, "built-in template deepseek");
+  }
+  if (name_or_path == "tactic") {
+    return parse(chat ? kTacticChat : kTacticCompletion, "built-in template tactic");
+  }
+  std::ifstream in(name_or_path, std::ios::binary);
+  if (!in) {
+    throw PolicyError("prompt template '" + name_or_path + "' is neither a built-in template (" +
+                      std::string(kBuiltinNames) + ") nor a readable file");
+  }
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) throw PolicyError("cannot read template file " + name_or_path);
+  return parse(bytes.str(), "template file " + name_or_path);
+}
+
+std::string PromptTemplate::render(const TemplateValues& values) const {
+  std::string out;
+  for (const Piece& piece : m_pieces) {
+    switch (piece.part) {
+      case Part::text:
+        out += piece.text;
+        break;
+      case Part::header:
+        out += values.header;
+        if (!values.header.empty() && values.header.back() != '\n') out += '\n';
+        break;
+      case Part::statement:
+        out += values.statement;
+        break;
+      case Part::name:
+        out += values.name;
+        break;
+      case Part::goal:
+        out += values.goal;
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace policy::remote

@@ -1,0 +1,308 @@
+#include "policy/remote/remote_policy.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "policy/remote/extraction.hpp"
+#include "policy/remote/openai_wire.hpp"
+
+namespace policy {
+
+using remote::Endpoint;
+using remote::HttpOutcome;
+
+struct RemotePolicy::Job {
+  std::string prompt;
+  remote::SamplingParams params;
+};
+
+struct RemotePolicy::JobResult {
+  std::vector<remote::Choice> choices;  // params.n of them, each with text or error
+};
+
+namespace {
+
+constexpr uint64_t kSeedMask = (uint64_t{1} << 63) - 1;  // servers take a signed 64-bit seed
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+// The seed of chunk `chunk` of a request: the request's own seed for the first chunk, a
+// derived one for the others (equal seeds would make equal samples).
+uint64_t chunk_seed(uint64_t seed, int chunk) {
+  if (chunk == 0) return seed & kSeedMask;
+  return splitmix64(seed ^ splitmix64(static_cast<uint64_t>(chunk))) & kSeedMask;
+}
+
+std::string_view endpoint_path(Endpoint endpoint) {
+  return endpoint == Endpoint::chat ? "chat/completions" : "completions";
+}
+
+void check(bool ok, const std::string& problem) {
+  if (!ok) throw PolicyError("openai policy: " + problem);
+}
+
+}  // namespace
+
+std::optional<std::string> api_key_from_env(const std::string& variable) {
+  const char* value = std::getenv(variable.c_str());
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
+RemotePolicy::RemotePolicy(RemoteOptions options) : m_options(std::move(options)) {
+  if (m_options.endpoint == "completions") {
+    m_endpoint = Endpoint::completions;
+  } else if (m_options.endpoint == "chat") {
+    m_endpoint = Endpoint::chat;
+  } else {
+    throw PolicyError("openai policy: unknown endpoint '" + m_options.endpoint +
+                      "' (completions or chat)");
+  }
+  check(m_options.concurrency >= 1, "concurrency must be at least 1");
+  check(m_options.retries >= 0, "retries must not be negative");
+  check(m_options.backoff_ms >= 0, "backoff_ms must not be negative");
+  check(m_options.timeout_s > 0 || m_options.timeout_ms > 0, "the timeout must be positive");
+  check(m_options.max_tokens >= 1, "max_tokens must be at least 1");
+  check(m_options.samples_per_request >= 1, "samples_per_request must be at least 1");
+  check(m_options.temperature >= 0, "temperature must not be negative");
+  check(m_options.top_p > 0 && m_options.top_p <= 1, "top_p must be in (0, 1]");
+  m_base = remote::parse_base_url(m_options.base_url);
+  m_retry.retries = m_options.retries;
+  m_retry.backoff_ms = m_options.backoff_ms;
+  m_retry.timeout_ms =
+      m_options.timeout_ms > 0 ? m_options.timeout_ms : m_options.timeout_s * 1000;
+  m_retry.api_key = m_options.api_key;
+  m_prompt = remote::PromptTemplate::load(m_options.prompt_template, m_endpoint);
+  m_tactic = remote::PromptTemplate::load(m_options.tactic_template, m_endpoint);
+
+  if (m_options.model.empty()) {
+    remote::HttpSession session(m_base, m_retry);
+    HttpOutcome models = session.get("models");
+    if (models.kind != HttpOutcome::Kind::ok) {
+      throw PolicyError("openai policy: no model given, and asking the server failed: " +
+                        models.message);
+    }
+    std::vector<std::string> ids = remote::parse_model_ids(models.body);
+    if (ids.empty()) {
+      throw PolicyError("openai policy: no model given, and " + m_base.url("models") +
+                        " lists none ($.data[0].id)");
+    }
+    m_options.model = ids.front();
+  }
+}
+
+std::string RemotePolicy::endpoint_url() const { return m_base.url(endpoint_path(m_endpoint)); }
+
+std::vector<RemotePolicy::JobResult> RemotePolicy::run(const std::vector<Job>& jobs) {
+  std::vector<JobResult> results(jobs.size());
+  const std::string url = endpoint_url();
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> answered{false};  // some request of this call got an HTTP answer
+  std::atomic<bool> abandon{false};   // the server looks down: start nothing new
+  std::mutex mutex;
+  std::optional<std::string> unreachable;  // the first "cannot reach" message
+
+  auto fail = [](JobResult& result, int n, const std::string& message) {
+    result.choices.assign(static_cast<std::size_t>(n), remote::Choice{});
+    for (remote::Choice& choice : result.choices) choice.error = message;
+  };
+  auto work = [&] {
+    std::optional<remote::HttpSession> session;
+    for (std::size_t i = next++; i < jobs.size(); i = next++) {
+      const Job& job = jobs[i];
+      JobResult& result = results[i];
+      try {
+        if (abandon.load()) {
+          std::lock_guard lock(mutex);
+          fail(result, job.params.n, "not sent: " + unreachable.value_or("server down"));
+          continue;
+        }
+        if (!session) session.emplace(m_base, m_retry);
+        HttpOutcome outcome = session->post(endpoint_path(m_endpoint),
+                                            remote::request_body(m_endpoint, job.prompt, job.params),
+                                            &abandon);
+        if (outcome.answered) answered = true;
+        if (outcome.kind == HttpOutcome::Kind::ok) {
+          result.choices = remote::parse_choices(outcome.body, m_endpoint, job.params.n, url);
+          continue;
+        }
+        if (outcome.kind == HttpOutcome::Kind::unreachable) {
+          std::lock_guard lock(mutex);
+          if (!unreachable) unreachable = outcome.message;
+          if (!answered.load()) abandon = true;
+        }
+        fail(result, job.params.n, outcome.message);
+      } catch (const std::exception& error) {
+        fail(result, job.params.n, url + ": " + error.what());
+      }
+    }
+  };
+
+  std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(m_options.concurrency),
+                                              jobs.size());
+  std::vector<std::thread> threads;
+  threads.reserve(workers);
+  try {
+    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(work);
+  } catch (...) {
+    abandon = true;
+    for (std::thread& thread : threads) thread.join();
+    throw;
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  if (!answered.load() && unreachable) throw PolicyError(*unreachable);
+  return results;
+}
+
+std::vector<std::vector<Completion>> RemotePolicy::generate(
+    const std::vector<GenerationRequest>& requests) {
+  std::vector<Job> jobs;
+  std::vector<std::string> prompts;
+  prompts.reserve(requests.size());
+  const int chunk = m_options.samples_per_request;
+  for (const GenerationRequest& request : requests) {
+    remote::TemplateValues values{request.task.header, request.task.statement,
+                                  request.task.name, ""};
+    prompts.push_back(m_prompt.render(values));
+    bool continuation =
+        m_endpoint == Endpoint::completions && remote::prompt_opens_code_block(prompts.back());
+    for (int first = 0, c = 0; first < request.samples; first += chunk, ++c) {
+      Job job;
+      job.prompt = prompts.back();
+      job.params.model = m_options.model;
+      job.params.n = std::min(chunk, request.samples - first);
+      job.params.temperature = m_options.temperature;
+      job.params.top_p = m_options.top_p;
+      job.params.max_tokens = m_options.max_tokens;
+      job.params.seed = chunk_seed(request.seed, c);
+      job.params.logprobs = m_options.logprobs;
+      if (continuation) job.params.stop = {"```"};
+      jobs.push_back(std::move(job));
+    }
+  }
+
+  std::vector<JobResult> results = run(jobs);
+
+  std::vector<std::vector<Completion>> out(requests.size());
+  std::size_t job = 0;
+  for (std::size_t r = 0; r < requests.size(); ++r) {
+    const TaskView& task = requests[r].task;
+    remote::AnswerForm form =
+        m_endpoint == Endpoint::completions && remote::prompt_opens_code_block(prompts[r])
+            ? remote::AnswerForm::continuation
+            : remote::AnswerForm::answer;
+    for (int first = 0; first < requests[r].samples; first += chunk, ++job) {
+      for (remote::Choice& choice : results[job].choices) {
+        Completion completion;
+        completion.prompt = prompts[r];
+        completion.completion = std::move(choice.text);
+        completion.logprob = choice.logprob;
+        if (choice.error) {
+          completion.error = std::move(choice.error);
+        } else {
+          remote::Extracted extracted =
+              remote::extract_proof(completion.completion, form, task.header, task.statement);
+          completion.proof = std::move(extracted.proof);
+          completion.whole_file = extracted.whole_file;
+          completion.error = std::move(extracted.error);
+        }
+        out[r].push_back(std::move(completion));
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<TacticChoice> RemotePolicy::propose(const StepState& state, int k, uint64_t seed) {
+  if (k <= 0 || state.goals.empty()) return {};
+  remote::TemplateValues values;
+  if (state.task != nullptr) {
+    values.header = state.task->header;
+    values.statement = state.task->statement;
+    values.name = state.task->name;
+  }
+  values.goal = state.goals.front();
+  const std::string prompt = m_tactic.render(values);
+
+  const int samples = 2 * k;
+  const int chunk = m_options.samples_per_request;
+  std::vector<Job> jobs;
+  for (int first = 0, c = 0; first < samples; first += chunk, ++c) {
+    Job job;
+    job.prompt = prompt;
+    job.params.model = m_options.model;
+    job.params.n = std::min(chunk, samples - first);
+    job.params.temperature = m_options.temperature;
+    job.params.top_p = m_options.top_p;
+    job.params.seed = chunk_seed(seed, c);
+    job.params.logprobs = m_options.logprobs;
+    if (m_endpoint == Endpoint::completions) {
+      job.params.max_tokens = std::min(m_options.max_tokens, 256);  // one line
+      job.params.stop = {"\n"};
+    } else {
+      job.params.max_tokens = m_options.max_tokens;  // a chat model may reason first
+    }
+    jobs.push_back(std::move(job));
+  }
+  std::vector<JobResult> results = run(jobs);
+
+  struct Tally {
+    int count = 0;
+    std::size_t first_seen = 0;
+    std::optional<double> logprob;  // best token log-probability sum of its samples
+  };
+  std::map<std::string, Tally> tallies;
+  int total = 0;
+  std::size_t seen = 0;
+  for (const JobResult& result : results) {
+    for (const remote::Choice& choice : result.choices) {
+      ++seen;
+      if (choice.error) continue;
+      std::optional<std::string> tactic = remote::extract_tactic(choice.text);
+      if (!tactic) continue;
+      ++total;
+      auto [it, inserted] = tallies.try_emplace(*tactic);
+      if (inserted) it->second.first_seen = seen;
+      ++it->second.count;
+      if (choice.logprob && (!it->second.logprob || *choice.logprob > *it->second.logprob)) {
+        it->second.logprob = choice.logprob;
+      }
+    }
+  }
+
+  struct Ranked {
+    std::string tactic;
+    Tally tally;
+  };
+  std::vector<Ranked> ranked;
+  for (auto& [tactic, tally] : tallies) ranked.push_back({tactic, tally});
+  std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+    if (a.tally.count != b.tally.count) return a.tally.count > b.tally.count;
+    double la = a.tally.logprob.value_or(-INFINITY);
+    double lb = b.tally.logprob.value_or(-INFINITY);
+    if (la != lb) return la > lb;
+    return a.tally.first_seen < b.tally.first_seen;
+  });
+  std::vector<TacticChoice> out;
+  for (const Ranked& entry : ranked) {
+    if (static_cast<int>(out.size()) == k) break;
+    double logprob = entry.tally.logprob.value_or(
+        std::log(static_cast<double>(entry.tally.count) / static_cast<double>(total)));
+    out.push_back({entry.tactic, logprob});
+  }
+  return out;
+}
+
+}  // namespace policy
