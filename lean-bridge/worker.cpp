@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <csignal>
 
 #include <nlohmann/json.hpp>
 
@@ -50,7 +51,9 @@ CheckResult judged(const CheckRequest& request, Verdict verdict, DecidedBy by, s
 
 }  // namespace
 
-Worker::Worker(const WorkerOptions& options) : m_options(options) {}
+Worker::Worker(const WorkerOptions& options) : m_options(options) {
+  signal(SIGPIPE, SIG_IGN);  // a dead REPL's stdin must give EPIPE, not end the harness
+}
 Worker::~Worker() = default;
 
 void Worker::discard_process() {

@@ -55,6 +55,10 @@ struct Completion {
   // Generation failed for this sample (server down, no code block...): no candidate exists.
   // The harness records it as an `error` attempt (nothing to check), never as a proof.
   std::optional<std::string> error;
+  // With `error`: the model answered, but its answer holds no usable proof (no Lean code
+  // block...). That is a wrong answer (verdict `fail`, reward 0), where a failed request
+  // (server down, timeout) says nothing about the policy (verdict `error`, no reward).
+  bool malformed = false;
 };
 
 struct GenerationRequest {

@@ -1,0 +1,497 @@
+#include "harness/search_run.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "harness/interrupt.hpp"
+#include "harness/reward.hpp"
+#include "harness/score_settings.hpp"
+#include "policy/rl/grpo.hpp"
+#include "policy/rl/pass_at_k.hpp"
+#include "policy/rl/seeds.hpp"
+
+namespace harness {
+namespace {
+
+using lean_bridge::DecidedBy;
+using lean_bridge::Verdict;
+using nlohmann::json;
+using ojson = nlohmann::ordered_json;
+
+constexpr size_t kSamplesPerChunk = 512;  // candidates generated and verified at once
+constexpr uint64_t kEvalStream = 0x65766131;  // seeds of the evaluation differ from training's
+
+ojson null_or(const std::optional<double>& v) { return v ? ojson(*v) : ojson(nullptr); }
+
+std::string rollout_line(const store::SearchAttemptRow& r) {
+  const store::AttemptRow& a = r.attempt;
+  ojson out = {{"line", a.line},
+               {"task", a.name},
+               {"task_id", a.task_id ? ojson(*a.task_id) : ojson(nullptr)},
+               {"epoch", r.epoch},
+               {"phase", r.phase},
+               {"group", r.group_index},
+               {"sample", r.sample},
+               {"mode", r.mode},
+               {"policy_version", r.policy_version},
+               {"prompt", r.prompt},
+               {"completion", r.completion},
+               {"proof", a.proof},
+               {"verdict", a.verdict},
+               {"decided_by", a.decided_by},
+               {"reason", a.reason},
+               {"reward", null_or(a.reward)},
+               {"advantage", null_or(r.advantage)},
+               {"logprob", null_or(r.logprob)},
+               {"expansions", r.expansions ? ojson(*r.expansions) : ojson(nullptr)},
+               {"cached", a.cached}};
+  return out.dump(-1, ' ', false, ojson::error_handler_t::replace);
+}
+
+Row generation_failure(const tasks::Task& task, const policy::Completion& c) {
+  Row row;
+  row.name = task.name;
+  row.task = task_record(task);
+  row.proof = c.proof;
+  // The model's own output held no usable proof: a wrong answer (reward 0). Anything else
+  // (the server failed) says nothing about the policy's proofs: `error`, no reward.
+  row.verdict = c.malformed ? Verdict::fail : Verdict::error;
+  row.decided_by = DecidedBy::input;
+  row.reason = "policy: " + c.error.value_or("no candidate");
+  return row;
+}
+
+}  // namespace
+
+std::string LoopState::to_json() const {
+  ojson out = {{"format", "search-loop-v1"},
+               {"next_epoch", next_epoch},
+               {"curriculum", json::parse(curriculum.to_json())},
+               {"solved", solved}};
+  return out.dump();
+}
+
+LoopState LoopState::from_json(const std::string& text, policy::rl::CurriculumOptions options) {
+  LoopState state{1, policy::rl::Curriculum(options), {}};
+  json in = json::parse(text, nullptr, false);
+  if (in.is_discarded() || !in.is_object() || in.value("format", "") != "search-loop-v1") {
+    throw std::runtime_error("the checkpoint's loop state is not search-loop-v1 JSON");
+  }
+  state.next_epoch = in.at("next_epoch").get<int64_t>();
+  state.curriculum = policy::rl::Curriculum::from_json(in.at("curriculum").dump());
+  state.solved = in.at("solved").get<std::set<std::string>>();
+  return state;
+}
+
+SearchRun::SearchRun(const SearchSettings& settings, const Engine& engine, store::Store& store,
+                     int64_t run_id, policy::Policy& policy, std::vector<tasks::Task> tasks,
+                     LoopState state)
+    : m_settings(settings),
+      m_engine(engine),
+      m_store(store),
+      m_run_id(run_id),
+      m_policy(policy),
+      m_tasks(std::move(tasks)),
+      m_state(std::move(state)),
+      m_start(std::chrono::steady_clock::now()) {
+  m_next_line = m_store.next_line(m_run_id);
+  if (!m_settings.out.empty()) {
+    // Rewritten from the store: a resumed run's rollouts are exactly its committed rows.
+    m_rollouts.open(m_settings.out, std::ios::binary | std::ios::trunc);
+    if (!m_rollouts) throw UsageError(fmt::format("{}: cannot write the rollouts file", m_settings.out));
+    write_rollouts(m_store.search_attempts(m_run_id));
+  }
+  for (const auto& e : m_store.epochs(m_run_id)) {
+    m_curve.push_back({{"epoch", e.epoch}, {"phase", e.phase}, {"tasks", e.tasks},
+                       {"attempts", e.attempts}, {"passes", e.passes}, {"errors", e.errors},
+                       {"pass_rate", e.pass_rate ? json(*e.pass_rate) : json(nullptr)},
+                       {"mean_reward", e.mean_reward ? json(*e.mean_reward) : json(nullptr)},
+                       {"entropy", e.entropy ? json(*e.entropy) : json(nullptr)},
+                       {"new_solved", e.new_solved}});
+  }
+}
+
+SearchRun::~SearchRun() = default;
+
+policy::TaskView SearchRun::view(size_t task) const {
+  const tasks::Task& t = m_tasks[task];
+  return {t.id, t.name, t.header, t.statement};
+}
+
+void SearchRun::write_rollouts(const std::vector<store::SearchAttemptRow>& rows) {
+  if (!m_rollouts.is_open()) return;
+  for (const auto& r : rows) m_rollouts << rollout_line(r) << '\n';
+  m_rollouts.flush();
+  if (!m_rollouts) throw std::runtime_error(fmt::format("{}: write failed", m_settings.out));
+}
+
+std::vector<std::vector<SearchRun::Attempt>> SearchRun::sample_whole(
+    int64_t epoch, const std::vector<size_t>& chunk) {
+  std::vector<policy::GenerationRequest> requests;
+  for (size_t task : chunk) {
+    requests.push_back({view(task), m_settings.samples,
+                        policy::rl::derive_seed(m_settings.seed, {static_cast<uint64_t>(epoch),
+                                                                  static_cast<uint64_t>(task)})});
+  }
+  auto completions = m_policy.generate(requests);
+  if (completions.size() != requests.size()) {
+    throw policy::PolicyError(fmt::format("the policy answered {} requests out of {}",
+                                          completions.size(), requests.size()));
+  }
+  std::vector<std::vector<Attempt>> groups(chunk.size());
+  std::vector<tasks::Candidate> candidates;
+  std::vector<std::pair<size_t, size_t>> where;  // candidate → (group, sample)
+  for (size_t g = 0; g < chunk.size(); ++g) {
+    const tasks::Task& task = m_tasks[chunk[g]];
+    for (size_t s = 0; s < completions[g].size(); ++s) {
+      Attempt a;
+      a.task = chunk[g];
+      a.sample = static_cast<int>(s);
+      a.completion = std::move(completions[g][s]);
+      if (a.completion.error) {
+        a.row = generation_failure(task, a.completion);
+      } else {
+        candidates.push_back({0, task.name, task,
+                              a.completion.whole_file ? tasks::ProofForm::whole_text
+                                                      : tasks::ProofForm::continuation,
+                              a.completion.proof});
+        where.emplace_back(g, s);
+      }
+      groups[g].push_back(std::move(a));
+    }
+  }
+  if (!candidates.empty()) {
+    if (!m_verifier) m_verifier = std::make_unique<BatchVerifier>(m_engine, m_store, m_settings.use_cache);
+    auto rows = m_verifier->verify(candidates);
+    if (!rows) return {};
+    for (size_t i = 0; i < rows->size(); ++i) {
+      groups[where[i].first][where[i].second].row = std::move((*rows)[i]);
+    }
+    if (!m_fatal) m_fatal = m_verifier->fatal_error();
+  }
+  return groups;
+}
+
+std::optional<std::vector<std::vector<SearchRun::Attempt>>> SearchRun::sample_step(
+    int64_t epoch, const std::vector<size_t>& chunk) {
+  if (!m_searcher) {
+    StepBudget budget{m_settings.expansions, m_settings.width, m_settings.search_seconds,
+                      m_settings.tactic_timeout_s};
+    m_searcher = std::make_unique<StepSearcher>(m_engine, budget, m_policy);
+  }
+  std::vector<StepJob> jobs;
+  for (size_t task : chunk) {
+    for (int s = 0; s < m_settings.samples; ++s) {
+      jobs.push_back({m_tasks[task], view(task),
+                      policy::rl::derive_seed(m_settings.seed,
+                                              {static_cast<uint64_t>(epoch),
+                                               static_cast<uint64_t>(task),
+                                               static_cast<uint64_t>(s)})});
+    }
+  }
+  auto outcomes = m_searcher->run(jobs);
+  if (!outcomes) return std::nullopt;
+  if (!m_fatal) m_fatal = m_searcher->fatal_error();
+  std::vector<std::vector<Attempt>> groups(chunk.size());
+  for (size_t j = 0; j < outcomes->size(); ++j) {
+    StepOutcome& o = (*outcomes)[j];
+    size_t g = j / static_cast<size_t>(m_settings.samples);
+    Attempt a;
+    a.task = chunk[g];
+    a.sample = static_cast<int>(j % static_cast<size_t>(m_settings.samples));
+    a.row = std::move(o.row);
+    a.completion.prompt = o.root_goal;
+    a.completion.completion = o.script;
+    a.completion.proof = o.script;
+    a.completion.decisions = std::move(o.decisions);
+    a.completion.logprob = o.logprob;
+    a.expansions = o.expansions;
+    groups[g].push_back(std::move(a));
+  }
+  return groups;
+}
+
+void SearchRun::record(int64_t epoch, const std::string& phase, int64_t first_group,
+                       std::vector<std::vector<Attempt>>& groups) {
+  std::vector<store::SearchAttemptRecord> batch;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    std::vector<std::optional<double>> rewards;
+    for (const Attempt& a : groups[g]) rewards.push_back(reward_for(a.row.verdict));
+    auto advantages = policy::rl::grpo_advantages(rewards);
+    for (size_t s = 0; s < groups[g].size(); ++s) {
+      Attempt& a = groups[g][s];
+      a.advantage = phase == "train" ? advantages[s] : std::nullopt;
+      a.row.line = m_next_line++;
+      store::SearchAttemptRecord r;
+      r.attempt = attempt_record(m_run_id, a.row);
+      r.epoch = epoch;
+      r.phase = phase;
+      r.group_index = first_group + static_cast<int64_t>(g);
+      r.sample = a.sample;
+      r.mode = m_settings.mode;
+      r.policy_version = m_policy_version;
+      r.prompt = a.completion.prompt;
+      r.completion = a.completion.completion;
+      r.advantage = a.advantage;
+      r.logprob = a.completion.logprob;
+      r.expansions = a.expansions;
+      batch.push_back(std::move(r));
+    }
+  }
+  m_store.record_search(batch);
+}
+
+SearchRun::EpochResult SearchRun::sample_epoch(int64_t epoch, const std::string& phase,
+                                               const std::vector<size_t>& selection) {
+  EpochResult result;
+  size_t per_chunk = std::max<size_t>(1, kSamplesPerChunk / static_cast<size_t>(m_settings.samples));
+  if (m_settings.mode == "step") per_chunk = std::max<size_t>(1, static_cast<size_t>(m_engine.pool.workers));
+  int64_t seed_epoch = phase == "eval" ? static_cast<int64_t>(kEvalStream) + epoch : epoch;
+  for (size_t begin = 0; begin < selection.size(); begin += per_chunk) {
+    std::vector<size_t> chunk(selection.begin() + static_cast<std::ptrdiff_t>(begin),
+                              selection.begin() + static_cast<std::ptrdiff_t>(
+                                                      std::min(selection.size(), begin + per_chunk)));
+    std::vector<std::vector<Attempt>> groups;
+    if (m_settings.mode == "step") {
+      auto sampled = sample_step(seed_epoch, chunk);
+      if (!sampled) {
+        result.interrupted = true;
+        return result;
+      }
+      groups = std::move(*sampled);
+    } else {
+      groups = sample_whole(seed_epoch, chunk);
+      if (groups.empty()) {
+        result.interrupted = true;
+        return result;
+      }
+    }
+    record(epoch, phase, static_cast<int64_t>(begin), groups);
+    for (auto& g : groups) result.groups.push_back(std::move(g));
+    if (m_fatal) return result;
+    if (interrupt_requested()) {
+      result.interrupted = true;
+      return result;
+    }
+    if (m_settings.progress) {
+      fmt::print(stderr, "\r  epoch {} ({}): {}/{} tasks", epoch, phase,
+                 std::min(selection.size(), begin + per_chunk), selection.size());
+    }
+  }
+  if (m_settings.progress) fmt::print(stderr, "\r\033[K");
+  return result;
+}
+
+int SearchRun::finish(store::RunStatus status, int code, const std::string& message) {
+  if (!message.empty()) fmt::print(stderr, "harness search: {}\n", message);
+  m_store.finish_run(m_run_id, status, summary_json());
+  return code;
+}
+
+int SearchRun::run() {
+  std::vector<size_t> train;
+  std::vector<std::string> train_ids;
+  for (size_t i = 0; i < m_tasks.size(); ++i) {
+    if (m_settings.train_split.empty() || m_tasks[i].split == m_settings.train_split) {
+      train.push_back(i);
+      train_ids.push_back(m_tasks[i].id);
+    }
+  }
+  bool learns = m_policy.capabilities().learns;
+  if (m_settings.epochs > 0 && train.empty()) {
+    return finish(store::RunStatus::failed, kExitUsage,
+                  fmt::format("no task of split `{}` to train on in {}", m_settings.train_split,
+                              m_settings.tasks));
+  }
+  if (m_settings.epochs > 0 && !learns) {
+    fmt::print(stderr, "harness search: the {} policy does not learn: the {} epochs sample and "
+                       "record only\n", m_policy.kind(), m_settings.epochs);
+  }
+  for (int64_t epoch = m_state.next_epoch; epoch <= m_settings.epochs; ++epoch) {
+    auto epoch_start = std::chrono::steady_clock::now();
+    m_policy_version = m_policy.version();
+    auto picked = m_state.curriculum.select(epoch, train_ids);
+    std::vector<size_t> selection;
+    for (size_t i : picked) selection.push_back(train[i]);
+    EpochResult result = sample_epoch(epoch, "train", selection);
+    if (m_fatal) return finish(store::RunStatus::failed, kExitLeanOrStore, *m_fatal +
+                               "\nRun `harness doctor` to see what is missing.");
+    if (result.interrupted) {
+      return finish(store::RunStatus::interrupted, kExitInterrupted,
+                    fmt::format("interrupted in epoch {}; `--resume` continues from epoch {}",
+                                epoch, epoch));
+    }
+    store::EpochRecord rec;
+    rec.run_id = m_run_id;
+    rec.epoch = epoch;
+    rec.phase = "train";
+    rec.tasks = static_cast<int64_t>(selection.size());
+    std::vector<store::TaskSampleRecord> samples;
+    std::vector<policy::Experience> experience;
+    double reward_sum = 0, entropy_sum = 0;
+    int64_t rewarded = 0, entropies = 0;
+    for (auto& group : result.groups) {
+      if (group.empty()) continue;
+      int64_t n = 0, c = 0;
+      for (Attempt& a : group) {
+        ++rec.attempts;
+        auto reward = reward_for(a.row.verdict);
+        if (!reward) {
+          ++rec.errors;
+          continue;
+        }
+        ++n;
+        reward_sum += *reward;
+        if (a.row.verdict == Verdict::pass) ++c;
+        if (a.completion.entropy) {
+          entropy_sum += *a.completion.entropy;
+          ++entropies;
+        }
+        experience.push_back({a.completion.decisions, a.advantage.value_or(0),
+                              a.row.verdict == Verdict::pass});
+      }
+      const tasks::Task& task = m_tasks[group.front().task];
+      rewarded += n;
+      rec.passes += c;
+      if (c > 0 && m_state.solved.insert(task.id).second) ++rec.new_solved;
+      m_state.curriculum.observe(task.id, epoch, n, c);
+      samples.push_back({m_run_id, epoch, task.id, task.split, n, c});
+    }
+    if (rewarded > 0) {
+      rec.pass_rate = static_cast<double>(rec.passes) / static_cast<double>(rewarded);
+      rec.mean_reward = reward_sum / static_cast<double>(rewarded);
+    }
+    if (entropies > 0) rec.entropy = entropy_sum / static_cast<double>(entropies);
+    policy::UpdateStats update;
+    if (learns) update = m_policy.update(experience);
+    rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+    rec.stats_json = json{{"policy_version", m_policy_version},
+                          {"update", {{"decisions", update.decisions},
+                                      {"replayed", update.replayed},
+                                      {"vocabulary_size", update.vocabulary_size},
+                                      {"new_tactics", update.new_tactics},
+                                      {"loss", update.loss}}}}.dump();
+    m_state.next_epoch = epoch + 1;
+    store::CheckpointRecord checkpoint;
+    checkpoint.run_id = m_run_id;
+    checkpoint.epoch = epoch;
+    checkpoint.policy_kind = m_policy.kind();
+    checkpoint.policy_version = m_policy.version();
+    checkpoint.bytes = m_policy.checkpoint();
+    checkpoint.state_json = m_state.to_json();
+    m_store.finish_epoch(rec, samples, checkpoint);
+    write_rollouts(m_store.search_attempts(m_run_id, epoch));
+    m_curve.push_back({{"epoch", epoch}, {"phase", "train"}, {"tasks", rec.tasks},
+                       {"attempts", rec.attempts}, {"passes", rec.passes}, {"errors", rec.errors},
+                       {"pass_rate", rec.pass_rate ? json(*rec.pass_rate) : json(nullptr)},
+                       {"mean_reward", rec.mean_reward ? json(*rec.mean_reward) : json(nullptr)},
+                       {"entropy", rec.entropy ? json(*rec.entropy) : json(nullptr)},
+                       {"new_solved", rec.new_solved}});
+    fmt::print(stderr,
+               "epoch {}/{}: {} tasks, {} samples, pass rate {}, mean reward {}, entropy {}, "
+               "{} newly solved, {:.1f} s\n",
+               epoch, m_settings.epochs, rec.tasks, rec.attempts,
+               rec.pass_rate ? fmt::format("{:.3f}", *rec.pass_rate) : "-",
+               rec.mean_reward ? fmt::format("{:.3f}", *rec.mean_reward) : "-",
+               rec.entropy ? fmt::format("{:.3f}", *rec.entropy) : "-", rec.new_solved,
+               rec.seconds);
+    if (const char* stop = std::getenv("HARNESS_TEST_KILL_AFTER_EPOCH");
+        stop != nullptr && std::to_string(epoch) == stop) {
+      std::_Exit(137);  // a kill right after a committed epoch, for the resume tests
+    }
+  }
+  if (!m_settings.evaluate) return finish(store::RunStatus::completed, kExitOk);
+
+  // The evaluation: every task, K samples, the final policy, no update.
+  int64_t epoch = m_settings.epochs + 1;
+  auto epoch_start = std::chrono::steady_clock::now();
+  m_policy_version = m_policy.version();
+  std::vector<size_t> all(m_tasks.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  EpochResult result = sample_epoch(epoch, "eval", all);
+  if (m_fatal) return finish(store::RunStatus::failed, kExitLeanOrStore, *m_fatal +
+                             "\nRun `harness doctor` to see what is missing.");
+  if (result.interrupted) {
+    return finish(store::RunStatus::interrupted, kExitInterrupted,
+                  "interrupted in the evaluation; `--resume` runs it again");
+  }
+  store::EpochRecord rec;
+  rec.run_id = m_run_id;
+  rec.epoch = epoch;
+  rec.phase = "eval";
+  rec.tasks = static_cast<int64_t>(all.size());
+  std::vector<store::TaskSampleRecord> samples;
+  std::vector<policy::rl::TaskOutcome> outcomes;
+  int64_t rewarded = 0;
+  for (auto& group : result.groups) {
+    if (group.empty()) continue;
+    const tasks::Task& task = m_tasks[group.front().task];
+    policy::rl::TaskOutcome outcome{task.split, {}};
+    for (const Attempt& a : group) {
+      ++rec.attempts;
+      if (!reward_for(a.row.verdict)) {
+        ++rec.errors;
+        continue;
+      }
+      outcome.passes.push_back(a.row.verdict == Verdict::pass);
+    }
+    int64_t n = static_cast<int64_t>(outcome.passes.size());
+    int64_t c = std::count(outcome.passes.begin(), outcome.passes.end(), true);
+    rewarded += n;
+    rec.passes += c;
+    samples.push_back({m_run_id, epoch, task.id, task.split, n, c});
+    outcomes.push_back(std::move(outcome));
+  }
+  if (rewarded > 0) {
+    rec.pass_rate = static_cast<double>(rec.passes) / static_cast<double>(rewarded);
+    rec.mean_reward = rec.pass_rate;
+  }
+  auto tables = policy::rl::pass_at_k_tables_by_split(outcomes, m_settings.samples);
+  m_pass_at_k = json::object();
+  for (const auto& [split, rows] : tables) {
+    json& out = m_pass_at_k[split.empty() ? "(none)" : split];
+    for (const auto& row : rows) {
+      out.push_back({{"k", row.k}, {"any_of_k", row.any_of_k}, {"unbiased", row.unbiased},
+                     {"tasks", row.tasks}});
+    }
+  }
+  rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+  rec.stats_json = json{{"policy_version", m_policy_version}, {"pass_at_k", m_pass_at_k}}.dump();
+  m_store.finish_epoch(rec, samples, std::nullopt);
+  write_rollouts(m_store.search_attempts(m_run_id, epoch));
+  m_curve.push_back({{"epoch", epoch}, {"phase", "eval"}, {"tasks", rec.tasks},
+                     {"attempts", rec.attempts}, {"passes", rec.passes}, {"errors", rec.errors},
+                     {"pass_rate", rec.pass_rate ? json(*rec.pass_rate) : json(nullptr)}});
+
+  fmt::print(stderr, "evaluation: {} tasks x {} samples, policy {}\n", all.size(),
+             m_settings.samples, m_policy_version);
+  fmt::print(stderr, "{:<10} {:>5} {:>7} {:>12} {:>12}\n", "split", "k", "tasks", "any-of-k",
+             "unbiased");
+  for (const auto& [split, rows] : tables) {
+    for (const auto& row : rows) {
+      fmt::print(stderr, "{:<10} {:>5} {:>7} {:>12.4f} {:>12.4f}\n",
+                 split.empty() ? "(none)" : split, row.k, row.tasks, row.any_of_k, row.unbiased);
+    }
+  }
+  if (rec.errors > 0) {
+    fmt::print(stderr, "{} samples had no verdict (error) and are left out of pass@k\n", rec.errors);
+  }
+  return finish(store::RunStatus::completed, kExitOk);
+}
+
+std::string SearchRun::summary_json() const {
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+  json out = {{"curve", m_curve}, {"pass_at_k", m_pass_at_k}, {"seconds", seconds},
+              {"policy_version", m_policy.version()}};
+  if (m_verifier) {
+    const auto& v = m_verifier->stats();
+    out["verification"] = {{"cache_hits", v.cache_hits}, {"lean_checks", v.lean_checks},
+                           {"duplicates", v.duplicates}};
+  }
+  return out.dump();
+}
+
+}  // namespace harness

@@ -1,0 +1,89 @@
+#pragma once
+// One `harness search` run: epochs of sample → verify → reward → update → checkpoint over the
+// training tasks (chosen by the curriculum), then a final evaluation of every task with K
+// samples, which gives pass@k per split. Every attempt is a row of the store; each epoch ends in
+// one transaction holding its learning-curve row, its per-task (n, c) and the policy checkpoint
+// with the loop's state, so a killed run resumes from the last finished epoch exactly.
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/batch_verifier.hpp"
+#include "harness/engine.hpp"
+#include "harness/search_settings.hpp"
+#include "harness/step_search.hpp"
+#include "policy/policy.hpp"
+#include "policy/rl/curriculum.hpp"
+#include "store/store.hpp"
+#include "tasks/task.hpp"
+
+namespace harness {
+
+// Where a run starts: fresh, or after the last finished epoch of a killed one.
+struct LoopState {
+  int64_t next_epoch = 1;
+  policy::rl::Curriculum curriculum;
+  std::set<std::string> solved;  // tasks passed at least once in training
+  std::string to_json() const;
+  static LoopState from_json(const std::string& text, policy::rl::CurriculumOptions options);
+};
+
+class SearchRun {
+ public:
+  SearchRun(const SearchSettings& settings, const Engine& engine, store::Store& store,
+            int64_t run_id, policy::Policy& policy, std::vector<tasks::Task> tasks,
+            LoopState state);
+  ~SearchRun();
+  // Runs to the end; returns the exit code (and marks the run finished in the store).
+  int run();
+  std::string summary_json() const;
+
+ private:
+  struct Attempt {
+    size_t task = 0;  // index into m_tasks
+    int sample = 0;
+    Row row;
+    policy::Completion completion;
+    std::optional<int64_t> expansions;
+    std::optional<double> advantage;
+  };
+  struct EpochResult {
+    std::vector<std::vector<Attempt>> groups;  // one per selected task, samples in order
+    bool interrupted = false;
+  };
+  EpochResult sample_epoch(int64_t epoch, const std::string& phase,
+                           const std::vector<size_t>& selection);
+  std::vector<std::vector<Attempt>> sample_whole(int64_t epoch, const std::vector<size_t>& chunk);
+  std::optional<std::vector<std::vector<Attempt>>> sample_step(int64_t epoch,
+                                                               const std::vector<size_t>& chunk);
+  void record(int64_t epoch, const std::string& phase, int64_t first_group,
+              std::vector<std::vector<Attempt>>& groups);
+  void write_rollouts(const std::vector<store::SearchAttemptRow>& rows);
+  int finish(store::RunStatus status, int code, const std::string& message = "");
+  policy::TaskView view(size_t task) const;
+
+  const SearchSettings& m_settings;
+  const Engine& m_engine;
+  store::Store& m_store;
+  int64_t m_run_id;
+  policy::Policy& m_policy;
+  std::vector<tasks::Task> m_tasks;
+  LoopState m_state;
+  std::unique_ptr<BatchVerifier> m_verifier;
+  std::unique_ptr<StepSearcher> m_searcher;
+  std::ofstream m_rollouts;
+  int64_t m_next_line = 1;
+  std::string m_policy_version;  // of the policy that samples the current epoch
+  std::optional<std::string> m_fatal;
+  nlohmann::json m_curve = nlohmann::json::array();
+  nlohmann::json m_pass_at_k = nlohmann::json::object();
+  std::chrono::steady_clock::time_point m_start;
+};
+
+}  // namespace harness

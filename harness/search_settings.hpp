@@ -1,0 +1,45 @@
+#pragma once
+// Every setting of `harness search`, with its default, in one place (the README's table
+// mirrors it). The Lean side (workers, limits, sandbox, REPL) is EngineSettings.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "harness/engine.hpp"
+
+namespace harness {
+
+struct SearchSettings : EngineSettings {
+  std::string tasks;                      // task JSONL (name, split, header, formal_statement)
+  std::optional<std::string> header;      // header for task lines that have none
+  std::string policy = "builtin";         // builtin[:mlp] | openai:URL | replay:FILE
+  int samples = 8;                        // K: samples (whole) or searches (step) per task
+  std::string mode = "whole";             // whole | step
+  int epochs = 0;                         // training epochs before the final evaluation
+  std::string out;                        // rollouts JSONL ("" → none)
+  uint64_t seed = 1;                      // every random draw of the run derives from it
+  std::string curriculum = "adaptive";    // adaptive | uniform
+  std::string train_split = "train";      // tasks of this split are trained on ("" → all)
+  bool evaluate = true;                   // the final evaluation over every task
+  // Step mode (best-first search over proof states).
+  int expansions = 32;                    // nodes expanded per search
+  int width = 4;                          // tactics proposed per expansion
+  double search_seconds = 60;             // wall-clock budget per search
+  double tactic_timeout_s = 10;           // per tactic
+  // Policies.
+  std::string model;                      // --model (remote)
+  std::string api_key_env = "OPENAI_API_KEY";
+  std::string endpoint = "completions";   // completions | chat (remote)
+  std::string prompt_template = "deepseek";
+  double temperature = 1.0;
+  int max_tokens = 2048;
+  int concurrency = 8;                    // HTTP requests in flight (remote)
+  std::string vocabulary = "core";        // built-in policy: core | mathlib | FILE
+  std::optional<double> learning_rate;    // built-in policy; default: the policy's own
+  // Run lifecycle.
+  std::optional<std::string> resume;      // run uuid or "latest": continue a killed run
+};
+
+int run_search(const SearchSettings& settings);
+
+}  // namespace harness
