@@ -143,7 +143,12 @@ int search(SearchSettings s) {
   std::vector<tasks::Task> task_list;
   for (const auto& t : index.tasks()) task_list.push_back(t.task);
 
-  std::unique_ptr<policy::Policy> policy = policy::make_policy(policy_config(s));
+  std::unique_ptr<policy::Policy> policy;
+  try {
+    policy = policy::make_policy(policy_config(s));
+  } catch (const policy::PolicyError& e) {
+    throw UsageError(fmt::format("--policy {}: {}", s.policy, e.what()));
+  }
   for (const auto& warning : policy::policy_warnings(*policy)) {
     fmt::print(stderr, "harness search: policy: {}\n", warning);
   }
