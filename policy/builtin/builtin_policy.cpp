@@ -313,7 +313,7 @@ UpdateStats BuiltinPolicy::update(const std::vector<Experience>& batch) {
     }
   }
 
-  // (5) One SGD step on the sum, with L2.
+  // (5) One Adagrad step on the sum, with L2.
   if (!examples.empty()) {
     stats.loss = m_model->step(examples, m_options.learning_rate, m_options.l2);
   }

@@ -35,9 +35,9 @@ struct BuiltinOptions {
   int feature_bits = 16;
   // Hidden units of the MLP (1..1024); unused by the log-linear model.
   int hidden = 64;
-  // Step size of the SGD update (> 0); features have unit norm, so a step moves a logit by at
-  // most about learning_rate × weight.
-  double learning_rate = 0.5;
+  // Adagrad step size (> 0). Adagrad rather than plain SGD: rare features (the exact shape of
+  // a goal) then learn as fast as the common ones they must outvote (README.md, "Update").
+  double learning_rate = 0.1;
   // Sampling temperature of generate() and of sampled propose() (> 0): logits are divided by it.
   double temperature = 1.0;
   // Tactics in a whole proof at most (>= 1); a proof that reaches it ends without STOP.
@@ -82,7 +82,7 @@ class BuiltinPolicy final : public Policy {
   // of the full softmax (STOP included).
   std::vector<TacticChoice> propose(const StepState& state, int k, uint64_t seed) override;
 
-  // GRPO term, expert-iteration replay and L2 in one SGD step (README.md, "Update").
+  // GRPO term, expert-iteration replay and L2 in one Adagrad step (README.md, "Update").
   UpdateStats update(const std::vector<Experience>& batch) override;
 
   // Self-describing little-endian bytes (README.md, "Checkpoint format"); restore() checks them

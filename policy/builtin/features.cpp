@@ -660,6 +660,10 @@ GoalAnalysis analyse_goal(std::string_view first_goal, int goal_count) {
     f.insert("t:" + t.text);
     if (t.canon == "NUM0" || t.canon == "NUM1") f.insert("lit:" + t.canon.substr(3));
     f.insert("tb:" + (i == 0 ? std::string("^") : target[i - 1].text) + " " + t.text);
+    if (i >= 1) {
+      f.insert("tt:" + (i == 1 ? std::string("^") : target[i - 2].text) + " " + target[i - 1].text +
+               " " + t.text);
+    }
     if (is_open(t.text)) max_depth = std::max(max_depth, ++depth);
     if (is_close(t.text)) --depth;
     if (is_binder(t.text)) ++binders;
@@ -671,7 +675,11 @@ GoalAnalysis analyse_goal(std::string_view first_goal, int goal_count) {
   if (ground) f.insert("ground");
 
   const auto [lhs, rhs] = sides(target, head);
-  if (head.position != std::string::npos && !lhs.empty() && lhs == rhs) f.insert("lhs=rhs");
+  if (head.position != std::string::npos) {
+    f.insert("lhs:" + head.symbol + "|" + lhs);
+    f.insert("rhs:" + head.symbol + "|" + rhs);
+    if (!lhs.empty() && lhs == rhs) f.insert("lhs=rhs");
+  }
   if (head.symbol == "=" && !lhs.empty() && !rhs.empty()) {
     // Sides that are the same multiset of tokens (a + b = b + a): commutativity or
     // associativity, not a computation.

@@ -21,18 +21,36 @@ void log_softmax(const std::vector<double>& logits, std::vector<double>& out) {
 
 namespace {
 
+constexpr double kAdagradEpsilon = 1e-8;
+
 bool nonzero_bits(float v) {
   return std::bit_cast<uint32_t>(v) != 0;
 }
 
-float checked_weight(ByteReader& in, std::string_view what) {
+// One Adagrad ascent step of a parameter: d = gradient − l2·w, G += d², w += lr·d/(√G + ε).
+void adagrad(float& w, float& accumulator, double gradient, double learning_rate, double l2) {
+  const double d = gradient - l2 * w;
+  const double g = static_cast<double>(accumulator) + d * d;
+  accumulator = static_cast<float>(g);
+  w = static_cast<float>(w + learning_rate * d / (std::sqrt(g) + kAdagradEpsilon));
+}
+
+float read_weight(ByteReader& in, std::string_view what) {
   float v = in.f32(what);
   if (!std::isfinite(v)) ByteReader::fail("a weight in " + std::string(what) + " is not finite");
   return v;
 }
 
-// Σ over the examples of weight · (onehot(action) − p): the gradient of the objective with
-// respect to the logits, per example. Also adds −weight · log p(action) to `loss`.
+float read_accumulator(ByteReader& in, std::string_view what) {
+  float v = in.f32(what);
+  if (!std::isfinite(v) || v < 0) {
+    ByteReader::fail("an Adagrad accumulator in " + std::string(what) + " is negative or not finite");
+  }
+  return v;
+}
+
+// The gradient of weight · log π(action) with respect to the logits: weight · (onehot − p).
+// Also adds −weight · log π(action) to `loss`.
 void logit_gradient(const std::vector<double>& logits, const Example& ex, std::vector<double>& g,
                     double& loss) {
   std::vector<double> logp;
@@ -50,12 +68,14 @@ class LogLinear final : public Model {
   LogLinear(int feature_bits, int actions)
       : m_dim(std::size_t{1} << feature_bits),
         m_actions(actions),
-        m_w(m_dim * static_cast<std::size_t>(actions), 0.0f) {}
+        m_w(m_dim * static_cast<std::size_t>(actions), 0.0f),
+        m_g(m_w.size(), 0.0f) {}
 
   std::string name() const override { return "loglinear"; }
   int actions() const override { return m_actions; }
   void add_action() override {
     m_w.resize(m_w.size() + m_dim, 0.0f);
+    m_g.resize(m_g.size() + m_dim, 0.0f);
     ++m_actions;
   }
 
@@ -86,26 +106,28 @@ class LogLinear final : public Model {
     }
     for (const auto& [j, row] : grad) {
       for (std::size_t a = 0; a < row.size(); ++a) {
-        float& w = m_w[a * m_dim + j];
-        w = static_cast<float>(w + learning_rate * (row[a] - l2 * w));
+        adagrad(m_w[a * m_dim + j], m_g[a * m_dim + j], row[a], learning_rate, l2);
       }
     }
     return loss;
   }
 
+  // Per action row: the coordinates an update has reached (accumulator not zero), with their
+  // weights and accumulators; every other weight is zero.
   void write(ByteWriter& out) const override {
     out.u32(static_cast<uint32_t>(m_actions));
     out.u32(static_cast<uint32_t>(m_dim));
     std::vector<uint32_t> idx;
     for (int a = 0; a < m_actions; ++a) {
-      const float* row = &m_w[static_cast<std::size_t>(a) * m_dim];
+      const std::size_t base = static_cast<std::size_t>(a) * m_dim;
       idx.clear();
       for (std::size_t j = 0; j < m_dim; ++j) {
-        if (nonzero_bits(row[j])) idx.push_back(static_cast<uint32_t>(j));
+        if (nonzero_bits(m_g[base + j])) idx.push_back(static_cast<uint32_t>(j));
       }
       out.u32(static_cast<uint32_t>(idx.size()));
       for (uint32_t j : idx) out.u32(j);
-      for (uint32_t j : idx) out.f32(row[j]);
+      for (uint32_t j : idx) out.f32(m_w[base + j]);
+      for (uint32_t j : idx) out.f32(m_g[base + j]);
     }
   }
 
@@ -121,11 +143,13 @@ class LogLinear final : public Model {
                        std::to_string(m_dim));
     }
     std::vector<float> w(m_dim * static_cast<std::size_t>(actions), 0.0f);
+    std::vector<float> g(w.size(), 0.0f);
     std::vector<uint32_t> idx;
     for (int a = 0; a < actions; ++a) {
+      const std::size_t base = static_cast<std::size_t>(a) * m_dim;
       const uint32_t nnz = in.u32("a weight row");
       if (nnz > m_dim) ByteReader::fail("a weight row has more entries than features");
-      in.need_items(nnz, 8, "a weight row");
+      in.need_items(nnz, 12, "a weight row");
       idx.resize(nnz);
       for (uint32_t k = 0; k < nnz; ++k) {
         idx[k] = in.u32("a weight row");
@@ -133,13 +157,14 @@ class LogLinear final : public Model {
           ByteReader::fail("a weight row's feature indices are out of range or out of order");
         }
       }
-      float* row = &w[static_cast<std::size_t>(a) * m_dim];
+      for (uint32_t k = 0; k < nnz; ++k) w[base + idx[k]] = read_weight(in, "a weight row");
       for (uint32_t k = 0; k < nnz; ++k) {
-        row[idx[k]] = checked_weight(in, "a weight row");
-        if (!nonzero_bits(row[idx[k]])) ByteReader::fail("a weight row lists a zero weight");
+        g[base + idx[k]] = read_accumulator(in, "a weight row");
+        if (!nonzero_bits(g[base + idx[k]])) ByteReader::fail("a weight row lists an untouched weight");
       }
     }
     m_w = std::move(w);
+    m_g = std::move(g);
     m_actions = actions;
   }
 
@@ -147,15 +172,16 @@ class LogLinear final : public Model {
   std::size_t m_dim;
   int m_actions;
   std::vector<float> m_w;  // action-major: m_w[a * m_dim + j]
+  std::vector<float> m_g;  // Adagrad accumulators, same layout
 };
 
 class Mlp final : public Model {
  public:
   // The input weights start uniform in [-kInitScale, kInitScale]: with ||φ|| = 1 a hidden
-  // unit's pre-activation then has a standard deviation of kInitScale / sqrt(3) ≈ 1.7, so most
-  // units start near ±1 and the hidden layer is a rich random code of the features from the
-  // first update on. The output layer reads h · kOutputScale / sqrt(hidden). Both constants
-  // were chosen on the synthetic bandit (README.md, "Choosing the model").
+  // unit's pre-activation then has a standard deviation of kInitScale / sqrt(3), so most
+  // units start away from 0 and the hidden layer is a rich random code of the features from
+  // the first update on. The output layer reads h · kOutputScale / sqrt(hidden). Both
+  // constants were chosen on the synthetic bandit (README.md, "Choosing the model").
   static constexpr double kInitScale = 3.0;
   static constexpr double kOutputScale = 2.0;
 
@@ -166,10 +192,14 @@ class Mlp final : public Model {
         m_init_seed(init_seed),
         m_scale(kOutputScale / std::sqrt(static_cast<double>(hidden))),
         m_w1(m_dim * m_hidden),
+        m_w1_g(m_w1.size(), 0.0f),
         m_touched(m_dim, false),
         m_b1(m_hidden, 0.0f),
+        m_b1_g(m_hidden, 0.0f),
         m_w2(static_cast<std::size_t>(actions) * m_hidden, 0.0f),
-        m_b2(static_cast<std::size_t>(actions), 0.0f) {
+        m_w2_g(m_w2.size(), 0.0f),
+        m_b2(static_cast<std::size_t>(actions), 0.0f),
+        m_b2_g(m_b2.size(), 0.0f) {
     for (std::size_t j = 0; j < m_dim; ++j) initial_row(j, &m_w1[j * m_hidden]);
   }
 
@@ -177,7 +207,9 @@ class Mlp final : public Model {
   int actions() const override { return m_actions; }
   void add_action() override {
     m_w2.resize(m_w2.size() + m_hidden, 0.0f);
+    m_w2_g.resize(m_w2_g.size() + m_hidden, 0.0f);
     m_b2.push_back(0.0f);
+    m_b2_g.push_back(0.0f);
     ++m_actions;
   }
 
@@ -223,14 +255,13 @@ class Mlp final : public Model {
     }
     for (const auto& [j, row] : dw1) {
       m_touched[j] = true;
-      float* w = &m_w1[j * H];
-      for (std::size_t k = 0; k < H; ++k) w[k] = static_cast<float>(w[k] + learning_rate * (row[k] - l2 * w[k]));
+      for (std::size_t k = 0; k < H; ++k) {
+        adagrad(m_w1[j * H + k], m_w1_g[j * H + k], row[k], learning_rate, l2);
+      }
     }
-    for (std::size_t k = 0; k < H; ++k) m_b1[k] = static_cast<float>(m_b1[k] + learning_rate * db1[k]);
-    for (std::size_t i = 0; i < A * H; ++i) {
-      m_w2[i] = static_cast<float>(m_w2[i] + learning_rate * (dw2[i] - l2 * m_w2[i]));
-    }
-    for (std::size_t a = 0; a < A; ++a) m_b2[a] = static_cast<float>(m_b2[a] + learning_rate * db2[a]);
+    for (std::size_t k = 0; k < H; ++k) adagrad(m_b1[k], m_b1_g[k], db1[k], learning_rate, 0.0);
+    for (std::size_t i = 0; i < A * H; ++i) adagrad(m_w2[i], m_w2_g[i], dw2[i], learning_rate, l2);
+    for (std::size_t a = 0; a < A; ++a) adagrad(m_b2[a], m_b2_g[a], db2[a], learning_rate, 0.0);
     return loss;
   }
 
@@ -238,7 +269,7 @@ class Mlp final : public Model {
     out.u32(static_cast<uint32_t>(m_hidden));
     out.u32(static_cast<uint32_t>(m_dim));
     // Only the input rows an update has reached: the others are still at their seeded
-    // initial values, which the reader recomputes.
+    // initial values (accumulators zero), which the reader recomputes.
     std::vector<uint32_t> rows;
     for (std::size_t j = 0; j < m_dim; ++j) {
       if (m_touched[j]) rows.push_back(static_cast<uint32_t>(j));
@@ -247,11 +278,15 @@ class Mlp final : public Model {
     for (uint32_t j : rows) {
       out.u32(j);
       for (std::size_t k = 0; k < m_hidden; ++k) out.f32(m_w1[j * m_hidden + k]);
+      for (std::size_t k = 0; k < m_hidden; ++k) out.f32(m_w1_g[j * m_hidden + k]);
     }
     for (float v : m_b1) out.f32(v);
+    for (float v : m_b1_g) out.f32(v);
     out.u32(static_cast<uint32_t>(m_actions));
     for (float v : m_w2) out.f32(v);
+    for (float v : m_w2_g) out.f32(v);
     for (float v : m_b2) out.f32(v);
+    for (float v : m_b2_g) out.f32(v);
   }
 
   void read(ByteReader& in, int actions) override {
@@ -267,9 +302,10 @@ class Mlp final : public Model {
     }
     const uint32_t nrows = in.u32("the input layer");
     if (nrows > m_dim) ByteReader::fail("the input layer has more rows than features");
-    in.need_items(nrows, 4 + 4 * m_hidden, "the input layer");
+    in.need_items(nrows, 4 + 8 * m_hidden, "the input layer");
     std::vector<float> w1(m_dim * m_hidden);
     for (std::size_t j = 0; j < m_dim; ++j) initial_row(j, &w1[j * m_hidden]);
+    std::vector<float> w1_g(w1.size(), 0.0f);
     std::vector<bool> touched(m_dim, false);
     int64_t previous = -1;
     for (uint32_t r = 0; r < nrows; ++r) {
@@ -279,25 +315,33 @@ class Mlp final : public Model {
       }
       previous = j;
       touched[j] = true;
-      for (std::size_t k = 0; k < m_hidden; ++k) w1[j * m_hidden + k] = checked_weight(in, "the input layer");
+      for (std::size_t k = 0; k < m_hidden; ++k) w1[j * m_hidden + k] = read_weight(in, "the input layer");
+      for (std::size_t k = 0; k < m_hidden; ++k) w1_g[j * m_hidden + k] = read_accumulator(in, "the input layer");
     }
-    std::vector<float> b1(m_hidden);
-    for (float& v : b1) v = checked_weight(in, "the hidden biases");
+    std::vector<float> b1(m_hidden), b1_g(m_hidden);
+    for (float& v : b1) v = read_weight(in, "the hidden biases");
+    for (float& v : b1_g) v = read_accumulator(in, "the hidden biases");
     const uint32_t stored_actions = in.u32("the output layer");
     if (stored_actions != static_cast<uint32_t>(actions)) {
       ByteReader::fail("the output layer has " + std::to_string(stored_actions) +
                        " actions but the vocabulary implies " + std::to_string(actions));
     }
-    in.need_items(static_cast<uint64_t>(actions) * (m_hidden + 1), 4, "the output layer");
-    std::vector<float> w2(static_cast<std::size_t>(actions) * m_hidden);
-    for (float& v : w2) v = checked_weight(in, "the output layer");
-    std::vector<float> b2(static_cast<std::size_t>(actions));
-    for (float& v : b2) v = checked_weight(in, "the output biases");
+    in.need_items(static_cast<uint64_t>(actions) * (m_hidden + 1), 8, "the output layer");
+    std::vector<float> w2(static_cast<std::size_t>(actions) * m_hidden), w2_g(w2.size());
+    for (float& v : w2) v = read_weight(in, "the output layer");
+    for (float& v : w2_g) v = read_accumulator(in, "the output layer");
+    std::vector<float> b2(static_cast<std::size_t>(actions)), b2_g(b2.size());
+    for (float& v : b2) v = read_weight(in, "the output biases");
+    for (float& v : b2_g) v = read_accumulator(in, "the output biases");
     m_w1 = std::move(w1);
+    m_w1_g = std::move(w1_g);
     m_touched = std::move(touched);
     m_b1 = std::move(b1);
+    m_b1_g = std::move(b1_g);
     m_w2 = std::move(w2);
+    m_w2_g = std::move(w2_g);
     m_b2 = std::move(b2);
+    m_b2_g = std::move(b2_g);
     m_actions = actions;
   }
 
@@ -334,12 +378,13 @@ class Mlp final : public Model {
   std::size_t m_hidden;
   int m_actions;
   uint64_t m_init_seed;
-  double m_scale;           // kOutputScale / sqrt(hidden), the output layer's factor
-  std::vector<float> m_w1;  // feature-major: m_w1[j * hidden + k]
-  std::vector<bool> m_touched;  // input rows an update has reached (the checkpoint holds them)
-  std::vector<float> m_b1;
-  std::vector<float> m_w2;  // action-major: m_w2[a * hidden + k]
-  std::vector<float> m_b2;
+  double m_scale;                // kOutputScale / sqrt(hidden), the output layer's factor
+  std::vector<float> m_w1;       // feature-major: m_w1[j * hidden + k]
+  std::vector<float> m_w1_g;     // Adagrad accumulators of m_w1 (same for the others)
+  std::vector<bool> m_touched;   // input rows an update has reached (the checkpoint holds them)
+  std::vector<float> m_b1, m_b1_g;
+  std::vector<float> m_w2, m_w2_g;  // action-major: m_w2[a * hidden + k]
+  std::vector<float> m_b2, m_b2_g;
 };
 
 }  // namespace

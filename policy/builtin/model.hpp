@@ -36,11 +36,11 @@ class Model {
   virtual void add_action() = 0;
   // The logits of every action, into `out` (resized to actions()).
   virtual void logits(const SparseVector& x, std::vector<double>& out) const = 0;
-  // One gradient-ascent step on J = Σ_i weight_i · log π(action_i | x_i) − (l2/2)·‖θ_S‖², where
-  // θ_S are the parameters this batch reaches (the rows of the features present in it, and
-  // the dense layers of the MLP): θ ← θ + learning_rate · ∇J. Returns −Σ_i weight_i · log π(
-  // action_i | x_i) before the step. The gradients are summed over the examples in order, then
-  // applied once.
+  // One Adagrad ascent step on J = Σ_i weight_i · log π(action_i | x_i) − (l2/2)·‖θ_S‖², where
+  // θ_S are the weights this batch reaches (the rows of the features present in it, and the
+  // dense output layer of the MLP; biases have no L2): per parameter, d = ∂J/∂θ, G += d²,
+  // θ += learning_rate · d / (√G + 1e-8). The gradients are summed over the examples in order,
+  // then applied once. Returns −Σ_i weight_i · log π(action_i | x_i) before the step.
   virtual double step(const std::vector<Example>& examples, double learning_rate, double l2) = 0;
   // Parameters as checkpoint bytes, and their inverse (which checks them and throws
   // PolicyError; `actions` is the count the checkpoint's vocabulary implies).
