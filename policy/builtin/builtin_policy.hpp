@@ -24,8 +24,8 @@ class Model;
 
 struct BuiltinOptions {
   // "loglinear" or "mlp". The log-linear model is the default: on the benchmark it learns the
-  // synthetic bandit as well as the MLP with far cheaper updates (README.md, "Choosing the
-  // model").
+  // synthetic bandits in fewer updates than the MLP, at about the same cost per update
+  // (README.md, "Choosing the model").
   std::string model = "loglinear";
   // "core", "mathlib" (the embedded lists) or the path of a file: one tactic per line, lines
   // starting with '#' are comments.
