@@ -33,8 +33,8 @@ void validate(const BuiltinOptions& o) {
   if (o.model != "loglinear" && o.model != "mlp") {
     bad_option("model must be 'loglinear' or 'mlp' (got '" + o.model + "')");
   }
-  if (o.feature_bits < 8 || o.feature_bits > 24) {
-    bad_option("feature_bits must be in 8..24 (got " + std::to_string(o.feature_bits) + ")");
+  if (o.feature_bits < 8 || o.feature_bits > 20) {
+    bad_option("feature_bits must be in 8..20 (got " + std::to_string(o.feature_bits) + ")");
   }
   if (o.hidden < 1 || o.hidden > 1024) {
     bad_option("hidden must be in 1..1024 (got " + std::to_string(o.hidden) + ")");

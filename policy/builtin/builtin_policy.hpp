@@ -30,8 +30,10 @@ struct BuiltinOptions {
   // "core", "mathlib" (the embedded lists) or the path of a file: one tactic per line, lines
   // starting with '#' are comments.
   std::string vocabulary = "core";
-  // Features are hashed into 2^feature_bits buckets (8..24). 2^16 keeps collisions rare for the
-  // few thousand distinct features a task set produces.
+  // Features are hashed into 2^feature_bits buckets (8..20). 2^16 keeps collisions rare for the
+  // few thousand distinct features a task set produces. Memory: 8 bytes (weight and Adagrad
+  // accumulator) × 2^feature_bits × (vocabulary + 1) for the log-linear model (26 MB with the
+  // core vocabulary), × hidden for the MLP's input layer (34 MB).
   int feature_bits = 16;
   // Hidden units of the MLP (1..1024); unused by the log-linear model.
   int hidden = 64;

@@ -108,7 +108,7 @@ TEST_CASE("invalid options are refused") {
   };
   refused([](BuiltinOptions& o) { o.model = "transformer"; });
   refused([](BuiltinOptions& o) { o.feature_bits = 4; });
-  refused([](BuiltinOptions& o) { o.feature_bits = 30; });
+  refused([](BuiltinOptions& o) { o.feature_bits = 21; });
   refused([](BuiltinOptions& o) { o.hidden = 0; });
   refused([](BuiltinOptions& o) { o.learning_rate = 0; });
   refused([](BuiltinOptions& o) { o.temperature = -1; });
