@@ -194,11 +194,9 @@ Extracted extract_proof(std::string_view answer, AnswerForm form, std::string_vi
   bool unclosed = false;
   std::optional<std::string_view> block = last_lean_block(text, &unclosed);
   if (!block) {
-    Extracted out;
-    out.error = unclosed ? "no Lean code block in the model's answer (a ```lean block is opened "
-                           "and never closed: cut by max_tokens?)"
-                         : "no Lean code block in the model's answer";
-    return out;
+    std::string error = "no Lean code block in the model's answer";
+    if (unclosed) error += " (a ```lean block is opened and never closed: cut by max_tokens?)";
+    return Extracted{{}, false, std::move(error)};
   }
   return from_code(*block, header, statement);
 }

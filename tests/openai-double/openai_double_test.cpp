@@ -154,7 +154,7 @@ TEST_CASE("a required key refuses requests without the right bearer token") {
   CHECK(requests[2].header("AUTHORIZATION") == "Bearer sk-double");
 }
 
-TEST_CASE("requests in flight at once are counted; sleeps end when the server stops") {
+TEST_CASE("requests in flight at once are counted, sleeps end when the server stops") {
   Script script;
   script.sleep_ms = 300;
   Server server(script);

@@ -66,7 +66,7 @@ TEST_CASE("chat: a block restating the theorem after other commands is a whole f
   CHECK(out.proof == block);
 }
 
-TEST_CASE("chat: lemma, namespaced and _root_ restatements count; a longer name does not") {
+TEST_CASE("chat: lemma, namespaced and _root_ restatements count, a longer name does not") {
   CHECK(chat("```lean\nlemma add_zero' (n : ℕ) : n + 0 = n := by simp\n```").whole_file);
   CHECK(chat("```lean\ntheorem Foo.add_zero' (n : ℕ) : n + 0 = n := by simp\n```").whole_file);
   CHECK(chat("```lean\ntheorem _root_.add_zero' (n : ℕ) : n + 0 = n := by simp\n```").whole_file);
@@ -86,7 +86,7 @@ TEST_CASE("chat: a block of tactics alone continues the statement") {
   CHECK(out.proof == "  intro\n  simp\n");
 }
 
-TEST_CASE("chat: the last Lean block wins; other languages are skipped") {
+TEST_CASE("chat: the last Lean block wins, other languages are skipped") {
   Extracted out = chat(
       "Sketch:\n```lean4\ntheorem add_zero' (n : Nat) : n + 0 = n := by\n  sorry\n```\n"
       "Final:\n```lean4\ntheorem add_zero' (n : Nat) : n + 0 = n := by\n  omega\n```\n"
@@ -96,7 +96,7 @@ TEST_CASE("chat: the last Lean block wins; other languages are skipped") {
   CHECK(indented.proof == "  simp\n");
 }
 
-TEST_CASE("chat: no code block is an error; an unclosed one says so") {
+TEST_CASE("chat: no code block is an error, an unclosed one says so") {
   CHECK(chat("I think simp proves it.").error == "no Lean code block in the model's answer");
   CHECK(chat("```python\nx = 1\n```").error == "no Lean code block in the model's answer");
   Extracted cut = chat("```lean4\ntheorem add_zero' (n : Nat) : n + 0 = n := by\n  sim");

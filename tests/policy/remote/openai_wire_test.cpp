@@ -14,14 +14,13 @@ const std::string kUrl = "http://h/v1/completions";
 }
 
 TEST_CASE("request bodies carry the sampling parameters for each endpoint") {
-  policy::remote::SamplingParams params;
-  params.model = "m";
-  params.n = 4;
-  params.temperature = 0.7;
-  params.top_p = 0.9;
-  params.max_tokens = 100;
-  params.stop = {"```"};
-  params.seed = 9;
+  policy::remote::SamplingParams params{.model = "m",
+                                        .n = 4,
+                                        .temperature = 0.7,
+                                        .top_p = 0.9,
+                                        .max_tokens = 100,
+                                        .stop = {"```"},
+                                        .seed = 9};
   json completions = json::parse(policy::remote::request_body(Endpoint::completions, "P", params));
   CHECK(completions == json{{"model", "m"}, {"prompt", "P"}, {"n", 4}, {"temperature", 0.7},
                             {"top_p", 0.9}, {"max_tokens", 100}, {"stop", {"```"}},

@@ -32,7 +32,7 @@ TEST_CASE("the deepseek template for chat closes its block and asks for one back
   CHECK_FALSE(policy::remote::prompt_opens_code_block(prompt));
 }
 
-TEST_CASE("the tactic template shows the goal; its completion form ends at the answer slot") {
+TEST_CASE("the tactic template shows the goal, its completion form ends at the answer slot") {
   std::string completion = PromptTemplate::load("tactic", Endpoint::completions).render(kValues);
   CHECK_THAT(completion, Catch::Contains("n : Nat\n⊢ n + 0 = n"));
   CHECK_THAT(completion, Catch::EndsWith("Next tactic:"));

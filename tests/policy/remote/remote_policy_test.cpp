@@ -141,7 +141,7 @@ TEST_CASE("completions: a server ignoring the stop sequence is cut at the first 
   CHECK_FALSE(out[0][0].logprob);  // the script sends no logprobs
 }
 
-TEST_CASE("chat: the request carries messages and no stop; the last Lean block is the proof") {
+TEST_CASE("chat: the request carries messages and no stop, the last Lean block is the proof") {
   Script script;
   script.rules = {{"add_zero'",
                    {"<think>maybe simp</think>\nHere it is:\n```lean4\n" + kHeader + kStatement +
@@ -293,7 +293,7 @@ TEST_CASE("429 is retried after exponential backoff") {
   CHECK(out[0][0].proof == "  simp");
 }
 
-TEST_CASE("400 is not retried; every sample's error names the URL, status and body") {
+TEST_CASE("400 is not retried, every sample's error names the URL, status and body") {
   Script script;
   script.fail_first = 10;
   script.fail_status = 400;
@@ -378,7 +378,7 @@ TEST_CASE("garbage answers give per-sample errors naming the URL and the problem
   CHECK(few[1] == url + ": $.choices has 1 entries, 2 asked");
 }
 
-TEST_CASE("a slow answer times out and is retried; without retries the sample says so") {
+TEST_CASE("a slow answer times out and is retried, without retries the sample says so") {
   Script script;
   script.sleep_ms = 5000;
   script.sleep_count = 1;  // only the first request is slow
@@ -519,7 +519,7 @@ TEST_CASE("a template file with an unknown placeholder stops the policy's constr
   CHECK_THROWS_AS(RemotePolicy(options), PolicyError);
 }
 
-TEST_CASE("a template file shapes the prompt; a closed block makes answers read as chat") {
+TEST_CASE("a template file shapes the prompt, a closed block makes answers read as chat") {
   test_support::TempDir dir("remote-policy");
   std::string path = dir.write("prompt.txt", "Task {name}:\n```lean4\n{statement}```\nProof:\n");
   Script script;
