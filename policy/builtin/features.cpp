@@ -249,7 +249,7 @@ struct ParsedGoal {
   std::string target;
 };
 
-// Index of the first " : " at bracket depth 0 (ASCII brackets and ⟨⟩ ⦃⦄), npos if none.
+// Index of the first `pattern` at bracket depth 0 (ASCII brackets and ⟨⟩ ⦃⦄), npos if none.
 std::size_t find_depth0(std::string_view s, std::string_view pattern) {
   int depth = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
