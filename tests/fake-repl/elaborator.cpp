@@ -9,6 +9,7 @@
 
 #include "effects.hpp"
 #include "lexer.hpp"
+#include "proof_script.hpp"
 
 namespace fake_repl {
 namespace {
@@ -75,6 +76,16 @@ std::string normalize_name(const std::string& name) {
 const std::set<std::string> named_declarations = {
     "theorem", "lemma", "def", "abbrev", "axiom", "opaque", "structure", "inductive", "class"};
 const std::set<std::string> anonymous_declarations = {"example", "instance"};
+// Declarations whose tactic proofs rules mode runs.
+const std::set<std::string> checked_declarations = {"theorem", "lemma", "example"};
+
+Goal default_goal() {
+  return {"", {}, "True"};
+}
+
+bool is_sorry(const Token& token) {
+  return token.kind == TokenKind::identifier && (token.text == "sorry" || token.text == "admit");
+}
 
 struct CommandResult {
   json messages = json::array();
@@ -85,12 +96,13 @@ struct CommandResult {
 // Elaborates one command text; see README.md for what each construct does.
 class CommandRun {
  public:
-  CommandRun(const std::string& text, bool fresh, bool backtick_sorry, long& proof_states,
-             Lookup parent)
+  CommandRun(const std::string& text, bool fresh, bool backtick_sorry,
+             Elaborator::ProofStates& states, const TacticRules* rules, Lookup parent)
       : m_tokens(tokenize(text)),
         m_header(fresh),
         m_backtick_sorry(backtick_sorry),
-        m_proof_states(proof_states),
+        m_states(states),
+        m_rules(rules),
         m_parent(std::move(parent)) {}
 
   CommandResult run() {
@@ -117,13 +129,25 @@ class CommandRun {
   struct Decl {
     Position begin, end;
     bool uses_sorry = false;
+    std::optional<Goal> start;  // rules mode: the starting goal, when the header is readable
+    std::size_t body = 0;       // index of the first token of the proof
+    json messages = json::array();  // rules mode: the errors of its tactic proof
+
+    static Decl at(Position begin, Position end) {
+      Decl decl;
+      decl.begin = begin;
+      decl.end = end;
+      return decl;
+    }
   };
 
   std::vector<Token> m_tokens;
   std::size_t m_index = 0;
   bool m_header;
   bool m_backtick_sorry;
-  long& m_proof_states;
+  Elaborator::ProofStates& m_states;
+  const TacticRules* m_rules;
+  std::map<std::size_t, Goal> m_sorry_goals;  // rules mode: token index -> goal of that sorry
   Lookup m_parent;
   Axioms m_axioms;
   std::vector<std::string> m_scopes;  // open namespaces/sections, innermost last ("" = section)
@@ -193,17 +217,20 @@ class CommandRun {
     if (token.text == "example" && statement_check(token)) return;
     if (named_declarations.contains(token.text) || anonymous_declarations.contains(token.text)) {
       close_decl();
-      m_decl = Decl{token.begin, token.end};
-      if (!named_declarations.contains(token.text)) return;
-      const Token* name = next(TokenKind::identifier);
-      if (name == nullptr) return;
-      m_decl = Decl{name->begin, name->end};
-      std::string full = normalize_name(name->text);
-      if (full.starts_with("_root_."))
-        full = full.substr(7);
-      else if (std::string prefix = current_namespace(); !prefix.empty())
-        full = prefix + "." + full;
-      m_result.decls[full] = {token.text == "axiom" ? Axioms{full} : m_axioms, signature()};
+      m_decl = Decl::at(token.begin, token.end);
+      std::string full;
+      if (named_declarations.contains(token.text)) {
+        const Token* name = next(TokenKind::identifier);
+        if (name == nullptr) return;
+        m_decl = Decl::at(name->begin, name->end);
+        full = normalize_name(name->text);
+        if (full.starts_with("_root_."))
+          full = full.substr(7);
+        else if (std::string prefix = current_namespace(); !prefix.empty())
+          full = prefix + "." + full;
+        m_result.decls[full] = {token.text == "axiom" ? Axioms{full} : m_axioms, signature()};
+      }
+      if (m_rules) prepare_proof(token.text, full);
     } else if (token.text == "namespace" || token.text == "section") {
       close_decl();
       const Token* name = next(TokenKind::identifier, token.begin.line);
@@ -213,16 +240,113 @@ class CommandRun {
       next(TokenKind::identifier, token.begin.line);
       if (!m_scopes.empty()) m_scopes.pop_back();
     } else if (token.text == "sorry" || token.text == "admit") {
-      if (!m_decl) m_decl = Decl{token.begin, token.end};
+      std::size_t index = static_cast<std::size_t>(&token - m_tokens.data());
+      Goal goal = default_goal();
+      if (auto mapped = m_sorry_goals.find(index); mapped != m_sorry_goals.end())
+        goal = mapped->second;
+      else if (m_decl && m_decl->start && index >= m_decl->body)
+        goal = *m_decl->start;
+      if (!m_decl) m_decl = Decl::at(token.begin, token.end);
       m_decl->uses_sorry = true;
-      m_result.sorries.push_back({{"proofState", m_proof_states++},
+      m_states.push_back({goal});
+      m_result.sorries.push_back({{"proofState", static_cast<long>(m_states.size()) - 1},
                                   {"pos", position_json(token.begin)},
                                   {"endPos", position_json(token.end)},
-                                  {"goal", "⊢ True"}});
+                                  {"goal", render_goal(goal)}});
+    }
+  }
+
+  // Rules mode, at a declaration (m_index after its name, or after `example`): its starting
+  // goal for the sorries of its proof; for a tactic proof, the goal of each sorry in it, or,
+  // when it has no sorry and declares a theorem, lemma or example, the proof run by the rules.
+  void prepare_proof(const std::string& keyword, const std::string& full) {
+    auto header = parse_header(m_tokens, m_index);
+    if (!header) return;
+    m_decl->start = header->goal;
+    m_decl->body = header->body;
+    std::size_t by = header->body;
+    if (by >= m_tokens.size() || m_tokens[by].kind != TokenKind::identifier ||
+        m_tokens[by].text != "by")
+      return;
+    std::vector<TacticSpan> spans;
+    std::size_t first = by + 1;
+    while (first < m_tokens.size() && m_tokens[first].kind == TokenKind::directive) ++first;
+    bool command_next = first < m_tokens.size() &&
+                        m_tokens[first].begin.line != m_tokens[by].end.line &&
+                        starts_command(m_tokens[first]);
+    if (!command_next) spans = tactic_spans(m_tokens, first);
+    bool has_sorry = false;
+    for (const TacticSpan& span : spans)
+      for (std::size_t k = span.first; k <= span.last; ++k) has_sorry |= is_sorry(m_tokens[k]);
+    if (has_sorry)
+      map_sorry_goals(spans, header->goal);
+    else if (checked_declarations.contains(keyword))
+      run_proof(spans, header->goal, m_tokens[by], full);
+  }
+
+  // The goal of each sorry of a tactic proof: a tactic that is just `sorry` gets the main goal
+  // and closes it; from the first other tactic containing a sorry, or the first tactic the
+  // rules refuse, every later sorry gets the main goal of that moment.
+  void map_sorry_goals(const std::vector<TacticSpan>& spans, const Goal& start) {
+    std::vector<Goal> goals = {start};
+    std::optional<Goal> frozen;
+    for (const TacticSpan& span : spans) {
+      std::vector<std::size_t> sorries;
+      for (std::size_t k = span.first; k <= span.last; ++k)
+        if (is_sorry(m_tokens[k])) sorries.push_back(k);
+      Goal main = goals.empty() ? default_goal() : goals.front();
+      if (!frozen && (span.text == "sorry" || span.text == "admit")) {
+        m_sorry_goals[sorries.front()] = main;
+        if (!goals.empty()) goals.erase(goals.begin());
+        continue;
+      }
+      if (!frozen && !sorries.empty()) frozen = main;
+      for (std::size_t k : sorries) m_sorry_goals[k] = *frozen;
+      if (frozen) continue;
+      TacticResult result = run_tactic(*m_rules, goals, span.text);
+      if (result.error)
+        frozen = main;
+      else
+        goals = std::move(result.goals);
+    }
+  }
+
+  // A tactic proof without sorry: the tactics in order from the starting goal. The first one
+  // the rules refuse is an error at that tactic; goals left at the end are "unsolved goals" at
+  // `by`. Either way the declaration depends on sorryAx, as Lean's error recovery makes it.
+  void run_proof(const std::vector<TacticSpan>& spans, const Goal& start, const Token& by,
+                 const std::string& full) {
+    std::vector<Goal> goals = {start};
+    bool failed = false;
+    Position end = by.end;
+    for (const TacticSpan& span : spans) {
+      end = m_tokens[span.last].end;
+      TacticResult result = run_tactic(*m_rules, goals, span.text);
+      if (result.error) {
+        m_decl->messages.push_back(message_json("error", m_tokens[span.first].begin,
+                                                m_tokens[span.last].end, *result.error));
+        failed = true;
+        break;
+      }
+      goals = std::move(result.goals);
+    }
+    if (!failed && !goals.empty()) {
+      std::string data = "unsolved goals";
+      for (std::size_t g = 0; g < goals.size(); ++g)
+        data += (g == 0 ? "\n" : "\n\n") + render_goal(goals[g]);
+      m_decl->messages.push_back(message_json("error", by.begin, end, data));
+      failed = true;
+    }
+    if (failed && !full.empty()) {
+      Axioms& axioms = m_result.decls[full].axioms;
+      if (std::find(axioms.begin(), axioms.end(), "sorryAx") == axioms.end())
+        axioms.push_back("sorryAx");
     }
   }
 
   void close_decl() {
+    if (m_decl)
+      for (json& message : m_decl->messages) m_result.messages.push_back(std::move(message));
     if (m_decl && m_decl->uses_sorry)
       m_result.messages.push_back(
           message_json("warning", m_decl->begin, m_decl->end,
@@ -368,7 +492,7 @@ const DeclInfo* Elaborator::find_decl(long env, const std::string& name) const {
 
 json Elaborator::command(const std::string& text, std::optional<long> env) {
   long parent = env.value_or(-1);
-  CommandRun run(text, !env, m_backtick_sorry, m_proof_states,
+  CommandRun run(text, !env, m_backtick_sorry, m_states, m_rules,
                  [this, parent](const std::string& name) { return find_decl(parent, name); });
   CommandResult result = run.run();
   m_envs.push_back({parent, std::move(result.decls)});
@@ -379,12 +503,16 @@ json Elaborator::command(const std::string& text, std::optional<long> env) {
 }
 
 json Elaborator::tactic(const std::string& text, long proof_state) {
-  if (proof_state < 0 || proof_state >= m_proof_states)
+  if (proof_state < 0 || proof_state >= static_cast<long>(m_states.size()))
     return {{"message", "Unknown proof state."}};
   static const std::set<std::string> closing = {"done", "rfl",    "trivial",
                                                 "simp", "decide", "omega"};
   std::string tactic = trim(text);
-  json answer = {{"proofState", m_proof_states++}, {"goals", json::array()}};
+  if (m_rules && tactic.find("sorry") == std::string::npos && !tactic.starts_with("fail"))
+    return rules_tactic(tactic, proof_state);
+  m_states.emplace_back();
+  json answer = {{"proofState", static_cast<long>(m_states.size()) - 1},
+                 {"goals", json::array()}};
   if (tactic.find("sorry") != std::string::npos) {
     answer["proofStatus"] = "Incomplete: contains sorry";
   } else if (tactic.starts_with("fail")) {
@@ -399,8 +527,30 @@ json Elaborator::tactic(const std::string& text, long proof_state) {
   } else {
     answer["proofStatus"] = "Incomplete: open goals remain";
     answer["goals"].push_back("⊢ True");
+    m_states.back().push_back(default_goal());
   }
   return answer;
+}
+
+// Rules mode: the tactic text (a sequence of tactics, by layout, `;` or `<;>`) run on the
+// state's goals. A refused tactic is the REPL's `{"message": "Lean error:\n..."}`, which
+// allocates no proof state.
+json Elaborator::rules_tactic(const std::string& text, long proof_state) {
+  std::vector<Token> tokens = tokenize(text);
+  std::vector<Goal> goals = m_states[proof_state];
+  std::vector<TacticSpan> spans = tactic_spans(tokens, 0);
+  if (spans.empty()) return {{"message", "Lean error:\n<input>:1:0: expected tactic"}};
+  for (const TacticSpan& span : spans) {
+    TacticResult result = run_tactic(*m_rules, std::move(goals), span.text);
+    if (result.error) return {{"message", "Lean error:\n" + *result.error}};
+    goals = std::move(result.goals);
+  }
+  json rendered = json::array();
+  for (const Goal& goal : goals) rendered.push_back(render_goal(goal));
+  m_states.push_back(std::move(goals));
+  return {{"proofStatus", rendered.empty() ? "Completed" : "Incomplete: open goals remain"},
+          {"proofState", static_cast<long>(m_states.size()) - 1},
+          {"goals", std::move(rendered)}};
 }
 
 }  // namespace fake_repl

@@ -9,11 +9,17 @@
 //    absent (a fresh environment: leading `import` lines are the header) or a known env.
 //  - tactic(text, state) returns the REPL's tactic answer, or {"message": "Unknown proof state."}.
 //  - Directives may perform side effects (sleep, output, crash, ...) while a command runs.
+//  - With rules (rules mode, README.md "Tactic rules mode"), every proof state holds its goals:
+//    a sorry's goal is the goal at that point of its declaration, tactics are applied by the
+//    rules, and tactic proofs of theorems, lemmas and examples are run by the same rules.
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "goal.hpp"
+#include "tactic_rules.hpp"
 
 namespace fake_repl {
 
@@ -29,11 +35,16 @@ struct DeclInfo {
 class Elaborator {
  public:
   // backtick_sorry selects "declaration uses `sorry`" (Lean >= 4.28) over "... 'sorry'".
-  explicit Elaborator(bool backtick_sorry) : m_backtick_sorry(backtick_sorry) {}
+  // rules, when given, must outlive the elaborator.
+  explicit Elaborator(bool backtick_sorry, const TacticRules* rules = nullptr)
+      : m_backtick_sorry(backtick_sorry), m_rules(rules) {}
 
   bool has_env(long id) const { return id >= 0 && id < static_cast<long>(m_envs.size()); }
   nlohmann::json command(const std::string& text, std::optional<long> env);
   nlohmann::json tactic(const std::string& text, long proof_state);
+
+  // The goals of each proof state, indexed by its id.
+  using ProofStates = std::vector<std::vector<Goal>>;
 
  private:
   struct Env {
@@ -42,9 +53,12 @@ class Elaborator {
   };
   const DeclInfo* find_decl(long env, const std::string& name) const;
 
+  nlohmann::json rules_tactic(const std::string& text, long proof_state);
+
   std::vector<Env> m_envs;
-  long m_proof_states = 0;
+  ProofStates m_states;
   bool m_backtick_sorry;
+  const TacticRules* m_rules;
 };
 
 }  // namespace fake_repl

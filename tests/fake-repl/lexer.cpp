@@ -111,8 +111,8 @@ class Lexer {
     std::size_t start = m_offset;
     Position begin = m_position;
     scan();
-    m_tokens.push_back(
-        {kind, std::string(m_source.substr(start, m_offset - start)), begin, m_position});
+    m_tokens.push_back({kind, std::string(m_source.substr(start, m_offset - start)), begin,
+                        m_position, start, m_offset});
   }
 
   void identifier() {
@@ -141,7 +141,7 @@ class Lexer {
     std::string content = first == std::string_view::npos
                               ? std::string()
                               : std::string(text.substr(first, last - first + 1));
-    m_tokens.push_back({TokenKind::directive, content, begin, m_position});
+    m_tokens.push_back({TokenKind::directive, content, begin, m_position, start, m_offset});
   }
 
   void block_comment() {

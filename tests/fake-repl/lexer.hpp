@@ -8,7 +8,10 @@
 // one token (text = source including quotes), so words inside strings and comments are never
 // identifiers. Identifiers follow Lean's rules (letters, `_`, Greek and letter-like symbols,
 // Latin-1/Latin Extended/Cyrillic letters for leniency; then also digits, `'`, `!`, `?`,
-// subscripts), may be dotted (`Foo.bar'`) and may have «guillemet» components.
+// subscripts), may be dotted (`Foo.bar'`) and may have «guillemet» components. Each token also
+// carries its byte range in the source, so that text between tokens (a gap: whitespace or a
+// comment) can be told from adjacency.
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +30,8 @@ struct Token {
   std::string text;
   Position begin;
   Position end;
+  std::size_t offset = 0;      // byte offset of the token's first byte in the source
+  std::size_t end_offset = 0;  // byte offset just past its last byte
 };
 
 std::vector<Token> tokenize(std::string_view source);

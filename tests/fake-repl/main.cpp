@@ -45,8 +45,19 @@
 //
 // Options: --import-ms N, --check-ms N, --lean-version X.Y (default 4.32), --noise,
 // --startup-noise, --die-after N, --crash-on-import, --grow-mb-per-check N, --log FILE (or
-// $FAKE_REPL_LOG): append each raw request as one line, --replay IN OUT, --strict-blank-line.
-// Bad options: a usage message on stderr, exit 64.
+// $FAKE_REPL_LOG): append each raw request as one line, --replay IN OUT, --strict-blank-line,
+// --tactic-rules FILE (rules mode, below). Bad options or a bad rules file: a usage message on
+// stderr, exit 64.
+//
+// Rules mode (--tactic-rules FILE; README.md states the file format): rules say which tactic
+// turns which goal into which new goals. Every proof state then holds goals: the sorry of
+// `theorem NAME BINDERS : TYPE := by sorry` has the goal "HYPS\n⊢ TYPE" (binders as hypothesis
+// lines, Lean-style); a tactic request runs its text on the state's goals, giving "Completed",
+// "Incomplete: open goals remain" with the goals, or {"message": "Lean error:\n..."} (no new
+// state) when a tactic is refused. A tactic proof without sorry of a theorem/lemma/example runs
+// one tactic per line from the starting goal: a refused tactic is an error at it, goals left
+// over are "unsolved goals" at `by`. Sorry proofs, term proofs, the statement check and
+// directives behave as without rules.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -81,13 +92,14 @@ struct Options {
   std::string replay_in;
   std::string replay_out;
   bool strict_blank_line = false;
+  std::string tactic_rules;
 };
 
 [[noreturn]] void usage(const std::string& problem) {
   write_stderr("fake-repl: " + problem +
                "\nusage: fake-repl [--import-ms N] [--check-ms N] [--lean-version X.Y] [--noise]"
                " [--startup-noise] [--die-after N] [--crash-on-import] [--grow-mb-per-check N]"
-               " [--log FILE] [--replay IN OUT] [--strict-blank-line]\n");
+               " [--log FILE] [--replay IN OUT] [--strict-blank-line] [--tactic-rules FILE]\n");
   exit_now(64);
 }
 
@@ -141,6 +153,8 @@ Options parse_options(int argc, char** argv) {
       options.replay_in = value(), options.replay_out = value();
     else if (option == "--strict-blank-line")
       options.strict_blank_line = true;
+    else if (option == "--tactic-rules")
+      options.tactic_rules = value();
     else
       usage("unknown option '" + option + "'");
   }
@@ -173,8 +187,8 @@ std::string first_import_root(const std::string& text) {
 
 class Repl {
  public:
-  explicit Repl(const Options& options)
-      : m_options(options), m_elaborator(options.backtick_sorry) {}
+  Repl(const Options& options, const TacticRules* rules)
+      : m_options(options), m_elaborator(options.backtick_sorry, rules) {}
 
   json answer(const json& request) {
     const std::string not_a_command = "Could not parse as a valid JSON command:\n";
@@ -243,7 +257,15 @@ int main(int argc, char** argv) {
   if (options.startup_noise)
     write_stdout(
         "[fake] info: startup noise\n[fake] Building workspace\nBuild completed successfully.\n");
-  Repl repl(options);
+  std::optional<TacticRules> rules;
+  if (!options.tactic_rules.empty()) {
+    try {
+      rules = TacticRules::load(options.tactic_rules);
+    } catch (const std::exception& error) {
+      usage(std::string("--tactic-rules: ") + error.what());
+    }
+  }
+  Repl repl(options, rules ? &*rules : nullptr);
   for (long answered = 0;; ++answered) {
     std::optional<std::string> request = read_request(std::cin);
     while (request && (request->starts_with("#") || request->starts_with("--"))) {
