@@ -129,8 +129,8 @@ class CommandRun {
   struct Decl {
     Position begin, end;
     bool uses_sorry = false;
-    std::optional<Goal> start;  // rules mode: the starting goal, when the header is readable
-    std::size_t body = 0;       // index of the first token of the proof
+    std::optional<Goal> start;      // rules mode: the starting goal, when the header is readable
+    std::size_t body = 0;           // index of the first token of the proof
     json messages = json::array();  // rules mode: the errors of its tactic proof
 
     static Decl at(Position begin, Position end) {
@@ -511,8 +511,7 @@ json Elaborator::tactic(const std::string& text, long proof_state) {
   if (m_rules && tactic.find("sorry") == std::string::npos && !tactic.starts_with("fail"))
     return rules_tactic(tactic, proof_state);
   m_states.emplace_back();
-  json answer = {{"proofState", static_cast<long>(m_states.size()) - 1},
-                 {"goals", json::array()}};
+  json answer = {{"proofState", static_cast<long>(m_states.size()) - 1}, {"goals", json::array()}};
   if (tactic.find("sorry") != std::string::npos) {
     answer["proofStatus"] = "Incomplete: contains sorry";
   } else if (tactic.starts_with("fail")) {

@@ -54,10 +54,10 @@ std::string join_tokens(const std::vector<Token>& tokens, std::size_t first, std
 
 bool starts_command(const Token& token) {
   static const std::set<std::string> commands = {
-      "theorem", "lemma",     "def",       "abbrev",        "axiom",     "opaque",
-      "structure", "inductive", "class",   "example",       "instance",  "namespace",
-      "section", "end",       "open",      "variable",      "universe",  "set_option",
-      "attribute", "noncomputable", "private", "protected", "import",    "mutual"};
+      "theorem",   "lemma",         "def",     "abbrev",    "axiom",    "opaque",
+      "structure", "inductive",     "class",   "example",   "instance", "namespace",
+      "section",   "end",           "open",    "variable",  "universe", "set_option",
+      "attribute", "noncomputable", "private", "protected", "import",   "mutual"};
   return token.kind == TokenKind::hash_command ||
          (token.kind == TokenKind::identifier && commands.contains(token.text)) ||
          is_symbol(token, "@");
@@ -72,8 +72,8 @@ std::optional<DeclHeader> parse_header(const std::vector<Token>& tokens, std::si
       continue;
     }
     if (is_open(token) && token.text != "⟨") {
-      std::size_t close =
-          find_top(tokens, i + 1, tokens.size(), [&](std::size_t k) { return is_close(tokens[k]); });
+      std::size_t close = find_top(tokens, i + 1, tokens.size(),
+                                   [&](std::size_t k) { return is_close(tokens[k]); });
       if (close == tokens.size()) return std::nullopt;
       std::size_t colon = find_top(tokens, i + 1, close, [&](std::size_t k) {
         return is_symbol(tokens[k], ":") && !is_assign(tokens, k);

@@ -268,8 +268,7 @@ std::optional<std::vector<Goal>> TacticRules::apply(const Goal& goal,
       std::smatch hyp_match;
       if (!std::regex_match(line, hyp_match, hyp)) continue;
       std::vector<std::string> hyp_captures = groups(hyp_match);
-      if (collapse_space(expand(rule.tactic, {&captures, &hyp_captures, nullptr, false})) ==
-          wanted)
+      if (collapse_space(expand(rule.tactic, {&captures, &hyp_captures, nullptr, false})) == wanted)
         return produce(rule, captures, &hyp_captures);
     }
   }
@@ -306,8 +305,8 @@ std::string failure_text(std::string_view tactic, const Goal& goal) {
     std::string term = text.substr(std::min(text.size(), std::size_t{6}));
     std::smatch name;
     static const std::regex identifier("[A-Za-z_][A-Za-z0-9_']*");
-    static const std::set<std::string> keywords = {"fun", "by", "show", "from", "let",
-                                                   "have", "match", "if", "do"};
+    static const std::set<std::string> keywords = {"fun",  "by",    "show", "from", "let",
+                                                   "have", "match", "if",   "do"};
     if (std::regex_search(term, name, identifier) && !keywords.contains(name.str())) {
       bool known = false;
       for (const Hypothesis& hyp : goal.hyps) known |= hyp.name == name.str();

@@ -50,7 +50,7 @@ class TacticRules {
 };
 
 struct TacticResult {
-  std::vector<Goal> goals;            // when no error
+  std::vector<Goal> goals;           // when no error
   std::optional<std::string> error;  // Lean's error text
 };
 

@@ -136,8 +136,9 @@ TEST_CASE("rules mode: tactics on proof states complete, leave goals, or fail li
           "[fake-repl][rules]") {
   RulesFile rules(lean_like_rules);
   Repl repl(rules.path());
-  json opened = repl.ask({{"cmd", "theorem t (p q : Prop) (hp : p) (hq : q) : p → p ∧ q := by\n"
-                                  "  sorry"}});
+  json opened = repl.ask({{"cmd",
+                           "theorem t (p q : Prop) (hp : p) (hq : q) : p → p ∧ q := by\n"
+                           "  sorry"}});
   REQUIRE(opened["sorries"][0]["proofState"] == 0);
   CHECK(repl.ask({{"tactic", "intro h"}, {"proofState", 0}}) ==
         json{{"proofStatus", "Incomplete: open goals remain"},
@@ -170,8 +171,9 @@ TEST_CASE("rules mode: tactics on proof states complete, leave goals, or fail li
         json{{"proofStatus", "Completed"}, {"proofState", 6}, {"goals", json::array()}});
   CHECK(repl.ask({{"tactic", "intro h; constructor; exact h"}, {"proofState", 0}})["goals"] ==
         json{"case right\np q : Prop\nhp : p\nhq : q\nh : p\n⊢ q"});
-  CHECK(repl.ask({{"tactic", "intro h\ndone"}, {"proofState", 0}}) ==
-        json{{"message", "Lean error:\nunsolved goals\np q : Prop\nhp : p\nhq : q\nh : p\n⊢ p ∧ q"}});
+  CHECK(
+      repl.ask({{"tactic", "intro h\ndone"}, {"proofState", 0}}) ==
+      json{{"message", "Lean error:\nunsolved goals\np q : Prop\nhp : p\nhq : q\nh : p\n⊢ p ∧ q"}});
   // A second `intro h` shadows the first.
   json twice = repl.ask({{"cmd", "example (p : Prop) : p → p → p := by sorry"}});
   long root = twice["sorries"][0]["proofState"];
@@ -212,25 +214,27 @@ TEST_CASE("rules mode: whole tactic proofs pass, fail at the refused tactic, or 
   CHECK(error["data"].get<std::string>().ends_with("\nn : Nat\n⊢ n < n + 1"));
   CHECK(refused["messages"][1]["data"] == "'bad' depends on axioms: [sorryAx]");
 
-  CHECK(repl.ask({{"cmd", "example (p q : Prop) (hp : p) : p ∧ q := by\n  constructor\n"
-                          "  assumption"}}) ==
+  CHECK(repl.ask({{"cmd",
+                   "example (p q : Prop) (hp : p) : p ∧ q := by\n  constructor\n"
+                   "  assumption"}}) ==
         json{{"env", 3},
              {"messages",
               {error_at(1, 41, 3, 12, "unsolved goals\ncase right\np q : Prop\nhp : p\n⊢ q")}}});
-  CHECK(repl.ask({{"cmd", "example (p q : Prop) (hp : p) : p ∧ q := by constructor"}})["messages"] ==
-        json{error_at(1, 41, 1, 55,
-                      "unsolved goals\ncase left\np q : Prop\nhp : p\n⊢ p\n\n"
-                      "case right\np q : Prop\nhp : p\n⊢ q")});
+  CHECK(
+      repl.ask({{"cmd", "example (p q : Prop) (hp : p) : p ∧ q := by constructor"}})["messages"] ==
+      json{error_at(1, 41, 1, 55,
+                    "unsolved goals\ncase left\np q : Prop\nhp : p\n⊢ p\n\n"
+                    "case right\np q : Prop\nhp : p\n⊢ q")});
   CHECK(repl.ask({{"cmd", "example (n : Nat) : n = n := by\n  rfl\n  rfl"}})["messages"] ==
         json{error_at(3, 2, 3, 5, "no goals to be proved")});
   // `;` and `<;>` on one line; `by` alone on its line then a column-0 command.
-  CHECK(repl.ask({{"cmd", "example (p q : Prop) (hp : p) (hq : q) : p ∧ q := by\n"
-                          "  constructor <;> assumption\n"
-                          "example (p : Prop) : p → p := by intro h; exact h"}}) ==
-        json{{"env", 6}});
-  CHECK(repl.ask({{"cmd", "theorem e (n : Nat) : n = n := by\ntheorem f : 1 = 1 := by rfl"}}) ==
-        json{{"env", 7},
-             {"messages", {error_at(1, 31, 1, 33, "unsolved goals\nn : Nat\n⊢ n = n")}}});
+  CHECK(repl.ask({{"cmd",
+                   "example (p q : Prop) (hp : p) (hq : q) : p ∧ q := by\n"
+                   "  constructor <;> assumption\n"
+                   "example (p : Prop) : p → p := by intro h; exact h"}}) == json{{"env", 6}});
+  CHECK(
+      repl.ask({{"cmd", "theorem e (n : Nat) : n = n := by\ntheorem f : 1 = 1 := by rfl"}}) ==
+      json{{"env", 7}, {"messages", {error_at(1, 31, 1, 33, "unsolved goals\nn : Nat\n⊢ n = n")}}});
 }
 
 TEST_CASE("rules mode keeps sorry proofs, term proofs, the statement check and directives",
@@ -256,8 +260,9 @@ TEST_CASE("rules mode keeps sorry proofs, term proofs, the statement check and d
   json mismatch = repl.ask(
       {{"cmd", "example : (type_of% @ref) = (type_of% @other) := _root_.rfl"}, {"env", 4}});
   CHECK(mismatch["messages"][0]["data"].get<std::string>().starts_with("type mismatch"));
-  json term = repl.ask({{"cmd", "theorem tm (n : Nat) : n + 0 = n := Nat.add_zero n\n"
-                                "--! warning careful"},
+  json term = repl.ask({{"cmd",
+                         "theorem tm (n : Nat) : n + 0 = n := Nat.add_zero n\n"
+                         "--! warning careful"},
                         {"env", 0}});
   REQUIRE(term["messages"].size() == 1);
   CHECK(term["messages"][0]["data"] == "careful");
@@ -273,16 +278,17 @@ TEST_CASE("a bad rules file is a usage error", "[fake-repl][rules]") {
   };
   CHECK(refused("{").find("not JSON") != std::string::npos);
   CHECK(refused("{}").find("expected an array of rules") != std::string::npos);
-  CHECK(refused(R"j([{"goal": "(", "tactic": "rfl", "goals": []}])j").find("rule 0: 'goal' is not a regex") !=
-        std::string::npos);
+  CHECK(refused(R"j([{"goal": "(", "tactic": "rfl", "goals": []}])j")
+            .find("rule 0: 'goal' is not a regex") != std::string::npos);
   CHECK(refused(R"j([{"goal": "x", "tactic": "rfl", "goals": [], "extra": 1}])j")
             .find("unknown key 'extra'") != std::string::npos);
-  CHECK(refused(R"j([{"goal": "(x)", "tactic": "rfl", "goals": ["$2"]}])j")
-            .find("goal group 2") != std::string::npos);
-  CHECK(refused(R"j([{"goal": "x", "tactic": "exact ${h1}", "goals": []}])j")
-            .find("hyp capture") != std::string::npos);
-  CHECK(refused(R"j([{"goal": "x", "tactic": "rfl"}])j").find("needs 'goal', 'tactic' and 'goals'") !=
+  CHECK(refused(R"j([{"goal": "(x)", "tactic": "rfl", "goals": ["$2"]}])j").find("goal group 2") !=
         std::string::npos);
+  CHECK(refused(R"j([{"goal": "x", "tactic": "exact ${h1}", "goals": []}])j").find("hyp capture") !=
+        std::string::npos);
+  CHECK(
+      refused(R"j([{"goal": "x", "tactic": "rfl"}])j").find("needs 'goal', 'tactic' and 'goals'") !=
+      std::string::npos);
   auto missing = run_fake_repl({"--tactic-rules", "/nonexistent/rules.json"}, "");
   CHECK(missing.exit_status == 64);
   CHECK(missing.err.find("cannot read") != std::string::npos);
@@ -293,9 +299,8 @@ TEST_CASE("a bad rules file is a usage error", "[fake-repl][rules]") {
 TEST_CASE("synthetic tasks: reference proofs pass in both modes, wrong tactics fail",
           "[fake-repl][rules][synthetic]") {
   const std::vector<std::string> vocabulary = {
-      "rfl",       "trivial",   "decide",    "simp",    "omega",
-      "assumption", "constructor", "intro h", "exact h", "exact h.1",
-      "exact h.2", "exact ⟨h.2, h.1⟩", "left", "right", "contradiction",
+      "rfl", "trivial", "decide", "simp", "omega", "assumption", "constructor", "intro h",
+      "exact h", "exact h.1", "exact h.2", "exact ⟨h.2, h.1⟩", "left", "right", "contradiction",
       // tactics no rule accepts
       "simp_all", "exfalso", "apply And.intro", "exact fun h => h", "intros", "grind"};
   // Tactics that also apply to a family's starting goal but lead nowhere.
