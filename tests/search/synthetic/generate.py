@@ -148,8 +148,8 @@ def nat_order(rng):
     if shape == 2:
         return [([a, b], "Nat"), ([hyp_names[0]], f"{a} < {b}")], f"{a} + 1 ≤ {b}"
     if shape == 3:
-        return ([([a, b, c], "Nat"), ([hyp_names[0]], f"{a} ≤ {b}"), ([hyp_names[1]], f"{b} ≤ {c}")],
-                f"{a} ≤ {c} + {k}")
+        hyps = [([hyp_names[0]], f"{a} ≤ {b}"), ([hyp_names[1]], f"{b} ≤ {c}")]
+        return [([a, b, c], "Nat")] + hyps, f"{a} ≤ {c} + {k}"
     if shape == 4:
         return [([a, b], "Nat"), ([hyp_names[0]], f"{a} < {b}")], f"{a} < {b} + {k}"
     return [([a], "Nat")], f"{k} * {a} ≤ {k + rng.randint(1, 5)} * {a}"
