@@ -216,6 +216,8 @@ std::vector<std::vector<Completion>> RemotePolicy::generate(
               remote::extract_proof(completion.completion, form, task.header, task.statement);
           completion.proof = std::move(extracted.proof);
           completion.whole_file = extracted.whole_file;
+          // The model answered, but without a usable proof: a wrong answer, not a failure.
+          completion.malformed = extracted.error.has_value();
           completion.error = std::move(extracted.error);
         }
         out[r].push_back(std::move(completion));

@@ -51,7 +51,8 @@ class RemotePolicy : public Policy {
   Capabilities capabilities() const override { return {true, true, false}; }
 
   // Throws PolicyError("cannot reach URL: ...") when no HTTP request of the call got any
-  // answer because none could connect; every other failure is a per-sample `error`.
+  // answer because none could connect; every other failure is a per-sample `error`. An answer
+  // with no usable proof (no Lean code block...) is an `error` with `malformed` set.
   std::vector<std::vector<Completion>> generate(
       const std::vector<GenerationRequest>& requests) override;
 

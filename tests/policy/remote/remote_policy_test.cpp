@@ -176,6 +176,8 @@ TEST_CASE("chat: the request carries messages and no stop, the last Lean block i
   CHECK(out[0][1].whole_file);
   CHECK_THAT(out[0][1].proof, Catch::StartsWith("import Mathlib\nopen Nat\n"));
   CHECK(out[0][2].error == "no Lean code block in the model's answer");
+  CHECK(out[0][2].malformed);  // the model answered wrongly; the request did not fail
+  CHECK_FALSE(out[0][0].malformed);
   CHECK(out[0][2].completion == "I cannot prove this.");
 }
 
@@ -306,6 +308,7 @@ TEST_CASE("400 is not retried, every sample's error names the URL, status and bo
     CHECK_THAT(*c.error, Catch::StartsWith("POST " + server.base_url() + "/completions: HTTP 400: "));
     CHECK_THAT(*c.error, Catch::Contains("scripted failure"));
     CHECK(c.proof.empty());
+    CHECK_FALSE(c.malformed);  // a failed request says nothing about the model
   }
 }
 
@@ -324,7 +327,7 @@ TEST_CASE("5xx on every attempt ends in per-sample errors, not an exception") {
 TEST_CASE("a server that is down stops generate() with the URL it could not reach") {
   ClosedPort port;
   RemoteOptions options = options_for(port.url());
-  options.backoff_ms = 50;
+  options.backoff_ms = 100;  // 0.3 s of backoff per request: 15 rounds would take 4.5 s
   RemotePolicy remote(options);
   std::vector<GenerationRequest> many(60, GenerationRequest{task(), 1, 1});
   auto start = std::chrono::steady_clock::now();
@@ -373,6 +376,9 @@ TEST_CASE("garbage answers give per-sample errors naming the URL and the problem
   CHECK(errors_with(Garbage::wrong_types, "chat")[0] ==
         server.base_url() + "/chat/completions: $.choices[0].message.content is a number, "
                             "expected a string");
+  script.garbage = Garbage::wrong_types;
+  server.set_script(script);
+  CHECK_FALSE(RemotePolicy(options_for(server.base_url())).generate(one_request(1))[0][0].malformed);
   auto few = errors_with(Garbage::few_choices, "completions");
   CHECK_FALSE(few[0]);
   CHECK(few[1] == url + ": $.choices has 1 entries, 2 asked");
