@@ -39,7 +39,7 @@ struct BuiltinOptions {
   int hidden = 64;
   // Adagrad step size (> 0). Adagrad rather than plain SGD: rare features (the exact shape of
   // a goal) then learn as fast as the common ones they must outvote (README.md, "Update").
-  double learning_rate = 0.1;
+  double learning_rate = 0.3;
   // Sampling temperature of generate() and of sampled propose() (> 0): logits are divided by it.
   double temperature = 1.0;
   // Tactics in a whole proof at most (>= 1); a proof that reaches it ends without STOP.

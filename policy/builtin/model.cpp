@@ -87,6 +87,7 @@ class LogLinear final : public Model {
       for (std::size_t k = 0; k < x.size(); ++k) s += static_cast<double>(row[x.index[k]]) * x.value[k];
       out[static_cast<std::size_t>(a)] = s;
     }
+    out[0] += kStopPrior;
   }
 
   double step(const std::vector<Example>& examples, double learning_rate, double l2) override {
@@ -364,6 +365,7 @@ class Mlp final : public Model {
       for (std::size_t k = 0; k < m_hidden; ++k) s += v[k] * h[k];
       out[a] = m_b2[a] + s * m_scale;
     }
+    out[0] += kStopPrior;
   }
   // Input row j's initial weights: uniform in [-kInitScale, kInitScale] from a generator
   // seeded by (init_seed, j), so any row can be recomputed alone.

@@ -20,6 +20,15 @@
 
 namespace policy::builtin {
 
+// A constant added to STOP's logit (action 0) by both models, in every softmax: the prior that
+// proofs are short. Untrained, a whole proof stops after each tactic with probability
+// e^3 / (e^3 + |V|) ≈ 0.3 for the 48 core tactics, instead of 1 / (|V| + 1); without it almost
+// every untrained proof runs to max_proof_tactics, and a proof with a tactic after its last goal
+// is closed fails in Lean ("no goals to be proved"), so whole-proof sampling would almost never
+// find the one-tactic proofs it could learn from. Being constant, it changes no gradient
+// formula: the softmax simply includes it.
+inline constexpr double kStopPrior = 3.0;
+
 // One term of an objective: weight · log π(action | x).
 struct Example {
   const SparseVector* x;

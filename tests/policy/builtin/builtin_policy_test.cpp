@@ -8,6 +8,7 @@
 
 #include "common/tagged_hash.hpp"
 #include "policy/builtin/builtin_policy.hpp"
+#include "policy/builtin/model.hpp"
 
 using namespace policy;
 using Catch::Matchers::Contains;
@@ -200,8 +201,8 @@ TEST_CASE("propose: greedy in vocabulary order when untrained, never STOP") {
   REQUIRE(choices.size() == 5);
   for (int i = 0; i < 5; ++i) {
     CHECK(choices[static_cast<std::size_t>(i)].tactic == p.vocabulary()[static_cast<std::size_t>(i)]);
-    // Uniform over vocabulary + STOP.
-    CHECK(choices[static_cast<std::size_t>(i)].logprob == Approx(-std::log(p.vocabulary().size() + 1.0)));
+    // Uniform over the vocabulary, with STOP weighted by its prior.
+    CHECK(choices[static_cast<std::size_t>(i)].logprob == Approx(-std::log(p.vocabulary().size() + std::exp(policy::builtin::kStopPrior))));
   }
   CHECK(p.propose(state({kGoal}), 0, 0).empty());
   CHECK(p.propose(state({}), 3, 0).empty());
