@@ -229,8 +229,10 @@ StepOutcome StepSearcher::search(lean_bridge::Worker& worker, const StepJob& job
       using Status = lean_bridge::TacticStep::Status;
       if (s->status == Status::failed || s->status == Status::timeout) continue;
       Node child{node.logprob + choice.logprob, order++, s->state, node.path};
-      child.path.push_back({node.state.goals.empty() ? "" : node.state.goals.front(),
-                            view.previous_tactic, choice.tactic});
+      // The goals as the policy saw them: separated by blank lines, as Lean prints them.
+      std::string goals;
+      for (const auto& g : node.state.goals) goals += (goals.empty() ? "" : "\n\n") + g;
+      child.path.push_back({goals, view.previous_tactic, choice.tactic});
       if (s->status == Status::progress) {
         if (seen.insert(goals_key(s->state.goals)).second) frontier.push(std::move(child));
         continue;
