@@ -14,6 +14,7 @@
 
 #include "lean-bridge/child_process.hpp"
 #include "store/store.hpp"
+#include "tests/openai-double/double_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -317,4 +318,86 @@ TEST_CASE("search refuses what it cannot do, with the reason", "[search][usage]"
   Run nothing = harness(box, {"search", "--resume", "latest", "--db",
                               (box.dir / "empty.db").string()});
   CHECK(nothing.exit_code == 2);
+}
+
+namespace {
+
+// The first `n` synthetic tasks, as a task file of their own.
+std::vector<json> synthetic_tasks(size_t n) {
+  std::vector<json> tasks;
+  std::ifstream in(kTasks);
+  for (std::string line; tasks.size() < n && std::getline(in, line);) tasks.push_back(json::parse(line));
+  return tasks;
+}
+
+fs::path write_tasks(const Box& box, const std::vector<json>& tasks) {
+  std::string text;
+  for (const auto& t : tasks) text += t.dump() + "\n";
+  return box.tmp.write("tasks.jsonl", text);
+}
+
+}  // namespace
+
+TEST_CASE("a remote OpenAI-compatible model as the policy: prompts, proofs, verdicts, API key",
+          "[search][remote]") {
+  Box box;
+  auto tasks = synthetic_tasks(3);
+  fs::path task_file = write_tasks(box, tasks);
+  // The model proves the first task, gets the second wrong, and cheats on the third.
+  json script = {
+      {"api_key", "sekret"},
+      {"rules", {{{"contains", tasks[0].at("name")},
+                  {"completions", {tasks[0].at("reference_proof").get<std::string>() + "\n```"}}},
+                 {{"contains", tasks[1].at("name")}, {"completions", {"  rfl\n  rfl\n```"}}}}},
+      {"fallback", {"  sorry\n```"}}};
+  fs::path script_file = box.tmp.write("script.json", script.dump());
+  openai_double::DoubleProcess server(OPENAI_DOUBLE_PATH, {"--script", script_file.string()});
+  fs::path out = box.dir / "r.jsonl";
+  std::vector<std::string> args = {"search", "--tasks", task_file.string(), "--policy",
+                                   "openai:" + server.base_url(), "--model", "prover",
+                                   "--samples", "2", "--db", box.db(), "--repl", box.repl(),
+                                   "--sandbox", "none", "--no-progress", "--out", out.string(),
+                                   "--api-key-env", "PROVER_KEY"};
+  Run run = harness(box, args, {{"PROVER_KEY", "sekret"}});
+  REQUIRE(run.exit_code == 0);
+  auto rows = read_jsonl(out);
+  REQUIRE(rows.size() == 6);
+  for (const auto& r : rows) {
+    INFO(r.dump());
+    CHECK(r.at("policy_version") == "openai:prover");
+    CHECK(r.at("prompt").get<std::string>().find("Complete the following Lean 4 code") !=
+          std::string::npos);
+    const std::string task = r.at("task");
+    std::string expected = task == tasks[0].at("name") ? "pass"
+                           : task == tasks[1].at("name") ? "fail"
+                                                         : "incomplete";
+    CHECK(r.at("verdict") == expected);
+  }
+
+  // Without the key the server refuses every request: no sample has a verdict about a proof.
+  Box unkeyed;
+  fs::path out2 = unkeyed.dir / "r.jsonl";
+  Run refused = harness(unkeyed, {"search", "--tasks", task_file.string(), "--policy",
+                                  "openai:" + server.base_url(), "--model", "prover",
+                                  "--samples", "1", "--db", unkeyed.db(), "--repl",
+                                  unkeyed.repl(), "--sandbox", "none", "--no-progress", "--out",
+                                  out2.string(), "--api-key-env", "PROVER_KEY_UNSET"});
+  REQUIRE(refused.exit_code == 0);
+  for (const auto& r : read_jsonl(out2)) {
+    CHECK(r.at("verdict") == "error");
+    CHECK(r.at("reward").is_null());
+    CHECK(r.at("reason").get<std::string>().find("401") != std::string::npos);
+  }
+}
+
+TEST_CASE("a model server that cannot be reached stops the run with its URL", "[search][remote]") {
+  Box box;
+  fs::path task_file = write_tasks(box, synthetic_tasks(2));
+  Run run = harness(box, {"search", "--tasks", task_file.string(), "--policy",
+                          "openai:http://127.0.0.1:9/v1", "--model", "prover", "--db", box.db(),
+                          "--repl", box.repl(), "--sandbox", "none", "--no-progress"});
+  CHECK(run.exit_code == 3);
+  CHECK(run.output.find("127.0.0.1:9") != std::string::npos);
+  auto db = store::Store::open(box.db());
+  CHECK(db.latest_run("search")->status == store::RunStatus::failed);
 }
