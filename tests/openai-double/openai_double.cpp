@@ -168,8 +168,7 @@ Server::Server(Script script, ServerOptions options)
     }
     Reply reply;
     try {
-      RecordedRequest recorded = record(&request, post ? "POST" : "GET");
-      recorded.in_flight = now;
+      RecordedRequest recorded = record(&request, post ? "POST" : "GET", now);
       reply = post ? answer(recorded) : models(recorded);
     } catch (const std::exception& error) {
       reply = json_reply(500, error_body(std::string("openai-double: ") + error.what(),
@@ -248,11 +247,12 @@ int Server::request_count() const {
   return static_cast<int>(m_requests.size());
 }
 
-RecordedRequest Server::record(const void* raw, const std::string& method) {
+RecordedRequest Server::record(const void* raw, const std::string& method, int in_flight) {
   const auto& request = *static_cast<const httplib::Request*>(raw);
   RecordedRequest recorded;
   recorded.method = method;
   recorded.path = request.path;
+  recorded.in_flight = in_flight;
   recorded.body = request.body;
   for (const auto& [key, value] : request.headers) recorded.headers.emplace_back(key, value);
   std::lock_guard lock(m_mutex);
@@ -260,7 +260,7 @@ RecordedRequest Server::record(const void* raw, const std::string& method) {
   m_requests.push_back(recorded);
   if (!m_options.record_path.empty()) {
     json line = {{"number", recorded.number}, {"method", method}, {"path", recorded.path},
-                 {"body", recorded.body}, {"in_flight", m_in_flight.load()}};
+                 {"body", recorded.body}, {"in_flight", in_flight}};
     json headers = json::object();
     for (const auto& [key, value] : recorded.headers) headers[key] = value;
     line["headers"] = headers;

@@ -112,7 +112,7 @@ class Server {
   Reply answer(const RecordedRequest& request);
   Reply models(const RecordedRequest& request);
   bool sleep_interruptibly(int ms);
-  RecordedRequest record(const void* request, const std::string& method);
+  RecordedRequest record(const void* request, const std::string& method, int in_flight);
 
   ServerOptions m_options;
   std::unique_ptr<httplib::Server> m_server;

@@ -236,6 +236,7 @@ TEST_CASE("the executable announces its port, follows its script and records req
   CHECK(lines[1]["number"] == 1);
   CHECK(lines[1]["path"] == "/v1/completions");
   CHECK(lines[1]["headers"]["X-Trace"] == "t1");
+  CHECK(lines[1]["in_flight"] == 1);  // one request at a time
   CHECK(json::parse(lines[1]["body"].get<std::string>())["n"] == 2);
 }
 
