@@ -112,6 +112,15 @@ void add_search(CLI::App& app, SearchSettings& s) {
       ->capture_default_str()->check(CLI::Range(1, 1000000));
   cmd->add_option("--concurrency", s.concurrency, "Remote policy: HTTP requests in flight")
       ->capture_default_str()->check(CLI::Range(1, 4096));
+  cmd->add_option("--samples-per-request", s.samples_per_request,
+                  "Remote policy: samples asked in one HTTP request (1 for servers that ignore n)")
+      ->capture_default_str()->check(CLI::Range(1, 128));
+  cmd->add_option("--top-p", s.top_p, "Remote policy: nucleus sampling")->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--retries", s.retries, "Remote policy: further attempts of a failed request")
+      ->capture_default_str()->check(CLI::Range(0, 100));
+  cmd->add_option("--request-timeout", s.request_timeout_s, "Remote policy: seconds per request")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--vocabulary", s.vocabulary, "Built-in policy: core | mathlib | FILE")
       ->capture_default_str();
   cmd->add_option("--learning-rate", s.learning_rate, "Built-in policy: learning rate");

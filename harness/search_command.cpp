@@ -45,6 +45,10 @@ json learning_settings(const SearchSettings& s) {
           {"temperature", s.temperature},
           {"max_tokens", s.max_tokens},
           {"concurrency", s.concurrency},
+          {"samples_per_request", s.samples_per_request},
+          {"top_p", s.top_p},
+          {"retries", s.retries},
+          {"request_timeout_s", s.request_timeout_s},
           {"vocabulary", s.vocabulary},
           {"learning_rate", s.learning_rate ? json(*s.learning_rate) : json(nullptr)},
           {"timeout_s", s.timeout_s},
@@ -75,6 +79,10 @@ void apply_learning_settings(SearchSettings& s, const json& j) {
   s.temperature = j.at("temperature").get<double>();
   s.max_tokens = j.at("max_tokens").get<int>();
   s.concurrency = j.at("concurrency").get<int>();
+  s.samples_per_request = j.at("samples_per_request").get<int>();
+  s.top_p = j.at("top_p").get<double>();
+  s.retries = j.at("retries").get<int>();
+  s.request_timeout_s = j.at("request_timeout_s").get<double>();
   s.vocabulary = j.at("vocabulary").get<std::string>();
   if (!j.at("learning_rate").is_null()) s.learning_rate = j.at("learning_rate").get<double>();
   s.timeout_s = j.at("timeout_s").get<double>();
@@ -94,6 +102,10 @@ policy::PolicyConfig policy_config(const SearchSettings& s) {
   c.prompt_template = s.prompt_template;
   c.max_tokens = s.max_tokens;
   c.concurrency = s.concurrency;
+  c.samples_per_request = s.samples_per_request;
+  c.top_p = s.top_p;
+  c.retries = s.retries;
+  c.request_timeout_s = s.request_timeout_s;
   c.default_header = s.header;
   return c;
 }

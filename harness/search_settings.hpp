@@ -34,6 +34,10 @@ struct SearchSettings : EngineSettings {
   double temperature = 1.0;
   int max_tokens = 2048;
   int concurrency = 8;                    // HTTP requests in flight (remote)
+  int samples_per_request = 16;           // n of one HTTP request (1 for servers ignoring n)
+  double top_p = 0.95;
+  int retries = 3;                        // further attempts on connection errors, 429, 5xx
+  double request_timeout_s = 300;         // per HTTP request
   std::string vocabulary = "core";        // built-in policy: core | mathlib | FILE
   std::optional<double> learning_rate;    // built-in policy; default: the policy's own
   // Run lifecycle.

@@ -41,6 +41,10 @@ std::unique_ptr<Policy> make_policy(const PolicyConfig& config) {
     o.temperature = config.temperature;
     o.max_tokens = config.max_tokens;
     o.concurrency = config.concurrency;
+    o.samples_per_request = config.samples_per_request;
+    o.top_p = config.top_p;
+    o.retries = config.retries;
+    o.timeout_ms = static_cast<int>(config.request_timeout_s * 1000);
     o.api_key = api_key_from_env(config.api_key_env);
     return std::make_unique<RemotePolicy>(o);
   }

@@ -25,6 +25,10 @@ struct PolicyConfig {
   std::string prompt_template = "deepseek";
   int max_tokens = 2048;
   int concurrency = 8;
+  int samples_per_request = 16;
+  double top_p = 0.95;
+  int retries = 3;
+  double request_timeout_s = 300;
   // Replay policy: the header given to dataset lines that have none.
   std::optional<std::string> default_header;
 };

@@ -115,5 +115,28 @@ sys.exit(1 if bad or not rows else 0)
 PY
 check "every reference proof of the core task set passes" $?
 
+# harness search with real Lean (A21: tactic mode). Step search on the core task set with the
+# built-in policy: it must find proofs that pass when checked again as whole theorems, record
+# every attempt, and whatever it passes must hold up as a theorem (no reward without `pass`).
+(cd "$workspace" && timeout 3600 "$harness" search --tasks "$workspace/tasks/core/core_tasks.jsonl" \
+  --mode step --samples 2 --expansions 16 --epochs 1 --out "$tmp/search_step.jsonl" \
+  --db "$tmp/search.db" --workers 2 --no-progress)
+check "search --mode step exits 0" $?
+python3 - "$tmp/search_step.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+passes = [r for r in rows if r["verdict"] == "pass"]
+errors = [r for r in rows if r["verdict"] == "error"]
+print(f"step search: {len(rows)} attempts, {len(passes)} pass, {len(errors)} error")
+for r in errors[:5]: print("error:", r["task"], r["reason"][:200])
+bad = [r for r in rows if (r["reward"] or 0) > 0 and r["verdict"] != "pass"]
+sys.exit(1 if not passes or bad or len(errors) > len(rows) // 10 else 0)
+PY
+check "step search finds proofs that pass as whole theorems (A21)" $?
+(cd "$workspace" && timeout 3600 "$harness" search --tasks "$workspace/tasks/core/core_tasks.jsonl" \
+  --mode whole --samples 4 --epochs 2 --out "$tmp/search_whole.jsonl" --db "$tmp/search.db" \
+  --workers 2 --no-progress)
+check "search --mode whole with 2 epochs exits 0" $?
+
 echo "real-Lean tier: $failures failure(s)"
 [ "$failures" -eq 0 ]
