@@ -263,7 +263,7 @@ TEST_CASE("a run killed in the middle of an epoch resumes from the last finished
   CHECK(json::parse(*l->summary_json).at("pass_at_k") == json::parse(*r->summary_json).at("pass_at_k"));
 }
 
-TEST_CASE("replay policy: a dataset's proofs through the same loop; cheats get no reward",
+TEST_CASE("replay policy: a dataset's proofs through the same loop, and cheats get no reward",
           "[search][replay]") {
   Box box;
   std::string proofs;
