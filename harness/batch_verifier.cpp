@@ -25,14 +25,10 @@ std::optional<std::vector<Row>> BatchVerifier::verify(
   for (size_t i = 0; i < candidates.size(); ++i) {
     const tasks::Candidate& c = candidates[i];
     Row& row = rows[i];
-    row.name = c.name;
-    row.task = task_record(c.task);
-    row.proof = c.proof;
+    row = candidate_row(c);
     Assembly assembly = assemble(c, m_engine.guard);
     if (assembly.early) {
-      row.verdict = assembly.early->verdict;
-      row.decided_by = assembly.early->decided_by;
-      row.reason = assembly.early->reason;
+      set_verdict(row, assembly.early->verdict, assembly.early->decided_by, assembly.early->reason);
       continue;
     }
     row.cache_key = verification_key(m_engine.identity, c);

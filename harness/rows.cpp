@@ -10,6 +10,21 @@ namespace harness {
 using lean_bridge::DecidedBy;
 using lean_bridge::Verdict;
 
+Row candidate_row(const tasks::Candidate& candidate) {
+  Row row;
+  row.line = candidate.line;
+  row.name = candidate.name;
+  row.task = task_record(candidate.task);
+  row.proof = candidate.proof;
+  return row;
+}
+
+void set_verdict(Row& row, Verdict verdict, DecidedBy by, std::string reason) {
+  row.verdict = verdict;
+  row.decided_by = by;
+  row.reason = std::move(reason);
+}
+
 store::AttemptRecord attempt_record(int64_t run_id, const Row& row) {
   store::AttemptRecord r;
   r.run_id = run_id;

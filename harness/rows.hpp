@@ -36,6 +36,10 @@ struct CheckIdentity {
   std::string sandbox;  // the sandbox and options such as the kernel replay
 };
 
+// A row for a candidate, before its verdict: its name, task and proof.
+Row candidate_row(const tasks::Candidate& candidate);
+void set_verdict(Row& row, lean_bridge::Verdict verdict, lean_bridge::DecidedBy by,
+                 std::string reason);
 store::AttemptRecord attempt_record(int64_t run_id, const Row& row);
 store::TaskRecord task_record(const tasks::Task& task);
 void apply_cached(Row& row, const store::CachedVerdict& hit);

@@ -121,16 +121,10 @@ void ScoreRun::take(const tasks::InvalidLine& invalid) {
 
 void ScoreRun::take(tasks::Candidate candidate) {
   int64_t seq = m_next_seq++;
-  Row row;
-  row.line = candidate.line;
-  row.name = candidate.name;
-  row.task = task_record(candidate.task);
-  row.proof = candidate.proof;
+  Row row = candidate_row(candidate);
   Assembly assembly = assemble(candidate, m_guard);
   if (assembly.early) {
-    row.verdict = assembly.early->verdict;
-    row.decided_by = assembly.early->decided_by;
-    row.reason = assembly.early->reason;
+    set_verdict(row, assembly.early->verdict, assembly.early->decided_by, assembly.early->reason);
     if (row.verdict == Verdict::invalid) {
       row.error = fmt::format("{}:{}: {}: {}", m_settings.input, row.line, assembly.early->field,
                               assembly.early->reason);

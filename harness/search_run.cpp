@@ -51,16 +51,21 @@ std::string rollout_line(const store::SearchAttemptRow& r) {
   return out.dump(-1, ' ', false, ojson::error_handler_t::replace);
 }
 
+// One point of the learning curve, as the run summary holds it.
+json curve_entry(const store::EpochRecord& e) {
+  auto optional = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+  return {{"epoch", e.epoch},          {"phase", e.phase},         {"tasks", e.tasks},
+          {"attempts", e.attempts},    {"passes", e.passes},       {"errors", e.errors},
+          {"pass_rate", optional(e.pass_rate)}, {"mean_reward", optional(e.mean_reward)},
+          {"entropy", optional(e.entropy)},     {"new_solved", e.new_solved}};
+}
+
 Row generation_failure(const tasks::Task& task, const policy::Completion& c) {
-  Row row;
-  row.name = task.name;
-  row.task = task_record(task);
-  row.proof = c.proof;
+  Row row = candidate_row({0, task.name, task, tasks::ProofForm::continuation, c.proof});
   // The model's own output held no usable proof: a wrong answer (reward 0). Anything else
   // (the server failed) says nothing about the policy's proofs: `error`, no reward.
-  row.verdict = c.malformed ? Verdict::fail : Verdict::error;
-  row.decided_by = DecidedBy::input;
-  row.reason = "policy: " + c.error.value_or("no candidate");
+  set_verdict(row, c.malformed ? Verdict::fail : Verdict::error, DecidedBy::input,
+              "policy: " + c.error.value_or("no candidate"));
   return row;
 }
 
@@ -104,14 +109,7 @@ SearchRun::SearchRun(const SearchSettings& settings, const Engine& engine, store
     if (!m_rollouts) throw UsageError(fmt::format("{}: cannot write the rollouts file", m_settings.out));
     write_rollouts(m_store.search_attempts(m_run_id));
   }
-  for (const auto& e : m_store.epochs(m_run_id)) {
-    m_curve.push_back({{"epoch", e.epoch}, {"phase", e.phase}, {"tasks", e.tasks},
-                       {"attempts", e.attempts}, {"passes", e.passes}, {"errors", e.errors},
-                       {"pass_rate", e.pass_rate ? json(*e.pass_rate) : json(nullptr)},
-                       {"mean_reward", e.mean_reward ? json(*e.mean_reward) : json(nullptr)},
-                       {"entropy", e.entropy ? json(*e.entropy) : json(nullptr)},
-                       {"new_solved", e.new_solved}});
-  }
+  for (const auto& e : m_store.epochs(m_run_id)) m_curve.push_back(curve_entry(e));
 }
 
 SearchRun::~SearchRun() = default;
@@ -384,12 +382,7 @@ int SearchRun::run() {
     checkpoint.state_json = m_state.to_json();
     m_store.finish_epoch(rec, samples, checkpoint);
     write_rollouts(m_store.search_attempts(m_run_id, epoch));
-    m_curve.push_back({{"epoch", epoch}, {"phase", "train"}, {"tasks", rec.tasks},
-                       {"attempts", rec.attempts}, {"passes", rec.passes}, {"errors", rec.errors},
-                       {"pass_rate", rec.pass_rate ? json(*rec.pass_rate) : json(nullptr)},
-                       {"mean_reward", rec.mean_reward ? json(*rec.mean_reward) : json(nullptr)},
-                       {"entropy", rec.entropy ? json(*rec.entropy) : json(nullptr)},
-                       {"new_solved", rec.new_solved}});
+    m_curve.push_back(curve_entry(rec));
     fmt::print(stderr,
                "epoch {}/{}: {} tasks, {} samples, pass rate {}, mean reward {}, entropy {}, "
                "{} newly solved, {:.1f} s\n",
@@ -462,9 +455,7 @@ int SearchRun::run() {
   rec.stats_json = json{{"policy_version", m_policy_version}, {"pass_at_k", m_pass_at_k}}.dump();
   m_store.finish_epoch(rec, samples, std::nullopt);
   write_rollouts(m_store.search_attempts(m_run_id, epoch));
-  m_curve.push_back({{"epoch", epoch}, {"phase", "eval"}, {"tasks", rec.tasks},
-                     {"attempts", rec.attempts}, {"passes", rec.passes}, {"errors", rec.errors},
-                     {"pass_rate", rec.pass_rate ? json(*rec.pass_rate) : json(nullptr)}});
+  m_curve.push_back(curve_entry(rec));
 
   fmt::print(stderr, "evaluation: {} tasks x {} samples, policy {}\n", all.size(),
              m_settings.samples, m_policy_version);

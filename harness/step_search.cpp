@@ -47,9 +47,7 @@ Row no_proof(const StepJob& job, Verdict verdict, DecidedBy by, std::string reas
   Row row;
   row.name = job.task.name;
   row.task = task_record(job.task);
-  row.verdict = verdict;
-  row.decided_by = by;
-  row.reason = std::move(reason);
+  set_verdict(row, verdict, by, std::move(reason));
   return row;
 }
 
@@ -240,24 +238,18 @@ StepOutcome StepSearcher::search(lean_bridge::Worker& worker, const StepJob& job
       // Every goal closed in tactic mode: check the script again as a whole theorem.
       tasks::Candidate candidate{0, job.task.name, job.task, tasks::ProofForm::continuation,
                                  script_of(child.path)};
-      Row row;
-      row.name = job.task.name;
-      row.task = task_record(job.task);
-      row.proof = candidate.proof;
+      Row row = candidate_row(candidate);
       Assembly assembly = assemble(candidate, m_engine.guard);
       if (assembly.early) {
-        row.verdict = assembly.early->verdict;
-        row.decided_by = assembly.early->decided_by;
-        row.reason = assembly.early->reason;
+        set_verdict(row, assembly.early->verdict, assembly.early->decided_by, assembly.early->reason);
       } else {
         row.cache_key = verification_key(m_engine.identity, candidate);
         auto checked = worker.check(assembly.request);
         if (auto* result = std::get_if<lean_bridge::CheckResult>(&checked)) {
           apply_result(row, *result);
         } else {
-          row.verdict = Verdict::error;
-          row.decided_by = DecidedBy::worker;
-          row.reason = std::get<lean_bridge::InfraFailure>(checked).reason;
+          set_verdict(row, Verdict::error, DecidedBy::worker,
+                      std::get<lean_bridge::InfraFailure>(checked).reason);
         }
       }
       out.script = candidate.proof;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/lean_lexer.hpp"
+#include "common/text.hpp"
 #include "policy/builtin/rng.hpp"
 
 namespace policy::builtin {
@@ -15,15 +16,8 @@ namespace {
 using common::Token;
 using common::TokenKind;
 
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
+using common::is_blank;
+using common::trim;
 
 // Whitespace runs become one space; leading and trailing whitespace go.
 std::string collapse_whitespace(std::string_view s) {

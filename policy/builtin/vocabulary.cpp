@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/text.hpp"
 #include "policy/policy.hpp"
 
 namespace policy::builtin {
@@ -15,15 +16,8 @@ extern const std::string_view kMathlibVocabulary;
 
 namespace {
 
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
+using common::is_blank;
+using common::trim;
 
 }  // namespace
 
