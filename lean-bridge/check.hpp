@@ -23,6 +23,8 @@ struct CheckRequest {
   // The task's own statement ("theorem NAME ... := by"): elaborated as a reference before the
   // candidate runs, and the target's type must be the reference's. "" skips that check.
   std::string statement;
+  // Ask Lean for the constants the proof's tactics use ("allTactics"): CheckResult::used_constants.
+  bool used_constants = false;
 };
 
 struct CheckResult {
@@ -34,6 +36,8 @@ struct CheckResult {
   std::optional<std::vector<std::string>> axioms;  // nothing when Lean was not asked
   int64_t elapsed_ms = 0;                          // the check's time (header time excluded)
   int tries = 0;                                   // workers the check was sent to
+  // What Lean reported the proof's tactics use, when asked (CheckRequest::used_constants).
+  std::optional<std::vector<std::string>> used_constants;
 };
 
 }  // namespace lean_bridge

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace lean_bridge {
@@ -230,5 +232,27 @@ std::string messages_to_json(const std::vector<Message>& messages) {
 }
 
 bool is_error(const Message& message) { return message.severity == "error"; }
+
+std::optional<std::vector<std::string>> used_constants(const CommandAnswer& answer) {
+  if (answer.extra_json.empty()) return std::nullopt;
+  json extra = json::parse(answer.extra_json, nullptr, false);
+  if (!extra.is_object()) return std::nullopt;
+  auto tactics = extra.find("tactics");
+  if (tactics == extra.end() || !tactics->is_array()) return std::nullopt;
+  std::vector<std::string> names;
+  for (const json& tactic : *tactics) {
+    if (!tactic.is_object()) return std::nullopt;
+    auto used = tactic.find("usedConstants");
+    if (used == tactic.end()) continue;
+    if (!used->is_array()) return std::nullopt;
+    for (const json& name : *used) {
+      if (!name.is_string()) return std::nullopt;
+      names.push_back(name.get<std::string>());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
 
 }  // namespace lean_bridge

@@ -89,4 +89,9 @@ std::string messages_to_json(const std::vector<Message>& messages);
 
 bool is_error(const Message& message);
 
+// The constants Lean reports as used by the tactics of a command asked with "allTactics": the
+// union of every `tactics[].usedConstants`, sorted and without duplicates. nullopt when the
+// answer has no readable `tactics` list (not asked, or a shape the bridge does not know).
+std::optional<std::vector<std::string>> used_constants(const CommandAnswer& answer);
+
 }  // namespace lean_bridge

@@ -15,9 +15,11 @@ namespace {
 
 using nlohmann::json;
 
-std::string command_request(const std::string& text, std::optional<int64_t> env) {
+std::string command_request(const std::string& text, std::optional<int64_t> env,
+                            bool all_tactics) {
   json request = {{"cmd", text}};
   if (env) request["env"] = *env;
+  if (all_tactics) request["allTactics"] = true;
   return request.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -181,8 +183,8 @@ Worker::EnvOrFailure Worker::reference_env(const CheckRequest& request, int64_t 
 }
 
 Reply Worker::command(const std::string& text, std::optional<int64_t> env,
-                      Clock::time_point deadline) {
-  Reply reply = m_process->request(command_request(text, env), deadline);
+                      Clock::time_point deadline, bool all_tactics) {
+  Reply reply = m_process->request(command_request(text, env, all_tactics), deadline);
   auto* answer = std::get_if<Answer>(&reply);
   auto* command = answer ? std::get_if<CommandAnswer>(answer) : nullptr;
   if (command == nullptr || !command->env) return reply;
@@ -201,7 +203,7 @@ Reply Worker::command(const std::string& text, std::optional<int64_t> env,
 Outcome Worker::run_proof(const CheckRequest& request, int64_t env) {
   auto started = Clock::now();
   auto deadline = started + m_options.proof_timeout;
-  Reply reply = command(request.body, env, deadline);
+  Reply reply = command(request.body, env, deadline, request.used_constants);
   if (std::holds_alternative<TimedOut>(reply)) {
     ++m_counters.timeouts;
     discard_process();
@@ -236,6 +238,7 @@ Outcome Worker::run_proof(const CheckRequest& request, int64_t env) {
   }
   CheckResult result = judged(request, Verdict::error, DecidedBy::worker, "");
   result.messages = checked->messages;
+  if (request.used_constants) result.used_constants = used_constants(*checked);
   shift_lines(result.messages, request.line_offset);
   auto judgement = judge_check(*checked);
   if (judgement) {

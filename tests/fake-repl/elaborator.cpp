@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <functional>
+#include <regex>
 #include <set>
 #include <string_view>
 
@@ -490,13 +491,58 @@ const DeclInfo* Elaborator::find_decl(long env, const std::string& name) const {
   return nullptr;
 }
 
-json Elaborator::command(const std::string& text, std::optional<long> env) {
+// "tactics" of an allTactics answer: each line of a `by` block (after the line holding `:= by`,
+// up to the next line that starts a command) as one tactic; its usedConstants are the dotted
+// names in it and the words that name a declaration of the environment. A double's
+// approximation of Lean's infotree: what matters to the harness is the shape of the answer.
+json Elaborator::tactics_of(const std::string& text, long env) {
+  static const std::regex kDotted(R"([A-Za-z_][A-Za-z0-9_']*(\.[A-Za-z_][A-Za-z0-9_']*)+)");
+  static const std::regex kWord(R"([A-Za-z_][A-Za-z0-9_'.]*)");
+  json tactics = json::array();
+  bool in_proof = false;
+  long line_number = 0;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    ++line_number;
+    start = end + 1;
+    std::string stripped = trim(line);
+    bool indented = !line.empty() && (line[0] == ' ' || line[0] == '\t');
+    if (!indented && !stripped.empty()) in_proof = false;
+    if (in_proof && !stripped.empty() && !stripped.starts_with("--")) {
+      std::set<std::string> used;
+      for (std::sregex_iterator it(stripped.begin(), stripped.end(), kDotted), e; it != e; ++it)
+        used.insert(it->str());
+      for (std::sregex_iterator it(stripped.begin(), stripped.end(), kWord), e; it != e; ++it)
+        if (find_decl(env, it->str()) != nullptr) used.insert(it->str());
+      long column = static_cast<long>(line.size() - line.substr(line.find_first_not_of(" \t")).size());
+      m_states.emplace_back();
+      tactics.push_back({{"usedConstants", used},
+                         {"tactic", stripped},
+                         {"proofState", static_cast<long>(m_states.size()) - 1},
+                         {"pos", {{"line", line_number}, {"column", column}}},
+                         {"goals", ""},
+                         {"endPos", {{"line", line_number}, {"column", static_cast<long>(line.size())}}}});
+    }
+    if (stripped.ends_with(":= by") || stripped.find(":= by ") != std::string::npos ||
+        stripped == "by")
+      in_proof = true;
+    if (end == text.size()) break;
+  }
+  return tactics;
+}
+
+json Elaborator::command(const std::string& text, std::optional<long> env, bool all_tactics) {
   long parent = env.value_or(-1);
+  json tactics = all_tactics && env ? tactics_of(text, parent) : json::array();
   CommandRun run(text, !env, m_backtick_sorry, m_states, m_rules,
                  [this, parent](const std::string& name) { return find_decl(parent, name); });
   CommandResult result = run.run();
   m_envs.push_back({parent, std::move(result.decls)});
   json answer = {{"env", static_cast<long>(m_envs.size()) - 1}};
+  if (!tactics.empty()) answer["tactics"] = std::move(tactics);
   if (!result.messages.empty()) answer["messages"] = std::move(result.messages);
   if (!result.sorries.empty()) answer["sorries"] = std::move(result.sorries);
   return answer;

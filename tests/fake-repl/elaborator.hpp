@@ -40,7 +40,9 @@ class Elaborator {
       : m_backtick_sorry(backtick_sorry), m_rules(rules) {}
 
   bool has_env(long id) const { return id >= 0 && id < static_cast<long>(m_envs.size()); }
-  nlohmann::json command(const std::string& text, std::optional<long> env);
+  // all_tactics: the answer lists the tactic lines with their usedConstants (README.md).
+  nlohmann::json command(const std::string& text, std::optional<long> env,
+                         bool all_tactics = false);
   nlohmann::json tactic(const std::string& text, long proof_state);
 
   // The goals of each proof state, indexed by its id.
@@ -52,6 +54,7 @@ class Elaborator {
     std::map<std::string, DeclInfo> decls;
   };
   const DeclInfo* find_decl(long env, const std::string& name) const;
+  nlohmann::json tactics_of(const std::string& text, long env);
 
   nlohmann::json rules_tactic(const std::string& text, long proof_state);
 

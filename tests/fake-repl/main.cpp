@@ -18,7 +18,9 @@
 //                          "unknown module prefix 'MissingX' ..." (pos 1:0, no endPos).
 //  - {"cmd": T, "env": N}  on top of env N (inherits its declarations); sleeps --check-ms;
 //                          unknown N -> {"message": "Unknown environment."}.
-//    Both accept and ignore "allTactics", "rootGoals", "infotree"; "env": null means no env.
+//    Both accept and ignore "rootGoals", "infotree"; "env": null means no env. "allTactics": true
+//    on a command with an env adds "tactics": one entry per tactic line of its proofs, with a
+//    new proof state and the "usedConstants" a double can know (see README.md).
 //  - {"tactic": T, "proofState": N}  unknown N -> {"message": "Unknown proof state."}; T with
 //    `sorry` -> "Incomplete: contains sorry"; T starting with `fail` -> an error message and
 //    "Error: <reason>"; done/rfl/trivial/simp/decide/omega -> "Completed", goals [];
@@ -217,7 +219,8 @@ class Repl {
       if (!m_elaborator.has_env(env)) return {{"message", "Unknown environment."}};
       sleep_ms(m_options.check_ms);
       grow_memory(m_options.grow_mb_per_check);
-      return m_elaborator.command(text, env);
+      bool all_tactics = request.contains("allTactics") && request["allTactics"] == true;
+      return m_elaborator.command(text, env, all_tactics);
     }
     if (m_options.crash_on_import) {
       write_stderr("uncaught exception: unknown package '" + first_import_root(text) + "'\n");
