@@ -89,6 +89,10 @@ void add_search(CLI::App& app, SearchSettings& s) {
   cmd->add_option("--train-split", s.train_split, "Split trained on (\"\": every task)")
       ->capture_default_str();
   cmd->add_flag("!--no-eval", s.evaluate, "Skip the final evaluation over every task");
+  cmd->add_option("--shaping", s.shaping, "Reward shaping of passes while training: none, "
+                                          "length or novelty (docs/search.md); a pass stays "
+                                          "necessary for any reward")
+      ->capture_default_str()->check(CLI::IsMember({"none", "length", "novelty"}));
   cmd->add_option("--expansions", s.expansions, "Step mode: nodes expanded per search")
       ->capture_default_str()->check(CLI::Range(1, 1000000));
   cmd->add_option("--width", s.width, "Step mode: tactics proposed per expansion")

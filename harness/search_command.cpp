@@ -34,6 +34,7 @@ json learning_settings(const SearchSettings& s) {
           {"curriculum", s.curriculum},
           {"train_split", s.train_split},
           {"evaluate", s.evaluate},
+          {"shaping", s.shaping},
           {"expansions", s.expansions},
           {"width", s.width},
           {"search_seconds", s.search_seconds},
@@ -68,6 +69,7 @@ void apply_learning_settings(SearchSettings& s, const json& j) {
   s.curriculum = j.at("curriculum").get<std::string>();
   s.train_split = j.at("train_split").get<std::string>();
   s.evaluate = j.at("evaluate").get<bool>();
+  s.shaping = j.at("shaping").get<std::string>();
   s.expansions = j.at("expansions").get<int>();
   s.width = j.at("width").get<int>();
   s.search_seconds = j.at("search_seconds").get<double>();

@@ -28,6 +28,17 @@ ojson null_or(const std::optional<double>& v) { return v ? ojson(*v) : ojson(nul
 
 std::string rollout_line(const store::SearchAttemptRow& r) {
   const store::AttemptRow& a = r.attempt;
+  // The reward the learner got: the verdict's, or its shaped value (base_reward keeps the
+  // verdict's).
+  ojson reward = null_or(a.reward);
+  ojson shaping = nullptr;
+  if (r.extra_json) {
+    ojson extra = ojson::parse(*r.extra_json, nullptr, false);
+    if (extra.is_object() && extra.contains("shaped_reward")) {
+      reward = extra["shaped_reward"];
+      shaping = extra.value("shaping", ojson(nullptr));
+    }
+  }
   ojson out = {{"line", a.line},
                {"task", a.name},
                {"task_id", a.task_id ? ojson(*a.task_id) : ojson(nullptr)},
@@ -43,7 +54,9 @@ std::string rollout_line(const store::SearchAttemptRow& r) {
                {"verdict", a.verdict},
                {"decided_by", a.decided_by},
                {"reason", a.reason},
-               {"reward", null_or(a.reward)},
+               {"reward", reward},
+               {"base_reward", null_or(a.reward)},
+               {"shaping", shaping},
                {"advantage", null_or(r.advantage)},
                {"logprob", null_or(r.logprob)},
                {"expansions", r.expansions ? ojson(*r.expansions) : ojson(nullptr)},
@@ -103,6 +116,15 @@ SearchRun::SearchRun(const SearchSettings& settings, const Engine& engine, store
       m_state(std::move(state)),
       m_start(std::chrono::steady_clock::now()) {
   m_next_line = m_store.next_line(m_run_id);
+  auto shaping = metrics::parse_shaping(m_settings.shaping);
+  if (!shaping) throw UsageError(fmt::format("--shaping {}: expected none, length or novelty", m_settings.shaping));
+  m_shaping = *shaping;
+  // The library of a resumed run: its committed verified training proofs, in line order.
+  for (const auto& row : m_store.search_attempts(m_run_id)) {
+    if (row.phase == "train" && row.attempt.verdict == "pass" && row.attempt.task_id) {
+      add_to_library(*row.attempt.task_id, row.attempt.name, row.attempt.proof);
+    }
+  }
   if (!m_settings.out.empty()) {
     // Rewritten from the store: a resumed run's rollouts are exactly its committed rows.
     m_rollouts.open(m_settings.out, std::ios::binary | std::ios::trunc);
@@ -212,12 +234,57 @@ std::optional<std::vector<std::vector<SearchRun::Attempt>>> SearchRun::sample_st
   return groups;
 }
 
+void SearchRun::add_to_library(const std::string& task_id, const std::string& name,
+                               const std::string& proof) {
+  if (!m_library_seen.emplace(task_id, proof).second) return;
+  metrics::ProofDoc doc;
+  doc.key = std::to_string(m_library.size());
+  doc.task_id = task_id;
+  doc.task_name = name;
+  doc.text = proof;
+  int64_t c = metrics::compressed_size(proof, metrics::MetricsOptions{}.level);
+  auto [it, fresh] = m_min_c.emplace(task_id, c);
+  if (!fresh) it->second = std::min(it->second, c);
+  m_library.push_back(std::move(doc));
+}
+
+void SearchRun::refresh_library_metrics() {
+  if (m_shaping != metrics::Shaping::novelty || m_library.empty()) return;
+  m_library_metrics = metrics::compute_metrics(m_library, {});
+}
+
+std::optional<double> SearchRun::shaped_reward(const Attempt& a) const {
+  auto base = reward_for(a.row.verdict);
+  if (!base || m_shaping == metrics::Shaping::none || a.row.verdict != Verdict::pass) return base;
+  const tasks::Task& task = m_tasks[a.task];
+  metrics::ProofDoc doc{"x", task.id, task.name, a.row.proof, {}, false};
+  const int level = metrics::MetricsOptions{}.level;
+  metrics::ProofMetrics measured;
+  int fold = m_library_metrics ? metrics::fold_for_task(task.id, *m_library_metrics) : -1;
+  if (fold >= 0) {
+    measured = metrics::measure_proof(doc, m_library_metrics->dictionaries[static_cast<size_t>(fold)], level);
+  } else {
+    measured.c = metrics::compressed_size(doc.text, level);
+    measured.c_given_library = measured.c;
+    measured.novelty = 1.0;  // nothing to share with an empty library
+  }
+  metrics::ShapingParams params;
+  params.task_min_c = measured.c;
+  if (auto it = m_min_c.find(task.id); it != m_min_c.end()) {
+    params.task_min_c = std::min(it->second, measured.c);
+  }
+  return metrics::shaped_reward(*base, true, measured, m_shaping, params);
+}
+
 void SearchRun::record(int64_t epoch, const std::string& phase, int64_t first_group,
                        std::vector<std::vector<Attempt>>& groups) {
   std::vector<store::SearchAttemptRecord> batch;
   for (size_t g = 0; g < groups.size(); ++g) {
     std::vector<std::optional<double>> rewards;
-    for (const Attempt& a : groups[g]) rewards.push_back(reward_for(a.row.verdict));
+    for (Attempt& a : groups[g]) {
+      a.reward = phase == "train" ? shaped_reward(a) : reward_for(a.row.verdict);
+      rewards.push_back(a.reward);
+    }
     auto advantages = policy::rl::grpo_advantages(rewards);
     for (size_t s = 0; s < groups[g].size(); ++s) {
       Attempt& a = groups[g][s];
@@ -236,6 +303,11 @@ void SearchRun::record(int64_t epoch, const std::string& phase, int64_t first_gr
       r.advantage = a.advantage;
       r.logprob = a.completion.logprob;
       r.expansions = a.expansions;
+      if (m_shaping != metrics::Shaping::none && phase == "train") {
+        json extra = {{"shaping", std::string(metrics::to_string(m_shaping))},
+                      {"shaped_reward", a.reward ? json(*a.reward) : json(nullptr)}};
+        r.extra_json = extra.dump();
+      }
       batch.push_back(std::move(r));
     }
   }
@@ -311,6 +383,7 @@ int SearchRun::run() {
   for (int64_t epoch = m_state.next_epoch; epoch <= m_settings.epochs; ++epoch) {
     auto epoch_start = std::chrono::steady_clock::now();
     m_policy_version = m_policy.version();
+    refresh_library_metrics();
     auto picked = m_state.curriculum.select(epoch, train_ids);
     std::vector<size_t> selection;
     for (size_t i : picked) selection.push_back(train[i]);
@@ -336,7 +409,7 @@ int SearchRun::run() {
       int64_t n = 0, c = 0;
       for (Attempt& a : group) {
         ++rec.attempts;
-        auto reward = reward_for(a.row.verdict);
+        auto reward = a.reward;
         if (!reward) {
           ++rec.errors;
           continue;
@@ -365,6 +438,13 @@ int SearchRun::run() {
     if (entropies > 0) rec.entropy = entropy_sum / static_cast<double>(entropies);
     policy::UpdateStats update;
     if (learns) update = m_policy.update(experience);
+    for (const auto& group : result.groups) {
+      for (const Attempt& a : group) {
+        if (a.row.verdict == Verdict::pass) {
+          add_to_library(m_tasks[a.task].id, m_tasks[a.task].name, a.row.proof);
+        }
+      }
+    }
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     rec.stats_json = json{{"policy_version", m_policy_version},
                           {"update", {{"decisions", update.decisions},

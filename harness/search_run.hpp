@@ -6,6 +6,7 @@
 // with the loop's state, so a killed run resumes from the last finished epoch exactly.
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -17,6 +18,8 @@
 #include "harness/batch_verifier.hpp"
 #include "harness/engine.hpp"
 #include "harness/search_settings.hpp"
+#include "harness/metrics/metrics.hpp"
+#include "harness/metrics/shaping.hpp"
 #include "harness/step_search.hpp"
 #include "policy/policy.hpp"
 #include "policy/rl/curriculum.hpp"
@@ -52,6 +55,7 @@ class SearchRun {
     policy::Completion completion;
     std::optional<int64_t> expansions;
     std::optional<double> advantage;
+    std::optional<double> reward;  // what the learner gets: the verdict's reward, shaped
   };
   struct EpochResult {
     std::vector<std::vector<Attempt>> groups;  // one per selected task, samples in order
@@ -66,6 +70,11 @@ class SearchRun {
               std::vector<std::vector<Attempt>>& groups);
   void write_rollouts(const std::vector<store::SearchAttemptRow>& rows);
   int finish(store::RunStatus status, int code, const std::string& message = "");
+  // Reward shaping (docs/search.md): the library is this run's verified training proofs, as of
+  // the start of the epoch.
+  std::optional<double> shaped_reward(const Attempt& attempt) const;
+  void add_to_library(const std::string& task_id, const std::string& name, const std::string& proof);
+  void refresh_library_metrics();
   policy::TaskView view(size_t task) const;
 
   const SearchSettings& m_settings;
@@ -84,6 +93,11 @@ class SearchRun {
   nlohmann::json m_curve = nlohmann::json::array();
   nlohmann::json m_pass_at_k = nlohmann::json::object();
   std::chrono::steady_clock::time_point m_start;
+  metrics::Shaping m_shaping = metrics::Shaping::none;
+  std::vector<metrics::ProofDoc> m_library;
+  std::set<std::pair<std::string, std::string>> m_library_seen;  // (task id, proof)
+  std::map<std::string, int64_t> m_min_c;                          // task id → shortest C(x)
+  std::optional<metrics::LibraryMetrics> m_library_metrics;
 };
 
 }  // namespace harness

@@ -21,6 +21,7 @@ struct SearchSettings : EngineSettings {
   std::string curriculum = "adaptive";    // adaptive | uniform
   std::string train_split = "train";      // tasks of this split are trained on ("" → all)
   bool evaluate = true;                   // the final evaluation over every task
+  std::string shaping = "none";           // reward shaping: none | length | novelty
   // Step mode (best-first search over proof states).
   int expansions = 32;                    // nodes expanded per search
   int width = 4;                          // tactics proposed per expansion

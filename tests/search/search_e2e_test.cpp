@@ -401,3 +401,42 @@ TEST_CASE("a model server that cannot be reached stops the run with its URL", "[
   auto db = store::Store::open(box.db());
   CHECK(db.latest_run("search")->status == store::RunStatus::failed);
 }
+
+TEST_CASE("reward shaping changes the rewards of passes only and is recorded per attempt",
+          "[search][shaping]") {
+  for (const std::string shaping : {"length", "novelty"}) {
+    INFO(shaping);
+    Box box;
+    fs::path out = box.dir / "r.jsonl";
+    REQUIRE(harness(box, search_args(box, {"--samples", "4", "--epochs", "3", "--shaping",
+                                           shaping, "--curriculum", "uniform", "--out",
+                                           out.string()}))
+                .exit_code == 0);
+    int passes = 0;
+    bool above_one = false;
+    for (const auto& r : read_jsonl(out)) {
+      if (r.at("phase") != "train") {
+        CHECK(r.at("shaping").is_null());
+        continue;
+      }
+      CHECK(r.at("shaping") == shaping);
+      if (r.at("verdict") != "pass") {
+        CHECK(r.at("reward").get<double>() == 0.0);  // a pass stays necessary
+        continue;
+      }
+      ++passes;
+      CHECK(r.at("base_reward") == 1.0);
+      double reward = r.at("reward").get<double>();
+      if (shaping == "length") {
+        CHECK(reward >= 0.5);
+        CHECK(reward <= 1.0);
+      } else {
+        CHECK(reward >= 1.0);
+        CHECK(reward <= 1.5);
+        above_one = above_one || reward > 1.0;
+      }
+    }
+    CHECK(passes > 0);
+    if (shaping == "novelty") CHECK(above_one);
+  }
+}
