@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <utility>
 
 namespace metrics {
@@ -209,9 +210,15 @@ TrainedDictionary train_dictionary(const std::vector<std::string_view>& samples,
     params.nbThreads = 1;
     params.splitPoint = 1.0;
     params.zParams.compressionLevel = 3;
-    const std::size_t n = ZDICT_optimizeTrainFromBuffer_fastCover(
-        dict.data(), dict.size(), flat.data(), sizes.data(), static_cast<unsigned>(sizes.size()),
-        &params);
+    std::size_t n = 0;
+    {
+      // The trainer sets a process-wide display level on each call: one call at a time.
+      static std::mutex trainer_mutex;
+      std::lock_guard<std::mutex> lock(trainer_mutex);
+      n = ZDICT_optimizeTrainFromBuffer_fastCover(dict.data(), dict.size(), flat.data(),
+                                                  sizes.data(),
+                                                  static_cast<unsigned>(sizes.size()), &params);
+    }
     if (!ZDICT_isError(n)) {
       dict.resize(n);
       result.kind = "zdict";

@@ -202,6 +202,29 @@ ProofMetrics measure_proof(const ProofDoc& proof, const Dictionary& dictionary, 
   return m;
 }
 
+ProofMeter::ProofMeter(const std::vector<Dictionary>& dictionaries, int level)
+    : m_plain(level) {
+  for (const Dictionary& d : dictionaries) {
+    for (const auto& [fold, compressor] : m_given) {
+      if (fold == d.fold) {
+        throw MetricsError("two dictionaries for fold " + std::to_string(fold));
+      }
+    }
+    m_given.emplace_back(d.fold, Compressor(level, d));
+  }
+}
+
+ProofMetrics ProofMeter::measure(const ProofDoc& proof, int fold) {
+  for (auto& [f, given] : m_given) {
+    if (f == fold) {
+      ProofMetrics m;
+      fill_proof(m, proof, m_plain, given, fold);
+      return m;
+    }
+  }
+  throw MetricsError("no dictionary for fold " + std::to_string(fold));
+}
+
 LibraryMetrics compute_metrics(const std::vector<ProofDoc>& proofs,
                                const std::vector<KnownDeclaration>& declarations,
                                const MetricsOptions& options) {

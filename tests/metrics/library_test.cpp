@@ -37,8 +37,11 @@ std::vector<ProofDoc> generated(uint64_t seed, int tasks, int per_task, int step
   std::vector<ProofDoc> out;
   for (int t = 0; t < tasks; ++t) {
     for (int p = 0; p < per_task; ++p) {
-      out.push_back(doc("t" + std::to_string(t) + "p" + std::to_string(p),
-                        "task_" + std::to_string(t), metrics_test::proof(rng, steps)));
+      std::string key = "t";
+      key.append(std::to_string(t)).append("p").append(std::to_string(p));
+      std::string task = "task_";
+      task.append(std::to_string(t));
+      out.push_back(doc(std::move(key), std::move(task), metrics_test::proof(rng, steps)));
     }
   }
   return out;
@@ -265,6 +268,16 @@ TEST_CASE("library: C(x given L) is recomputed from the stored dictionary bytes"
     CHECK(again.tactics == p.tactics);
     CHECK(again.novelty == p.novelty);
   }
+  // A meter loads each dictionary once and gives the same numbers.
+  metrics::ProofMeter meter(stored, options.level);
+  for (std::size_t i = 0; i < proofs.size(); ++i) {
+    const ProofMetrics again = meter.measure(proofs[i], m.proofs[i].fold);
+    CHECK(again.c == m.proofs[i].c);
+    CHECK(again.c_given_library == m.proofs[i].c_given_library);
+  }
+  CHECK_THROWS_AS(meter.measure(proofs[0], m.folds), MetricsError);
+  stored.push_back(stored[0]);
+  CHECK_THROWS_AS(metrics::ProofMeter(stored, options.level), MetricsError);
   // A task of the library keeps its fold; a new task gets a fold in range.
   CHECK(metrics::fold_for_task(proofs[5].task_id, m) == m.proofs[5].fold);
   const int fresh = metrics::fold_for_task("task-v1:never-seen", m);
