@@ -29,4 +29,8 @@ std::optional<RunStatus> parse_run_status(std::string_view text) {
   return std::nullopt;
 }
 
+std::string metrics_scope(std::optional<int64_t> run_id) {
+  return run_id ? std::to_string(*run_id) : std::string("all");
+}
+
 }  // namespace store

@@ -2,6 +2,7 @@
 // The values the store takes in and hands back. Verdicts and JSON columns are plain strings:
 // the store checks that a verdict belongs to the shared vocabulary (pass, fail, incomplete,
 // rejected, timeout, error, invalid) and that JSON text is valid JSON, nothing more.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,6 +56,9 @@ struct AttemptRecord {
   std::string messages_json = "[]";        // JSON array
   std::string proof;
   std::optional<std::string> cache_key;  // the verification cache key, if one was computed
+  // JSON array of the constants Lean reported for the proof's tactics ("allTactics"), absent
+  // when Lean was not asked.
+  std::optional<std::string> used_constants_json;
 };
 
 // A verification cache entry, as returned by Store::lookup_cache.
@@ -65,6 +69,7 @@ struct CachedVerdict {
   int64_t elapsed_ms = 0;  // time of the original check
   std::optional<std::string> axioms_json;
   std::string messages_json;
+  std::optional<std::string> used_constants_json;  // absent when the check did not ask
 };
 
 // A row of `runs`.
@@ -102,6 +107,7 @@ struct AttemptRow {
   std::string proof;
   std::optional<std::string> cache_key;
   std::string created_at;
+  std::optional<std::string> used_constants_json;
 };
 
 // One sampled candidate of a search run, as written by Store::record_search: the attempt
@@ -182,6 +188,99 @@ struct TaskSampleRecord {
   int64_t c = 0;
 
   bool operator==(const TaskSampleRecord&) const = default;
+};
+
+// --- Proof compression metrics (`harness metrics`) ---
+// Every member has a default, so designated initializers may leave any of them out.
+
+// A passing attempt with its task, as Store::verified_proofs lists them.
+struct VerifiedProof {
+  int64_t run_id = 0;
+  int64_t line = 0;
+  std::string task_id{};
+  std::string task_name{};                           // the task's recorded name
+  std::string proof{};                               // the candidate text exactly as submitted
+  std::optional<std::string> used_constants_json{};  // JSON array; absent when Lean was not asked
+  std::string statement{};
+  std::string header{};
+
+  bool operator==(const VerifiedProof&) const = default;
+};
+
+// The scope text of a metrics computation: "all" for every run, else the run id in decimal.
+std::string metrics_scope(std::optional<int64_t> run_id);
+
+// One computation of the metrics: its scope, what decided the figures and their totals.
+struct MetricsComputation {
+  int64_t id = 0;       // filled by the store on read; ignored on write
+  std::string scope{};  // "all" or a run id in decimal (metrics_scope)
+  std::string params_json = "{}";
+  std::string summary_json = "{}";
+  std::string created_at{};  // filled by the store on read; ignored on write
+
+  bool operator==(const MetricsComputation&) const = default;
+};
+
+// A compression dictionary of a computation, one per cross-fitting fold.
+struct DictionaryRecord {
+  int64_t id = 0;  // filled by the store on read; ignored on write
+  std::string version{};
+  int64_t fold = 0;
+  std::string kind{};  // "zdict", "raw" or "empty"
+  int64_t samples = 0;
+  std::string params_json = "{}";
+  std::string bytes{};   // opaque, binary-safe (may hold NULs)
+  std::string sha256{};  // lower-case hex of bytes: filled by the store on read; ignored on write
+  std::string created_at{};  // filled by the store on read; ignored on write
+  int64_t computation = 0;   // filled by the store on read; ignored on write
+
+  bool operator==(const DictionaryRecord&) const = default;
+};
+
+// ProofMetricsRecord::dictionary_id, when writing, for the dictionary at `index` of the
+// `dictionaries` given to the same Store::record_metrics call: -1 - index (so -1 is the first).
+// A positive dictionary_id names a dictionary already in the store (of an earlier
+// computation). On read, dictionary_id is always the dictionary's id in the store.
+constexpr int64_t dictionary_in_call(std::size_t index) {
+  return -1 - static_cast<int64_t>(index);
+}
+
+// Per verified proof (an attempt) and computation. Sizes in bytes of zstd frames.
+struct ProofMetricsRecord {
+  int64_t run_id = 0;
+  int64_t line = 0;
+  int64_t bytes = 0;  // size of the proof text
+  int64_t tactics = 0;
+  int64_t c = 0;                // C(x)
+  int64_t c_given_library = 0;  // C(x | L), with the dictionary of the proof's fold
+  int64_t shared = 0;           // c - c_given_library
+  double novelty = 1.0;         // c_given_library / c
+  int64_t fold = 0;
+  std::optional<int64_t> dictionary_id{};  // see dictionary_in_call; absent: no dictionary
+
+  bool operator==(const ProofMetricsRecord&) const = default;
+};
+
+// Per task and computation.
+struct TaskMetricsRecord {
+  std::string task_id{};  // must already be in `tasks`
+  int64_t proofs = 0;
+  std::optional<double> diversity{};  // mean pairwise NCD; absent with fewer than two proofs
+
+  bool operator==(const TaskMetricsRecord&) const = default;
+};
+
+// Per declaration and computation. (name, digest) identifies it within the computation.
+struct DeclarationMetricsRecord {
+  std::string name{};
+  int64_t reuse = 0;                  // verified proofs that use it
+  std::string method{};               // "lean", "text" or "mixed": how uses were found
+  std::optional<int64_t> mdl_gain{};  // absent when unknown
+  std::string digest{};               // SHA-256 hex of its text; "" when the text is unknown
+  std::optional<int64_t> c{};         // C(text), absent when the text is unknown
+  int64_t declared_in = 0;            // proofs that declare it; 0: visible to every proof
+
+  bool operator==(const DeclarationMetricsRecord&) const = default;
 };
 
 }  // namespace store

@@ -197,3 +197,108 @@ CREATE TABLE checkpoints (
 
 -- latest_run: the newest run of a command.
 CREATE INDEX runs_by_command ON runs (command);
+
+-- migration 3: proof compression metrics: used constants, dictionaries, metrics tables
+
+-- `harness metrics` measures how much each verified proof shares with the rest of the
+-- library of verified proofs (zstd sizes with and without a dictionary trained on the other
+-- proofs) and how much each declaration is reused. One computation writes one
+-- metrics_computations row with its dictionaries and metrics rows, in one transaction; later
+-- computations add new rows and never rewrite old ones, so figures can be compared over time.
+
+-- The constants Lean reported for the proof's tactics (REPL "allTactics": the union of every
+-- tactic's usedConstants), a JSON array of names; NULL when Lean was not asked.
+ALTER TABLE attempts ADD COLUMN used_constants TEXT
+  CHECK (used_constants IS NULL OR
+         (json_valid(used_constants) AND json_type(used_constants) = 'array'));
+
+-- The same for a cached verdict, so that a verdict served from the cache carries its constants.
+ALTER TABLE verification_cache ADD COLUMN used_constants TEXT
+  CHECK (used_constants IS NULL OR
+         (json_valid(used_constants) AND json_type(used_constants) = 'array'));
+
+-- One computation of the metrics over a scope: every run ('all') or one run (its id in
+-- decimal, e.g. '3'). params: what decides the figures (zstd level, folds, dictionary size,
+-- ...); summary: totals for reports.
+CREATE TABLE metrics_computations (
+  id         INTEGER PRIMARY KEY,
+  scope      TEXT NOT NULL
+             CONSTRAINT known_scope
+             CHECK (scope = 'all' OR
+                    (CAST(CAST(scope AS INTEGER) AS TEXT) = scope AND CAST(scope AS INTEGER) > 0)),
+  params     TEXT NOT NULL CHECK (json_valid(params)),
+  summary    TEXT NOT NULL CHECK (json_valid(summary)),
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) STRICT;
+
+-- latest_metrics: the newest computation of a scope.
+CREATE INDEX metrics_computations_by_scope ON metrics_computations (scope);
+
+-- The compression dictionaries of a computation, at most one per cross-fitting fold: the
+-- proofs of a fold are compressed with the dictionary built from the other folds' proofs.
+-- Stored so that every C(x | L) can be recomputed, and new proofs measured against the same
+-- library later. sha256 is computed by the store over `bytes` on write and checked on every
+-- read, as for checkpoints.
+CREATE TABLE dictionaries (
+  id          INTEGER PRIMARY KEY,
+  computation INTEGER NOT NULL REFERENCES metrics_computations (id),
+  version     TEXT NOT NULL,                -- how it was built, e.g. 'zdict-v1:<hex>'
+  fold        INTEGER NOT NULL CHECK (fold >= 0),
+  kind        TEXT NOT NULL                 -- zstd trained, raw content, or none at all
+              CONSTRAINT known_dictionary_kind CHECK (kind IN ('zdict', 'raw', 'empty')),
+  samples     INTEGER NOT NULL CHECK (samples >= 0),  -- proofs it was built from
+  params      TEXT NOT NULL CHECK (json_valid(params)),  -- parameters and provenance, JSON
+  bytes       BLOB NOT NULL,                -- the dictionary itself, opaque here
+  sha256      TEXT NOT NULL CHECK (length(sha256) = 64),  -- lower-case hex of bytes
+  created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  UNIQUE (computation, fold)
+) STRICT;
+
+-- Per verified proof (an attempt) and computation. Sizes are bytes of zstd frames: c = C(x),
+-- c_given_library = C(x | L) with the dictionary of the proof's fold, shared = c -
+-- c_given_library (may be slightly negative), novelty = c_given_library / c.
+CREATE TABLE proof_metrics (
+  computation     INTEGER NOT NULL REFERENCES metrics_computations (id),
+  run_id          INTEGER NOT NULL,
+  line            INTEGER NOT NULL,
+  bytes           INTEGER NOT NULL CHECK (bytes >= 0),    -- size of the proof text
+  tactics         INTEGER NOT NULL CHECK (tactics >= 0),
+  c               INTEGER NOT NULL CHECK (c >= 0),
+  c_given_library INTEGER NOT NULL CHECK (c_given_library >= 0),
+  shared          INTEGER NOT NULL,
+  novelty         REAL NOT NULL CHECK (novelty >= 0),
+  fold            INTEGER NOT NULL CHECK (fold >= 0),
+  dictionary_id   INTEGER REFERENCES dictionaries (id),  -- NULL: no dictionary was used
+  PRIMARY KEY (computation, run_id, line),
+  FOREIGN KEY (run_id, line) REFERENCES attempts (run_id, line)
+) STRICT;
+
+-- An attempt's metrics across computations; also serves the foreign key when
+-- discard_after_epoch deletes attempts.
+CREATE INDEX proof_metrics_by_attempt ON proof_metrics (run_id, line);
+
+-- Per task and computation: the verified proofs measured and their diversity (mean pairwise
+-- normalised compression distance), NULL with fewer than two proofs.
+CREATE TABLE task_metrics (
+  computation INTEGER NOT NULL REFERENCES metrics_computations (id),
+  task_id     TEXT NOT NULL REFERENCES tasks (task_id),
+  proofs      INTEGER NOT NULL CHECK (proofs >= 0),
+  diversity   REAL,
+  PRIMARY KEY (computation, task_id)
+) STRICT;
+
+-- Per declaration (a lemma, theorem or constant used by proofs) and computation. One name
+-- may have several texts (helper lemmas of different proofs): digest, the SHA-256 of the
+-- declaration's text ('' when the text is unknown), tells them apart.
+CREATE TABLE declaration_metrics (
+  computation INTEGER NOT NULL REFERENCES metrics_computations (id),
+  name        TEXT NOT NULL,
+  digest      TEXT NOT NULL CHECK (digest = '' OR length(digest) = 64),
+  reuse       INTEGER NOT NULL CHECK (reuse >= 0),   -- verified proofs that use it
+  method      TEXT NOT NULL                          -- how uses were found
+              CONSTRAINT known_method CHECK (method IN ('lean', 'text', 'mixed')),
+  mdl_gain    INTEGER,                 -- bytes the library saves by having it; NULL: unknown
+  c           INTEGER CHECK (c IS NULL OR c >= 0),   -- C(text), NULL when the text is unknown
+  declared_in INTEGER NOT NULL CHECK (declared_in >= 0),  -- proofs declaring it; 0: global
+  PRIMARY KEY (computation, name, digest)
+) STRICT;

@@ -21,8 +21,8 @@ VALUES (?1, ?2, ?3, ?4, ?5))sql";
 
 constexpr std::string_view kInsertAttemptSql = R"sql(
 INSERT INTO attempts (run_id, line, name, task_id, verdict, decided_by, reason, reward,
-                      elapsed_ms, cached, axioms, messages, proof, cache_key)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14))sql";
+                      elapsed_ms, cached, axioms, messages, proof, cache_key, used_constants)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15))sql";
 
 constexpr std::string_view kBeginRunSql = R"sql(
 INSERT INTO runs (uuid, command, argv, toolchain, repl, settings, input_path, input_sha256, host)
@@ -41,7 +41,7 @@ FROM runs WHERE id = ?1)sql";
 
 constexpr std::string_view kSelectAttemptsSql = R"sql(
 SELECT run_id, line, name, task_id, verdict, decided_by, reason, reward, elapsed_ms, cached,
-       axioms, messages, proof, cache_key, created_at
+       axioms, messages, proof, cache_key, created_at, used_constants
 FROM attempts WHERE run_id = ?1 ORDER BY line)sql";
 
 constexpr std::string_view kSelectTaskSql = R"sql(
@@ -70,12 +70,12 @@ INSERT INTO search_attempts (run_id, line, epoch, phase, group_index, sample, mo
                              expansions, extra)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14))sql";
 
-// The attempts columns in read_attempt's order (0-14), then the search columns (15-26).
+// The attempts columns in read_attempt's order (0-15), then the search columns (16-27).
 constexpr std::string_view kSelectSearchAttemptsSql = R"sql(
 SELECT a.run_id, a.line, a.name, a.task_id, a.verdict, a.decided_by, a.reason, a.reward,
        a.elapsed_ms, a.cached, a.axioms, a.messages, a.proof, a.cache_key, a.created_at,
-       s.epoch, s.phase, s.group_index, s.sample, s.mode, s.policy_version, s.prompt,
-       s.completion, s.advantage, s.logprob, s.expansions, s.extra
+       a.used_constants, s.epoch, s.phase, s.group_index, s.sample, s.mode, s.policy_version,
+       s.prompt, s.completion, s.advantage, s.logprob, s.expansions, s.extra
 FROM search_attempts AS s JOIN attempts AS a ON a.run_id = s.run_id AND a.line = s.line
 WHERE s.run_id = ?1 {}ORDER BY s.line)sql";
 constexpr std::string_view kOneEpochCondition = "AND s.epoch = ?2 ";
@@ -114,11 +114,13 @@ constexpr std::string_view kSelectCheckpointSql = R"sql(
 SELECT run_id, epoch, policy_kind, policy_version, bytes, sha256, state, created_at
 FROM checkpoints WHERE run_id = ?1 AND epoch = ?2)sql";
 
-// discard_after_epoch, in this order: search rows go before the attempts they reference,
-// task samples and checkpoints before the epochs they reference.
+// discard_after_epoch, in this order: search rows and proof metrics go before the attempts
+// they reference, task samples and checkpoints before the epochs they reference.
 constexpr std::string_view kDiscardSearchAttemptsSql = R"sql(
 DELETE FROM search_attempts WHERE run_id = ?1 AND epoch > ?2
 RETURNING line)sql";
+constexpr std::string_view kDiscardProofMetricsSql = R"sql(
+DELETE FROM proof_metrics WHERE run_id = ?1 AND line = ?2)sql";
 constexpr std::string_view kDiscardAttemptSql = R"sql(
 DELETE FROM attempts WHERE run_id = ?1 AND line = ?2)sql";
 constexpr std::string_view kDiscardTaskSamplesSql = R"sql(
@@ -127,6 +129,71 @@ constexpr std::string_view kDiscardCheckpointsSql = R"sql(
 DELETE FROM checkpoints WHERE run_id = ?1 AND epoch > ?2)sql";
 constexpr std::string_view kDiscardEpochsSql = R"sql(
 DELETE FROM epochs WHERE run_id = ?1 AND epoch > ?2)sql";
+
+// Proof compression metrics.
+// Passing attempts with their tasks; one row per (task_id, proof), the first in (run_id, line)
+// order, with the used constants of the first duplicate that has some.
+constexpr std::string_view kSelectVerifiedProofsSql = R"sql(
+SELECT run_id, line, task_id, name, proof, used_constants, statement, header FROM (
+  SELECT a.run_id, a.line, a.task_id, t.name, a.proof, t.statement, t.header,
+         first_value(a.used_constants) OVER (
+           PARTITION BY a.task_id, a.proof
+           ORDER BY a.used_constants IS NULL, a.run_id, a.line) AS used_constants,
+         row_number() OVER (
+           PARTITION BY a.task_id, a.proof ORDER BY a.run_id, a.line) AS nth
+  FROM attempts AS a JOIN tasks AS t ON t.task_id = a.task_id
+  WHERE a.verdict = 'pass' {})
+WHERE nth = 1
+ORDER BY run_id, line)sql";
+constexpr std::string_view kOneRunCondition = "AND a.run_id = ?1";
+
+constexpr std::string_view kInsertComputationSql = R"sql(
+INSERT INTO metrics_computations (scope, params, summary) VALUES (?1, ?2, ?3)
+RETURNING id)sql";
+
+constexpr std::string_view kInsertDictionarySql = R"sql(
+INSERT INTO dictionaries (computation, version, fold, kind, samples, params, bytes, sha256)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+RETURNING id)sql";
+
+constexpr std::string_view kInsertProofMetricsSql = R"sql(
+INSERT INTO proof_metrics (computation, run_id, line, bytes, tactics, c, c_given_library,
+                           shared, novelty, fold, dictionary_id)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))sql";
+
+constexpr std::string_view kInsertTaskMetricsSql = R"sql(
+INSERT INTO task_metrics (computation, task_id, proofs, diversity) VALUES (?1, ?2, ?3, ?4))sql";
+
+constexpr std::string_view kInsertDeclarationMetricsSql = R"sql(
+INSERT INTO declaration_metrics (computation, name, digest, reuse, method, mdl_gain, c,
+                                 declared_in)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
+
+constexpr std::string_view kSelectLatestComputationSql = R"sql(
+SELECT id, scope, params, summary, created_at
+FROM metrics_computations WHERE scope = ?1 ORDER BY id DESC LIMIT 1)sql";
+
+constexpr std::string_view kSelectComputationSql = R"sql(
+SELECT id, scope, params, summary, created_at FROM metrics_computations WHERE id = ?1)sql";
+
+constexpr std::string_view kSelectProofMetricsSql = R"sql(
+SELECT run_id, line, bytes, tactics, c, c_given_library, shared, novelty, fold, dictionary_id
+FROM proof_metrics WHERE computation = ?1 ORDER BY run_id, line)sql";
+
+constexpr std::string_view kSelectTaskMetricsSql = R"sql(
+SELECT task_id, proofs, diversity FROM task_metrics WHERE computation = ?1 ORDER BY rowid)sql";
+
+constexpr std::string_view kSelectDeclarationMetricsSql = R"sql(
+SELECT name, reuse, method, mdl_gain, digest, c, declared_in
+FROM declaration_metrics WHERE computation = ?1 ORDER BY rowid)sql";
+
+constexpr std::string_view kSelectDictionariesSql = R"sql(
+SELECT id, version, fold, kind, samples, params, bytes, sha256, created_at, computation
+FROM dictionaries WHERE computation = ?1 ORDER BY fold)sql";
+
+constexpr std::string_view kSelectDictionarySql = R"sql(
+SELECT id, version, fold, kind, samples, params, bytes, sha256, created_at, computation
+FROM dictionaries WHERE id = ?1)sql";
 
 // Connection settings applied on every open, before migrating. busy_timeout comes first so
 // that the others wait for a concurrent writer instead of failing.
@@ -182,23 +249,24 @@ AttemptRow read_attempt(Statement& row) {
                     .messages_json = row.text(11),
                     .proof = row.text(12),
                     .cache_key = row.optional_text(13),
-                    .created_at = row.text(14)};
+                    .created_at = row.text(14),
+                    .used_constants_json = row.optional_text(15)};
 }
 
 SearchAttemptRow read_search_attempt(Statement& row) {
   return SearchAttemptRow{.attempt = read_attempt(row),
-                          .epoch = row.integer(15),
-                          .phase = row.text(16),
-                          .group_index = row.integer(17),
-                          .sample = row.integer(18),
-                          .mode = row.text(19),
-                          .policy_version = row.text(20),
-                          .prompt = row.text(21),
-                          .completion = row.text(22),
-                          .advantage = row.optional_real(23),
-                          .logprob = row.optional_real(24),
-                          .expansions = row.optional_integer(25),
-                          .extra_json = row.optional_text(26)};
+                          .epoch = row.integer(16),
+                          .phase = row.text(17),
+                          .group_index = row.integer(18),
+                          .sample = row.integer(19),
+                          .mode = row.text(20),
+                          .policy_version = row.text(21),
+                          .prompt = row.text(22),
+                          .completion = row.text(23),
+                          .advantage = row.optional_real(24),
+                          .logprob = row.optional_real(25),
+                          .expansions = row.optional_integer(26),
+                          .extra_json = row.optional_text(27)};
 }
 
 EpochRecord read_epoch(Statement& row) {
@@ -243,6 +311,45 @@ CheckpointRecord read_checkpoint(const Database& db, Statement& row) {
                         checkpoint.bytes.size(), actual, checkpoint.sha256));
   }
   return checkpoint;
+}
+
+MetricsComputation read_computation(Statement& row) {
+  return MetricsComputation{.id = row.integer(0),
+                            .scope = row.text(1),
+                            .params_json = row.text(2),
+                            .summary_json = row.text(3),
+                            .created_at = row.text(4)};
+}
+
+// Reads the dictionary on `row` and refuses it when its bytes no longer hash to its sha256.
+DictionaryRecord read_dictionary(const Database& db, Statement& row) {
+  DictionaryRecord dictionary{.id = row.integer(0),
+                              .version = row.text(1),
+                              .fold = row.integer(2),
+                              .kind = row.text(3),
+                              .samples = row.integer(4),
+                              .params_json = row.text(5),
+                              .bytes = row.blob(6),
+                              .sha256 = row.text(7),
+                              .created_at = row.text(8),
+                              .computation = row.integer(9)};
+  std::string actual = common::sha256_hex(dictionary.bytes);
+  if (actual != dictionary.sha256) {
+    db.fail(fmt::format("read dictionary {} (computation {}, fold {})", dictionary.id,
+                        dictionary.computation, dictionary.fold),
+            fmt::format("corrupt dictionary: its {} bytes hash to {}, not the recorded {}",
+                        dictionary.bytes.size(), actual, dictionary.sha256));
+  }
+  return dictionary;
+}
+
+std::optional<MetricsComputation> select_computation(Statement& select,
+                                                     std::string_view operation) {
+  if (!select.step(operation)) return std::nullopt;
+  MetricsComputation computation = read_computation(select);
+  while (select.step(operation)) {
+  }
+  return computation;
 }
 
 std::optional<RunRow> select_run(const Database& db, Statement& select,
@@ -325,7 +432,8 @@ void Store::Impl::write_attempt(const AttemptRecord& a) {
       .bind_text(11, a.axioms_json)
       .bind_text(12, a.messages_json)
       .bind_text(13, a.proof)
-      .bind_text(14, a.cache_key);
+      .bind_text(14, a.cache_key)
+      .bind_text(15, a.used_constants_json);
   if (a.task) {
     insert_attempt.bind_text(4, a.task->task_id);  // bound text must outlive the step
   } else {
@@ -509,8 +617,14 @@ void Store::discard_after_epoch(int64_t run_id, int64_t epoch) {
   while (search.step(operation)) lines.push_back(search.integer(0));
 
   if (!lines.empty()) {
+    Statement metrics(db, kDiscardProofMetricsSql);
     Statement attempt(db, kDiscardAttemptSql);
     for (int64_t line : lines) {
+      metrics.start().bind_int(1, run_id).bind_int(2, line);
+      metrics.step_or_describe([&] {
+        return fmt::format("discard proof metrics (run {}, line {}) after epoch {}", run_id, line,
+                           epoch);
+      });
       attempt.start().bind_int(1, run_id).bind_int(2, line);
       attempt.step_or_describe([&] {
         return fmt::format("discard attempt (run {}, line {}) after epoch {}", run_id, line, epoch);
@@ -628,6 +742,223 @@ std::vector<TaskSampleRecord> Store::task_samples(int64_t run_id,
   std::vector<TaskSampleRecord> rows;
   while (select.step(operation)) rows.push_back(read_task_sample(select));
   return rows;
+}
+
+std::vector<VerifiedProof> Store::verified_proofs(std::optional<int64_t> run_id) const {
+  std::string sql = fmt::format(kSelectVerifiedProofsSql, run_id ? kOneRunCondition : "");
+  Statement select(m_impl->db, sql);
+  if (run_id) select.bind_int(1, *run_id);
+  std::string operation = run_id ? fmt::format("read verified proofs of run {}", *run_id)
+                                 : std::string("read verified proofs of every run");
+  std::vector<VerifiedProof> rows;
+  while (select.step(operation)) {
+    rows.push_back(VerifiedProof{.run_id = select.integer(0),
+                                 .line = select.integer(1),
+                                 .task_id = select.text(2),
+                                 .task_name = select.text(3),
+                                 .proof = select.text(4),
+                                 .used_constants_json = select.optional_text(5),
+                                 .statement = select.text(6),
+                                 .header = select.text(7)});
+  }
+  return rows;
+}
+
+int64_t Store::record_metrics(const MetricsComputation& computation,
+                              const std::vector<DictionaryRecord>& dictionaries,
+                              const std::vector<ProofMetricsRecord>& proofs,
+                              const std::vector<TaskMetricsRecord>& tasks,
+                              const std::vector<DeclarationMetricsRecord>& declarations) {
+  Database& db = m_impl->db;
+  std::string operation = fmt::format("record metrics (scope {})", computation.scope);
+  // A dictionary of this call is named by dictionary_in_call(index): -1 - index.
+  auto index_of = [](int64_t dictionary_id) { return static_cast<uint64_t>(-1 - dictionary_id); };
+  for (const auto& p : proofs) {
+    if (p.dictionary_id && *p.dictionary_id < 0 &&
+        index_of(*p.dictionary_id) >= dictionaries.size()) {
+      db.fail(operation,
+              fmt::format("the metrics of (run {}, line {}) name dictionary {} of the call, "
+                          "which has {}",
+                          p.run_id, p.line, index_of(*p.dictionary_id), dictionaries.size()));
+    }
+  }
+
+  Transaction transaction(db, operation);
+  Statement insert(db, kInsertComputationSql);
+  insert.bind_text(1, computation.scope)
+      .bind_text(2, computation.params_json)
+      .bind_text(3, computation.summary_json);
+  insert.step(fmt::format("insert metrics computation (scope {})", computation.scope));
+  int64_t id = insert.integer(0);
+  while (insert.step(operation)) {
+  }
+
+  std::vector<int64_t> dictionary_ids;
+  dictionary_ids.reserve(dictionaries.size());
+  if (!dictionaries.empty()) {
+    Statement insert_dictionary(db, kInsertDictionarySql);
+    for (const auto& d : dictionaries) {
+      std::string sha256 = common::sha256_hex(d.bytes);
+      auto describe = [&] {
+        return fmt::format("insert dictionary (computation {}, fold {})", id, d.fold);
+      };
+      insert_dictionary.start()
+          .bind_int(1, id)
+          .bind_text(2, d.version)
+          .bind_int(3, d.fold)
+          .bind_text(4, d.kind)
+          .bind_int(5, d.samples)
+          .bind_text(6, d.params_json)
+          .bind_blob(7, d.bytes)
+          .bind_text(8, sha256);
+      insert_dictionary.step_or_describe(describe);
+      dictionary_ids.push_back(insert_dictionary.integer(0));
+      while (insert_dictionary.step_or_describe(describe)) {
+      }
+    }
+  }
+
+  if (!proofs.empty()) {
+    Statement insert_proof(db, kInsertProofMetricsSql);
+    for (const auto& p : proofs) {
+      std::optional<int64_t> dictionary_id = p.dictionary_id;
+      if (dictionary_id && *dictionary_id < 0)
+        dictionary_id = dictionary_ids[index_of(*dictionary_id)];
+      insert_proof.start()
+          .bind_int(1, id)
+          .bind_int(2, p.run_id)
+          .bind_int(3, p.line)
+          .bind_int(4, p.bytes)
+          .bind_int(5, p.tactics)
+          .bind_int(6, p.c)
+          .bind_int(7, p.c_given_library)
+          .bind_int(8, p.shared)
+          .bind_real(9, p.novelty)
+          .bind_int(10, p.fold)
+          .bind_int(11, dictionary_id);
+      insert_proof.step_or_describe([&] {
+        return fmt::format("insert proof metrics (computation {}, run {}, line {})", id, p.run_id,
+                           p.line);
+      });
+    }
+  }
+
+  if (!tasks.empty()) {
+    Statement insert_task(db, kInsertTaskMetricsSql);
+    for (const auto& t : tasks) {
+      insert_task.start()
+          .bind_int(1, id)
+          .bind_text(2, t.task_id)
+          .bind_int(3, t.proofs)
+          .bind_real(4, t.diversity);
+      insert_task.step_or_describe([&] {
+        return fmt::format("insert task metrics (computation {}, task {})", id, t.task_id);
+      });
+    }
+  }
+
+  if (!declarations.empty()) {
+    Statement insert_declaration(db, kInsertDeclarationMetricsSql);
+    for (const auto& d : declarations) {
+      insert_declaration.start()
+          .bind_int(1, id)
+          .bind_text(2, d.name)
+          .bind_text(3, d.digest)
+          .bind_int(4, d.reuse)
+          .bind_text(5, d.method)
+          .bind_int(6, d.mdl_gain)
+          .bind_int(7, d.c)
+          .bind_int(8, d.declared_in);
+      insert_declaration.step_or_describe([&] {
+        return fmt::format("insert declaration metrics (computation {}, declaration {})", id,
+                           d.name);
+      });
+    }
+  }
+  transaction.commit();
+  return id;
+}
+
+std::optional<MetricsComputation> Store::latest_metrics(const std::string& scope) const {
+  Statement select(m_impl->db, kSelectLatestComputationSql);
+  select.bind_text(1, scope);
+  return select_computation(select, fmt::format("read latest metrics of scope {}", scope));
+}
+
+std::optional<MetricsComputation> Store::metrics_computation(int64_t id) const {
+  Statement select(m_impl->db, kSelectComputationSql);
+  select.bind_int(1, id);
+  return select_computation(select, fmt::format("read metrics computation {}", id));
+}
+
+std::vector<ProofMetricsRecord> Store::proof_metrics(int64_t computation) const {
+  Statement select(m_impl->db, kSelectProofMetricsSql);
+  select.bind_int(1, computation);
+  std::string operation = fmt::format("read proof metrics of computation {}", computation);
+  std::vector<ProofMetricsRecord> rows;
+  while (select.step(operation)) {
+    rows.push_back(ProofMetricsRecord{.run_id = select.integer(0),
+                                      .line = select.integer(1),
+                                      .bytes = select.integer(2),
+                                      .tactics = select.integer(3),
+                                      .c = select.integer(4),
+                                      .c_given_library = select.integer(5),
+                                      .shared = select.integer(6),
+                                      .novelty = select.real(7),
+                                      .fold = select.integer(8),
+                                      .dictionary_id = select.optional_integer(9)});
+  }
+  return rows;
+}
+
+std::vector<TaskMetricsRecord> Store::task_metrics(int64_t computation) const {
+  Statement select(m_impl->db, kSelectTaskMetricsSql);
+  select.bind_int(1, computation);
+  std::string operation = fmt::format("read task metrics of computation {}", computation);
+  std::vector<TaskMetricsRecord> rows;
+  while (select.step(operation)) {
+    rows.push_back(TaskMetricsRecord{.task_id = select.text(0),
+                                     .proofs = select.integer(1),
+                                     .diversity = select.optional_real(2)});
+  }
+  return rows;
+}
+
+std::vector<DeclarationMetricsRecord> Store::declaration_metrics(int64_t computation) const {
+  Statement select(m_impl->db, kSelectDeclarationMetricsSql);
+  select.bind_int(1, computation);
+  std::string operation = fmt::format("read declaration metrics of computation {}", computation);
+  std::vector<DeclarationMetricsRecord> rows;
+  while (select.step(operation)) {
+    rows.push_back(DeclarationMetricsRecord{.name = select.text(0),
+                                            .reuse = select.integer(1),
+                                            .method = select.text(2),
+                                            .mdl_gain = select.optional_integer(3),
+                                            .digest = select.text(4),
+                                            .c = select.optional_integer(5),
+                                            .declared_in = select.integer(6)});
+  }
+  return rows;
+}
+
+std::vector<DictionaryRecord> Store::dictionaries(int64_t computation) const {
+  Statement select(m_impl->db, kSelectDictionariesSql);
+  select.bind_int(1, computation);
+  std::string operation = fmt::format("read dictionaries of computation {}", computation);
+  std::vector<DictionaryRecord> rows;
+  while (select.step(operation)) rows.push_back(read_dictionary(m_impl->db, select));
+  return rows;
+}
+
+std::optional<DictionaryRecord> Store::dictionary(int64_t id) const {
+  Statement select(m_impl->db, kSelectDictionarySql);
+  select.bind_int(1, id);
+  std::string operation = fmt::format("read dictionary {}", id);
+  if (!select.step(operation)) return std::nullopt;
+  DictionaryRecord dictionary = read_dictionary(m_impl->db, select);
+  while (select.step(operation)) {
+  }
+  return dictionary;
 }
 
 int64_t Store::count_cache_entries() const {

@@ -1,6 +1,7 @@
 #pragma once
-// The harness's SQLite store: runs, tasks, attempts, the verification cache, and what a
-// search run adds (search attempts, checkpoints, the learning curve, per-task samples).
+// The harness's SQLite store: runs, tasks, attempts, the verification cache, what a search
+// run adds (search attempts, checkpoints, the learning curve, per-task samples) and the proof
+// compression metrics (computations, dictionaries, per-proof, per-task, per-declaration rows).
 // The only code in the project that writes SQL; it knows nothing about Lean or policies.
 #include <cstdint>
 #include <memory>
@@ -64,9 +65,9 @@ class Store {
                     const std::optional<CheckpointRecord>& checkpoint);
 
   // Resume: deletes, in ONE transaction, everything of `run_id` belonging to epochs after
-  // `epoch` (-1: every epoch): search attempts with their attempts rows, epochs, task
-  // samples and checkpoints. Attempts without a search row, other runs, tasks and the
-  // verification cache are kept.
+  // `epoch` (-1: every epoch): search attempts with their attempts rows (and the
+  // proof_metrics rows of those attempts), epochs, task samples and checkpoints. Attempts
+  // without a search row, other runs, tasks and the verification cache are kept.
   void discard_after_epoch(int64_t run_id, int64_t epoch);
 
   // The cache entry for `key`, counting the hit; nullopt on a miss.
@@ -94,6 +95,43 @@ class Store {
   std::vector<TaskSampleRecord> task_samples(int64_t run_id,
                                              std::optional<int64_t> epoch = {}) const;
   int64_t count_cache_entries() const;
+
+  // --- Proof compression metrics ---
+
+  // The passing attempts (verdict 'pass') that have a task, of run `run_id` or of every run
+  // when absent, with their task's name, statement and header, ordered by (run_id, line).
+  // Duplicates, the same proof of the same task (task_id, proof), are listed once, as the
+  // first of them; when that one has no used constants, it carries those of a duplicate that
+  // has them.
+  std::vector<VerifiedProof> verified_proofs(std::optional<int64_t> run_id) const;
+
+  // Writes a whole computation in ONE transaction and returns its id: its
+  // metrics_computations row, its dictionaries (the store computes each sha256; at most one
+  // per fold), and every metrics row. A ProofMetricsRecord's dictionary_id names either one of
+  // `dictionaries`, by its index, as dictionary_in_call(index), or a dictionary already in the
+  // store, by its id; on read it is always the id. Every proof row must name an attempt, every
+  // task row a task in `tasks`. All or nothing: a failed row (a bad index, an unknown attempt,
+  // a repeated key, a violated CHECK, a full disk) leaves no trace of the computation.
+  int64_t record_metrics(const MetricsComputation& computation,
+                         const std::vector<DictionaryRecord>& dictionaries,
+                         const std::vector<ProofMetricsRecord>& proofs,
+                         const std::vector<TaskMetricsRecord>& tasks,
+                         const std::vector<DeclarationMetricsRecord>& declarations);
+
+  // The newest computation (highest id) of `scope` ("all" or a run id, metrics_scope());
+  // nullopt when there is none.
+  std::optional<MetricsComputation> latest_metrics(const std::string& scope) const;
+  std::optional<MetricsComputation> metrics_computation(int64_t id) const;
+  // A computation's rows: proofs ordered by (run_id, line); tasks and declarations in the
+  // order record_metrics was given them.
+  std::vector<ProofMetricsRecord> proof_metrics(int64_t computation) const;
+  std::vector<TaskMetricsRecord> task_metrics(int64_t computation) const;
+  std::vector<DeclarationMetricsRecord> declaration_metrics(int64_t computation) const;
+  // A computation's dictionaries ordered by fold, and one dictionary by id. Both recompute
+  // the sha256 of the bytes and throw StoreError when it differs from the stored one (a
+  // corrupt dictionary is never handed out).
+  std::vector<DictionaryRecord> dictionaries(int64_t computation) const;
+  std::optional<DictionaryRecord> dictionary(int64_t id) const;
 
   // Test hook: caps the database at `pages` pages (at least its current size), so the next
   // write that needs to grow the file fails like a full disk. Lasts until the Store closes.

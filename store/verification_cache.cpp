@@ -8,12 +8,19 @@ namespace {
 // One statement both counts the hit and returns the entry, so a lookup is one round trip.
 constexpr std::string_view kLookupSql = R"sql(
 UPDATE verification_cache SET hits = hits + 1 WHERE key = ?1
-RETURNING verdict, decided_by, reason, elapsed_ms, axioms, messages)sql";
+RETURNING verdict, decided_by, reason, elapsed_ms, axioms, messages, used_constants)sql";
 
+// A re-verification replaces the entry, except that a check which did not ask for the used
+// constants keeps those of the entry when it reached the same verdict (same key, same proof:
+// the constants still hold).
 constexpr std::string_view kPutSql = R"sql(
-INSERT INTO verification_cache (key, verdict, decided_by, reason, elapsed_ms, axioms, messages)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+INSERT INTO verification_cache (key, verdict, decided_by, reason, elapsed_ms, axioms, messages,
+                                used_constants)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
 ON CONFLICT (key) DO UPDATE SET
+  used_constants = CASE
+    WHEN excluded.used_constants IS NULL AND excluded.verdict = verification_cache.verdict
+    THEN verification_cache.used_constants ELSE excluded.used_constants END,
   verdict = excluded.verdict, decided_by = excluded.decided_by, reason = excluded.reason,
   elapsed_ms = excluded.elapsed_ms, axioms = excluded.axioms, messages = excluded.messages,
   created_at = excluded.created_at)sql";
@@ -34,7 +41,8 @@ std::optional<CachedVerdict> VerificationCache::lookup(const std::string& key) {
                       .reason = m_lookup.text(2),
                       .elapsed_ms = m_lookup.integer(3),
                       .axioms_json = m_lookup.optional_text(4),
-                      .messages_json = m_lookup.text(5)};
+                      .messages_json = m_lookup.text(5),
+                      .used_constants_json = m_lookup.optional_text(6)};
   while (m_lookup.step_or_describe(describe)) {
   }
   return found;
@@ -48,7 +56,8 @@ void VerificationCache::put(const std::string& key, const AttemptRecord& attempt
       .bind_text(4, attempt.reason)
       .bind_int(5, attempt.elapsed_ms)
       .bind_text(6, attempt.axioms_json)
-      .bind_text(7, attempt.messages_json);
+      .bind_text(7, attempt.messages_json)
+      .bind_text(8, attempt.used_constants_json);
   m_put.step_or_describe([&] {
     return fmt::format("write cache entry (run {}, line {})", attempt.run_id, attempt.line);
   });
