@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/tagged_hash.hpp"
 #include "fixtures.hpp"
 #include "store/database.hpp"
 #include "store/store_error.hpp"
@@ -178,4 +179,100 @@ TEST_CASE("a version 1 database with data upgrades to the latest schema and keep
   db.finish_epoch(epoch, {}, std::nullopt);
   CHECK(db.search_attempts(4).size() == 1);
   CHECK(db.epochs(4).size() == 1);
+}
+
+TEST_CASE("a version 2 database with search data upgrades to the latest schema and keeps it",
+          "[store][migrations]") {
+  TempDir dir;
+  auto path = dir.file("v2.db");
+  auto fresh = dir.file("fresh.db");
+  {
+    auto db = store::Database::open(path);
+    const auto& all = store::schema_migrations();
+    store::migrate(db, {all.at(0), all.at(1)});
+  }
+  const std::string checkpoint_sha = common::sha256_hex("weights");
+  {
+    RawDb raw(path);
+    REQUIRE(raw.query_int("PRAGMA user_version") == 2);
+    raw.exec(R"sql(
+      INSERT INTO runs (id, uuid, command, argv, toolchain, repl, settings, input_path, status,
+                        ended_at, summary)
+      VALUES (7, 'a3c1e3f0-0000-4000-8000-000000000007', 'search', '[]', 'lean', 'repl', '{}',
+              '', 'completed', '2024-05-01T12:00:00.000Z', '{"epochs":1}');
+      INSERT INTO tasks VALUES ('task-v1:0001', 't', 'import Mathlib', 'theorem t : True', 'train');
+      INSERT INTO attempts (run_id, line, name, task_id, verdict, decided_by, reason, reward,
+                            elapsed_ms, cached, axioms, messages, proof, cache_key)
+      VALUES (7, 1, 't', 'task-v1:0001', 'pass', 'lean', 'ok', 1.0, 5, 0, '["propext"]', '[]',
+              'trivial', 'verify-v1:k1'),
+             (7, 2, 't', 'task-v1:0001', 'fail', 'lean', 'no', 0.0, 6, 0, NULL, '[]', 'sorry',
+              NULL);
+      INSERT INTO search_attempts (run_id, line, epoch, phase, group_index, sample, mode,
+                                   policy_version, prompt, completion)
+      VALUES (7, 1, 0, 'train', 0, 0, 'whole', 'v0', 'p', 'trivial'),
+             (7, 2, 0, 'train', 0, 1, 'whole', 'v0', 'p', 'sorry');
+      INSERT INTO epochs (run_id, epoch, phase, tasks, attempts, passes, errors, pass_rate,
+                          mean_reward, new_solved, seconds, stats)
+      VALUES (7, 0, 'train', 1, 2, 1, 0, 0.5, 0.5, 1, 1.5, '{}');
+      INSERT INTO task_samples VALUES (7, 0, 'task-v1:0001', 'train', 2, 1);
+      INSERT INTO verification_cache (key, verdict, decided_by, reason, elapsed_ms, messages)
+      VALUES ('verify-v1:k1', 'pass', 'lean', 'ok', 5, '[]');
+    )sql");
+    raw.exec(
+        "INSERT INTO checkpoints (run_id, epoch, policy_kind, policy_version, bytes, sha256, "
+        "state) VALUES (7, 0, 'builtin', 'v1', CAST('weights' AS BLOB), '" +
+        checkpoint_sha + "', '{}')");
+  }
+  { auto created = store::Store::open(fresh); }
+
+  auto db = store::Store::open(path);
+  CHECK(RawDb(path).query_int("PRAGMA user_version") == store::latest_schema_version());
+  auto run = db.run(7);
+  REQUIRE(run);
+  CHECK(run->status == store::RunStatus::completed);
+  CHECK(run->summary_json == R"({"epochs":1})");
+  auto rows = db.attempts(7);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].proof == "trivial");
+  CHECK(rows[0].axioms_json == R"(["propext"])");
+  CHECK_FALSE(rows[0].used_constants_json);
+  CHECK(rows[1].verdict == "fail");
+  CHECK(db.search_attempts(7).size() == 2);
+  CHECK(db.epochs(7).size() == 1);
+  CHECK(db.task_samples(7).size() == 1);
+  auto checkpoint = db.latest_checkpoint(7);
+  REQUIRE(checkpoint);
+  CHECK(checkpoint->bytes == "weights");
+  auto hit = db.lookup_cache("verify-v1:k1");
+  REQUIRE(hit);
+  CHECK(hit->verdict == "pass");
+  CHECK_FALSE(hit->used_constants_json);
+
+  // The upgraded file has exactly the layout of a file created at the latest version.
+  {
+    RawDb raw(path);
+    raw.exec("ATTACH DATABASE '" + fresh + "' AS fresh");
+    auto select = [](const std::string& schema) {
+      return "SELECT type, name, tbl_name, sql FROM " + schema + ".sqlite_schema";
+    };
+    CHECK(raw.query_int("SELECT count(*) FROM (" + select("main") + " EXCEPT " + select("fresh") +
+                        ")") == 0);
+    CHECK(raw.query_int("SELECT count(*) FROM (" + select("fresh") + " EXCEPT " + select("main") +
+                        ")") == 0);
+    // The new column's CHECK holds on the upgraded table too.
+    CHECK_THROWS(raw.exec("UPDATE attempts SET used_constants = '{}' WHERE line = 1"));
+  }
+
+  // The old rows take part in the new features.
+  auto proofs = db.verified_proofs(7);
+  REQUIRE(proofs.size() == 1);
+  CHECK(proofs[0].proof == "trivial");
+  CHECK(proofs[0].task_name == "t");
+  CHECK_FALSE(proofs[0].used_constants_json);
+  store::ProofMetricsRecord metrics{.run_id = 7, .line = 1, .bytes = 7, .tactics = 1, .c = 16};
+  int64_t computation = db.record_metrics({.scope = "7"}, {}, {metrics}, {}, {});
+  CHECK(db.proof_metrics(computation) == std::vector{metrics});
+  auto next = store_test::sample_attempt(7, 3);
+  db.record({next});
+  CHECK(db.attempts(7).back().used_constants_json == next.used_constants_json);
 }

@@ -25,6 +25,7 @@ void check_same(const store::AttemptRow& row, const store::AttemptRecord& record
   CHECK(row.messages_json == record.messages_json);
   CHECK(row.proof == record.proof);
   CHECK(row.cache_key == record.cache_key);
+  CHECK(row.used_constants_json == record.used_constants_json);
   CHECK(store_test::is_utc_millis(row.created_at));
 }
 
@@ -44,6 +45,7 @@ TEST_CASE("a recorded batch reads back field by field", "[store][record]") {
   sparse.reward.reset();
   sparse.axioms_json.reset();
   sparse.cache_key.reset();
+  sparse.used_constants_json.reset();
   sparse.messages_json = "[]";
   sparse.proof = "";
 
@@ -53,8 +55,10 @@ TEST_CASE("a recorded batch reads back field by field", "[store][record]") {
   unicode.cached = true;
   unicode.proof =
       "by\n  intro x ∀ ε > 0, ∃ δ : ℝ, ‖f x‖ ≤ ε  -- λ → ⟨_, _⟩ 🙂";
+  unicode.used_constants_json = R"(["Real.norm_eq_abs","«weird name»","ε.δ"])";
 
   auto quoted = sample_attempt(f.run_id, 4);
+  quoted.used_constants_json = "[]";  // asked, and Lean reported none
   quoted.reward = -0.25;
   quoted.proof =
       R"(by simp [show "a\"b" = 'c' by rfl]; exact "\\\n\t\\' ''; DROP TABLE attempts; --")";
@@ -140,6 +144,11 @@ TEST_CASE("record refuses attempts of an unknown run and malformed JSON", "[stor
   auto bad_axioms = sample_attempt(f.run_id, 1);
   bad_axioms.axioms_json = "[propext";
   CHECK_THROWS_AS(f.db.record({bad_axioms}), store::StoreError);
+  auto bad_constants = sample_attempt(f.run_id, 1);
+  bad_constants.used_constants_json = R"({"Nat.add_comm":1})";
+  CHECK_THROWS_AS(f.db.record({bad_constants}), store::StoreError);
+  bad_constants.used_constants_json = "[Nat.add_comm]";
+  CHECK_THROWS_AS(f.db.record({bad_constants}), store::StoreError);
   CHECK(f.db.attempts(f.run_id).empty());
 }
 

@@ -78,6 +78,7 @@ void check_same(const store::SearchAttemptRow& row, const store::SearchAttemptRe
   CHECK(row.attempt.reward == record.attempt.reward);
   CHECK(row.attempt.proof == record.attempt.proof);
   CHECK(row.attempt.cache_key == record.attempt.cache_key);
+  CHECK(row.attempt.used_constants_json == record.attempt.used_constants_json);
   CHECK(store_test::is_utc_millis(row.attempt.created_at));
   CHECK(row.epoch == record.epoch);
   CHECK(row.phase == record.phase);
@@ -133,6 +134,7 @@ TEST_CASE("search attempts read back field by field, beside their attempts", "[s
   sparse.attempt.task.reset();
   sparse.attempt.verdict = "timeout";
   sparse.attempt.reward.reset();
+  sparse.attempt.used_constants_json.reset();
   sparse.phase = "eval";
   sparse.mode = "step";
   sparse.advantage.reset();
@@ -162,7 +164,9 @@ TEST_CASE("search attempts read back field by field, beside their attempts", "[s
   // The attempts are ordinary attempts: listed by attempts(), cached like record()'s.
   CHECK(f.db.attempts(f.run_id).size() == 3);
   CHECK(f.db.count_cache_entries() == 2);  // the timeout is not cacheable
-  CHECK(f.db.lookup_cache(*full.attempt.cache_key));
+  auto hit = f.db.lookup_cache(*full.attempt.cache_key);
+  REQUIRE(hit);
+  CHECK(hit->used_constants_json == full.attempt.used_constants_json);
   CHECK(f.db.task(kTask));
   f.db.record_search({});
 }

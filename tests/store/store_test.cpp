@@ -20,8 +20,10 @@ TEST_CASE("open creates the file and applies every migration", "[store]") {
   CHECK(raw.query_int("PRAGMA user_version") == store::latest_schema_version());
   CHECK(store::latest_schema_version() == static_cast<int>(store::schema_migrations().size()));
   CHECK(store::latest_schema_version() >= 1);
-  for (const char* table : {"runs", "tasks", "attempts", "verification_cache", "search_attempts",
-                            "epochs", "task_samples", "checkpoints"}) {
+  for (const char* table :
+       {"runs", "tasks", "attempts", "verification_cache", "search_attempts", "epochs",
+        "task_samples", "checkpoints", "metrics_computations", "dictionaries", "proof_metrics",
+        "task_metrics", "declaration_metrics"}) {
     INFO(table);
     CHECK(raw.query_int(std::string("SELECT count(*) FROM sqlite_schema WHERE name = '") + table +
                         "'") == 1);

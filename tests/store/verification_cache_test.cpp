@@ -26,7 +26,53 @@ TEST_CASE("a pass is cached and looked up with its fields", "[store][cache]") {
   CHECK(hit->elapsed_ms == attempt.elapsed_ms);
   CHECK(hit->axioms_json == attempt.axioms_json);
   CHECK(hit->messages_json == attempt.messages_json);
+  CHECK(hit->used_constants_json == attempt.used_constants_json);
   CHECK_FALSE(f.db.lookup_cache("verify-v1:unknown"));
+
+  auto not_asked = sample_attempt(f.run_id, 2);
+  not_asked.cache_key = "verify-v1:not-asked";
+  not_asked.used_constants_json.reset();
+  f.db.record({not_asked});
+  auto bare = f.db.lookup_cache(*not_asked.cache_key);
+  REQUIRE(bare);
+  CHECK_FALSE(bare->used_constants_json);
+}
+
+TEST_CASE("a re-verification keeps the entry's used constants only for the same verdict",
+          "[store][cache]") {
+  RunFixture f;
+  auto asked = sample_attempt(f.run_id, 1);
+  f.db.record({asked});
+  const std::string key = *asked.cache_key;
+
+  // Checked again without asking Lean for constants: same verdict, the constants still hold.
+  auto again = sample_attempt(f.run_id, 2);
+  again.cache_key = key;
+  again.used_constants_json.reset();
+  again.elapsed_ms = 77;
+  f.db.record({again});
+  auto kept = f.db.lookup_cache(key);
+  REQUIRE(kept);
+  CHECK(kept->elapsed_ms == 77);
+  CHECK(kept->used_constants_json == asked.used_constants_json);
+
+  // Asked again, with a different answer: the new constants replace the old.
+  auto newer = sample_attempt(f.run_id, 3);
+  newer.cache_key = key;
+  newer.used_constants_json = R"(["Nat.succ"])";
+  f.db.record({newer});
+  CHECK(f.db.lookup_cache(key)->used_constants_json == newer.used_constants_json);
+
+  // A different verdict without constants: the old constants no longer describe the entry.
+  auto failed = sample_attempt(f.run_id, 4);
+  failed.cache_key = key;
+  failed.verdict = "fail";
+  failed.used_constants_json.reset();
+  f.db.record({failed});
+  auto dropped = f.db.lookup_cache(key);
+  REQUIRE(dropped);
+  CHECK(dropped->verdict == "fail");
+  CHECK_FALSE(dropped->used_constants_json);
 }
 
 TEST_CASE("fail, incomplete and rejected are cached too", "[store][cache]") {
