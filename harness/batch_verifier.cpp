@@ -38,7 +38,9 @@ std::optional<std::vector<Row>> BatchVerifier::verify(
       continue;
     }
     if (m_use_cache) {
-      if (auto hit = m_store.lookup_cache(*row.cache_key)) {
+      // A verdict cached without the constants this run asks for is checked again.
+      auto hit = m_store.lookup_cache(*row.cache_key);
+      if (hit && (!m_engine.used_constants || hit->used_constants_json)) {
         apply_cached(row, *hit);
         ++m_stats.cache_hits;
         continue;
@@ -46,6 +48,7 @@ std::optional<std::vector<Row>> BatchVerifier::verify(
     }
     by_key[*row.cache_key].push_back(i);
     assembly.request.id = i;
+    assembly.request.used_constants = m_engine.used_constants;
     key_of_check[i] = *row.cache_key;
     if (!m_pool) m_pool = std::make_unique<lean_bridge::WorkerPool>(m_engine.pool);
     ++m_stats.lean_checks;

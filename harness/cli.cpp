@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "harness/doctor.hpp"
+#include "harness/metrics_command.hpp"
 #include "harness/score_settings.hpp"
 #include "harness/search_settings.hpp"
 
@@ -37,6 +38,9 @@ void add_engine_options(CLI::App* cmd, EngineSettings& s) {
   cmd->add_flag("--kernel-replay", s.kernel_replay,
                 "Replay every pass through Lean's kernel checker (leanchecker, Lean >= 4.28); "
                 "a replay that fails turns the pass into rejected");
+  cmd->add_flag("--used-constants", s.used_constants,
+                "Ask Lean which constants each proof's tactics use (allTactics), for "
+                "`harness metrics` (reuse of declarations); larger answers");
   cmd->add_flag("!--no-cache", s.use_cache, "Do not read the verification cache");
   cmd->add_flag("!--no-progress", s.progress, "No progress display");
   cmd->add_option("--sandbox", s.sandbox, "Worker sandbox: bwrap (read-only filesystem, no "
@@ -133,6 +137,21 @@ void add_search(CLI::App& app, SearchSettings& s) {
   add_engine_options(cmd, s);
 }
 
+void add_metrics(CLI::App& app, MetricsSettings& m) {
+  auto* cmd = app.add_subcommand("metrics", "Compression metrics of the verified proofs in the "
+                                            "store: per proof, per task and per declaration "
+                                            "(harness/metrics/README.md)");
+  cmd->add_option("--db", m.db, "SQLite store")->capture_default_str();
+  cmd->add_option("--run", m.run, "Only this run (uuid or id); default: every run");
+  cmd->add_option("--format", m.format, "table (the top rows) or json (every row, JSON lines)")
+      ->capture_default_str()->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("--top", m.top, "Rows per table")->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_flag("--recompute", m.recompute, "Compute again even when the inputs are unchanged");
+  cmd->add_option("--threads", m.threads, "Threads for the computation")->capture_default_str()
+      ->check(CLI::Range(1, 256));
+}
+
 void add_doctor(CLI::App& app, DoctorSettings& d) {
   auto* cmd = app.add_subcommand("doctor", "Say what this machine has for checking Lean proofs, "
                                            "what is missing and how to fix it");
@@ -155,6 +174,8 @@ int run_cli(int argc, char** argv) {
   add_doctor(app, doctor);
   SearchSettings search;
   add_search(app, search);
+  MetricsSettings metrics;
+  add_metrics(app, metrics);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -163,6 +184,7 @@ int run_cli(int argc, char** argv) {
   }
   score.argv.assign(argv, argv + argc);
   if (app.got_subcommand("score")) return run_score(score);
+  if (app.got_subcommand("metrics")) return run_metrics(metrics);
   if (app.got_subcommand("search")) {
     search.argv.assign(argv, argv + argc);
     if (search.tasks.empty() && !search.resume) {

@@ -99,6 +99,7 @@ Engine make_engine(const EngineSettings& s) {
     }
   }
   e.pool = pool_options(s, argv.argv, e.workspace.dir, *e.sandbox);
+  e.used_constants = s.used_constants;
   // How a verdict was reached, beyond the guard: a pass found without the kernel replay is not
   // reused by a run that asks for it.
   e.identity = {e.workspace.identity(), e.repl, e.guard.version(),
@@ -121,7 +122,8 @@ nlohmann::json engine_settings_json(const EngineSettings& s, const Engine& e) {
           {"workspace", e.workspace.dir},
           {"use_cache", s.use_cache},
           {"forbid", s.forbid_files},
-          {"guard", e.guard.version()}};
+          {"guard", e.guard.version()},
+          {"used_constants", s.used_constants}};
 }
 
 }  // namespace harness

@@ -42,6 +42,7 @@ struct EngineSettings {
   std::string sandbox = "bwrap";            // worker sandbox: bwrap or none (docs/sandbox.md)
   std::vector<std::string> forbid_files;    // extra guard rules (docs/guard.md)
   bool kernel_replay = false;               // replay every pass through leanchecker
+  bool used_constants = false;              // ask Lean which constants each proof uses
   std::vector<std::string> argv;            // the command line, recorded in the run row
 };
 
@@ -52,6 +53,7 @@ struct Engine {
   lean_bridge::Guard guard = lean_bridge::Guard::with_default_rules();
   lean_bridge::PoolOptions pool;
   CheckIdentity identity;
+  bool used_constants = false;  // every check asks Lean for the constants it uses
 };
 
 // Resolves the settings; throws UsageError for a bad REPL command, sandbox or rules file.

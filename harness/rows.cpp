@@ -41,6 +41,7 @@ store::AttemptRecord attempt_record(int64_t run_id, const Row& row) {
   r.messages_json = row.messages_json;
   r.proof = row.proof;
   r.cache_key = row.cache_key;
+  r.used_constants_json = row.used_constants_json;
   return r;
 }
 
@@ -57,6 +58,7 @@ void apply_cached(Row& row, const store::CachedVerdict& hit) {
   row.elapsed_ms = hit.elapsed_ms;
   row.axioms_json = hit.axioms_json;
   row.messages_json = hit.messages_json;
+  row.used_constants_json = hit.used_constants_json;
   row.cached = true;
 }
 
@@ -67,6 +69,7 @@ void apply_result(Row& row, const lean_bridge::CheckResult& result) {
   row.elapsed_ms = result.elapsed_ms;
   row.messages_json = lean_bridge::messages_to_json(result.messages);
   if (result.axioms) row.axioms_json = nlohmann::json(*result.axioms).dump();
+  if (result.used_constants) row.used_constants_json = nlohmann::json(*result.used_constants).dump();
 }
 
 std::string verification_key(const CheckIdentity& identity, const tasks::Candidate& c) {

@@ -26,6 +26,7 @@ struct Row {
   std::string messages_json = "[]";
   std::string proof;
   std::optional<std::string> cache_key;
+  std::optional<std::string> used_constants_json;  // what Lean reported, when asked
 };
 
 // How verdicts are reached, beyond the proof: every field of it is part of the cache key.

@@ -135,7 +135,9 @@ void ScoreRun::take(tasks::Candidate candidate) {
   m_last_request.header_rest = assembly.request.header_rest;
   row.cache_key = cache_key_for(candidate);
   if (m_settings.use_cache) {
-    if (auto hit = m_store.lookup_cache(*row.cache_key)) {
+    // A verdict cached without the constants a run asks for is checked again.
+    auto hit = m_store.lookup_cache(*row.cache_key);
+    if (hit && (!m_settings.used_constants || hit->used_constants_json)) {
       ++m_cache_hits;
       apply_cached(row, *hit);
       return finish(seq, std::move(row));
@@ -147,6 +149,7 @@ void ScoreRun::take(tasks::Candidate candidate) {
   }
   uint64_t id = static_cast<uint64_t>(seq);
   assembly.request.id = id;
+  assembly.request.used_constants = m_settings.used_constants;
   m_key_in_flight[*row.cache_key] = id;
   m_in_flight.emplace(id, Pending{seq, std::move(row)});
   ++m_lean_checks;

@@ -244,6 +244,7 @@ StepOutcome StepSearcher::search(lean_bridge::Worker& worker, const StepJob& job
         set_verdict(row, assembly.early->verdict, assembly.early->decided_by, assembly.early->reason);
       } else {
         row.cache_key = verification_key(m_engine.identity, candidate);
+        assembly.request.used_constants = m_engine.used_constants;
         auto checked = worker.check(assembly.request);
         if (auto* result = std::get_if<lean_bridge::CheckResult>(&checked)) {
           apply_result(row, *result);
