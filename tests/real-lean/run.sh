@@ -138,5 +138,19 @@ check "step search finds proofs that pass as whole theorems (A21)" $?
   --workers 2 --no-progress)
 check "search --mode whole with 2 epochs exits 0" $?
 
+# A22: the constants Lean reports with allTactics reach `harness metrics`.
+(cd "$workspace" && "$harness" score "$here/core_proofs.jsonl" --out "$tmp/constants.out.jsonl" \
+  --db "$tmp/constants.db" --workers 1 --no-progress --used-constants >/dev/null)
+"$harness" metrics --db "$tmp/constants.db" --format json > "$tmp/metrics.jsonl"
+check "metrics exits 0" $?
+python3 - "$tmp/metrics.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+em = [r for r in rows if r.get("declaration") == "Classical.em"]
+print("Classical.em:", em)
+sys.exit(0 if em and em[0]["reuse"] >= 1 and em[0]["method"] == "lean" else 1)
+PY
+check "A22 allTactics usedConstants name Classical.em for its proof" $?
+
 echo "real-Lean tier: $failures failure(s)"
 [ "$failures" -eq 0 ]
