@@ -312,14 +312,6 @@ std::vector<metrics::KnownDeclaration> candidate_names(const std::vector<metrics
   return out;
 }
 
-std::string without_comments(std::string_view text) {
-  std::string out;
-  for (const common::Token& t : common::lex(text, common::Whitespace::keep)) {
-    if (!common::is_comment(t.kind)) out += t.text;
-  }
-  return out;
-}
-
 std::string cell(std::string s) {
   std::string out;
   for (char c : s) out += c == '|' ? '/' : c;
@@ -364,10 +356,10 @@ void real_table(const std::vector<Row>& rows) {
              "whole {:.3f}\n\n",
              bytes, tactics, c, given, c - given, static_cast<double>(given) / static_cast<double>(c));
 
+  std::vector<metrics::ProofDoc> code = proofs;
+  for (auto& p : code) p.text = metrics::without_comments(p.text);
+  const metrics::LibraryMetrics mc = metrics::compute_metrics(code, {}, options);
   {
-    std::vector<metrics::ProofDoc> code = proofs;
-    for (auto& p : code) p.text = without_comments(p.text);
-    const metrics::LibraryMetrics mc = metrics::compute_metrics(code, {}, options);
     std::size_t code_bytes = 0;
     int64_t code_c = 0;
     int64_t code_given = 0;
@@ -389,12 +381,12 @@ void real_table(const std::vector<Row>& rows) {
   }
 
   auto print_proofs = [&](const std::string& title, std::vector<metrics::ProofMetrics> list,
-                          auto&& less) {
+                          auto&& less, std::size_t rows = 10) {
     std::sort(list.begin(), list.end(), less);
     fmt::print("### {}\n\n| proof | bytes | tactics | C(x) | C(x \\| L) | shared | novelty | "
                "C(x \\| L)/byte |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
                title);
-    for (std::size_t i = 0; i < std::min<std::size_t>(10, list.size()); ++i) {
+    for (std::size_t i = 0; i < std::min<std::size_t>(rows, list.size()); ++i) {
       const auto& p = list[i];
       fmt::print("| {} | {} | {} | {} | {} | {} | {:.3f} | {:.3f} |\n", p.key, p.bytes, p.tactics,
                  p.c, p.c_given_library, p.shared, p.novelty,
@@ -416,12 +408,23 @@ void real_table(const std::vector<Row>& rows) {
     return a.novelty != b.novelty ? a.novelty < b.novelty : a.key < b.key;
   });
 
+  print_proofs("Code only (comments removed): most novel", mc.proofs,
+               [](const auto& a, const auto& b) {
+                 return a.novelty != b.novelty ? a.novelty > b.novelty : a.key < b.key;
+               },
+               6);
+  print_proofs("Code only (comments removed): least novel", mc.proofs,
+               [](const auto& a, const auto& b) {
+                 return a.novelty != b.novelty ? a.novelty < b.novelty : a.key < b.key;
+               },
+               6);
+
   std::vector<metrics::DeclarationMetrics> decls = m.declarations;
   std::sort(decls.begin(), decls.end(), [](const auto& a, const auto& b) {
     return a.reuse != b.reuse ? a.reuse > b.reuse : a.name < b.name;
   });
-  fmt::print("### Most reused names ({} candidate names: identifiers with `.` or `_` that are not "
-             "hypotheses; method text)\n\n| name | reuse | method |\n|---|---:|---|\n",
+  fmt::print("### Most reused names ({} candidate names: identifiers with `.` or `_`, not "
+             "hypotheses, not in tactic position)\n\n| name | reuse | method |\n|---|---:|---|\n",
              decls.size());
   for (std::size_t i = 0; i < std::min<std::size_t>(12, decls.size()); ++i) {
     fmt::print("| `{}` | {} | {} |\n", cell(decls[i].name), decls[i].reuse, decls[i].method);

@@ -98,6 +98,15 @@ std::string join(const std::vector<std::string_view>& parts, std::size_t from, s
 
 }  // namespace
 
+std::string without_comments(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const Token& t : common::lex(text, common::Whitespace::keep)) {
+    if (!common::is_comment(t.kind)) out += t.text;
+  }
+  return out;
+}
+
 int64_t count_tactics(std::string_view text) {
   const std::vector<Token> tokens = code_tokens(text);
   if (tokens.empty()) return 0;

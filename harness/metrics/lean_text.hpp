@@ -23,6 +23,11 @@ namespace metrics {
 // with `|`, `_` or `<;>` are never steps. Comments are ignored.
 int64_t count_tactics(std::string_view text);
 
+// `text` without its comments (line, block and doc comments; strings untouched), whitespace
+// kept. For measuring a proof's code alone, e.g. before novelty shaping, which would otherwise
+// reward comments the library has never seen.
+std::string without_comments(std::string_view text);
+
 // A `theorem NAME ... := PROOF` or `lemma NAME ... := PROOF` in a text.
 struct DeclarationSpan {
   std::string keyword;          // "theorem" or "lemma"

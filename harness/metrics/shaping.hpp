@@ -24,6 +24,10 @@ struct ShapingParams {
   double max_novelty = 1.0;        // novelty is clamped to [0, max_novelty]
 };
 
+// Novelty rewards any text the library does not hold, comments included: measure the proof's
+// code (without_comments) for it. Proofs of a few bytes have novelty 1 (zstd stores such tiny
+// blocks raw, dictionary or not).
+//
 // none:    r = base
 // length:  r = base · (m + (1 − m) · min(1, c_min / C(x)))          m = min_length_factor
 // novelty: r = base · (1 + λ · clamp(novelty, 0, max_novelty))

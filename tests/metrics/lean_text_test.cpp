@@ -104,6 +104,13 @@ TEST_CASE("tactics: malformed text never throws") {
   for (const std::string& t : texts) CHECK_NOTHROW(count_tactics(t));
 }
 
+TEST_CASE("comments: removed with whitespace and strings kept") {
+  CHECK(metrics::without_comments("  /- why -/\n  simp -- done\n  exact \"-- not a comment\"") ==
+        "  \n  simp \n  exact \"-- not a comment\"");
+  CHECK(metrics::without_comments("/-- doc -/ /- /- nested -/ -/x") == " x");
+  CHECK(metrics::without_comments("") == "");
+}
+
 TEST_CASE("declarations: theorem and lemma spans with their proofs") {
   const std::string file =
       "import Mathlib\n\n"
