@@ -18,8 +18,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -109,12 +109,14 @@ std::string variant(const std::string& base, metrics_test::Rng& rng) {
     }
     if (t.kind == common::TokenKind::identifier) {
       const std::string name(t.text);
-      const bool hypothesis = name.size() >= 2 && name[0] == 'h' && name.find('.') == std::string::npos;
+      const bool hypothesis =
+          name.size() >= 2 && name[0] == 'h' && name.find('.') == std::string::npos;
       const bool variable = name.size() == 1 && name[0] >= 'a' && name[0] <= 'z';
       if (hypothesis || variable) {
         auto it = renames.find(name);
         if (it == renames.end()) {
-          it = renames.emplace(name, metrics_test::variable(rng) + std::to_string(rng.below(10))).first;
+          it = renames.emplace(name, metrics_test::variable(rng) + std::to_string(rng.below(10)))
+                   .first;
         }
         out += it->second;
         continue;
@@ -164,17 +166,20 @@ std::vector<metrics::ProofDoc> synthetic_corpus(const std::vector<Row>& rows, st
   return proofs;
 }
 
-double mb(std::size_t bytes) { return static_cast<double>(bytes) / 1e6; }
+double mb(std::size_t bytes) {
+  return static_cast<double>(bytes) / 1e6;
+}
 
 void speed(const Config& config, const std::vector<Row>& rows) {
   const std::vector<metrics::ProofDoc> proofs = synthetic_corpus(rows, config.proofs);
   std::size_t bytes = 0;
   for (const auto& p : proofs) bytes += p.text.size();
   const metrics::MetricsOptions options;
-  fmt::print("## Speed: {} synthetic proofs, {:.2f} MB ({:.0f} bytes per proof), level {}, "
-             "{} KiB dictionaries, {} folds\n\n",
-             proofs.size(), mb(bytes), static_cast<double>(bytes) / static_cast<double>(proofs.size()),
-             options.level, options.dictionary_bytes / 1024, options.folds);
+  fmt::print(
+      "## Speed: {} synthetic proofs, {:.2f} MB ({:.0f} bytes per proof), level {}, "
+      "{} KiB dictionaries, {} folds\n\n",
+      proofs.size(), mb(bytes), static_cast<double>(bytes) / static_cast<double>(proofs.size()),
+      options.level, options.dictionary_bytes / 1024, options.folds);
 
   // Dictionaries, one per fold, as compute_metrics trains them.
   const metrics::FoldPlan plan = metrics::plan_folds(proofs, options.folds);
@@ -241,15 +246,17 @@ void speed(const Config& config, const std::vector<Row>& rows) {
     return total;
   });
   const std::size_t sampled = std::min<std::size_t>(proofs.size(), 1000);
-  timed_over(fmt::format("measure_proof, dictionary loaded per proof ({} proofs)", sampled), sampled, [&] {
-    int64_t total = 0;
-    for (std::size_t i = 0; i < sampled; ++i) {
-      total += metrics::measure_proof(proofs[i], dictionaries[static_cast<std::size_t>(plan.proof_fold[i])],
-                                      options.level)
-                   .c_given_library;
-    }
-    return total;
-  });
+  timed_over(fmt::format("measure_proof, dictionary loaded per proof ({} proofs)", sampled),
+             sampled, [&] {
+               int64_t total = 0;
+               for (std::size_t i = 0; i < sampled; ++i) {
+                 total += metrics::measure_proof(
+                              proofs[i], dictionaries[static_cast<std::size_t>(plan.proof_fold[i])],
+                              options.level)
+                              .c_given_library;
+               }
+               return total;
+             });
   timed("ProofMeter::measure (dictionaries loaded once)", [&] {
     metrics::ProofMeter meter(dictionaries, options.level);
     int64_t total = 0;
@@ -262,8 +269,9 @@ void speed(const Config& config, const std::vector<Row>& rows) {
   fmt::print("Σ bytes {} · Σ C(x) {} · Σ C(x | L) {} · mean novelty {:.3f}\n\n", bytes, sum_c,
              sum_given, static_cast<double>(sum_given) / static_cast<double>(sum_c));
 
-  fmt::print("| compute_metrics (everything: dictionaries, per proof, diversity, names) | threads "
-             "| seconds |\n|---|---:|---:|\n");
+  fmt::print(
+      "| compute_metrics (everything: dictionaries, per proof, diversity, names) | threads "
+      "| seconds |\n|---|---:|---:|\n");
   // The names Lean would report: every name of the tests' vocabulary.
   std::vector<metrics::KnownDeclaration> names;
   for (const std::string& n : metrics_test::lemma_names()) names.push_back({n, "", "", {}});
@@ -272,8 +280,8 @@ void speed(const Config& config, const std::vector<Row>& rows) {
     o.threads = threads;
     const auto t0 = Clock::now();
     const metrics::LibraryMetrics m = metrics::compute_metrics(proofs, names, o);
-    fmt::print("| {} proofs, {} tasks, {} names | {} | {:.2f} |\n", m.proofs.size(),
-               m.tasks.size(), m.declarations.size(), threads, Seconds(Clock::now() - t0).count());
+    fmt::print("| {} proofs, {} tasks, {} names | {} | {:.2f} |\n", m.proofs.size(), m.tasks.size(),
+               m.declarations.size(), threads, Seconds(Clock::now() - t0).count());
   }
   fmt::print("\n");
 }
@@ -282,9 +290,11 @@ void speed(const Config& config, const std::vector<Row>& rows) {
 // that are not hypotheses (h, h₀, h1, hx...) nor in tactic position (first on their line, or
 // after `·`, `;`, `<;>`, `by`, `(`, `all_goals`, `try`...). The bench's stand-in for Lean's
 // constant lists.
-std::vector<metrics::KnownDeclaration> candidate_names(const std::vector<metrics::ProofDoc>& proofs) {
+std::vector<metrics::KnownDeclaration> candidate_names(
+    const std::vector<metrics::ProofDoc>& proofs) {
   static const std::set<std::string_view> kBeforeTactic = {
-      "\u00B7", ".", ";", "<;>", "by", "(", "all_goals", "any_goals", "try", "repeat", "first", "<|>"};
+      "\u00B7",    ".",         ";",   "<;>",    "by",    "(",
+      "all_goals", "any_goals", "try", "repeat", "first", "<|>"};
   std::set<std::string> seen;
   std::vector<metrics::KnownDeclaration> out;
   for (const auto& p : proofs) {
@@ -300,7 +310,8 @@ std::vector<metrics::KnownDeclaration> candidate_names(const std::vector<metrics
       if (name[0] == 'h' && name.find('.') == std::string::npos) continue;
       if (name == "_") continue;
       // `foo.mp`, `foo.le`...: the constant is the prefix.
-      for (const char* suffix : {".mp", ".mpr", ".symm", ".le", ".1", ".2", ".trans", ".ne'", ".ne"}) {
+      for (const char* suffix :
+           {".mp", ".mpr", ".symm", ".le", ".1", ".2", ".trans", ".ne'", ".ne"}) {
         const std::string s(suffix);
         if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
           name.resize(name.size() - s.size());
@@ -348,13 +359,16 @@ void real_table(const std::vector<Row>& rows) {
   std::map<std::string, int> kinds;
   for (const auto& d : m.dictionaries) ++kinds[d.kind];
   std::string kind_list;
-  for (const auto& [k, n] : kinds) kind_list += fmt::format("{}{} × {}", kind_list.empty() ? "" : ", ", n, k);
-  fmt::print("## minif2f_valid_few_shot.jsonl: {} proofs (continuation texts, informal comments "
-             "included), level {}, {} folds ({}), {:.2f} s\n\n",
-             m.proofs.size(), options.level, m.folds, kind_list, seconds);
-  fmt::print("Σ bytes {} · Σ tactics {} · Σ C(x) {} · Σ C(x | L) {} · Σ shared {} · novelty of the "
-             "whole {:.3f}\n\n",
-             bytes, tactics, c, given, c - given, static_cast<double>(given) / static_cast<double>(c));
+  for (const auto& [k, n] : kinds)
+    kind_list += fmt::format("{}{} × {}", kind_list.empty() ? "" : ", ", n, k);
+  fmt::print(
+      "## minif2f_valid_few_shot.jsonl: {} proofs (continuation texts, informal comments "
+      "included), level {}, {} folds ({}), {:.2f} s\n\n",
+      m.proofs.size(), options.level, m.folds, kind_list, seconds);
+  fmt::print(
+      "Σ bytes {} · Σ tactics {} · Σ C(x) {} · Σ C(x | L) {} · Σ shared {} · novelty of the "
+      "whole {:.3f}\n\n",
+      bytes, tactics, c, given, c - given, static_cast<double>(given) / static_cast<double>(c));
 
   std::vector<metrics::ProofDoc> code = proofs;
   for (auto& p : code) p.text = metrics::without_comments(p.text);
@@ -374,28 +388,32 @@ void real_table(const std::vector<Row>& rows) {
     for (const auto& [k, n] : code_kinds) {
       code_kind_list += fmt::format("{}{} × {}", code_kind_list.empty() ? "" : ", ", n, k);
     }
-    fmt::print("Comments removed (code only, {}): Σ bytes {} · Σ C(x) {} · Σ C(x | L) {} · "
-               "Σ shared {} · novelty of the whole {:.3f}\n\n",
-               code_kind_list, code_bytes, code_c, code_given, code_c - code_given,
-               static_cast<double>(code_given) / static_cast<double>(code_c));
+    fmt::print(
+        "Comments removed (code only, {}): Σ bytes {} · Σ C(x) {} · Σ C(x | L) {} · "
+        "Σ shared {} · novelty of the whole {:.3f}\n\n",
+        code_kind_list, code_bytes, code_c, code_given, code_c - code_given,
+        static_cast<double>(code_given) / static_cast<double>(code_c));
   }
 
   auto print_proofs = [&](const std::string& title, std::vector<metrics::ProofMetrics> list,
                           auto&& less, std::size_t rows = 10) {
     std::sort(list.begin(), list.end(), less);
-    fmt::print("### {}\n\n| proof | bytes | tactics | C(x) | C(x \\| L) | shared | novelty | "
-               "C(x \\| L)/byte |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
-               title);
+    fmt::print(
+        "### {}\n\n| proof | bytes | tactics | C(x) | C(x \\| L) | shared | novelty | "
+        "C(x \\| L)/byte |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+        title);
     for (std::size_t i = 0; i < std::min<std::size_t>(rows, list.size()); ++i) {
       const auto& p = list[i];
       fmt::print("| {} | {} | {} | {} | {} | {} | {:.3f} | {:.3f} |\n", p.key, p.bytes, p.tactics,
                  p.c, p.c_given_library, p.shared, p.novelty,
-                 static_cast<double>(p.c_given_library) / static_cast<double>(std::max<int64_t>(1, p.bytes)));
+                 static_cast<double>(p.c_given_library) /
+                     static_cast<double>(std::max<int64_t>(1, p.bytes)));
     }
     fmt::print("\n");
   };
   auto per_byte = [](const metrics::ProofMetrics& p) {
-    return static_cast<double>(p.c_given_library) / static_cast<double>(std::max<int64_t>(1, p.bytes));
+    return static_cast<double>(p.c_given_library) /
+           static_cast<double>(std::max<int64_t>(1, p.bytes));
   };
   print_proofs("Most compressible (smallest C(x | L) per byte)", m.proofs,
                [&](const auto& a, const auto& b) {
@@ -404,28 +422,32 @@ void real_table(const std::vector<Row>& rows) {
   print_proofs("Most novel (largest C(x | L) / C(x))", m.proofs, [](const auto& a, const auto& b) {
     return a.novelty != b.novelty ? a.novelty > b.novelty : a.key < b.key;
   });
-  print_proofs("Least novel (most shared with the rest)", m.proofs, [](const auto& a, const auto& b) {
-    return a.novelty != b.novelty ? a.novelty < b.novelty : a.key < b.key;
-  });
-
-  print_proofs("Code only (comments removed): most novel", mc.proofs,
-               [](const auto& a, const auto& b) {
-                 return a.novelty != b.novelty ? a.novelty > b.novelty : a.key < b.key;
-               },
-               6);
-  print_proofs("Code only (comments removed): least novel", mc.proofs,
+  print_proofs("Least novel (most shared with the rest)", m.proofs,
                [](const auto& a, const auto& b) {
                  return a.novelty != b.novelty ? a.novelty < b.novelty : a.key < b.key;
-               },
-               6);
+               });
+
+  print_proofs(
+      "Code only (comments removed): most novel", mc.proofs,
+      [](const auto& a, const auto& b) {
+        return a.novelty != b.novelty ? a.novelty > b.novelty : a.key < b.key;
+      },
+      6);
+  print_proofs(
+      "Code only (comments removed): least novel", mc.proofs,
+      [](const auto& a, const auto& b) {
+        return a.novelty != b.novelty ? a.novelty < b.novelty : a.key < b.key;
+      },
+      6);
 
   std::vector<metrics::DeclarationMetrics> decls = m.declarations;
   std::sort(decls.begin(), decls.end(), [](const auto& a, const auto& b) {
     return a.reuse != b.reuse ? a.reuse > b.reuse : a.name < b.name;
   });
-  fmt::print("### Most reused names ({} candidate names: identifiers with `.` or `_`, not "
-             "hypotheses, not in tactic position)\n\n| name | reuse | method |\n|---|---:|---|\n",
-             decls.size());
+  fmt::print(
+      "### Most reused names ({} candidate names: identifiers with `.` or `_`, not "
+      "hypotheses, not in tactic position)\n\n| name | reuse | method |\n|---|---:|---|\n",
+      decls.size());
   for (std::size_t i = 0; i < std::min<std::size_t>(12, decls.size()); ++i) {
     fmt::print("| `{}` | {} | {} |\n", cell(decls[i].name), decls[i].reuse, decls[i].method);
   }

@@ -22,8 +22,7 @@ void check(std::size_t code, const char* what) {
 ZSTD_dictContentType_e content_type(const Dictionary& dictionary) {
   if (dictionary.kind == "zdict") return ZSTD_dct_fullDict;
   if (dictionary.kind == "raw") return ZSTD_dct_rawContent;
-  throw MetricsError("dictionary kind '" + dictionary.kind +
-                     "' is not one of zdict, raw, empty");
+  throw MetricsError("dictionary kind '" + dictionary.kind + "' is not one of zdict, raw, empty");
 }
 
 // The dictionary is applied only when it has bytes: an "empty" dictionary, or a raw one with no
@@ -44,9 +43,13 @@ struct CCtxParamsDeleter {
 
 }  // namespace
 
-bool valid_level(int level) { return level >= 1 && level <= ZSTD_maxCLevel(); }
+bool valid_level(int level) {
+  return level >= 1 && level <= ZSTD_maxCLevel();
+}
 
-std::string zstd_version() { return ZSTD_versionString(); }
+std::string zstd_version() {
+  return ZSTD_versionString();
+}
 
 std::string frame_parameters_json() {
   return R"({"checksum":false,"content_size":false,"dict_id":false,"multithreading":false})";
@@ -84,7 +87,9 @@ Compressor::Compressor(int level, const Dictionary& dictionary) : Compressor(lev
   }
 }
 
-Compressor::~Compressor() { release(); }
+Compressor::~Compressor() {
+  release();
+}
 
 void Compressor::release() {
   ZSTD_freeCDict(m_cdict);
@@ -216,8 +221,8 @@ TrainedDictionary train_dictionary(const std::vector<std::string_view>& samples,
       static std::mutex trainer_mutex;
       std::lock_guard<std::mutex> lock(trainer_mutex);
       n = ZDICT_optimizeTrainFromBuffer_fastCover(dict.data(), dict.size(), flat.data(),
-                                                  sizes.data(),
-                                                  static_cast<unsigned>(sizes.size()), &params);
+                                                  sizes.data(), static_cast<unsigned>(sizes.size()),
+                                                  &params);
     }
     if (!ZDICT_isError(n)) {
       dict.resize(n);

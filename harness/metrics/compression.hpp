@@ -79,15 +79,15 @@ std::string frame_parameters_json();
 
 // How a fold's dictionary is built from its training samples (README.md, "Dictionaries").
 struct TrainingOptions {
-  std::size_t dictionary_bytes = 16 * 1024;       // capacity, 256 .. 16 MiB
-  std::size_t max_training_bytes = 32u << 20;     // above this, every k-th sample is used
+  std::size_t dictionary_bytes = 16 * 1024;    // capacity, 256 .. 16 MiB
+  std::size_t max_training_bytes = 32u << 20;  // above this, every k-th sample is used
 };
 struct TrainedDictionary {
-  std::string kind;         // "zdict", "raw" or "empty"
+  std::string kind;  // "zdict", "raw" or "empty"
   std::string bytes;
   std::size_t samples = 0;  // samples used (after the max_training_bytes thinning)
   std::size_t sample_bytes = 0;
-  std::string zdict_error;  // why ZDICT was not used, when it was tried and failed
+  std::string zdict_error;    // why ZDICT was not used, when it was tried and failed
   unsigned segment_size = 0;  // "zdict": the segment size k the trainer chose
 };
 // Empty samples are skipped. No samples: "empty". Samples totalling at most dictionary_bytes:

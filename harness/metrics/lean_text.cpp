@@ -37,11 +37,11 @@ bool is_closer(const Token& t) {
 // Commands that can start a whole-file text (a continuation text starts with a tactic or term).
 bool is_command_start(const Token& t) {
   static constexpr std::array<std::string_view, 30> kCommands = {
-      "theorem",   "lemma",     "def",       "abbrev",   "instance", "example",
-      "opaque",    "axiom",     "structure", "class",    "inductive", "namespace",
-      "section",   "end",       "open",      "export",   "variable", "universe",
-      "noncomputable", "private", "protected", "partial", "unsafe",  "mutual",
-      "attribute", "local",     "scoped",    "set_option", "import",  "@["};
+      "theorem",       "lemma",   "def",       "abbrev",     "instance",  "example",
+      "opaque",        "axiom",   "structure", "class",      "inductive", "namespace",
+      "section",       "end",     "open",      "export",     "variable",  "universe",
+      "noncomputable", "private", "protected", "partial",    "unsafe",    "mutual",
+      "attribute",     "local",   "scoped",    "set_option", "import",    "@["};
   if (t.kind != TokenKind::keyword) return false;
   if (t.text.size() > 1 && t.text.front() == '#') return true;  // #eval, #check...
   return std::find(kCommands.begin(), kCommands.end(), t.text) != kCommands.end();
@@ -54,15 +54,15 @@ bool is_bullet(const Token& t) {
 // Step heads after which `=>` opens a tactic block.
 bool opens_block_with_arrow(std::string_view head) {
   static constexpr std::array<std::string_view, 11> kHeads = {
-      "case", "case'", "next", "conv", "conv_lhs", "conv_rhs", "on_goal",
-      "pick_goal", "induction", "cases", "match"};
+      "case",    "case'",     "next",      "conv",  "conv_lhs", "conv_rhs",
+      "on_goal", "pick_goal", "induction", "cases", "match"};
   return std::find(kHeads.begin(), kHeads.end(), head) != kHeads.end();
 }
 
 bool names_declaration(const Token& t) {
   static constexpr std::array<std::string_view, 10> kKeywords = {
-      "theorem", "lemma", "def", "abbrev", "instance", "opaque",
-      "axiom",   "structure", "class", "inductive"};
+      "theorem", "lemma", "def",       "abbrev", "instance",
+      "opaque",  "axiom", "structure", "class",  "inductive"};
   return t.kind == TokenKind::keyword &&
          std::find(kKeywords.begin(), kKeywords.end(), t.text) != kKeywords.end();
 }
@@ -80,8 +80,8 @@ std::string_view normal_component(std::string_view c) {
   if (c.size() > kOpenGuillemet.size() + kCloseGuillemet.size() &&
       c.substr(0, kOpenGuillemet.size()) == kOpenGuillemet &&
       c.substr(c.size() - kCloseGuillemet.size()) == kCloseGuillemet) {
-    std::string_view inner = c.substr(kOpenGuillemet.size(),
-                                      c.size() - kOpenGuillemet.size() - kCloseGuillemet.size());
+    std::string_view inner =
+        c.substr(kOpenGuillemet.size(), c.size() - kOpenGuillemet.size() - kCloseGuillemet.size());
     if (common::is_plain_identifier(inner)) return inner;
   }
   return c;
@@ -269,8 +269,8 @@ NameIndex::NameIndex(const std::vector<std::string>& names) : m_size(names.size(
   }
 }
 
-std::vector<NameIndex::Use> NameIndex::uses(
-    std::string_view text, const std::function<bool(std::size_t)>& visible) const {
+std::vector<NameIndex::Use> NameIndex::uses(std::string_view text,
+                                            const std::function<bool(std::size_t)>& visible) const {
   std::vector<Use> out;
   const std::vector<Token> tokens = code_tokens(text);
   for (std::size_t i = 0; i < tokens.size(); ++i) {

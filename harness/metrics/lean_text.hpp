@@ -30,12 +30,12 @@ std::string without_comments(std::string_view text);
 
 // A `theorem NAME ... := PROOF` or `lemma NAME ... := PROOF` in a text.
 struct DeclarationSpan {
-  std::string keyword;          // "theorem" or "lemma"
-  std::string name;             // as written after the keyword
-  std::size_t offset = 0;       // of the keyword
-  std::size_t length = 0;       // keyword .. end of the proof's last code token
-  std::size_t proof_offset = 0; // first code token after `:=`
-  std::size_t proof_length = 0; // .. end of the last code token
+  std::string keyword;           // "theorem" or "lemma"
+  std::string name;              // as written after the keyword
+  std::size_t offset = 0;        // of the keyword
+  std::size_t length = 0;        // keyword .. end of the proof's last code token
+  std::size_t proof_offset = 0;  // first code token after `:=`
+  std::size_t proof_length = 0;  // .. end of the last code token
 };
 // The declaration runs from its keyword to the last code token before the next line whose first
 // token (code or doc comment) sits at column 0, or to the end of the text. A keyword whose name

@@ -127,7 +127,8 @@ FoldPlan plan_folds(const std::vector<ProofDoc>& proofs, int folds) {
     proof_task.push_back(it->second);
   }
   const std::size_t n = plan.tasks.size();
-  plan.folds = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(folds, 1)), n));
+  plan.folds =
+      static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(folds, 1)), n));
   std::vector<std::string> digests(n);
   for (std::size_t t = 0; t < n; ++t) digests[t] = common::sha256_hex(plan.tasks[t]);
   std::vector<std::size_t> order(n);
@@ -202,8 +203,7 @@ ProofMetrics measure_proof(const ProofDoc& proof, const Dictionary& dictionary, 
   return m;
 }
 
-ProofMeter::ProofMeter(const std::vector<Dictionary>& dictionaries, int level)
-    : m_plain(level) {
+ProofMeter::ProofMeter(const std::vector<Dictionary>& dictionaries, int level) : m_plain(level) {
   for (const Dictionary& d : dictionaries) {
     for (const auto& [fold, compressor] : m_given) {
       if (fold == d.fold) {
@@ -312,7 +312,8 @@ LibraryMetrics compute_metrics(const std::vector<ProofDoc>& proofs,
     tm.min_c = out.proofs[m.front()].c;
     for (std::size_t i : m) tm.min_c = std::min(tm.min_c, out.proofs[i].c);
     if (m.size() < 2) return;
-    const std::size_t n = std::min(m.size(), static_cast<std::size_t>(options.max_diversity_proofs));
+    const std::size_t n =
+        std::min(m.size(), static_cast<std::size_t>(options.max_diversity_proofs));
     Compressor plain(options.level);
     double sum = 0;
     int64_t pairs = 0;
@@ -417,8 +418,8 @@ LibraryMetrics compute_metrics(const std::vector<ProofDoc>& proofs,
     std::vector<std::vector<NameIndex::Use>> found(proofs.size());
     parallel_for(proofs.size(), options.threads, [&](std::size_t i) {
       if (proofs[i].constants_from_lean) return;
-      found[i] = index.uses(proofs[i].text,
-                            [&](std::size_t e) { return visible_to(entries[e], i); });
+      found[i] =
+          index.uses(proofs[i].text, [&](std::size_t e) { return visible_to(entries[e], i); });
     });
     for (std::size_t i = 0; i < proofs.size(); ++i) {
       for (const NameIndex::Use& u : found[i]) entries[u.entry].users.insert(i);

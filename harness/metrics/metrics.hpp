@@ -15,10 +15,10 @@ namespace metrics {
 
 // One verified proof.
 struct ProofDoc {
-  std::string key;        // unique among the proofs given (an attempt id, say)
+  std::string key;  // unique among the proofs given (an attempt id, say)
   std::string task_id;
   std::string task_name;
-  std::string text;       // the proof as checked (continuation or whole-file text)
+  std::string text;  // the proof as checked (continuation or whole-file text)
   std::vector<std::string> used_constants;  // what Lean reported (allTactics), possibly empty
   bool constants_from_lean = false;         // true: used_constants is Lean's answer, even empty
 };
@@ -40,12 +40,12 @@ struct KnownDeclaration {
 std::vector<KnownDeclaration> extract_declarations(const std::vector<ProofDoc>& proofs);
 
 struct MetricsOptions {
-  int level = 19;                           // zstd level of every size, 1..22
-  std::size_t dictionary_bytes = 16 * 1024; // dictionary capacity, 256 .. 16 MiB
-  int folds = 8;                            // cross-fitting folds, >= 2 (fewer if fewer tasks)
-  int max_diversity_proofs = 32;            // proofs per task in the diversity, >= 2
+  int level = 19;                              // zstd level of every size, 1..22
+  std::size_t dictionary_bytes = 16 * 1024;    // dictionary capacity, 256 .. 16 MiB
+  int folds = 8;                               // cross-fitting folds, >= 2 (fewer if fewer tasks)
+  int max_diversity_proofs = 32;               // proofs per task in the diversity, >= 2
   std::size_t max_training_bytes = 32u << 20;  // per dictionary (every k-th sample above it)
-  int threads = 1;                          // worker threads, >= 1; results do not depend on it
+  int threads = 1;                             // worker threads, >= 1; results do not depend on it
 };
 
 struct ProofMetrics {
@@ -62,9 +62,9 @@ struct ProofMetrics {
 
 struct TaskMetrics {
   std::string task_id;
-  std::string task_name;          // of the task's first proof
+  std::string task_name;  // of the task's first proof
   int64_t proofs = 0;
-  int64_t min_c = 0;              // smallest C(x) among its proofs (length shaping)
+  int64_t min_c = 0;                // smallest C(x) among its proofs (length shaping)
   std::optional<double> diversity;  // mean pairwise NCD; tasks with >= 2 proofs
   int64_t diversity_pairs = 0;
   int fold = 0;
@@ -72,11 +72,11 @@ struct TaskMetrics {
 
 struct DeclarationMetrics {
   std::string name;
-  std::string digest;        // SHA-256 hex of the declaration's text; empty when unknown
-  int64_t declared_in = 0;   // proofs declaring it; 0: visible to every proof
-  int64_t reuse = 0;         // proofs that use it
-  std::string method;        // how uses were found: "lean", "text" or "mixed"
-  std::optional<int64_t> c;  // C(text), when the text is known
+  std::string digest;               // SHA-256 hex of the declaration's text; empty when unknown
+  int64_t declared_in = 0;          // proofs declaring it; 0: visible to every proof
+  int64_t reuse = 0;                // proofs that use it
+  std::string method;               // how uses were found: "lean", "text" or "mixed"
+  std::optional<int64_t> c;         // C(text), when the text is known
   std::optional<int64_t> mdl_gain;  // when the text is known
 };
 

@@ -45,8 +45,8 @@ double shaped_reward(double base, bool passed, const ProofMetrics& metrics, Shap
     case Shaping::length: {
       const double m = clamp_finite(params.min_length_factor, 0.0, 1.0, 0.5);
       if (params.task_min_c && *params.task_min_c > 0 && metrics.c > 0) {
-        const double ratio = std::min(
-            1.0, static_cast<double>(*params.task_min_c) / static_cast<double>(metrics.c));
+        const double ratio =
+            std::min(1.0, static_cast<double>(*params.task_min_c) / static_cast<double>(metrics.c));
         factor = m + (1.0 - m) * ratio;
       }
       break;

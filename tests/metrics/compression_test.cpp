@@ -1,14 +1,14 @@
 // zstd sizes, frames and dictionaries (harness/metrics/compression.hpp).
-#include <catch2/catch.hpp>
+#include "harness/metrics/compression.hpp"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include "harness/metrics/compression.hpp"
 #include "tests/metrics/corpus.hpp"
 
-using metrics::Compressor;
 using metrics::compressed_size;
+using metrics::Compressor;
 using metrics::decompress;
 using metrics::Dictionary;
 using metrics::MetricsError;
@@ -20,7 +20,8 @@ namespace {
 std::vector<std::string> lean_samples(uint64_t seed, int n) {
   metrics_test::Rng rng(seed);
   std::vector<std::string> out;
-  for (int i = 0; i < n; ++i) out.push_back(metrics_test::proof(rng, 3 + static_cast<int>(rng.below(8))));
+  for (int i = 0; i < n; ++i)
+    out.push_back(metrics_test::proof(rng, 3 + static_cast<int>(rng.below(8))));
   return out;
 }
 

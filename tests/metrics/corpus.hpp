@@ -30,18 +30,31 @@ class Rng {
 };
 
 inline const std::vector<std::string>& lemma_names() {
-  static const std::vector<std::string> names = {
-      "mul_comm",        "add_sq",         "Nat.succ_le_iff", "pow_two",      "sub_nonneg",
-      "abs_sub_lt_iff",  "Finset.sum_range_succ", "Real.sqrt_nonneg", "div_add_div",
-      "mul_pos",         "sq_nonneg",      "Nat.mod_lt",      "Int.emod_emod_of_dvd",
-      "add_pow_two",     "mul_self_nonneg", "Real.sq_sqrt",   "two_mul",      "add_comm"};
+  static const std::vector<std::string> names = {"mul_comm",
+                                                 "add_sq",
+                                                 "Nat.succ_le_iff",
+                                                 "pow_two",
+                                                 "sub_nonneg",
+                                                 "abs_sub_lt_iff",
+                                                 "Finset.sum_range_succ",
+                                                 "Real.sqrt_nonneg",
+                                                 "div_add_div",
+                                                 "mul_pos",
+                                                 "sq_nonneg",
+                                                 "Nat.mod_lt",
+                                                 "Int.emod_emod_of_dvd",
+                                                 "add_pow_two",
+                                                 "mul_self_nonneg",
+                                                 "Real.sq_sqrt",
+                                                 "two_mul",
+                                                 "add_comm"};
   return names;
 }
 
 // A variable or hypothesis name: x, y₁, h₀, hab...
 inline std::string variable(Rng& rng) {
-  static const std::vector<std::string> stems = {"x", "y", "z", "a", "b", "c", "n", "m", "k", "h",
-                                                 "hx", "hy", "hab", "h₀", "h₁", "h₂", "h₃"};
+  static const std::vector<std::string> stems = {"x", "y",  "z",  "a",   "b",  "c",  "n",  "m", "k",
+                                                 "h", "hx", "hy", "hab", "h₀", "h₁", "h₂", "h₃"};
   std::string v = rng.pick(stems);
   if (rng.below(3) == 0) v += std::to_string(rng.below(10));
   return v;
@@ -55,20 +68,34 @@ inline std::string tactic(Rng& rng) {
   const std::string l = rng.pick(lemma_names());
   const std::string n = std::to_string(rng.below(100));
   switch (rng.below(14)) {
-    case 0: return "nlinarith [sq_nonneg (" + a + " - " + b + "), sq_nonneg (" + a + " + " + b + ")]";
-    case 1: return "norm_num [" + h + "] at " + h + " ⊢";
-    case 2: return "rw [" + l + "] at " + h;
-    case 3: return "simp only [" + l + ", " + rng.pick(lemma_names()) + "]";
-    case 4: return "field_simp";
-    case 5: return "ring_nf";
-    case 6: return "linarith [" + h + "]";
-    case 7: return "have " + h + " : " + a + " * " + b + " = " + n + " := by ring";
-    case 8: return "intro " + a;
-    case 9: return "omega";
-    case 10: return "positivity";
-    case 11: return "exact " + l + " " + h;
-    case 12: return "obtain ⟨" + a + ", " + h + "⟩ := " + b;
-    default: return "nlinarith [" + h + ", mul_pos " + a + " " + b + "]";
+    case 0:
+      return "nlinarith [sq_nonneg (" + a + " - " + b + "), sq_nonneg (" + a + " + " + b + ")]";
+    case 1:
+      return "norm_num [" + h + "] at " + h + " ⊢";
+    case 2:
+      return "rw [" + l + "] at " + h;
+    case 3:
+      return "simp only [" + l + ", " + rng.pick(lemma_names()) + "]";
+    case 4:
+      return "field_simp";
+    case 5:
+      return "ring_nf";
+    case 6:
+      return "linarith [" + h + "]";
+    case 7:
+      return "have " + h + " : " + a + " * " + b + " = " + n + " := by ring";
+    case 8:
+      return "intro " + a;
+    case 9:
+      return "omega";
+    case 10:
+      return "positivity";
+    case 11:
+      return "exact " + l + " " + h;
+    case 12:
+      return "obtain ⟨" + a + ", " + h + "⟩ := " + b;
+    default:
+      return "nlinarith [" + h + ", mul_pos " + a + " " + b + "]";
   }
 }
 

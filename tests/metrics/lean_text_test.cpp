@@ -1,10 +1,9 @@
 // Tactic counts, declaration spans and name uses (harness/metrics/lean_text.hpp).
-#include <catch2/catch.hpp>
+#include "harness/metrics/lean_text.hpp"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include "harness/metrics/lean_text.hpp"
 
 using metrics::count_tactics;
 using metrics::find_declarations;
@@ -35,14 +34,16 @@ TEST_CASE("tactics: semicolons and the then-combinator separate steps") {
 }
 
 TEST_CASE("tactics: indented lines continue a step") {
-  CHECK(count_tactics("  nlinarith [sq_nonneg (a - b),\n    sq_nonneg (a + b),\n    sq_nonneg a]") == 1);
+  CHECK(count_tactics(
+            "  nlinarith [sq_nonneg (a - b),\n    sq_nonneg (a + b),\n    sq_nonneg a]") == 1);
   CHECK(count_tactics("  rw [h₀,\n    h₁] at h₂\n  exact h₂") == 2);
 }
 
 TEST_CASE("tactics: bullets open nested blocks") {
   CHECK(count_tactics("  constructor\n  · linarith\n  · intro h\n    simp\n    ring") == 5);
   CHECK(count_tactics("  constructor\n  . linarith\n  . nlinarith") == 3);
-  CHECK(count_tactics("  refine ⟨?_, ?_⟩\n  · norm_num\n  · constructor\n    · simp\n    · ring") == 5);
+  CHECK(count_tactics("  refine ⟨?_, ?_⟩\n  · norm_num\n  · constructor\n    · simp\n    · ring") ==
+        5);
 }
 
 TEST_CASE("tactics: nested by blocks count but calc steps do not") {
@@ -72,8 +73,8 @@ TEST_CASE("tactics: alternatives and case blocks") {
       "    simp [Finset.sum_range_succ]\n"
       "    omega";
   CHECK(count_tactics(induction) == 4);
-  CHECK(count_tactics("  cases h\n  case inl h => exact h\n  case inr h =>\n    simp\n    exact h") ==
-        6);
+  CHECK(count_tactics(
+            "  cases h\n  case inl h => exact h\n  case inr h =>\n    simp\n    exact h") == 6);
   CHECK(count_tactics("  rcases h with h | h\n  all_goals linarith") == 2);
   CHECK(count_tactics("  exact fun x => x") == 1);
 }
@@ -99,8 +100,14 @@ TEST_CASE("tactics: a term continuation is one step") {
 }
 
 TEST_CASE("tactics: malformed text never throws") {
-  const std::vector<std::string> texts = {")))", "by by by", "  · ", "  <;>", "\"unterminated",
-                                          "/- open", "  ⟨⟨⟨", std::string("\xff\xfe by simp")};
+  const std::vector<std::string> texts = {")))",
+                                          "by by by",
+                                          "  · ",
+                                          "  <;>",
+                                          "\"unterminated",
+                                          "/- open",
+                                          "  ⟨⟨⟨",
+                                          std::string("\xff\xfe by simp")};
   for (const std::string& t : texts) CHECK_NOTHROW(count_tactics(t));
 }
 

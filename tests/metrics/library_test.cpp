@@ -1,8 +1,7 @@
 // Library metrics on constructed corpora (harness/metrics/metrics.hpp): shared information and
 // novelty, honesty of the folds, determinism, stored dictionaries, diversity, reuse, MDL gain.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <set>
 #include <string>
@@ -70,7 +69,8 @@ const std::string kDistinctive =
     "    refine ⟨min (q / 2) (1 / 2), ?_⟩\n"
     "    have h1 : min (q / 2) (1 / 2) ≤ 1 / 2 := min_le_right _ _\n"
     "    have h2 : 0 < min (q / 2) (1 / 2) := lt_min (half_pos hq) (by norm_num)\n"
-    "    calc min (q / 2) (1 / 2) * min (q / 2) (1 / 2) ≤ min (q / 2) (1 / 2) * (1 / 2) := by gcongr\n"
+    "    calc min (q / 2) (1 / 2) * min (q / 2) (1 / 2) ≤ min (q / 2) (1 / 2) * (1 / 2) := by "
+    "gcongr\n"
     "      _ ≤ q / 2 * (1 / 2) := by gcongr; exact min_le_left _ _\n"
     "      _ < q := by linarith\n"
     "  obtain ⟨r, hr⟩ := key (1 / 7) (by norm_num)\n"
@@ -107,7 +107,8 @@ TEST_CASE("library: a proof duplicated under another task shares most of its inf
 TEST_CASE("library: a proof repeated across tasks is shared through a trained dictionary") {
   std::vector<ProofDoc> proofs = generated(102, 150, 2);
   for (int i = 0; i < 8; ++i) {
-    proofs.push_back(doc("copy" + std::to_string(i), "copy_task_" + std::to_string(i), kDistinctive));
+    proofs.push_back(
+        doc("copy" + std::to_string(i), "copy_task_" + std::to_string(i), kDistinctive));
   }
   MetricsOptions options;
   options.folds = 4;
@@ -230,7 +231,8 @@ TEST_CASE("library: two runs give identical numbers and dictionary bytes") {
     CHECK(a.proofs[i].novelty == b.proofs[i].novelty);
   }
   REQUIRE(a.tasks.size() == b.tasks.size());
-  for (std::size_t t = 0; t < a.tasks.size(); ++t) CHECK(a.tasks[t].diversity == b.tasks[t].diversity);
+  for (std::size_t t = 0; t < a.tasks.size(); ++t)
+    CHECK(a.tasks[t].diversity == b.tasks[t].diversity);
   REQUIRE(a.declarations.size() == b.declarations.size());
   for (std::size_t d = 0; d < a.declarations.size(); ++d) {
     CHECK(a.declarations[d].name == b.declarations[d].name);
@@ -288,7 +290,8 @@ TEST_CASE("library: C(x given L) is recomputed from the stored dictionary bytes"
 TEST_CASE("diversity: identical proofs are near 0 and unrelated proofs high") {
   metrics_test::Rng rng(110);
   std::vector<ProofDoc> proofs;
-  for (int i = 0; i < 4; ++i) proofs.push_back(doc("same" + std::to_string(i), "same", kDistinctive));
+  for (int i = 0; i < 4; ++i)
+    proofs.push_back(doc("same" + std::to_string(i), "same", kDistinctive));
   for (int i = 0; i < 4; ++i) {
     proofs.push_back(doc("diff" + std::to_string(i), "diff", metrics_test::random_words(rng, 60)));
   }
@@ -322,7 +325,8 @@ TEST_CASE("declarations: a lemma used by many proofs pays for itself and one use
   KnownDeclaration shared;
   shared.name = "Ineq.key_bound";
   shared.proof = lemma_proof;
-  shared.text = "theorem Ineq.key_bound (a b : ℝ) : a * b ≤ (a ^ 2 + b ^ 2) / 2 + 1 := " + lemma_proof;
+  shared.text =
+      "theorem Ineq.key_bound (a b : ℝ) : a * b ≤ (a ^ 2 + b ^ 2) / 2 + 1 := " + lemma_proof;
   metrics_test::Rng rng(111);
   std::vector<ProofDoc> proofs;
   for (int i = 0; i < 10; ++i) {
@@ -373,8 +377,8 @@ TEST_CASE("declarations: reuse from Lean's constants and from text matching") {
   ProofDoc text1 = doc("text1", "c", "  rw [Nat.add_comm]\n  -- Mathlib.special\n  simp [foo]");
   ProofDoc text2 = doc("text2", "d", "  exact add_comm _ _");
   // A local helper with the name of a global constant: visible in its own proof only.
-  ProofDoc local = doc("local", "e",
-                       "lemma foo : True := trivial\ntheorem e : True := by\n  exact foo");
+  ProofDoc local =
+      doc("local", "e", "lemma foo : True := trivial\ntheorem e : True := by\n  exact foo");
   const std::vector<ProofDoc> proofs = {lean1, lean2, text1, text2, local};
   std::vector<KnownDeclaration> declarations = metrics::extract_declarations(proofs);
   KnownDeclaration foo;

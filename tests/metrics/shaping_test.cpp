@@ -1,11 +1,10 @@
 // Reward shaping (harness/metrics/shaping.hpp): a pass stays necessary for any reward > 0.
-#include <catch2/catch.hpp>
+#include "harness/metrics/shaping.hpp"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 #include <vector>
-
-#include "harness/metrics/shaping.hpp"
 
 using metrics::parse_shaping;
 using metrics::ProofMetrics;
