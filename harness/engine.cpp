@@ -12,6 +12,9 @@
 
 #include "lean-bridge/command_line.hpp"
 #include "lean-bridge/kernel_replay.hpp"
+#include "policy/policy.hpp"
+#include "store/store_error.hpp"
+#include "tasks/input_error.hpp"
 
 namespace harness {
 namespace {
@@ -77,6 +80,27 @@ std::string read_whole_file(const std::string& path) {
 std::string host_name() {
   char name[256] = {};
   return ::gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string();
+}
+
+int run_command(const char* name, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "harness {}: {}\n", name, e.what());
+    return 2;
+  } catch (const tasks::InputError& e) {
+    fmt::print(stderr, "harness {}: {}\n", name, e.what());
+    return 2;
+  } catch (const policy::PolicyError& e) {
+    fmt::print(stderr, "harness {}: policy: {}\n", name, e.what());
+    return 3;
+  } catch (const store::StoreError& e) {
+    fmt::print(stderr, "harness {}: store: {}\n", name, e.what());
+    return 3;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "harness {}: {}\n", name, e.what());
+    return 3;
+  }
 }
 
 Engine make_engine(const EngineSettings& s) {

@@ -3,6 +3,7 @@
 // checked (workers, limits, sandbox, guard rules, REPL), and what they resolve to: the
 // workspace, the sandbox, the guard, the pool's options and the identity that goes into every
 // cache key.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -64,6 +65,11 @@ Engine make_engine(const EngineSettings& settings);
 nlohmann::json engine_settings_json(const EngineSettings& settings, const Engine& engine);
 
 std::string read_whole_file(const std::string& path);  // throws UsageError
+
+// Runs a subcommand's body and turns what it throws into the harness's exit codes, with one
+// line on stderr naming the subcommand: usage and input errors exit 2; the store, the policy
+// and everything else exit 3.
+int run_command(const char* name, const std::function<int()>& body);
 std::string host_name();
 
 }  // namespace harness

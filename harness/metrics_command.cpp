@@ -303,18 +303,7 @@ int metrics_command(const MetricsSettings& s) {
 }  // namespace
 
 int run_metrics(const MetricsSettings& settings) {
-  try {
-    return metrics_command(settings);
-  } catch (const UsageError& e) {
-    fmt::print(stderr, "harness metrics: {}\n", e.what());
-    return kExitUsage;
-  } catch (const store::StoreError& e) {
-    fmt::print(stderr, "harness metrics: store: {}\n", e.what());
-    return kExitLeanOrStore;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "harness metrics: {}\n", e.what());
-    return kExitLeanOrStore;
-  }
+  return run_command("metrics", [&] { return metrics_command(settings); });
 }
 
 }  // namespace harness

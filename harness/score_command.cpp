@@ -101,21 +101,7 @@ int score(ScoreSettings s) {
 }  // namespace
 
 int run_score(const ScoreSettings& settings) {
-  try {
-    return score(settings);
-  } catch (const UsageError& e) {
-    fmt::print(stderr, "harness score: {}\n", e.what());
-    return kExitUsage;
-  } catch (const tasks::InputError& e) {
-    fmt::print(stderr, "harness score: {}\n", e.what());
-    return kExitUsage;
-  } catch (const store::StoreError& e) {
-    fmt::print(stderr, "harness score: store: {}\n", e.what());
-    return kExitLeanOrStore;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "harness score: {}\n", e.what());
-    return kExitLeanOrStore;
-  }
+  return run_command("score", [&] { return score(settings); });
 }
 
 }  // namespace harness

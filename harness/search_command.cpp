@@ -215,24 +215,7 @@ int search(SearchSettings s) {
 }  // namespace
 
 int run_search(const SearchSettings& settings) {
-  try {
-    return search(settings);
-  } catch (const UsageError& e) {
-    fmt::print(stderr, "harness search: {}\n", e.what());
-    return kExitUsage;
-  } catch (const tasks::InputError& e) {
-    fmt::print(stderr, "harness search: {}\n", e.what());
-    return kExitUsage;
-  } catch (const policy::PolicyError& e) {
-    fmt::print(stderr, "harness search: policy: {}\n", e.what());
-    return kExitLeanOrStore;
-  } catch (const store::StoreError& e) {
-    fmt::print(stderr, "harness search: store: {}\n", e.what());
-    return kExitLeanOrStore;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "harness search: {}\n", e.what());
-    return kExitLeanOrStore;
-  }
+  return run_command("search", [&] { return search(settings); });
 }
 
 }  // namespace harness

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "harness/interrupt.hpp"
+#include "harness/metrics/lean_text.hpp"
 #include "harness/reward.hpp"
 #include "harness/score_settings.hpp"
 #include "policy/rl/grpo.hpp"
@@ -241,8 +242,9 @@ void SearchRun::add_to_library(const std::string& task_id, const std::string& na
   doc.key = std::to_string(m_library.size());
   doc.task_id = task_id;
   doc.task_name = name;
-  doc.text = proof;
-  int64_t c = metrics::compressed_size(proof, metrics::MetricsOptions{}.level);
+  // Code only: shaping must not pay for comments.
+  doc.text = metrics::without_comments(proof);
+  int64_t c = metrics::compressed_size(doc.text, metrics::MetricsOptions{}.level);
   auto [it, fresh] = m_min_c.emplace(task_id, c);
   if (!fresh) it->second = std::min(it->second, c);
   m_library.push_back(std::move(doc));
@@ -257,7 +259,7 @@ std::optional<double> SearchRun::shaped_reward(const Attempt& a) const {
   auto base = reward_for(a.row.verdict);
   if (!base || m_shaping == metrics::Shaping::none || a.row.verdict != Verdict::pass) return base;
   const tasks::Task& task = m_tasks[a.task];
-  metrics::ProofDoc doc{"x", task.id, task.name, a.row.proof, {}, false};
+  metrics::ProofDoc doc{"x", task.id, task.name, metrics::without_comments(a.row.proof), {}, false};
   const int level = metrics::MetricsOptions{}.level;
   metrics::ProofMetrics measured;
   int fold = m_library_metrics ? metrics::fold_for_task(task.id, *m_library_metrics) : -1;
