@@ -17,7 +17,7 @@ using namespace guard_text;
 
 // The version of the context rules below; hashed into Guard::version(). Bump it whenever a
 // context rule refuses something else or says something else.
-constexpr std::string_view kCodeVersion = "context-rules-2";
+constexpr std::string_view kCodeVersion = "context-rules-3";
 
 // Rules that need context: which command a token belongs to, and the task's header.
 struct ContextRule {
@@ -36,13 +36,42 @@ constexpr ContextRule kOpen{
     "statement's names mean"};
 constexpr ContextRule kSetOption{
     "set_option",
-    "a command-level `set_option` that the task's header does not have can change "
-    "how the statement is elaborated or checked"};
+    "a command-level `set_option` that the task's header does not have (other than a resource "
+    "budget or a printing option) can change how the statement is elaborated or checked"};
 constexpr ContextRule kUnreadable{
     "unreadable",
     "Lean may read this text differently from the guard (a malformed literal, escape, numeral or "
     "name, a string's {...} holding more than a plain term, a prime right after a symbol, "
     "Mathlib notation without `import Mathlib`), so the guard refuses rather than guesses"};
+constexpr ContextRule kUnterminated{
+    "unterminated",
+    "a header or statement from the input line must close every comment, string, char literal "
+    "and «name» it opens, in valid UTF-8: the text Lean reads after it (the statement, the proof) "
+    "would otherwise be read differently from what the guard checked"};
+constexpr ContextRule kHeaderCommand{
+    "header_command",
+    "a header from the input line may hold only imports, `open`, `set_option`, "
+    "namespace/section/end, `universe` and def/abbrev/theorem/lemma declarations"};
+constexpr ContextRule kHeaderOption{
+    "header_option",
+    "a header or statement from the input line may set only resource budgets, printing and "
+    "linter options, autoImplicit, relaxedAutoImplicit and checkBinderAnnotations (docs/guard.md)"};
+constexpr ContextRule kAttribute{
+    "attribute_name",
+    "a header or statement from the input line may use only the attributes simp, reducible, "
+    "irreducible, inline, noinline, specialize, ext, norm_cast, push_cast and simps: others can "
+    "register code, instances or rules that change how the statement elaborates"};
+constexpr ContextRule kStatementCommand{
+    "statement_command",
+    "a formal_statement is exactly one theorem, lemma, def, abbrev or example: only attributes, "
+    "modifiers and `open ... in`/`set_option ... in` may come before it"};
+constexpr ContextRule kStatementSecond{
+    "second_command",
+    "a second top-level declaration/command: a formal_statement is exactly one declaration"};
+constexpr ContextRule kStatementEnd{
+    "statement_end",
+    "a formal_statement must end with `:=` or with whitespace: the proof appended to it could "
+    "otherwise join its last token (`by` + `_elab` is `by_elab`) or sit in its line comment"};
 constexpr ContextRule kHashCommand{
     "hash_command",
     "only #check, #print, #reduce and #synth are allowed: other #-commands can "
@@ -58,6 +87,18 @@ constexpr std::string_view kCommandKeywords =
     "infix infixl infixr prefix postfix initialize builtin_initialize declare_syntax_cat run_cmd "
     "omit include deriving";
 constexpr std::string_view kAllowedHashCommands = "#check #print #reduce #synth";
+
+// The commands a header from the input line may hold (GuardMode::header), the attributes it and a
+// statement may use, and the declarations a statement may be.
+constexpr std::string_view kHeaderCommands =
+    "import open namespace section end universe noncomputable private protected def abbrev "
+    "theorem lemma";
+constexpr std::string_view kAllowedAttributes =
+    "simp reducible irreducible inline noinline specialize ext norm_cast push_cast simps";
+constexpr std::string_view kDeclarationModifiers = "noncomputable private protected nonrec";
+// The last four are refused by the rule table, which names them better.
+constexpr std::string_view kStatementDeclarations =
+    "theorem lemma def abbrev example instance opaque axiom";
 
 // True if Lean may read the text at token i differently from the lexer, so that code could
 // hide in what the guard takes for a string, char literal or comment: an error token after
@@ -89,7 +130,9 @@ class Checker {
         m_header(header),
         m_rules(rules),
         m_in_attribute(attribute_tokens(code)),
-        m_command_level(code.size(), -1) {}
+        m_command_level(code.size(), -1) {
+    if (m_mode == GuardMode::statement) read_statement_prefix();
+  }
 
   std::optional<GuardFinding> run() {
     for (size_t i = 0; i < m_code.size(); ++i) {
@@ -99,19 +142,41 @@ class Checker {
       }
       if (auto finding = table_rule(i)) return finding;
       if (unreadable(m_code, i, m_header)) return finding(kUnreadable, i, i + 1);
-      if (auto finding =
-              m_mode == GuardMode::proof_body ? proof_body_rule(i) : whole_file_rule(i)) {
-        return finding;
+      if (m_code[i].kind == TokenKind::error &&
+          (m_mode == GuardMode::header || m_mode == GuardMode::statement)) {
+        return finding(kUnterminated, i, i + 1);
       }
+      if (auto finding = mode_rule(i)) return finding;
     }
+    if (m_mode == GuardMode::statement) return statement_end();
     return std::nullopt;
   }
 
  private:
+  std::optional<GuardFinding> mode_rule(size_t i) {
+    switch (m_mode) {
+      case GuardMode::proof_body:
+        return proof_body_rule(i);
+      case GuardMode::whole_file:
+        return whole_file_rule(i);
+      case GuardMode::header:
+        return header_rule(i);
+      case GuardMode::statement:
+        return statement_rule(i);
+    }
+    return std::nullopt;
+  }
+
   // A command that repeats the task header's own (trusted) is the header's: the rules skip it.
-  // Returns one past its end, or i when there is none at i.
+  // In a header itself, an option the header may set (a budget, `maxHeartbeats 0` included) is
+  // the header's own in the same way. Returns one past its end, or i when there is none at i.
   size_t header_command_end(size_t i) {
     const Code& c = m_code;
+    if (m_mode == GuardMode::header) {
+      bool allowed = c.is_keyword(i, "set_option") && i + 2 < c.size() &&
+                     header_option_kind(c.key(i + 1)) != OptionKind::refused;
+      return allowed ? set_option_end(c, i) : i;
+    }
     bool whole = m_mode == GuardMode::whole_file;
     if (c.is_keyword(i, "set_option") && m_header.has_option(c, i) &&
         (whole || followed_by_in(set_option_end(c, i)))) {
@@ -198,6 +263,130 @@ class Checker {
     return std::nullopt;
   }
 
+  // A header from the input line: every command must be one dataset headers hold. What starts
+  // a command: a command keyword, `@[`, a `#`-command, or a name at column 0 (Lean's own
+  // convention; Mathlib declares some commands with names the lexer cannot know).
+  std::optional<GuardFinding> header_rule(size_t i) {
+    const Code& c = m_code;
+    if (c.is_keyword(i, "set_option")) {  // an allowed one was skipped as the header's own
+      return finding(kHeaderOption, i, set_option_end(c, i));
+    }
+    if (m_pending && i == m_pending_at) return m_pending;
+    if (c.is_keyword(i, "@[")) {
+      // Reported at the attribute's name, so that a table rule there (implemented_by) wins.
+      if (auto bad = unlisted_attribute(i)) {
+        m_pending = finding(kAttribute, *bad, *bad + 1);
+        m_pending_at = *bad;
+      }
+      return std::nullopt;
+    }
+    bool starts =
+        starts_plain_command(i) || (c[i].kind == TokenKind::identifier && c[i].column == 0);
+    if (!starts || (c[i].kind == TokenKind::keyword && one_of(c.text(i), kHeaderCommands))) {
+      return std::nullopt;
+    }
+    return finding(kHeaderCommand, i, c.line_end(i));
+  }
+
+  // The attribute list opened at i (`@[simp, local reducible]`): each attribute's name must be
+  // one of kAllowedAttributes; arguments after the name are the attribute's own. Returns the
+  // first name that is not.
+  std::optional<size_t> unlisted_attribute(size_t i) const {
+    const Code& c = m_code;
+    bool entry_start = true;
+    int depth = 1;
+    for (size_t j = i + 1; j < c.size() && depth > 0; ++j) {
+      std::string_view t = c.text(j);
+      if (c[j].kind == TokenKind::symbol) {
+        if (t == "[" || t == "#[" || t == "%[" || t == "(" || t == "{" || t == "⟨") ++depth;
+        if (t == "]" || t == ")" || t == "}" || t == "⟩") --depth;
+        if (t == "," && depth == 1) {
+          entry_start = true;
+          continue;
+        }
+      }
+      if (!entry_start || depth == 0) continue;
+      if (c.is_keyword(j, "local") || c.is_keyword(j, "scoped")) continue;
+      entry_start = false;
+      bool name = c[j].kind == TokenKind::identifier || c[j].kind == TokenKind::keyword;
+      if (!name || !one_of(c.key(j), kAllowedAttributes)) return j;
+    }
+    return std::nullopt;
+  }
+
+  // The tokens before a statement's declaration keyword: attributes, modifiers, and
+  // `open ... in` / `set_option ... in`. Sets m_declaration_at, or the prefix's finding (reported
+  // at its position, after any table rule before or at it).
+  void read_statement_prefix() {
+    const Code& c = m_code;
+    for (size_t j = 0; j < c.size();) {
+      if (c.is_keyword(j, "@[")) {
+        if (auto bad = unlisted_attribute(j)) return prefix_finding(kAttribute, *bad, *bad + 1);
+        j = attribute_list_end(j);
+      } else if (c[j].kind == TokenKind::keyword && one_of(c.text(j), kDeclarationModifiers)) {
+        ++j;
+      } else if (c.is_keyword(j, "open") || c.is_keyword(j, "set_option")) {
+        bool open = c.is_keyword(j, "open");
+        size_t end = open ? open_end(c, j) : set_option_end(c, j);
+        if (!followed_by_in(end)) return prefix_finding(kStatementCommand, j, c.line_end(j));
+        if (!open && !m_header.has_option(c, j) && j + 2 < c.size() &&
+            header_option_kind(c.key(j + 1)) == OptionKind::refused) {
+          return prefix_finding(kHeaderOption, j, end);
+        }
+        j = end + 1;
+      } else if (c[j].kind == TokenKind::keyword && one_of(c.text(j), kStatementDeclarations)) {
+        m_declaration_at = j;
+        return;
+      } else {
+        return prefix_finding(kStatementCommand, j, c.line_end(j));
+      }
+    }
+  }
+
+  void prefix_finding(const ContextRule& rule, size_t first, size_t end) {
+    m_prefix_finding = finding(rule, first, end);
+    m_prefix_finding_at = first;
+  }
+
+  size_t attribute_list_end(size_t i) const {
+    size_t j = i + 1;
+    for (int depth = 1; j < m_code.size() && depth > 0; ++j) {
+      std::string_view t = m_code.text(j);
+      if (m_code[j].kind != TokenKind::symbol) continue;
+      depth += (t == "[" || t == "#[" || t == "%[") - (t == "]");
+    }
+    return j;
+  }
+
+  std::optional<GuardFinding> statement_rule(size_t i) const {
+    const Code& c = m_code;
+    if (m_prefix_finding) {
+      return i == m_prefix_finding_at ? m_prefix_finding : std::nullopt;
+    }
+    if (!m_declaration_at || i <= *m_declaration_at) return std::nullopt;
+    if (c.is_keyword(i, "import")) return finding(kStatementSecond, i, import_end(c, i));
+    bool escapes = c.is_keyword(i, "open")         ? !followed_by_in(open_end(c, i))
+                   : c.is_keyword(i, "set_option") ? !followed_by_in(set_option_end(c, i))
+                                                   : starts_plain_command(i);
+    if (escapes) return finding(kStatementSecond, i, c.line_end(i));
+    return std::nullopt;
+  }
+
+  // The proof is appended to a statement as is: the statement must end where no token of the
+  // proof can join its last one.
+  std::optional<GuardFinding> statement_end() const {
+    const Code& c = m_code;
+    std::string_view text = c.source();
+    if (c.size() == 0 || text.empty()) return std::nullopt;
+    char last = text.back();
+    if (last == ' ' || last == '\n' || last == '\t' || last == '\r') return std::nullopt;
+    size_t final_token = c.size() - 1;
+    if (c.text(final_token) == ":=" && c[final_token].offset + c[final_token].size == text.size()) {
+      return std::nullopt;
+    }
+    return finding(kStatementEnd, final_token, final_token + 1);
+  }
+
   bool followed_by_in(size_t end) const { return m_code.is_keyword(end, "in"); }
 
   bool starts_plain_command(size_t i) const {
@@ -252,12 +441,52 @@ class Checker {
   RuleSet m_rules;
   std::vector<bool> m_in_attribute;
   std::vector<int8_t> m_command_level;  // -1 unknown, else 0/1
+  // GuardMode::statement: where its declaration keyword is, or the prefix's finding.
+  std::optional<size_t> m_declaration_at;
+  std::optional<GuardFinding> m_prefix_finding;
+  size_t m_prefix_finding_at = 0;
+  // GuardMode::header: an attribute finding, reported when the scan reaches its position.
+  std::optional<GuardFinding> m_pending;
+  size_t m_pending_at = 0;
 };
 
 }  // namespace
 
 std::string GuardFinding::describe() const {
   return fmt::format("line {}, column {}: `{}`: {}", line, column, construct, why);
+}
+
+std::string_view to_string(GuardMode mode) {
+  switch (mode) {
+    case GuardMode::proof_body:
+      return "proof_body";
+    case GuardMode::whole_file:
+      return "whole_file";
+    case GuardMode::header:
+      return "header";
+    case GuardMode::statement:
+      return "statement";
+  }
+  return "?";
+}
+
+// The list is short on purpose: an option that is not here is refused, since the guard cannot
+// know every option's effect. synthInstance.* is not taken whole: synthInstance.checkSynthOrder
+// is a check.
+OptionKind header_option_kind(std::string_view name) {
+  auto under = [&](std::string_view prefix) {
+    return name.size() > prefix.size() && name.starts_with(prefix) && name[prefix.size()] == '.';
+  };
+  if (one_of(name,
+             "maxHeartbeats maxRecDepth maxSynthPendingDepth synthInstance.maxHeartbeats "
+             "synthInstance.maxSize exponentiation.threshold")) {
+    return OptionKind::budget;
+  }
+  if (under("pp") || under("linter")) return OptionKind::printing;
+  if (one_of(name, "autoImplicit relaxedAutoImplicit checkBinderAnnotations")) {
+    return OptionKind::harmless;
+  }
+  return OptionKind::refused;
 }
 
 Guard Guard::with_default_rules() {
@@ -312,7 +541,8 @@ std::optional<GuardFinding> Guard::check(std::string_view text, GuardMode mode,
                         "the guard reads texts up to 4 GiB"};
   }
   Code code(text);
-  HeaderFacts header(task_header);
+  // A header is read under itself: what it imports decides how its own text lexes.
+  HeaderFacts header(mode == GuardMode::header ? text : task_header);
   return Checker(code, mode, header, RuleSet{m_rules, m_by_first_word, m_other_rules}).run();
 }
 

@@ -31,9 +31,31 @@ enum class GuardMode {
   // exactly one declaration, so any new top-level command is refused.
   proof_body,
   // The candidate wrote a whole Lean file: helper declarations are allowed; imports,
-  // command-level `set_option` and `open` must repeat the task header's own.
+  // command-level `set_option` and `open` must repeat the task header's own (a resource budget
+  // or an option that only changes what Lean prints may differ: see header_option_kind).
   whole_file,
+  // A task header that the input line wrote (not the user's --tasks/--header): only the commands
+  // dataset headers hold (imports, `open`, `set_option` of the options header_option_kind
+  // allows, namespace/section/end, universe, def/abbrev/theorem/lemma with a few harmless
+  // attributes); the rule table on everything. `task_header` is not read: the text is the header.
+  header,
+  // A formal_statement that the input line wrote: exactly one declaration (attributes,
+  // modifiers, doc comments and `open ... in`/`set_option ... in` before it), no second command,
+  // every comment and literal closed, and an end that the proof cannot glue onto (`:=` or
+  // whitespace). `task_header` is the header it is checked under.
+  statement,
 };
+
+std::string_view to_string(GuardMode mode);
+
+// What a `set_option NAME` in a header is (docs/guard.md, "Options a header may set").
+enum class OptionKind {
+  budget,    // a resource limit (maxHeartbeats, maxRecDepth, synthInstance.maxHeartbeats...)
+  printing,  // changes what Lean prints or lints, never what it accepts (pp.*, linter.*)
+  harmless,  // changes how declarations elaborate, switches no check off (autoImplicit...)
+  refused,   // anything else: debug.*, internal.*, and every option not listed
+};
+OptionKind header_option_kind(std::string_view option_name);
 
 struct GuardFinding {
   std::string rule;       // rule id, e.g. "native_decide"
@@ -93,7 +115,8 @@ class Guard {
   void add_rules(std::string_view rules_text, std::string_view source_name);
 
   // The first finding in text order, or nothing. At one position a table rule wins over a
-  // context rule. `task_header` is the task's trusted header (imports, set_option, open...).
+  // context rule. `task_header` is the header the text is checked under (imports, set_option,
+  // open...), whose commands a whole file or a proof may repeat; GuardMode::header ignores it.
   // Const and without shared state: one Guard may serve every worker thread at once.
   std::optional<GuardFinding> check(std::string_view text, GuardMode mode,
                                     std::string_view task_header) const;

@@ -119,7 +119,10 @@ namespace {
 
 // Rule ids owned by the context rules in guard.cpp.
 constexpr std::string_view kReservedIds[] = {
-    "second_command", "import", "open", "set_option", "hash_command", "text_size", "unreadable"};
+    "second_command", "import",        "open",           "set_option",
+    "hash_command",   "text_size",     "unreadable",     "unterminated",
+    "header_command", "header_option", "attribute_name", "statement_command",
+    "statement_end"};
 
 std::string_view trim(std::string_view text) {
   size_t begin = text.find_first_not_of(" \t\r");

@@ -61,6 +61,8 @@ class Code {
   std::string span(size_t first, size_t end) const;
   // One past the last token on the line of token i.
   size_t line_end(size_t i) const;
+  // The whole text, comments included.
+  std::string_view source() const { return m_text; }
 
  private:
   std::string_view m_text;
