@@ -60,18 +60,44 @@ Assembly whole_text(const tasks::Candidate& c) {
   return a;
 }
 
+struct Refusal {
+  lean_bridge::Verdict verdict;
+  std::string reason;
+};
+
+// The guard's first finding in what Lean would read of the candidate, in the order Lean reads
+// it: the line's own header, the line's own statement (both are elaborated: the header once per
+// worker, the statement as the reference the target must match), then the proof. The user's
+// header and statement are trusted and not read. The reason says where the finding is.
+std::optional<Refusal> guard_refusal(const tasks::Candidate& c, const lean_bridge::Guard& guard) {
+  using lean_bridge::GuardMode;
+  using tasks::TextSource;
+  if (c.header_source == TextSource::line) {
+    if (auto finding = guard.check(c.task.header, GuardMode::header, "")) {
+      return Refusal{finding->verdict, "in the line's header, " + finding->describe()};
+    }
+  }
+  if (c.statement_source == TextSource::line) {
+    if (auto finding = guard.check(c.task.statement, GuardMode::statement, c.task.header)) {
+      return Refusal{finding->verdict, "in the line's formal_statement, " + finding->describe()};
+    }
+  }
+  bool body = c.form == tasks::ProofForm::continuation;
+  if (auto finding = guard.check(c.proof, body ? GuardMode::proof_body : GuardMode::whole_file,
+                                 c.task.header)) {
+    return Refusal{finding->verdict, (body ? "in the proof, " : "") + finding->describe()};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Assembly assemble(const tasks::Candidate& candidate, const lean_bridge::Guard& guard) {
   bool body = candidate.form == tasks::ProofForm::continuation;
-  auto finding = guard.check(candidate.proof,
-                             body ? lean_bridge::GuardMode::proof_body
-                                  : lean_bridge::GuardMode::whole_file,
-                             candidate.task.header);
+  auto refusal = guard_refusal(candidate, guard);
   Assembly a = body ? continuation(candidate) : whole_text(candidate);
-  if (finding && !(a.early && a.early->verdict == Verdict::invalid)) {
-    a.early = EarlyVerdict{finding->verdict, DecidedBy::guard, "",
-                           (body ? "in the proof, " : "") + finding->describe()};
+  if (refusal && !(a.early && a.early->verdict == Verdict::invalid)) {
+    a.early = EarlyVerdict{refusal->verdict, DecidedBy::guard, "", std::move(refusal->reason)};
   }
   return a;
 }

@@ -14,7 +14,7 @@ namespace harness {
 struct EarlyVerdict {
   lean_bridge::Verdict verdict;
   lean_bridge::DecidedBy decided_by;
-  std::string field;   // the input field at fault, for `invalid`
+  std::string field;  // the input field at fault, for `invalid`
   std::string reason;
 };
 
@@ -23,7 +23,10 @@ struct Assembly {
   std::optional<EarlyVerdict> early;  // set when Lean is not to be asked
 };
 
-// The guard reads the candidate's own text first (a refusal means Lean is not asked).
+// The guard reads what the candidate wrote first (a refusal means Lean is not asked): the line's
+// own header (GuardMode::header) and formal_statement (GuardMode::statement) when they came
+// from the line (tasks::TextSource::line), then the proof. A header or statement from the user
+// (--tasks, --header, --header-file) is trusted and not read.
 Assembly assemble(const tasks::Candidate& candidate, const lean_bridge::Guard& guard);
 
 }  // namespace harness

@@ -135,18 +135,24 @@ CandidateReader::Row CandidateReader::read_json(std::int64_t line, const JsonLin
     return invalid(line, name.value_or(""), *problem);
   }
   auto& [form, text] = std::get<Proof>(proof);
-  auto task = m_options.tasks ? indexed_task(json, name) : own_task(json, name.value_or(""), form);
+  TextSource header_source = TextSource::user;
+  TextSource statement_source = TextSource::user;
+  auto task = m_options.tasks
+                  ? indexed_task(json, name)
+                  : own_task(json, name.value_or(""), form, header_source, statement_source);
   if (auto* problem = std::get_if<FieldProblem>(&task)) {
     return invalid(line, name.value_or(""), *problem);
   }
   Task& found = std::get<Task>(task);
   std::string label = name.value_or(found.name);
-  return Candidate{line, std::move(label), std::move(found), form, std::move(text)};
+  return Candidate{line,          std::move(label), std::move(found), form, std::move(text),
+                   header_source, statement_source};
 }
 
 std::variant<Task, FieldProblem> CandidateReader::own_task(const JsonLine& json,
-                                                           const std::string& name,
-                                                           ProofForm form) const {
+                                                           const std::string& name, ProofForm form,
+                                                           TextSource& header_source,
+                                                           TextSource& statement_source) const {
   std::optional<std::string> split, header, statement;
   if (auto problem = take_string(json, "split", split)) return std::move(*problem);
   if (auto problem = take_string(json, "header", header)) return std::move(*problem);
@@ -154,6 +160,10 @@ std::variant<Task, FieldProblem> CandidateReader::own_task(const JsonLine& json,
   if (!statement && form == ProofForm::continuation) {
     return FieldProblem{"formal_statement", "missing (a proof or formal_proof completes it)"};
   }
+  // Whatever the line wrote is the line's, even when it equals the user's header: the guard
+  // reads it (and accepts any header a dataset holds).
+  if (header) header_source = TextSource::line;
+  if (statement) statement_source = TextSource::line;
   if (!header) header = m_options.default_header;
   return make_task(name, split.value_or(""), header.value_or(""), statement.value_or(""));
 }

@@ -7,6 +7,8 @@
 //   split             string, optional
 //   header            string, optional; else ReaderOptions::default_header; else ""
 //   formal_statement  string; required for continuation proofs
+// A header or formal_statement taken from the line is marked TextSource::line on the candidate
+// (the guard reads it); one from ReaderOptions (default_header, tasks) stays TextSource::user.
 //   exactly one proof field: proof | formal_proof   (continuation: completes formal_statement)
 //                            full_proof | code      (whole text: an entire Lean file)
 //   task_id           string, optional; only read with a task index
@@ -55,8 +57,10 @@ class CandidateReader {
  private:
   Row read(const RawLine& raw) const;
   Row read_json(std::int64_t line, const JsonLine& json) const;
+  // The line's own task; `header`/`statement` say where its header and statement came from.
   std::variant<Task, FieldProblem> own_task(const JsonLine& json, const std::string& name,
-                                            ProofForm form) const;
+                                            ProofForm form, TextSource& header,
+                                            TextSource& statement) const;
   std::variant<Task, FieldProblem> indexed_task(const JsonLine& json,
                                                 const std::optional<std::string>& name) const;
   InvalidLine invalid(std::int64_t line, std::string name, const FieldProblem& problem) const;
