@@ -17,7 +17,7 @@ using namespace guard_text;
 
 // The version of the context rules below; hashed into Guard::version(). Bump it whenever a
 // context rule refuses something else or says something else.
-constexpr std::string_view kCodeVersion = "context-rules-3";
+constexpr std::string_view kCodeVersion = "context-rules-4";
 
 // Rules that need context: which command a token belongs to, and the task's header.
 struct ContextRule {
@@ -254,6 +254,11 @@ class Checker {
     if (c.is_keyword(i, "import")) return finding(kImport, i, import_end(c, i));
     if (c.is_keyword(i, "open") && command_level(i)) return finding(kOpen, i, open_end(c, i));
     if (c.is_keyword(i, "set_option") && command_level(i)) {
+      // A budget (`maxHeartbeats 400000`, as models trained on other headers restate it) or a
+      // printing option cannot change what the statement means; the table still refuses
+      // `maxHeartbeats 0` unless the header sets it.
+      OptionKind kind = i + 2 < c.size() ? header_option_kind(c.key(i + 1)) : OptionKind::refused;
+      if (kind == OptionKind::budget || kind == OptionKind::printing) return std::nullopt;
       return finding(kSetOption, i, set_option_end(c, i));
     }
     if (c[i].kind == TokenKind::keyword && c.text(i).starts_with('#') &&

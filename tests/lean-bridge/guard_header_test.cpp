@@ -289,3 +289,24 @@ TEST_CASE("every dataset header and statement is accepted", "[guard][header][sta
   CHECK(proofnet == 25);
   CHECK(headers.size() == 26);
 }
+
+TEST_CASE("a whole file may restate the header with other budgets and printing options",
+          "[guard]") {
+  const std::string target = "\ntheorem t : 1 + 1 = 2 := by\n  norm_num\n";
+  auto file = [&](const std::string& preamble, std::string_view task_header = kMiniF2FHeader) {
+    return rule_of(guard().check(preamble + target, GuardMode::whole_file, task_header));
+  };
+  // DeepSeek-Prover's and Goedel-Prover's own prompt header, under miniF2F's.
+  CHECK(file("import Mathlib\nimport Aesop\nset_option maxHeartbeats 400000\n"
+             "open BigOperators Real Nat Topology Rat\n") == "");
+  CHECK(file("import Mathlib\nset_option maxHeartbeats 400000 in") == "");
+  CHECK(file("import Mathlib\nset_option maxRecDepth 10000\nset_option pp.all true\n"
+             "set_option linter.unusedVariables false\n") == "");
+  // No budget at all is still the header's to give, and options that change elaboration are
+  // still refused.
+  CHECK(file("import Mathlib\nset_option maxHeartbeats 0\n", "import Mathlib\n") ==
+        "unlimited_heartbeats");
+  CHECK(file("import Mathlib\nset_option autoImplicit true\n") == "set_option");
+  CHECK(file("import Mathlib\nset_option trace.Meta.synthInstance true\n") == "set_option");
+  CHECK(file("import Mathlib\nset_option debug.skipKernelTC true\n") == "debug_option");
+}

@@ -304,8 +304,8 @@ TEST_CASE("whole files: other imports, set_options and opens are refused", "[gua
   for (const Case& c : std::vector<Case>{
            {"import Mathlib\nimport Std.Tactic" + target, "import", "import Std.Tactic", 2},
            {"import Mathlib Foo" + target, "import", "import Mathlib Foo", 1},
-           {"import Mathlib\nset_option maxHeartbeats 400000" + target, "set_option",
-            "set_option maxHeartbeats 400000", 2},
+           {"import Mathlib\nset_option backward.synthInstance.canonInstances false" + target,
+            "set_option", "set_option backward.synthInstance.canonInstances false", 2},
            {"set_option autoImplicit true in" + target, "set_option",
             "set_option autoImplicit true", 1},
            {"import Mathlib\nopen Classical" + target, "open", "open Classical", 2},
