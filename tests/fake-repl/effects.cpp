@@ -1,10 +1,12 @@
 #include "effects.hpp"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +17,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <algorithm>
 #include <vector>
 
 namespace fake_repl {
@@ -113,6 +116,59 @@ std::string try_connect(long port) {
   int error = errno;
   close(fd);
   return result == 0 ? what + ": ok" : failure(what, error);
+}
+
+std::string try_connect_unix(const std::string& path) {
+  std::string what = "connect-unix " + path;
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return failure(what, errno);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof address.sun_path) {
+    close(fd);
+    return failure(what, ENAMETOOLONG);
+  }
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  int result = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  int error = errno;
+  if (result == 0) {
+    static constexpr char hello[] = "hello from fake-repl\n";
+    (void)!write(fd, hello, sizeof hello - 1);
+  }
+  close(fd);
+  return result == 0 ? what + ": ok" : failure(what, error);
+}
+
+std::string try_read(const std::string& path) {
+  std::string what = "read " + path;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return failure(what, errno);
+  char buffer[256];
+  ssize_t n = read(fd, buffer, sizeof buffer);
+  int error = errno;
+  close(fd);
+  if (n < 0) return failure(what, error);
+  std::string content(buffer, static_cast<std::size_t>(n));
+  for (char& c : content) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = ' ';
+  }
+  return what + ": " + content;
+}
+
+std::string list_directory(const std::string& path) {
+  std::string what = "list " + path;
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return failure(what, errno);
+  std::vector<std::string> names;
+  while (dirent* entry = readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(dir);
+  std::sort(names.begin(), names.end());
+  std::string out = what + ":";
+  for (const auto& name : names) out += " " + name;
+  return out;
 }
 
 }  // namespace fake_repl

@@ -8,8 +8,10 @@
 //    and _exit(1)s, like Lean.
 //  - crash() dies by SIGSEGV (default action, no core file); hang() never returns but dies to
 //    any fatal signal.
-//  - spawn_sleepers, try_write and try_connect never throw; they return the text of the info
-//    message reporting what happened ("... ok" or "... failed: <strerror>").
+//  - spawn_sleepers, try_write, try_connect, try_connect_unix, try_read and list_directory
+//    never throw; they return the text of the info message reporting what happened
+//    ("... ok", "read PATH: <content>", "list DIR: a b c" or "... failed: <strerror>"), the way
+//    a hostile proof would hand what it found back in Lean's messages.
 #include <string>
 
 namespace fake_repl {
@@ -24,5 +26,8 @@ void grow_memory(long mebibytes);
 std::string spawn_sleepers(long count);
 std::string try_write(const std::string& path);
 std::string try_connect(long port);
+std::string try_connect_unix(const std::string& path);
+std::string try_read(const std::string& path);
+std::string list_directory(const std::string& path);
 
 }  // namespace fake_repl

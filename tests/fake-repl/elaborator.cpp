@@ -475,6 +475,12 @@ class CommandRun {
       message("info", token, try_write(args));
     } else if (word == "connect") {
       message("info", token, try_connect(*number));
+    } else if (word == "connect-unix") {
+      message("info", token, try_connect_unix(args));
+    } else if (word == "read") {
+      message("info", token, try_read(args));
+    } else if (word == "list") {
+      message("info", token, list_directory(args));
     } else if (word != "axioms") {
       message("error", token, "fake-repl: unknown directive '" + word + "'");
     }

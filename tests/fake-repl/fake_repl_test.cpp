@@ -16,6 +16,7 @@
 
 #include "child_process.hpp"
 #include "json_pretty.hpp"
+#include "tests/support/listener.hpp"
 
 namespace {
 
@@ -314,6 +315,27 @@ TEST_CASE("hostile directives report what they could do", "[fake-repl]") {
   CHECK(messages[3]["data"] == "spawn 2: ok");
   CHECK(refused[0]["messages"][0]["data"].get<std::string>().starts_with("connect " + port +
                                                                          ": failed: "));
+}
+
+TEST_CASE("read, list and connect-unix hand back what they found", "[fake-repl]") {
+  std::string dir = temp_path("fake-repl-probe");
+  fs::create_directories(dir);
+  std::ofstream(dir + "/secret.txt") << "line one\nline two\n";
+  std::ofstream(dir + "/b.txt") << "";
+  test_support::UnixListener listener(dir + "/sock");
+  auto got = session({{{"cmd", "--! read " + dir + "/secret.txt\n--! read " + dir +
+                                   "/missing\n--! list " + dir + "\n--! connect-unix " + dir +
+                                   "/sock\n--! connect-unix " + dir + "/nosock"}}});
+  const json& messages = got[0]["messages"];
+  REQUIRE(messages.size() == 5);
+  CHECK(messages[0]["data"] == "read " + dir + "/secret.txt: line one line two ");
+  CHECK(messages[1]["data"] == "read " + dir + "/missing: failed: No such file or directory");
+  CHECK(messages[2]["data"] == "list " + dir + ": b.txt secret.txt sock");
+  CHECK(messages[3]["data"] == "connect-unix " + dir + "/sock: ok");
+  CHECK(listener.connected());
+  CHECK(messages[4]["data"].get<std::string>().starts_with("connect-unix " + dir +
+                                                           "/nosock: failed: "));
+  fs::remove_all(dir);
 }
 
 TEST_CASE("the log option and FAKE_REPL_LOG append every raw request", "[fake-repl]") {

@@ -43,7 +43,9 @@
 //    line before the answer), noise-block (two lines and a blank line), forge JSON (JSON and a
 //    blank line), grow MB (touched, kept; failure -> "INTERNAL PANIC: out of memory", exit 1),
 //    stderr TEXT, exit (status 0, no answer), spawn N (children sleeping 60 s), write PATH,
-//    connect PORT (info "write PATH: ok" / "...: failed: <strerror>"). Unknown WORD -> error.
+//    connect PORT, connect-unix PATH (info "write PATH: ok" / "...: failed: <strerror>"),
+//    read PATH (info "read PATH: CONTENT"), list DIR (info "list DIR: NAMES"). Unknown WORD
+//    -> error.
 //
 // Options: --import-ms N, --check-ms N, --lean-version X.Y (default 4.32), --noise,
 // --startup-noise, --die-after N, --crash-on-import, --grow-mb-per-check N, --log FILE (or
