@@ -5,6 +5,7 @@
 #include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -41,6 +42,7 @@ struct ChildSetup : bp::extend::handler {
   uint64_t file_size = 0;
   uint64_t max_processes = 0;
   const char* cgroup_procs = nullptr;  // cgroup.procs of the cgroup to join
+  const std::vector<int>* kept_fds = nullptr;  // descriptors the program inherits
   template <class Executor>
   void on_exec_setup(Executor& exec) const {
     if (cgroup_procs != nullptr) {
@@ -60,6 +62,9 @@ struct ChildSetup : bp::extend::handler {
     // survive exec: a sibling holding a worker's pipe would hide that worker's death.
     if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
       for (int fd = 3; fd < 4096; ++fd) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    if (kept_fds != nullptr) {
+      for (int fd : *kept_fds) fcntl(fd, F_SETFD, 0);
     }
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -99,6 +104,35 @@ int adopt(int fd) {
   set_nonblocking(copy);
   return copy;
 }
+
+// A sealed memory file holding `bytes`, positioned at 0; created close-on-exec so that only
+// the child it is meant for keeps it (ChildSetup clears the flag there).
+int passed_file(const std::string& bytes) {
+  int fd = ::memfd_create("harness-passed", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) throw SpawnError(fmt::format("memfd_create: {}", std::strerror(errno)));
+  size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int error = errno;
+      ::close(fd);
+      throw SpawnError(fmt::format("writing a memory file: {}", std::strerror(error)));
+    }
+    written += static_cast<size_t>(n);
+  }
+  ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+  ::lseek(fd, 0, SEEK_SET);
+  return fd;
+}
+
+// Closes the descriptors it holds when the spawn returns or throws.
+struct FdList {
+  std::vector<int> fds;
+  ~FdList() {
+    for (int fd : fds) ::close(fd);
+  }
+};
 
 // Resident pages of the processes in `group` and of every descendant of `group`'s leader.
 uint64_t rss_of_group(pid_t group) {
@@ -163,14 +197,24 @@ uint64_t rss_of_group(pid_t group) {
 
 std::unique_ptr<ChildProcess> ChildProcess::spawn(const ProcessSpec& spec) {
   if (spec.argv.empty()) throw SpawnError("empty command");
-  std::string program = resolve_program(spec.argv[0]);
-  std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
+  std::vector<std::string> argv = spec.argv;
+  FdList passed;
+  for (const auto& data : spec.passed) {
+    if (data.argv_index >= argv.size() || !data.bytes) {
+      throw SpawnError("passed data refers to no argument");
+    }
+    passed.fds.push_back(passed_file(*data.bytes));
+    argv[data.argv_index] = std::to_string(passed.fds.back());
+  }
+  std::string program = resolve_program(argv[0]);
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
   bp::pipe in, out, err;
   ChildSetup setup;
   setup.address_space = spec.address_space_bytes;
   setup.core_dumps = spec.core_dumps;
   setup.file_size = spec.file_size_bytes;
   setup.max_processes = spec.max_processes;
+  setup.kept_fds = &passed.fds;
   std::unique_ptr<PidsCgroup> cgroup;  // removed again if the spawn fails
   if (!spec.pids_cgroup_parent.empty()) {
     cgroup = PidsCgroup::create(spec.pids_cgroup_parent, spec.pids_max);
@@ -178,13 +222,17 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const ProcessSpec& spec) {
   }
   std::error_code ec;
   std::unique_ptr<bp::child> child;
+  bp::environment environment = boost::this_process::environment();
+  for (const auto& [name, value] : spec.env) environment[name] = value;
   if (spec.working_dir.empty()) {
     child = std::make_unique<bp::child>(bp::exe = program, bp::args = args, bp::std_in < in,
-                                        bp::std_out > out, bp::std_err > err, setup, ec);
+                                        bp::std_out > out, bp::std_err > err,
+                                        environment, setup, ec);
   } else {
     child = std::make_unique<bp::child>(bp::exe = program, bp::args = args, bp::std_in < in,
                                         bp::std_out > out, bp::std_err > err,
-                                        bp::start_dir = spec.working_dir, setup, ec);
+                                        environment, bp::start_dir = spec.working_dir,
+                                        setup, ec);
   }
   if (ec && cgroup && ec.value() >= kJoinFailure) {
     throw SpawnError(fmt::format("{}: cannot join the pids cgroup {}: {}", program, cgroup->dir(),
@@ -307,6 +355,9 @@ CapturedRun capture_output(const ProcessSpec& spec, int timeout_ms, std::string_
       char buffer[4096];
       ssize_t n = ::read(fd.fd, buffer, sizeof buffer);
       if (n > 0 && run.output.size() < 65536) run.output.append(buffer, static_cast<size_t>(n));
+      if (n > 0 && &fd == &fds[0] && run.out.size() < (4u << 20)) {
+        run.out.append(buffer, static_cast<size_t>(n));
+      }
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
         fd.fd = -1;
         --open_pipes;

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace lean_bridge {
@@ -28,6 +29,16 @@ struct ProcessSpec {
   // killed and the cgroup removed when the child ends (lean-bridge/sandbox.hpp).
   std::string pids_cgroup_parent = {};
   int64_t pids_max = 0;
+  // Variables set for the child on top of what it inherits (a sandbox clears the rest first
+  // and passes these with --setenv: lean-bridge/sandbox.hpp).
+  std::vector<std::pair<std::string, std::string>> env = {};
+  // Data handed to the child as a read-only descriptor of its own (a sealed memory file, read
+  // from offset 0), whose number replaces argv[argv_index]: bubblewrap's `--seccomp FD`.
+  struct PassedData {
+    std::shared_ptr<const std::string> bytes;
+    size_t argv_index = 0;
+  };
+  std::vector<PassedData> passed = {};
 };
 
 class SpawnError : public std::runtime_error {
@@ -73,6 +84,7 @@ class ChildProcess {
 struct CapturedRun {
   std::optional<int> status;  // wait status; nothing when it could not start or timed out
   std::string output;         // stdout and stderr, interleaved, at most 64 KiB
+  std::string out;            // stdout alone, at most 4 MiB
   std::string problem;        // why it did not run to the end
 };
 // Runs a command to completion (tool versions, probes, kernel replays), with `input` on its

@@ -11,8 +11,8 @@ constexpr const char* kReplayScript = R"(set -eu
 root=$(mktemp -d)
 mkdir -p "$root/HarnessReplay"
 cat > "$root/HarnessReplay/Check.lean"
-lake env lean -R "$root" -o "$root/HarnessReplay/Check.olean" "$root/HarnessReplay/Check.lean"
-lake env sh -c 'LEAN_PATH="$0:$LEAN_PATH" exec leanchecker HarnessReplay.Check' "$root"
+lean -R "$root" -o "$root/HarnessReplay/Check.olean" "$root/HarnessReplay/Check.lean"
+LEAN_PATH="$root:$LEAN_PATH" exec leanchecker HarnessReplay.Check
 )";
 
 std::string tail_of(const std::string& output) {
@@ -23,7 +23,9 @@ std::string tail_of(const std::string& output) {
 
 }  // namespace
 
-std::vector<std::string> default_replay_argv() { return {"/bin/sh", "-c", kReplayScript}; }
+std::vector<std::string> default_replay_argv() {
+  return {"lake", "env", "/bin/sh", "-c", kReplayScript};
+}
 
 std::string replay_module_text(const CheckRequest& request) {
   std::string text = request.imports;
@@ -33,7 +35,14 @@ std::string replay_module_text(const CheckRequest& request) {
 }
 
 Judgement replay_through_kernel(const KernelReplayOptions& options, const CheckRequest& request) {
-  auto run = capture_output(options.process, static_cast<int>(options.timeout.count()),
+  ProcessSpec spec = options.process;
+  try {
+    if (options.launcher) spec = options.launcher->prepare(options.process);
+  } catch (const SpawnError& e) {
+    return {Verdict::rejected, DecidedBy::kernel,
+            fmt::format("kernel replay could not start: {}", e.what())};
+  }
+  auto run = capture_output(spec, static_cast<int>(options.timeout.count()),
                             replay_module_text(request));
   if (!run.status) {
     return {Verdict::rejected, DecidedBy::kernel, "kernel replay did not finish: " + run.problem};

@@ -6,25 +6,29 @@
 // can only make a verdict worse. Without a toolchain every replay fails, so every pass is
 // refused: the option is for machines where `harness doctor` is happy.
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "lean-bridge/check.hpp"
 #include "lean-bridge/child_process.hpp"
+#include "lean-bridge/launcher.hpp"
 #include "lean-bridge/verdict.hpp"
 
 namespace lean_bridge {
 
 struct KernelReplayOptions {
   // Reads the module text on stdin; exit 0 means the kernel accepted every declaration.
-  // Default: default_replay_argv(); it runs in the workers' sandbox and workspace.
+  // Default: default_replay_argv(); it runs in the workers' sandbox and workspace, through the
+  // workers' launcher (when set), which resolves `lake env` outside the sandbox.
   ProcessSpec process;
+  std::shared_ptr<const Launcher> launcher;
   std::chrono::milliseconds timeout{600'000};
 };
 
-// `sh -c SCRIPT`: writes stdin to a private scratch module, compiles it with
-// `lake env lean -R ROOT -o M.olean M.lean`, then runs `lake env leanchecker HarnessReplay.Check`
-// with ROOT on LEAN_PATH.
+// `lake env /bin/sh -c SCRIPT`: writes stdin to a private scratch module, compiles it with
+// `lean -R ROOT -o M.olean M.lean`, then runs `leanchecker HarnessReplay.Check` with ROOT on
+// LEAN_PATH; `lean` and `leanchecker` are the toolchain's, first on the PATH lake gives.
 std::vector<std::string> default_replay_argv();
 
 // The module the replay compiles: the imports, the rest of the header, and the checked text.

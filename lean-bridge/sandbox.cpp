@@ -1,5 +1,7 @@
 #include "lean-bridge/sandbox.hpp"
 
+#include "lean-bridge/seccomp_filter.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -29,6 +31,9 @@ namespace {
 constexpr const char* kSandboxUid = "65534";
 constexpr const char* kSandboxGid = "65534";
 constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
+// Stands in the bwrap command line for the number of the descriptor that carries the
+// system-call filter; ChildProcess::spawn writes the real number there.
+constexpr const char* kSeccompFdPlaceholder = "<seccomp-fd>";
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
@@ -172,27 +177,12 @@ std::string try_v1(const std::string& mount, const std::string& name, PidsSuppor
   return {};
 }
 
-// The home directory of the harness's user ($HOME, else the password database).
-std::string real_home() {
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') return home;
-  if (passwd* entry = ::getpwuid(::getuid()); entry != nullptr && entry->pw_dir != nullptr) {
-    return entry->pw_dir;
-  }
-  return {};
-}
-
-// ELAN_HOME as elan resolves it: the variable, else ~/.elan when that exists.
-std::string elan_home() {
-  if (const char* value = std::getenv("ELAN_HOME"); value != nullptr && *value != 0) return value;
-  std::string home = real_home();
-  if (!home.empty() && is_dir(home + "/.elan")) return home + "/.elan";
-  return {};
-}
-
 std::string absolute(const std::string& path, const std::string& base) {
   fs::path p(path);
   if (p.is_relative()) p = fs::path(base.empty() ? fs::current_path().string() : base) / p;
-  return p.lexically_normal().string();
+  std::string out = p.lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
 }
 
 // Whether `path` is `dir` or lies below it (both absolute and normal).
@@ -200,6 +190,49 @@ bool under(const std::string& path, const std::string& dir) {
   if (dir == "/") return true;
   return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
                          path[dir.size()] == '/');
+}
+
+bool is_symlink(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+// What every worker sees of the host's system, read-only: /usr (programs, the dynamic loader,
+// shared libraries, locales), the top-level links into it (/bin, /lib64... on a merged-/usr
+// system; bound as folders elsewhere), and the loader's cache and configuration.
+constexpr const char* kSystemTopLevel[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"};
+constexpr const char* kSystemFiles[] = {"/etc/ld.so.cache", "/etc/ld.so.conf",
+                                        "/etc/ld.so.conf.d", "/etc/alternatives"};
+// Folders of the host that a worker never needs, even when a path names them: the sandbox
+// mounts its own /dev, /proc and /tmp, and /sys describes the host.
+constexpr const char* kNeverBound[] = {"/dev", "/proc", "/sys"};
+
+// The folders a search-path variable names ("a:b:c"), absolute and existing.
+void add_search_path(const std::string& value, const std::string& base,
+                     std::vector<std::string>& out) {
+  std::stringstream dirs(value);
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (dir.empty()) continue;
+    std::string path = absolute(dir, base);
+    if (exists(path)) out.push_back(path);
+  }
+}
+
+// An argument that names an existing file or folder (absolute, or relative to `base`), also
+// as the value of `--option=PATH`.
+std::optional<std::string> named_path(const std::string& arg, const std::string& base) {
+  std::string text = arg;
+  if (text.rfind("-", 0) == 0) {
+    auto equals = text.find('=');
+    if (equals == std::string::npos) return std::nullopt;
+    text = text.substr(equals + 1);
+  }
+  if (text.empty() || text.size() > 4096 || text.find('\n') != std::string::npos) {
+    return std::nullopt;
+  }
+  std::string path = absolute(text, base);
+  if (!exists(path)) return std::nullopt;
+  return path;
 }
 
 // argv[0] looked up in PATH as execvp would, so that bwrap gets an absolute path and a
@@ -247,9 +280,8 @@ std::optional<SandboxMode> parse_sandbox_mode(const std::string& text) {
 std::string to_string(SandboxMode mode) { return mode == SandboxMode::bwrap ? "bwrap" : "none"; }
 
 const std::vector<std::string>& default_pass_env() {
-  static const std::vector<std::string> names = {
-      "PATH",      "LANG",         "LC_ALL",        "ELAN_HOME", "ELAN_TOOLCHAIN",
-      "LEAN_PATH", "LEAN_SRC_PATH", "LEAN_SYSROOT", "LAKE_HOME"};
+  static const std::vector<std::string> names = {"PATH", "LANG", "LC_ALL", "LEAN_PATH",
+                                                 "LEAN_SYSROOT"};
   return names;
 }
 
@@ -287,7 +319,16 @@ PidsSupport detect_pids_support(const std::string& name) {
 }
 
 Sandbox::Sandbox(SandboxOptions options) : m_options(std::move(options)) {
-  if (m_options.mode == SandboxMode::bwrap) m_pids = detect_pids_support(m_options.cgroup_name);
+  if (m_options.mode != SandboxMode::bwrap) return;
+  m_pids = detect_pids_support(m_options.cgroup_name);
+  if (m_options.seccomp) {
+    auto program = build_seccomp_filter();
+    if (program.problem.empty()) {
+      m_seccomp = std::make_shared<const std::string>(std::move(program.bpf));
+    } else {
+      m_seccomp_problem = program.problem;
+    }
+  }
 }
 
 bool Sandbox::pids_limit_binds() const {
@@ -298,16 +339,17 @@ bool Sandbox::pids_limit_binds() const {
 
 std::string Sandbox::describe() const {
   if (m_options.mode == SandboxMode::none) return "none";
+  std::string filter = m_options.seccomp ? "+seccomp" : "";
   switch (m_pids.mechanism) {
     case PidsMechanism::cgroup_v1:
     case PidsMechanism::cgroup_v2:
-      return fmt::format("bwrap+pids{}", m_options.pids_max);
+      return fmt::format("bwrap+pids{}{}", m_options.pids_max, filter);
     case PidsMechanism::rlimit_nproc:
-      return fmt::format("bwrap+nproc{}", m_options.pids_max);
+      return fmt::format("bwrap+nproc{}{}", m_options.pids_max, filter);
     case PidsMechanism::none:
       break;
   }
-  return "bwrap+nopids";
+  return "bwrap+nopids" + filter;
 }
 
 std::string Sandbox::pids_summary() const {
@@ -325,7 +367,64 @@ std::string Sandbox::pids_summary() const {
   return m_pids.detail;
 }
 
-std::vector<std::string> Sandbox::bwrap_prefix(const std::string& working_dir,
+std::vector<std::pair<std::string, std::string>> Sandbox::environment(
+    const ProcessSpec& spec) const {
+  std::vector<std::pair<std::string, std::string>> env;
+  auto set = [&](const std::string& name, const std::string& value) {
+    for (auto& entry : env) {
+      if (entry.first == name) {
+        entry.second = value;
+        return;
+      }
+    }
+    env.emplace_back(name, value);
+  };
+  for (const auto& name : m_options.pass_env) {
+    if (const char* value = std::getenv(name.c_str()); value != nullptr) set(name, value);
+  }
+  for (const auto& [name, value] : spec.env) set(name, value);
+  bool have_path = std::any_of(env.begin(), env.end(), [](const auto& e) { return e.first == "PATH"; });
+  if (!have_path) set("PATH", kDefaultPath);
+  set("HOME", "/tmp");
+  set("TMPDIR", "/tmp");
+  return env;
+}
+
+std::vector<std::string> Sandbox::visible_paths(const ProcessSpec& spec,
+                                                const std::string& program) const {
+  std::string dir = spec.working_dir.empty() ? "" : absolute(spec.working_dir, "");
+  std::vector<std::string> wanted;
+  if (program.find('/') != std::string::npos) wanted.push_back(absolute(program, dir));
+  for (size_t i = 1; i < spec.argv.size(); ++i) {
+    if (auto path = named_path(spec.argv[i], dir)) wanted.push_back(*path);
+  }
+  for (const auto& [name, value] : environment(spec)) {
+    if (name == "LEAN_PATH" || name == "LEAN_SYSROOT" || name == "LD_LIBRARY_PATH") {
+      add_search_path(value, dir, wanted);
+    }
+  }
+  // Shortest first, so that a folder already bound covers what lies below it.
+  std::sort(wanted.begin(), wanted.end(), [](const std::string& x, const std::string& y) {
+    return x.size() != y.size() ? x.size() < y.size() : x < y;
+  });
+  std::vector<std::string> bound;
+  for (const auto& path : wanted) {
+    if (path == "/") continue;  // never the whole host
+    bool never = std::any_of(std::begin(kNeverBound), std::end(kNeverBound),
+                             [&](const char* d) { return under(path, d); });
+    std::error_code ec;
+    std::string real = fs::weakly_canonical(path, ec).string();
+    if (ec) real = path;
+    bool system = under(real, "/usr") && !under(real, "/usr/local");
+    bool covered = std::any_of(bound.begin(), bound.end(),
+                               [&](const std::string& b) { return under(path, b); });
+    if (never || system || covered) continue;
+    bound.push_back(path);
+  }
+  return bound;
+}
+
+std::vector<std::string> Sandbox::bwrap_prefix(const ProcessSpec& spec,
                                                const std::string& program) const {
   std::vector<std::string> a = {
       m_options.bwrap,
@@ -335,52 +434,47 @@ std::vector<std::string> Sandbox::bwrap_prefix(const std::string& working_dir,
       "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
       "--hostname", "lean-sandbox",
       "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-      "--ro-bind", "/", "/",
-      "--dev", "/dev",
-      "--proc", "/proc",
-      "--size", std::to_string(m_options.tmp_bytes), "--tmpfs", "/tmp"};
-  // The home directory is hidden (keys, tokens, shell history); what the worker needs from
-  // it, or from the host's /tmp, is bound back read-only.
-  std::string home = real_home();
-  if (!home.empty()) home = fs::path(home).lexically_normal().string();
-  while (home.size() > 1 && home.back() == '/') home.pop_back();
-  bool mask_home = !home.empty() && is_dir(home) && !under("/usr", home) &&
-                   !under("/etc", home) && !under(home, "/tmp") && !under("/tmp", home);
-  if (mask_home) a.insert(a.end(), {"--size", "65536", "--tmpfs", home});
-  std::vector<std::string> needed;
-  if (!working_dir.empty()) needed.push_back(absolute(working_dir, ""));
-  if (program.find('/') != std::string::npos) needed.push_back(absolute(program, working_dir));
-  if (std::string elan = elan_home(); !elan.empty()) needed.push_back(absolute(elan, ""));
-  std::sort(needed.begin(), needed.end(),
-            [](const std::string& x, const std::string& y) { return x.size() < y.size(); });
-  std::vector<std::string> bound;
-  for (const auto& path : needed) {
-    bool hidden = under(path, "/tmp") || (mask_home && under(path, home));
-    if (!hidden || !exists(path)) continue;
-    bool covered = std::any_of(bound.begin(), bound.end(),
-                               [&](const std::string& b) { return under(path, b); });
-    if (covered) continue;
-    a.insert(a.end(), {"--ro-bind", path, path});
-    bound.push_back(path);
+      // Nothing of the host but what is bound below: the root is an empty tmpfs.
+      "--ro-bind", "/usr", "/usr"};
+  for (const char* top : kSystemTopLevel) {
+    if (is_symlink(top)) {
+      std::error_code ec;
+      auto target = fs::read_symlink(top, ec);
+      if (!ec) a.insert(a.end(), {"--symlink", target.string(), top});
+    } else if (is_dir(top)) {
+      a.insert(a.end(), {"--ro-bind", top, top});
+    }
   }
-  if (mask_home) a.insert(a.end(), {"--remount-ro", home});
-  a.insert(a.end(), {"--remount-ro", "/dev"});  // /dev is a tmpfs: no writable /dev/shm
-  if (!working_dir.empty()) a.insert(a.end(), {"--chdir", absolute(working_dir, "")});
+  for (const char* file : kSystemFiles) {
+    if (exists(file)) a.insert(a.end(), {"--ro-bind", file, file});
+  }
+  a.insert(a.end(), {"--dev", "/dev", "--proc", "/proc", "--size",
+                     std::to_string(m_options.tmp_bytes), "--tmpfs", "/tmp"});
+  // /usr/local holds what the host's users installed by hand: hidden, like everything
+  // outside /usr, unless the worker's command or toolchain lies there (bound back below).
+  bool mask_local = is_dir("/usr/local");
+  if (mask_local) a.insert(a.end(), {"--size", "65536", "--tmpfs", "/usr/local"});
+  // The working folder exists inside, empty and read-only, unless a bound path shows it:
+  // the files around the REPL there (the store, OUT, a user's other files) stay outside.
+  std::string dir = spec.working_dir.empty() ? "" : absolute(spec.working_dir, "");
+  auto visible = visible_paths(spec, program);
+  std::error_code ec;
+  std::string real_dir = dir.empty() ? "" : fs::weakly_canonical(dir, ec).string();
+  bool dir_shown = dir.empty() || dir == "/" ||
+                   (under(real_dir, "/usr") && !under(real_dir, "/usr/local")) ||
+                   std::any_of(visible.begin(), visible.end(),
+                               [&](const std::string& v) { return under(dir, v); });
+  if (!dir_shown) a.insert(a.end(), {"--size", "65536", "--tmpfs", dir});
+  for (const auto& path : visible) a.insert(a.end(), {"--ro-bind", path, path});
+  if (!dir_shown) a.insert(a.end(), {"--remount-ro", dir});
+  if (mask_local) a.insert(a.end(), {"--remount-ro", "/usr/local"});
+  // The root's tmpfs and /dev (no writable /dev/shm) are read-only; only /tmp is writable.
+  a.insert(a.end(), {"--remount-ro", "/dev", "--remount-ro", "/"});
+  if (!dir.empty()) a.insert(a.end(), {"--chdir", dir});
+  if (m_seccomp) a.insert(a.end(), {"--seccomp", kSeccompFdPlaceholder});
   a.push_back("--clearenv");
-  bool have_path = false;
-  bool have_elan = false;
-  for (const auto& name : m_options.pass_env) {
-    const char* value = std::getenv(name.c_str());
-    if (value == nullptr) continue;
-    a.insert(a.end(), {"--setenv", name, value});
-    have_path = have_path || name == "PATH";
-    have_elan = have_elan || name == "ELAN_HOME";
-  }
-  if (!have_path) a.insert(a.end(), {"--setenv", "PATH", kDefaultPath});
-  if (std::string elan = elan_home(); !have_elan && !elan.empty()) {
-    a.insert(a.end(), {"--setenv", "ELAN_HOME", elan});
-  }
-  a.insert(a.end(), {"--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp", "--"});
+  for (const auto& [name, value] : environment(spec)) a.insert(a.end(), {"--setenv", name, value});
+  a.push_back("--");
   return a;
 }
 
@@ -391,10 +485,22 @@ ProcessSpec Sandbox::apply(const ProcessSpec& spec) const {
     out.max_processes = tasks_of_uid(::getuid()) + static_cast<uint64_t>(m_options.pids_max);
   }
   if (m_options.mode == SandboxMode::none || spec.argv.empty()) return out;
+  if (!m_seccomp_problem.empty()) {
+    throw SpawnError("the sandbox's system-call filter could not be built: " + m_seccomp_problem);
+  }
   std::string program = resolve_program(spec.argv[0]);
-  out.argv = bwrap_prefix(spec.working_dir, program);
+  if (program.find('/') != std::string::npos && !spec.working_dir.empty()) {
+    program = absolute(program, absolute(spec.working_dir, ""));
+  }
+  out.argv = bwrap_prefix(spec, program);
+  if (m_seccomp) {
+    size_t at = static_cast<size_t>(
+        std::find(out.argv.begin(), out.argv.end(), kSeccompFdPlaceholder) - out.argv.begin());
+    out.passed.push_back({m_seccomp, at});
+  }
   out.argv.push_back(program);
   out.argv.insert(out.argv.end(), spec.argv.begin() + 1, spec.argv.end());
+  out.env.clear();  // inside, through --setenv; bwrap itself runs with the harness's own
   if (m_pids.mechanism == PidsMechanism::cgroup_v1 ||
       m_pids.mechanism == PidsMechanism::cgroup_v2) {
     out.pids_cgroup_parent = m_pids.parent;
@@ -405,15 +511,26 @@ ProcessSpec Sandbox::apply(const ProcessSpec& spec) const {
 
 std::string Sandbox::probe(const std::string& working_dir) const {
   if (m_options.mode == SandboxMode::none) return "the sandbox is off (--sandbox none)";
-  // The same command line, cgroup and limits as a worker, with a shell in place of Lean.
+  // The same command line, cgroup, filter and limits as a worker, with a shell in place of
+  // Lean. bash's /dev/tcp makes the socket() call that the filter must refuse.
   const char* script =
       "echo \"pid $$\"; "
       "if (: > /tmp/.harness-probe) 2>/dev/null; then echo 'tmp writable'; fi; "
-      "if (: > ./.harness-probe) 2>/dev/null; then rm -f ./.harness-probe; echo 'cwd WRITABLE'; fi";
+      "if (: > ./.harness-probe) 2>/dev/null; then rm -f ./.harness-probe; echo 'cwd WRITABLE'; fi; "
+      "for p in /etc/passwd /var /run /home /root /srv /mnt /opt; do "
+      "if [ -e \"$p\" ]; then echo \"host VISIBLE: $p\"; fi; done; "
+      "if [ -x /bin/bash ]; then "
+      "/bin/bash -c ': > /dev/tcp/127.0.0.1/9' 2>&1 | grep -q 'Permission denied' "
+      "&& echo 'sockets refused'; else echo 'sockets refused'; fi";
   ProcessSpec spec;
   spec.argv = {"/bin/sh", "-c", script};
   spec.working_dir = working_dir;
-  auto run = capture_output(apply(spec), 10'000);
+  CapturedRun run;
+  try {
+    run = capture_output(apply(spec), 10'000);
+  } catch (const SpawnError& e) {
+    return e.what();
+  }
   std::string output = run.output;
   while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
   if (!run.status) return run.problem;
@@ -424,6 +541,12 @@ std::string Sandbox::probe(const std::string& working_dir) const {
   if (pid <= 0 || pid > 10) return "the probe is not in a PID namespace of its own: " + output;
   if (output.find("tmp writable") == std::string::npos) return "/tmp is not writable inside";
   if (output.find("cwd WRITABLE") != std::string::npos) return "the workspace is writable inside";
+  if (auto at = output.find("host VISIBLE: "); at != std::string::npos) {
+    return "the host's files are visible inside: " + output.substr(at + 14, output.find('\n', at) - at - 14);
+  }
+  if (m_options.seccomp && output.find("sockets refused") == std::string::npos) {
+    return "the system-call filter did not refuse socket()";
+  }
   return {};
 }
 

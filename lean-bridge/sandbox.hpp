@@ -1,11 +1,13 @@
 #pragma once
 // The sandbox every Lean worker runs in by default (docs/sandbox.md). Candidate proofs are
 // untrusted code that Lean runs while it elaborates (`#eval`, `run_cmd`, macros), so a worker
-// gets: bubblewrap with the root filesystem read-only, a private size-limited /tmp, the home
-// directory hidden (the toolchain and the workspace stay readable), no network, its own PID,
-// IPC, UTS and user namespaces, no capabilities, a cleared environment; a pids cgroup of its
-// own (the process-count limit that binds root); and rlimits on address space, file size,
-// processes and core dumps. `Sandbox::apply` turns a worker's ProcessSpec into that.
+// gets: bubblewrap with nothing of the host but an allow-list, read-only (the system's /usr,
+// the worker's program, the files its command line names, the folders on its LEAN_PATH,
+// LEAN_SYSROOT and LD_LIBRARY_PATH), a private size-limited /tmp, no network, a system-call
+// filter that refuses sockets, its own PID, IPC, UTS and user namespaces, no capabilities, a
+// cleared environment; a pids cgroup of its own (the process-count limit that binds root); and
+// rlimits on address space, file size, processes and core dumps. `Sandbox::apply` turns a
+// worker's ProcessSpec into that.
 #include <sys/types.h>
 
 #include <chrono>
@@ -13,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lean-bridge/child_process.hpp"
@@ -42,8 +45,9 @@ struct PidsSupport {
 // and removes the cgroups that harness processes no longer running left in it.
 PidsSupport detect_pids_support(const std::string& name = "lean-harness");
 
-// Variables a sandboxed worker inherits from the harness when they are set: what elan, Lake
-// and Lean read. Everything else is cleared; HOME and TMPDIR are set to the private /tmp.
+// Variables a sandboxed worker inherits from the harness when they are set. Everything else is
+// cleared; a ProcessSpec's own `env` (the workspace's Lean environment, lake_env.hpp) is set on
+// top; HOME and TMPDIR are set to the private /tmp.
 const std::vector<std::string>& default_pass_env();
 
 struct SandboxOptions {
@@ -54,6 +58,7 @@ struct SandboxOptions {
   uint64_t file_size_bytes = 1ull << 30;    // RLIMIT_FSIZE
   std::string cgroup_name = "lean-harness"; // parent cgroup of the workers' cgroups
   std::vector<std::string> pass_env = default_pass_env();
+  bool seccomp = true;  // the system-call filter of seccomp_filter.hpp
 };
 
 class Sandbox {
@@ -62,13 +67,22 @@ class Sandbox {
   // workers that fail to start, with a message naming bwrap.
   explicit Sandbox(SandboxOptions options = {});
 
-  // `spec` as it runs sandboxed: argv behind the bwrap command line, rlimits, the pids cgroup.
-  // Mode none keeps argv and adds only the rlimits.
+  // `spec` as it runs sandboxed: argv behind the bwrap command line, rlimits, the pids cgroup,
+  // the system-call filter. Mode none keeps argv and env and adds only the rlimits. Throws
+  // SpawnError when the filter could not be built (a sandbox never runs without it).
   ProcessSpec apply(const ProcessSpec& spec) const;
-  // The bwrap command line that goes in front of the worker's argv (it ends with "--"), for a
-  // worker in `working_dir` running `program` (resolved, as apply() resolves argv[0]).
-  std::vector<std::string> bwrap_prefix(const std::string& working_dir,
-                                        const std::string& program) const;
+  // The bwrap command line that goes in front of the worker's argv (it ends with "--"), for
+  // `spec` running `program` (resolved, as apply() resolves argv[0]). The filter's descriptor
+  // is a placeholder there; apply() hands the filter over.
+  std::vector<std::string> bwrap_prefix(const ProcessSpec& spec, const std::string& program) const;
+  // The host paths bound read-only for `spec` beyond the system's /usr: `program`, the files
+  // and folders its arguments name, and the folders on its LEAN_PATH, LEAN_SYSROOT and
+  // LD_LIBRARY_PATH; absolute, each once (a folder covers what lies below it). Never `/`,
+  // /dev, /proc, /sys, nor what /usr already shows.
+  std::vector<std::string> visible_paths(const ProcessSpec& spec, const std::string& program) const;
+  // The environment inside: the allowed variables the harness has, `spec.env` on top, HOME
+  // and TMPDIR set to the private /tmp.
+  std::vector<std::pair<std::string, std::string>> environment(const ProcessSpec& spec) const;
 
   // "bwrap+pids256" (cgroup), "bwrap+nproc256" (non-root, RLIMIT_NPROC only), "bwrap+nopids"
   // (root without a pids cgroup), "none": goes into run settings and cache keys.
@@ -87,6 +101,8 @@ class Sandbox {
  private:
   SandboxOptions m_options;
   PidsSupport m_pids;
+  std::shared_ptr<const std::string> m_seccomp;  // the filter's BPF program
+  std::string m_seccomp_problem;                 // why it could not be built
 };
 
 // The pids cgroup of one worker: created under a parent (v1 or v2 alike), joined by the child

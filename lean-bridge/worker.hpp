@@ -14,13 +14,17 @@
 #include "lean-bridge/check.hpp"
 #include "lean-bridge/child_process.hpp"
 #include "lean-bridge/kernel_replay.hpp"
+#include "lean-bridge/launcher.hpp"
 #include "lean-bridge/repl_process.hpp"
 
 namespace lean_bridge {
 
 
 struct WorkerOptions {
+  // The REPL command; the launcher (when set) resolves `lake env` and applies the sandbox at
+  // each start, else the command runs as it is.
   ProcessSpec process;
+  std::shared_ptr<const Launcher> launcher;
   std::chrono::milliseconds proof_timeout{60'000};
   std::chrono::milliseconds header_timeout{600'000};
   int recycle_after = 1000;    // checks per process; 0: never

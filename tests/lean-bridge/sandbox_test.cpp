@@ -170,14 +170,20 @@ TEST_CASE("the bwrap command line isolates everything and passes only allowed va
   }
   CHECK(contains(a, {"--uid", "65534", "--gid", "65534"}));
   CHECK(contains(a, {"--cap-drop", "ALL"}));
-  CHECK(contains(a, {"--ro-bind", "/", "/"}));
+  // An allow-list, never the whole host: the system's /usr and what the worker names.
+  CHECK_FALSE(contains(a, {"--ro-bind", "/", "/"}));
+  CHECK_FALSE(contains(a, {"--bind"}));
+  CHECK(contains(a, {"--ro-bind", "/usr", "/usr"}));
   CHECK(contains(a, {"--dev", "/dev"}));
   CHECK(contains(a, {"--proc", "/proc"}));
   CHECK(contains(a, {"--size", std::to_string(512u << 20), "--tmpfs", "/tmp"}));
   CHECK(contains(a, {"--remount-ro", "/dev"}));
-  // The workspace lies under /tmp, which the private tmpfs hides: it is bound back read-only.
-  CHECK(contains(a, {"--ro-bind", ws.path().string(), ws.path().string()}));
-  CHECK(index_of(a, "--ro-bind") < index_of(a, "--tmpfs"));
+  CHECK(contains(a, {"--remount-ro", "/"}));
+  CHECK(contains(a, {"--seccomp"}));
+  // The workspace exists inside as an empty read-only folder: nothing in it is shown.
+  CHECK(contains(a, {"--tmpfs", ws.path().string()}));
+  CHECK(contains(a, {"--remount-ro", ws.path().string()}));
+  CHECK_FALSE(contains(a, {"--ro-bind", ws.path().string(), ws.path().string()}));
   CHECK(contains(a, {"--chdir", ws.path().string()}));
   CHECK(contains(a, {"--setenv", "HOME", "/tmp"}));
   CHECK(contains(a, {"--setenv", "LANG", "C.UTF-8"}));
@@ -193,8 +199,13 @@ TEST_CASE("the bwrap command line isolates everything and passes only allowed va
   CHECK(spec.file_size_bytes == 1ull << 30);
   CHECK(spec.pids_max == 256);
   CHECK(spec.pids_cgroup_parent == sandbox.pids().parent);
-  CHECK(sandbox.describe() == "bwrap+pids256");
+  CHECK(sandbox.describe() == "bwrap+pids256+seccomp");
   CHECK(sandbox.pids_limit_binds());
+  // The filter travels as a descriptor of its own, in the place of the placeholder.
+  REQUIRE(spec.passed.size() == 1);
+  CHECK(a[spec.passed[0].argv_index - 1] == "--seccomp");
+  CHECK(spec.passed[0].bytes->size() % 8 == 0);
+  CHECK(spec.env.empty());
 }
 
 TEST_CASE("sandbox none keeps the command and adds only the rlimits", "[sandbox]") {
@@ -335,7 +346,7 @@ TEST_CASE("the pids limit binds as root: a fork bomb stops at pids.max", "[sandb
   SandboxOptions options;
   options.pids_max = 32;
   Sandbox sandbox(options);
-  REQUIRE(sandbox.describe() == "bwrap+pids32");
+  REQUIRE(sandbox.describe() == "bwrap+pids32+seccomp");
   // The bomb runs in a subshell that dies when fork fails; the outer shell then waits on a
   // builtin (it cannot fork either) until the test lets it go.
   Session session(sandbox.apply(shell(
@@ -431,4 +442,120 @@ TEST_CASE("cgroups left by a harness that no longer runs are swept at the next s
   CHECK_FALSE(fs::exists(stale));
   CHECK(fs::exists(mine));  // this process still runs: its cgroups are its own business
   ::rmdir(mine.c_str());
+}
+
+// A folder on the host outside everything the sandbox binds, with a secret in it.
+struct HostSecret {
+  fs::path dir = fmt::format("/var/tmp/harness-sandbox-secret-{}", ::getpid());
+  fs::path file = dir / "secret.txt";
+  HostSecret() {
+    fs::create_directories(dir);
+    std::ofstream(file) << "host-secret-ABC123\n";
+  }
+  ~HostSecret() {
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+  }
+};
+
+TEST_CASE("a sandboxed process sees nothing of the host beyond the allow-list", "[sandbox]") {
+  TempDir ws;
+  HostSecret secret;
+  // The store often sits in the workspace; the workspace's build output is on LEAN_PATH.
+  std::ofstream(ws.path() / "harness.db") << "store-bytes-XYZ\n";
+  fs::create_directories(ws.path() / ".lake/build/lib/lean");
+  std::ofstream(ws.path() / ".lake/build/lib/lean/Mod.olean") << "olean-bytes\n";
+  ProcessSpec spec = shell(fmt::format("for f in /etc/shadow /etc/passwd {} {} "
+                                       "$LEAN_PATH/Mod.olean; do cat \"$f\" 2>&1; done; "
+                                       "echo; echo \"top: $(ls / | tr '\\n' ' ')\"; echo \"ws: $(ls -A .)\"",
+                                       secret.file.string(),
+                                       (ws.path() / "harness.db").string()),
+                           ws.path());
+  spec.env = {{"LEAN_PATH", (ws.path() / ".lake/build/lib/lean").string()}};
+  // The same probe without the sandbox reads everything: the test would see a broken probe.
+  SandboxOptions off;
+  off.mode = SandboxMode::none;
+  auto open = capture_output(Sandbox(off).apply(spec), 10'000);
+  CHECK(open.output.find("host-secret-ABC123") != std::string::npos);
+  CHECK(open.output.find("store-bytes-XYZ") != std::string::npos);
+  auto r = capture_output(Sandbox().apply(spec), 10'000);
+  INFO(r.output);
+  REQUIRE(r.status);
+  CHECK(r.output.find("host-secret-ABC123") == std::string::npos);
+  CHECK(r.output.find("store-bytes-XYZ") == std::string::npos);
+  CHECK(r.output.find("root:") == std::string::npos);  // /etc/shadow's first field
+  CHECK(r.output.find("/etc/shadow: No such file") != std::string::npos);
+  CHECK(r.output.find("/etc/passwd: No such file") != std::string::npos);
+  // What the worker needs is there: its LEAN_PATH folder.
+  CHECK(r.output.find("olean-bytes") != std::string::npos);
+  // The root holds the system's folders and the private ones, nothing else of the host.
+  auto root_at = r.output.find("top: ");
+  REQUIRE(root_at != std::string::npos);
+  std::string root = r.output.substr(root_at + 5, r.output.find('\n', root_at) - root_at - 5);
+  std::istringstream names(root);
+  std::set<std::string> allowed = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32",
+                                   "proc", "sbin", "tmp", "usr"};
+  for (std::string name; names >> name;) {
+    INFO(name);
+    CHECK(allowed.count(name) == 1);
+  }
+  // In the workspace, only the path to the bound build output.
+  CHECK(r.output.find("ws: .lake\n") != std::string::npos);
+}
+
+TEST_CASE("a host Unix socket cannot be reached, even in a folder the sandbox binds",
+          "[sandbox]") {
+  REQUIRE(fs::exists("/usr/bin/python3"));  // scripts/setup installs it
+  TempDir dir("harness-socket");
+  test_support::UnixListener listener((dir.path() / "service.sock").string());
+  // The socket's folder is named on the command line, so it is bound read-only inside: only
+  // the system-call filter stands between the process and the socket.
+  ProcessSpec spec;
+  spec.argv = {"/usr/bin/python3", "-c",
+               "import socket, sys\n"
+               "try:\n"
+               "    s = socket.socket(socket.AF_UNIX)\n"
+               "    s.connect(sys.argv[1] + '/service.sock'); print('connected')\n"
+               "except OSError as e:\n"
+               "    print('refused', e)\n",
+               dir.path().string()};
+  spec.working_dir = "/";
+  SandboxOptions no_filter;
+  no_filter.seccomp = false;
+  auto open = capture_output(Sandbox(no_filter).apply(spec), 20'000);
+  INFO(open.output);
+  CHECK(open.output.find("connected") != std::string::npos);
+  CHECK(listener.connected());
+  auto closed = capture_output(Sandbox().apply(spec), 20'000);
+  INFO(closed.output);
+  CHECK(closed.output.find("refused") != std::string::npos);
+  CHECK(closed.output.find("Permission denied") != std::string::npos);
+  CHECK_FALSE(listener.connected());
+}
+
+TEST_CASE("the paths a worker sees: its program, what its command names, its Lean folders",
+          "[sandbox]") {
+  TempDir ws;
+  fs::create_directories(ws.path() / "lib/a");
+  fs::create_directories(ws.path() / "lib/b");
+  fs::create_directories(ws.path() / "sysroot/lib/lean");
+  std::ofstream(ws.path() / "rules.json") << "{}";
+  std::ofstream(ws.path() / "repl") << "";
+  Sandbox sandbox;
+  ProcessSpec spec;
+  spec.argv = {(ws.path() / "repl").string(), "--rules", "rules.json", "--out=/",
+               "--missing", "nowhere.json", "/proc/self", "plain words"};
+  spec.working_dir = ws.path().string();
+  spec.env = {{"LEAN_PATH", (ws.path() / "lib/a").string() + "::" +
+                                (ws.path() / "lib/a/sub").string() + ":" +
+                                (ws.path() / "lib/b").string() + ":/nonexistent"},
+              {"LEAN_SYSROOT", (ws.path() / "sysroot").string()},
+              {"LD_LIBRARY_PATH", (ws.path() / "sysroot/lib/lean").string() + ":/usr/lib"}};
+  auto seen = sandbox.visible_paths(spec, spec.argv[0]);
+  std::set<std::string> got(seen.begin(), seen.end());
+  std::set<std::string> want = {(ws.path() / "repl").string(), (ws.path() / "rules.json").string(),
+                                (ws.path() / "lib/a").string(), (ws.path() / "lib/b").string(),
+                                (ws.path() / "sysroot").string()};
+  CHECK(got == want);
+  CHECK(seen.size() == got.size());
 }
