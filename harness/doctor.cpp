@@ -2,12 +2,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "harness/workspace.hpp"
 #include "lean-bridge/command_line.hpp"
+#include "lean-bridge/lake_env.hpp"
+#include "lean-bridge/launcher.hpp"
 #include "lean-bridge/sandbox.hpp"
 #include "lean-bridge/worker_pool.hpp"
 
@@ -114,8 +117,8 @@ void report_sandbox(const lean_bridge::Sandbox& sandbox, const std::string& dir,
   report("sandbox",
          {problem.empty(),
           problem.empty()
-              ? fmt::format("{} ({}): a probe ran with / read-only, a private /tmp, no network, "
-                            "its own PID namespace",
+              ? fmt::format("{} ({}): a probe ran seeing none of the host's files, with a "
+                            "private /tmp, no network, sockets refused, its own PID namespace",
                             name, sandbox.describe())
               : fmt::format("the probe failed: {}", problem),
           "apt-get install bubblewrap (it needs user namespaces: sysctl user.max_user_namespaces "
@@ -126,6 +129,42 @@ void report_sandbox(const lean_bridge::Sandbox& sandbox, const std::string& dir,
           "run as root with a writable pids cgroup (v1 /sys/fs/cgroup/pids, or v2 with the pids "
           "controller), or as a user other than root"},
          problems);
+}
+
+// The environment `lake env` gives the REPL, resolved outside the sandbox as the workers get
+// it, and the command a worker then runs.
+void report_lean_environment(const lean_bridge::Launcher& launcher,
+                             const std::vector<std::string>& argv, const std::string& dir,
+                             int& problems) {
+  auto env = launcher.lake_environment(argv[0], dir);
+  if (!env.ok()) {
+    report("Lean env", {false, env.problem,
+                        "scripts/setup (elan installs the pinned toolchain; needs network)"},
+           problems);
+    return;
+  }
+  std::string lean_path = env.get("LEAN_PATH");
+  size_t folders = lean_path.empty() ? 0 : 1 + std::count(lean_path.begin(), lean_path.end(), ':');
+  report("Lean env", {true, fmt::format("resolved once by `{}`, outside the sandbox", env.command), ""},
+         problems);
+  for (const auto& [name, value] : env.vars) {
+    fmt::print("{:<14}         {}={}\n", "", name, value);
+  }
+  fmt::print("{:<14}         ({} folder(s) on LEAN_PATH; each is bound read-only into the sandbox)\n",
+             "", folders);
+  try {
+    lean_bridge::ProcessSpec spec{argv, dir, 0, false};
+    auto prepared = launcher.prepare(spec);
+    size_t dashes = static_cast<size_t>(
+        std::find(prepared.argv.begin(), prepared.argv.end(), "--") - prepared.argv.begin());
+    std::vector<std::string> command(
+        prepared.argv.begin() + static_cast<long>(std::min(dashes + 1, prepared.argv.size())),
+        prepared.argv.end());
+    if (dashes >= prepared.argv.size()) command = prepared.argv;
+    fmt::print("{:<14}         a worker runs: {}\n", "", fmt::join(command, " "));
+  } catch (const lean_bridge::SpawnError& e) {
+    report("Lean env", {false, e.what(), ""}, problems);
+  }
 }
 
 }  // namespace
@@ -154,17 +193,22 @@ int run_doctor(const DoctorSettings& settings) {
   lean_bridge::SandboxOptions sandbox_options;
   sandbox_options.mode =
       lean_bridge::parse_sandbox_mode(settings.sandbox).value_or(lean_bridge::SandboxMode::bwrap);
-  lean_bridge::Sandbox sandbox(sandbox_options);
-  report_sandbox(sandbox, dir, problems);
+  auto sandbox = std::make_shared<const lean_bridge::Sandbox>(sandbox_options);
+  auto launcher = std::make_shared<const lean_bridge::Launcher>(sandbox);
+  auto argv = lean_bridge::split_command_line(repl);
+  if (argv.error.empty() && lean_bridge::is_lake_env_command(argv.argv)) {
+    report_lean_environment(*launcher, argv.argv, dir, problems);
+  }
+  report_sandbox(*sandbox, dir, problems);
   if (settings.selftest) {
-    auto argv = lean_bridge::split_command_line(repl);
     if (!argv.error.empty()) {
       fmt::print("selftest       cannot split the REPL command: {}\n", argv.error);
       return 1;
     }
     lean_bridge::PoolOptions options;
     options.workers = 1;
-    options.worker.process = sandbox.apply({argv.argv, dir, 0, false});
+    options.worker.process = {argv.argv, dir, 0, false};
+    options.worker.launcher = launcher;
     options.worker.proof_timeout = std::chrono::milliseconds(static_cast<int64_t>(settings.timeout_s * 1000));
     problems += selftest(options);
   }

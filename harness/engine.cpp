@@ -20,7 +20,8 @@ namespace harness {
 namespace {
 
 lean_bridge::PoolOptions pool_options(const EngineSettings& s, std::vector<std::string> argv,
-                                      const std::string& dir, const lean_bridge::Sandbox& sandbox) {
+                                      const std::string& dir,
+                                      std::shared_ptr<const lean_bridge::Launcher> launcher) {
   lean_bridge::PoolOptions p;
   p.workers = s.workers;
   p.max_tries = s.max_tries;
@@ -36,11 +37,11 @@ lean_bridge::PoolOptions pool_options(const EngineSettings& s, std::vector<std::
     lean_bridge::KernelReplayOptions replay;
     replay.process = p.worker.process;
     replay.process.argv = lean_bridge::default_replay_argv();
-    replay.process = sandbox.apply(replay.process);
+    replay.launcher = launcher;
     replay.timeout = p.worker.header_timeout + p.worker.proof_timeout;
     p.worker.kernel_replay = std::move(replay);
   }
-  p.worker.process = sandbox.apply(p.worker.process);
+  p.worker.launcher = std::move(launcher);
   return p;
 }
 
@@ -113,7 +114,8 @@ Engine make_engine(const EngineSettings& s) {
   auto mode = lean_bridge::parse_sandbox_mode(s.sandbox);
   if (!mode) throw UsageError(fmt::format("--sandbox {}: expected bwrap or none", s.sandbox));
   sandbox_options.mode = *mode;
-  e.sandbox = std::make_unique<lean_bridge::Sandbox>(sandbox_options);
+  e.sandbox = std::make_shared<const lean_bridge::Sandbox>(sandbox_options);
+  e.launcher = std::make_shared<const lean_bridge::Launcher>(e.sandbox);
   warn_about_sandbox(*e.sandbox);
   for (const auto& file : s.forbid_files) {
     try {
@@ -122,7 +124,7 @@ Engine make_engine(const EngineSettings& s) {
       throw UsageError(err.what());
     }
   }
-  e.pool = pool_options(s, argv.argv, e.workspace.dir, *e.sandbox);
+  e.pool = pool_options(s, argv.argv, e.workspace.dir, e.launcher);
   e.used_constants = s.used_constants;
   // How a verdict was reached, beyond the guard: a pass found without the kernel replay is not
   // reused by a run that asks for it.

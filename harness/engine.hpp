@@ -15,6 +15,7 @@
 #include "harness/rows.hpp"
 #include "harness/workspace.hpp"
 #include "lean-bridge/guard.hpp"
+#include "lean-bridge/launcher.hpp"
 #include "lean-bridge/sandbox.hpp"
 #include "lean-bridge/worker_pool.hpp"
 
@@ -50,7 +51,10 @@ struct EngineSettings {
 struct Engine {
   Workspace workspace;
   std::string repl;  // the REPL command line as given or derived
-  std::unique_ptr<lean_bridge::Sandbox> sandbox;
+  std::shared_ptr<const lean_bridge::Sandbox> sandbox;
+  // Starts every worker and kernel replay: `lake env` resolved outside the sandbox, then the
+  // sandbox (docs/sandbox.md).
+  std::shared_ptr<const lean_bridge::Launcher> launcher;
   lean_bridge::Guard guard = lean_bridge::Guard::with_default_rules();
   lean_bridge::PoolOptions pool;
   CheckIdentity identity;

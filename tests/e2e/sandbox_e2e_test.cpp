@@ -14,6 +14,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -53,12 +55,14 @@ struct Run {
 };
 
 // The harness binary run to completion in `box`, its pid kept (its cgroups carry it).
-Run harness(const Box& box, std::vector<std::string> args, std::vector<std::string> wrapper = {}) {
+Run harness(const Box& box, std::vector<std::string> args, std::vector<std::string> wrapper = {},
+            std::vector<std::pair<std::string, std::string>> env = {}) {
   args.insert(args.begin(), HARNESS_PATH);
   args.insert(args.begin(), wrapper.begin(), wrapper.end());
   lean_bridge::ProcessSpec spec;
   spec.argv = args;
   spec.working_dir = box.dir.string();
+  spec.env = std::move(env);
   auto child = lean_bridge::ChildProcess::spawn(spec);
   child->close_stdin();
   Run run;
@@ -209,7 +213,7 @@ TEST_CASE("hostile proofs are contained by the sandbox and leave no trace on the
   // The sandbox the run used is recorded with it.
   auto db = store::Store::open((box.dir / "h.db").string());
   auto settings = json::parse(db.run(1)->settings_json);
-  CHECK(settings["sandbox"] == "bwrap+pids256");
+  CHECK(settings["sandbox"] == "bwrap+pids256+seccomp");
 }
 
 TEST_CASE("a run with the sandbox off is unsandboxed and says so loudly", "[e2e]") {
@@ -254,5 +258,152 @@ TEST_CASE("a REPL command that does not exist in the sandbox stops the run with 
                            box.workspace(), "--repl", "/nonexistent/lake env repl"});
   CHECK(run.exit_code == 3);
   CHECK(run.output.find("Lean cannot be started") != std::string::npos);
-  CHECK(run.output.find("bwrap: execvp /nonexistent/lake") != std::string::npos);
+  CHECK(run.output.find("cannot resolve the workspace's Lean environment") != std::string::npos);
+  CHECK(run.output.find("/nonexistent/lake") != std::string::npos);
+}
+
+// A Lean workspace as `lake build` leaves it, with the double as its REPL binary, a toolchain
+// whose `lean` and `leanchecker` are scripts, and a `lake` on PATH that logs each call and runs
+// its command with the workspace's LEAN_PATH, LEAN_SYSROOT and LD_LIBRARY_PATH.
+struct LakeWorkspace {
+  const Box& box;
+  fs::path ws = box.dir / "ws";
+  fs::path lib = ws / ".lake/build/lib/lean";
+  fs::path toolchain = box.dir / "toolchain";
+  fs::path bin = box.dir / "bin";
+  fs::path log = box.dir / "lake.log";
+  fs::path repl = ws / ".lake/packages/REPL/.lake/build/bin/repl";
+
+  static void script(const fs::path& path, const std::string& text) {
+    std::ofstream(path) << "#!/bin/sh\n" << text;
+    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add);
+  }
+  explicit LakeWorkspace(const Box& b, const std::string& lake_failure = "") : box(b) {
+    fs::create_directories(lib);
+    fs::create_directories(repl.parent_path());
+    fs::create_directories(toolchain / "bin");
+    fs::create_directories(toolchain / "lib/lean");
+    fs::create_directories(bin);
+    fs::copy_file(FAKE_REPL_PATH, repl);
+    fs::permissions(repl, fs::perms::owner_all, fs::perm_options::add);
+    std::ofstream(ws / "lean-toolchain") << "leanprover/lean4:v4.32.0\n";
+    std::ofstream(lib / "Visible.olean") << "olean-visible\n";
+    // The kernel replay's programs. `leanchecker` refuses a module that asks it to, and fails
+    // when it can see the host (so a pass says the replay ran, sandboxed, on the module).
+    script(toolchain / "bin/lean", "exit 0\n");
+    script(toolchain / "bin/leanchecker",
+           "root=${LEAN_PATH%%:*}\n"
+           "[ -f \"$root/HarnessReplay/Check.lean\" ] || { echo 'no module'; exit 4; }\n"
+           "if [ -e /etc/passwd ] || [ -e /var ]; then echo 'host visible'; exit 5; fi\n"
+           "if grep -q KERNEL_REJECTS \"$root/HarnessReplay/Check.lean\"; then echo rejected; exit 1; fi\n"
+           "exit 0\n");
+    std::string run = lake_failure.empty()
+                          ? fmt::format("[ \"$1\" = env ] || exit 2\nshift\n"
+                                        "LEAN_PATH={0}/lib/lean:{1} LEAN_SYSROOT={0} "
+                                        "LD_LIBRARY_PATH={0}/lib/lean exec \"$@\"\n",
+                                        toolchain.string(), lib.string())
+                          : fmt::format("echo '{}' >&2\nexit 1\n", lake_failure);
+    script(bin / "lake", fmt::format("echo \"$*\" >> {}\n{}", log.string(), run));
+  }
+  std::vector<std::pair<std::string, std::string>> env() const {
+    const char* path = std::getenv("PATH");
+    return {{"PATH", bin.string() + ":" + (path != nullptr ? path : "/usr/bin:/bin")}};
+  }
+  std::vector<std::string> calls() const {
+    std::ifstream in(log);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+};
+
+// A file outside everything a worker is shown.
+struct HostSecret {
+  fs::path dir = fmt::format("/var/tmp/harness-e2e-secret-{}", ::getpid());
+  fs::path file = dir / "secret.txt";
+  HostSecret() {
+    fs::create_directories(dir);
+    std::ofstream(file) << "host-secret-ABC123\n";
+  }
+  ~HostSecret() {
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+  }
+};
+
+TEST_CASE("a proof's payload finds nothing of the host: no secrets, no store, no socket",
+          "[e2e]") {
+  Box box;
+  LakeWorkspace lake(box);
+  HostSecret secret;
+  test_support::UnixListener service((lake.lib / "service.sock").string());
+  fs::path store = lake.ws / "harness.db";  // the store in the workspace folder
+  std::string text;
+  text += line("reader", fmt::format("  trivial\n--! read /etc/shadow\n--! read {}\n"
+                                     "--! read {}\n--! read {}\n--! list /\n--! list {}\n",
+                                     secret.file.string(), store.string(),
+                                     (lake.lib / "Visible.olean").string(), lake.ws.string()));
+  text += line("caller", fmt::format("  trivial\n--! connect-unix {}\n", service.path()));
+  text += line("fine", "  trivial\n");
+  text += line("kernel", "  trivial\n-- KERNEL_REJECTS\n");
+  auto input = box.write("in.jsonl", text);
+  // No --repl: the workspace's own `lake env .../repl`, with the kernel replay.
+  auto run = harness(box,
+                     {"score", input.string(), "--out", "out.jsonl", "--db", store.string(),
+                      "--workers", "2", "--workspace", lake.ws.string(), "--kernel-replay",
+                      "--no-progress"},
+                     {}, lake.env());
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  auto rows = read_jsonl(box.dir / "out.jsonl");
+  REQUIRE(rows.size() == 4);
+  std::string found = messages(rows[0]);
+  INFO(found);
+  CHECK(found.find("read /etc/shadow: failed: No such file or directory") != std::string::npos);
+  CHECK(found.find(fmt::format("read {}: failed: No such file", secret.file.string())) !=
+        std::string::npos);
+  CHECK(found.find(fmt::format("read {}: failed: No such file", store.string())) !=
+        std::string::npos);
+  CHECK(found.find("host-secret") == std::string::npos);
+  // What Lean needs is there: the workspace's build output on LEAN_PATH.
+  CHECK(found.find("olean-visible") != std::string::npos);
+  CHECK(found.find(fmt::format("list {}: .lake\n", lake.ws.string())) != std::string::npos);
+  auto top = found.find("list /: ");
+  REQUIRE(top != std::string::npos);
+  std::istringstream names(found.substr(top + 8, found.find('\n', top) - top - 8));
+  std::set<std::string> allowed = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32",
+                                   "proc", "sbin", "tmp", "usr"};
+  for (std::string name; names >> name;) {
+    INFO(name);
+    CHECK(allowed.count(name) == 1);
+  }
+  // The socket's folder is bound (LEAN_PATH), and still the filter refuses the socket.
+  CHECK(messages(rows[1]).find("connect-unix " + service.path() + ": failed: Permission denied") !=
+        std::string::npos);
+  CHECK_FALSE(service.connected());
+  // The kernel replay ran in the same sandbox, on the module, without lake.
+  CHECK(rows[0]["verdict"] == "pass");
+  CHECK(rows[2]["verdict"] == "pass");
+  CHECK(rows[3]["verdict"] == "rejected");
+  CHECK(rows[3]["decided_by"] == "kernel");
+  // lake ran once, outside the sandbox, to resolve the environment: never per worker.
+  auto calls = lake.calls();
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].rfind("env ", 0) == 0);
+  CHECK(calls[0].find(" -0") != std::string::npos);
+}
+
+TEST_CASE("a workspace whose lake cannot resolve its environment stops the run with exit 3",
+          "[e2e]") {
+  Box box;
+  LakeWorkspace lake(box, "error: no default toolchain configured");
+  auto input = box.write("in.jsonl", three_lines());
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--workspace",
+                           lake.ws.string(), "--no-progress"},
+                     {}, lake.env());
+  INFO(run.output);
+  CHECK(run.exit_code == 3);
+  CHECK(run.output.find("Lean cannot be started") != std::string::npos);
+  CHECK(run.output.find("error: no default toolchain configured") != std::string::npos);
+  CHECK(lake.calls().size() == 1);
 }
