@@ -17,6 +17,7 @@ done
 echo "real-Lean tier: $version; REPL $repl"
 
 failures=0
+tmp_doctor=$(mktemp)
 check() { # name, condition result
   if [ "$2" = 0 ]; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi
 }
@@ -50,11 +51,29 @@ echo "$out" | grep -q "'same' does not depend on any axioms" ; check "A16 axioms
 echo "$out" | sed -n '/n-1/p' | grep -q 'n-1' ; check "A16 nonce on line 3" $?
 [ "$(echo "$out" | grep -c '"severity": "error"')" = 1 ] ; check "A15 identity: same accepted, weaker refused" $?
 
+# A10, A23: lake env resolves the environment once, outside the sandbox, and the REPL binary
+# runs directly with only that environment (the workers do the same inside the sandbox).
+env_block=$(cd "$workspace" && timeout 300 lake env /usr/bin/env -0 | tr '\0' '\n')
+echo "$env_block" | grep -q '^LEAN_SYSROOT=/' ; check "A10 lake env prints LEAN_SYSROOT" $?
+echo "$env_block" | grep -q '^LEAN_PATH=' ; check "A10 lake env prints LEAN_PATH" $?
+direct_env=()
+for name in LEAN_PATH LEAN_SYSROOT LD_LIBRARY_PATH PATH; do
+  value=$(echo "$env_block" | grep -m1 "^$name=" | cut -d= -f2-)
+  [ -n "$value" ] && direct_env+=("$name=$value")
+done
+out=$(cd "$workspace" && printf '%s\n\n' '{"cmd": "theorem a23 : 1 + 1 = 2 := rfl"}' |
+  timeout 300 env -i HOME=/tmp "${direct_env[@]}" "$repl")
+echo "$out"
+echo "$out" | grep -q '"env": 0' && ! echo "$out" | grep -q '"severity": "error"'
+check "A23 the REPL binary runs without lake, with only lake's variables" $?
+(cd "$workspace" && timeout 120 "$harness" doctor) | tee "$tmp_doctor" >/dev/null
+grep -q '^Lean env *ok' "$tmp_doctor" ; check "A23 doctor resolves the Lean environment" $?
+
 # The verdicts of known proofs through the whole bridge.
 (cd "$workspace" && timeout 600 "$harness" doctor --selftest); check "doctor --selftest" $?
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" "$tmp_doctor"' EXIT
 (cd "$workspace" && timeout 900 "$harness" score "$here/core_proofs.jsonl" --out "$tmp/out.jsonl" --db "$tmp/h.db" --workers 2 --no-progress)
 check "score exits 0" $?
 python3 - "$here/core_proofs.jsonl" "$tmp/out.jsonl" <<'PY'
