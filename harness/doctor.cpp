@@ -33,17 +33,7 @@ void report(const std::string& label, const Finding& f, int& problems) {
   }
 }
 
-// The line that says what went wrong: the first `error: ...` line, else the last non-empty
-// one (tools put progress chatter and backtraces around it).
-std::string telling_line(const std::string& text) {
-  std::istringstream lines(text);
-  std::string line, last;
-  while (std::getline(lines, line)) {
-    if (line.rfind("error:", 0) == 0) return line;
-    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
-  }
-  return last;
-}
+using lean_bridge::telling_line;
 
 Finding tool_version(const std::vector<std::string>& argv, const std::string& dir,
                      const std::string& fix) {

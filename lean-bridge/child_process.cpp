@@ -373,6 +373,16 @@ CapturedRun capture_output(const ProcessSpec& spec, int timeout_ms, std::string_
   return run;
 }
 
+std::string telling_line(const std::string& output) {
+  std::istringstream lines(output);
+  std::string line, last;
+  while (std::getline(lines, line)) {
+    if (line.rfind("error:", 0) == 0) return line;
+    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  }
+  return last;
+}
+
 std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) return fmt::format("exit status {}", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {

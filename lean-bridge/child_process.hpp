@@ -91,6 +91,10 @@ struct CapturedRun {
 // stdin, killing it after `timeout_ms`.
 CapturedRun capture_output(const ProcessSpec& spec, int timeout_ms, std::string_view input = {});
 
+// The line of a tool's output that says what went wrong: the first `error: ...` line, else the
+// last non-empty one (tools put progress chatter and backtraces around it).
+std::string telling_line(const std::string& output);
+
 // "exit status 1", "killed by signal 9 (Killed)".
 std::string describe_wait_status(int status);
 

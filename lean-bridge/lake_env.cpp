@@ -14,17 +14,6 @@
 namespace lean_bridge {
 namespace {
 
-// The line that says what went wrong: the first `error: ...` line, else the last non-empty one.
-std::string telling_line(const std::string& text) {
-  std::istringstream lines(text);
-  std::string line, last;
-  while (std::getline(lines, line)) {
-    if (line.rfind("error:", 0) == 0) return line;
-    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
-  }
-  return last;
-}
-
 bool is_executable_file(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;

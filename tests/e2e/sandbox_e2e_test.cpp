@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lean-bridge/child_process.hpp"
+#include "tests/support/host_secret.hpp"
 #include "tests/support/listener.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "store/store.hpp"
@@ -317,19 +318,7 @@ struct LakeWorkspace {
   }
 };
 
-// A file outside everything a worker is shown.
-struct HostSecret {
-  fs::path dir = fmt::format("/var/tmp/harness-e2e-secret-{}", ::getpid());
-  fs::path file = dir / "secret.txt";
-  HostSecret() {
-    fs::create_directories(dir);
-    std::ofstream(file) << "host-secret-ABC123\n";
-  }
-  ~HostSecret() {
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  }
-};
+using test_support::HostSecret;
 
 TEST_CASE("a proof's payload finds nothing of the host: no secrets, no store, no socket",
           "[e2e]") {

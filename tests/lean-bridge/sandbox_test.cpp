@@ -1,6 +1,7 @@
 // The worker sandbox (lean-bridge/sandbox.*): the bwrap command line, and what a shell run
 // through it can and cannot do on this machine (root, bubblewrap, a writable pids cgroup).
 #include "lean-bridge/sandbox.hpp"
+#include "tests/support/host_secret.hpp"
 #include "tests/support/listener.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -444,19 +445,7 @@ TEST_CASE("cgroups left by a harness that no longer runs are swept at the next s
   ::rmdir(mine.c_str());
 }
 
-// A folder on the host outside everything the sandbox binds, with a secret in it.
-struct HostSecret {
-  fs::path dir = fmt::format("/var/tmp/harness-sandbox-secret-{}", ::getpid());
-  fs::path file = dir / "secret.txt";
-  HostSecret() {
-    fs::create_directories(dir);
-    std::ofstream(file) << "host-secret-ABC123\n";
-  }
-  ~HostSecret() {
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  }
-};
+using test_support::HostSecret;
 
 TEST_CASE("a sandboxed process sees nothing of the host beyond the allow-list", "[sandbox]") {
   TempDir ws;

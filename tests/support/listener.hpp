@@ -13,6 +13,15 @@
 
 namespace test_support {
 
+// True when a connection is waiting on the non-blocking listening socket `fd` (it is accepted
+// and closed).
+inline bool accept_one(int fd) {
+  int client = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+  if (client < 0) return false;
+  ::close(client);
+  return true;
+}
+
 class Listener {
  public:
   Listener() {
@@ -34,12 +43,7 @@ class Listener {
 
   int port() const { return m_port; }
   // True when a connection is waiting (it is accepted and closed).
-  bool connected() const {
-    int client = ::accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (client < 0) return false;
-    ::close(client);
-    return true;
-  }
+  bool connected() const { return accept_one(m_fd); }
 
  private:
   int m_fd = -1;
@@ -69,12 +73,7 @@ class UnixListener {
 
   const std::string& path() const { return m_path; }
   // True when a connection is waiting (it is accepted and closed).
-  bool connected() const {
-    int client = ::accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (client < 0) return false;
-    ::close(client);
-    return true;
-  }
+  bool connected() const { return accept_one(m_fd); }
 
  private:
   std::string m_path;
