@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -395,4 +396,30 @@ TEST_CASE("a workspace whose lake cannot resolve its environment stops the run w
   CHECK(run.output.find("Lean cannot be started") != std::string::npos);
   CHECK(run.output.find("error: no default toolchain configured") != std::string::npos);
   CHECK(lake.calls().size() == 1);
+}
+
+TEST_CASE("doctor shows the environment lake resolved and the command a worker runs", "[e2e]") {
+  Box box;
+  LakeWorkspace lake(box);
+  auto run = harness(box, {"doctor", "--workspace", lake.ws.string()}, {}, lake.env());
+  INFO(run.output);
+  CHECK(run.output.find("Lean env       ok") != std::string::npos);
+  CHECK(run.output.find("LEAN_SYSROOT=" + lake.toolchain.string()) != std::string::npos);
+  CHECK(run.output.find("LEAN_PATH=" + (lake.toolchain / "lib/lean").string() + ":" +
+                        lake.lib.string()) != std::string::npos);
+  CHECK(run.output.find("a worker runs: " + lake.repl.string()) != std::string::npos);
+  CHECK(run.output.find("sockets refused") != std::string::npos);
+  // Besides its own `lake --version` and `lake env lean --version`, one resolution.
+  auto calls = lake.calls();
+  CHECK(std::count_if(calls.begin(), calls.end(), [](const std::string& c) {
+          return c.find(" -0") != std::string::npos;
+        }) == 1);
+
+  Box other;
+  LakeWorkspace broken(other, "error: no default toolchain configured");
+  auto failed = harness(other, {"doctor", "--workspace", broken.ws.string()}, {}, broken.env());
+  INFO(failed.output);
+  CHECK(failed.exit_code == 1);
+  CHECK(failed.output.find("Lean env       MISSING") != std::string::npos);
+  CHECK(failed.output.find("error: no default toolchain configured") != std::string::npos);
 }
