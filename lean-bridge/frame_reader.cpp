@@ -40,7 +40,6 @@ void FrameReader::take_line(std::string_view line) {
     return;
   }
   if (m_frame.size() + line.size() > kMaxFrameBytes) {
-    m_overflowed = true;
     m_in_frame = false;
     m_frame.clear();
     return;

@@ -15,6 +15,8 @@ namespace lean_bridge {
 
 class FrameReader {
  public:
+  // A frame that grows past kMaxFrameBytes is dropped; the reader resynchronises at the next
+  // line that starts with '{'.
   static constexpr size_t kMaxFrameBytes = size_t{512} << 20;
   static constexpr size_t kMaxNoiseBytes = size_t{64} << 10;
 
@@ -26,8 +28,6 @@ class FrameReader {
   // Noise seen so far (the most recent kMaxNoiseBytes), and how many noise lines in total.
   const std::string& noise() const { return m_noise; }
   size_t noise_lines() const { return m_noise_lines; }
-  // True when a frame grew past kMaxFrameBytes; the reader then drops it and resynchronises.
-  bool overflowed() const { return m_overflowed; }
   // Forgets partial input and buffered frames (after a worker is replaced).
   void reset();
 
@@ -38,7 +38,6 @@ class FrameReader {
   std::string m_partial;  // bytes after the last newline
   std::string m_frame;    // lines of the frame being read
   bool m_in_frame = false;
-  bool m_overflowed = false;
   std::deque<std::string> m_frames;
   std::string m_noise;
   size_t m_noise_lines = 0;

@@ -17,7 +17,6 @@ class ByteWriter {
   void u32(uint32_t v) { put(v, 4); }
   void u64(uint64_t v) { put(v, 8); }
   void f32(float v) { u32(std::bit_cast<uint32_t>(v)); }
-  void f64(double v) { u64(std::bit_cast<uint64_t>(v)); }
   void raw(std::string_view bytes) { m_bytes.append(bytes); }
   void str(std::string_view s) {
     u32(static_cast<uint32_t>(s.size()));
@@ -40,7 +39,6 @@ class ByteReader {
   uint32_t u32(std::string_view what) { return static_cast<uint32_t>(get(4, what)); }
   uint64_t u64(std::string_view what) { return get(8, what); }
   float f32(std::string_view what) { return std::bit_cast<float>(u32(what)); }
-  double f64(std::string_view what) { return std::bit_cast<double>(u64(what)); }
   std::string_view raw(std::size_t n, std::string_view what) {
     need(n, what);
     std::string_view out = m_bytes.substr(m_pos, n);
