@@ -210,6 +210,35 @@ TEST_CASE("honest tactic proofs pass", "[guard]") {
   }
 }
 
+// Shapes that the verified prover output measured in docs/guard.md ("False refusals") uses,
+// written here in short: none may be refused.
+TEST_CASE("shapes of verified prover output pass", "[guard]") {
+  for (std::string_view proof : {
+           // A body that opens with the model's informal proof, LaTeX backslashes included.
+           "/-\nWe show \\( v = \\frac{1}{3} b h \\):\n\\[ 30 \\times 6.5 = 195 \\]\n-/\n"
+           "-- substitute\nrw [h₂, h₃] at h₁\nlinarith",
+           "  omega -- if $n \\bmod 5 = 3$ then $2n \\bmod 5 = 1$",
+           "  interval_cases y <;> \n    try {\n      simp_all\n      <;> \n      ( \n        ring_nf \n"
+           "        <;> \n        omega\n      )\n    }",
+           "  cases (mul_eq_zero.mp h) with\n  | inl h1 => left; linarith\n  | inr h2 => right; linarith",
+           "  calc \n    x % 6 = 5050 % 6 := by \n      norm_num \n    _ = 4 := by \n      norm_num",
+           "  norm_num at h₄\n<;> linarith\n<;> assumption\n<;> norm_num\n<;> linarith",
+           "  have : (x : ℝ) > (1 : ℝ) := by exact_mod_cast ht.left\n  · -- the case x = 0\n    simp",
+       }) {
+    INFO(proof);
+    CHECK(rule_of(body(proof)) == "");
+  }
+  // Whole files that restate the header, with Mathlib's prime notation and `(· ≠ ·)`.
+  for (std::string_view text : {
+           "theorem t (f : ℝ → ℝ) (h₁ : Fintype (f ⁻¹' {0})) :\n"
+           "    (∏ x in (f ⁻¹' {0}).toFinset, x) = 20 := by\n  simp",
+           "theorem t (A B C : ℕ) (h₂ : [A, B, C].Pairwise (· ≠ ·)) : True := by\n  trivial",
+       }) {
+    INFO(text);
+    CHECK(rule_of(file(std::string(kMiniF2FHeader) + "\n" + std::string(text))) == "");
+  }
+}
+
 TEST_CASE("sorry inside a have is incomplete, and the first finding in text order wins",
           "[guard]") {
   auto finding = body("  have h : 1 = 1 := by sorry\n  native_decide");
