@@ -73,7 +73,11 @@ int selftest(const lean_bridge::PoolOptions& options) {
   lean_bridge::WorkerPool pool(options);
   uint64_t id = 0;
   for (const auto& c : kSelftest) {
-    pool.submit(lean_bridge::CheckRequest{id++, "", "", c.body, 0, c.target, ""});
+    lean_bridge::CheckRequest request;
+    request.id = id++;
+    request.body = c.body;
+    request.target = c.target;
+    pool.submit(std::move(request));
   }
   pool.close();
   std::vector<lean_bridge::CheckResult> results(std::size(kSelftest));

@@ -47,7 +47,8 @@ int finish(store::Store& db, int64_t run_id, ScoreRun& run) {
   }
   if (run.stopped_on_invalid()) {
     db.finish_run(run_id, store::RunStatus::failed, run.summary_json());
-    fmt::print(stderr, "harness: stopped at the first invalid line (--strict)\n");
+    fmt::print(stderr, "harness: stopped at the first invalid line (--strict): {}\n",
+               run.strict_stop_error());
     return kExitUsage;
   }
   db.finish_run(run_id, store::RunStatus::completed, run.summary_json());
@@ -82,8 +83,7 @@ int score(ScoreSettings s) {
   store::RunInfo info{"score", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
                       settings.dump(), s.input, std::nullopt, host_name()};
   int64_t run_id = db.begin_run(info);
-  ScoreRun run(s, db, run_id, engine.pool, engine.identity.toolchain, engine.repl,
-               std::move(canaries), engine.guard, engine.identity.sandbox);
+  ScoreRun run(s, db, run_id, engine, std::move(canaries));
   install_interrupt_handlers();
   try {
     run.run(reader);

@@ -5,10 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "harness/assembly.hpp"
 #include "harness/interrupt.hpp"
 #include "harness/reward.hpp"
-#include "store/cache_key.hpp"
 
 namespace harness {
 namespace {
@@ -19,7 +17,6 @@ using nlohmann::json;
 using ojson = nlohmann::ordered_json;
 
 constexpr size_t kBatchRows = 256;
-constexpr uint64_t kCanaryBit = uint64_t{1} << 63;  // check ids of canaries
 constexpr auto kFlushEvery = std::chrono::milliseconds(500);
 
 ojson json_or_null(const std::optional<std::string>& text) {
@@ -46,17 +43,15 @@ std::string out_line(const Row& row) {
 }  // namespace
 
 ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t run_id,
-                   lean_bridge::PoolOptions pool, std::string toolchain, std::string repl,
-                   std::vector<Canary> canaries, const lean_bridge::Guard& guard,
-                   std::string sandbox_mode)
+                   const Engine& engine, std::vector<Canary> canaries)
     : m_settings(settings),
-      m_guard(guard),
       m_store(store),
       m_run_id(run_id),
-      m_toolchain(std::move(toolchain)),
-      m_repl(std::move(repl)),
-      m_sandbox_mode(std::move(sandbox_mode)),
-      m_pool_options(std::move(pool)),
+      m_cache(store),
+      m_pipeline(engine.guard, &m_cache,
+                 [&engine] { return std::make_unique<lean_bridge::WorkerPool>(engine.pool); },
+                 PipelineOptions{engine.identity, settings.use_cache, settings.used_constants,
+                                 settings.input, 0}),
       m_out(settings.out, std::ios::binary | std::ios::trunc),
       m_last_flush(std::chrono::steady_clock::now()),
       m_start(std::chrono::steady_clock::now()),
@@ -71,10 +66,6 @@ ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t r
   std::sort(m_canary_at.begin(), m_canary_at.end());
 }
 
-std::string ScoreRun::cache_key_for(const tasks::Candidate& c) const {
-  return verification_key({m_toolchain, m_repl, m_guard.version(), m_sandbox_mode}, c);
-}
-
 void ScoreRun::run(tasks::CandidateReader& reader) {
   while (!m_fatal && !m_strict_stop && !m_canary_failure) {
     if (interrupt_requested()) {
@@ -83,28 +74,25 @@ void ScoreRun::run(tasks::CandidateReader& reader) {
     }
     auto entry = reader.next();
     if (!entry) break;
+    ++m_read;
     if (auto* candidate = std::get_if<tasks::Candidate>(&*entry)) {
-      take(std::move(*candidate));
+      m_pipeline.add(*candidate);
     } else {
       take(std::get<tasks::InvalidLine>(*entry));
     }
     submit_due_canaries(false);
-    drain(std::chrono::milliseconds(0));
-    write_ready(false);
+    write(m_pipeline.take_ready(std::chrono::milliseconds(0)), false);
+    if (!m_fatal) m_fatal = m_pipeline.fatal_error();
   }
-  if (!m_fatal && !m_interrupted) submit_due_canaries(true);
-  if (m_pool) {
-    m_pool->close();
-    while ((!m_in_flight.empty() || !m_in_flight_canaries.empty()) && !m_interrupted &&
-           !m_canary_failure) {
-      m_interrupted = interrupt_requested();
-      drain(std::chrono::milliseconds(100));
-      write_ready(false);
-    }
-    m_pool_stats = m_pool->stats();
-    m_pool.reset();  // on interruption this kills the checks still running
+  if (!m_fatal && !m_interrupted && !m_strict_stop) submit_due_canaries(true);
+  m_pipeline.close();
+  while (m_pipeline.pending() > 0 && !m_interrupted && !m_canary_failure) {
+    m_interrupted = interrupt_requested();
+    write(m_pipeline.take_ready(std::chrono::milliseconds(100)), false);
   }
-  write_ready(true);
+  if (!m_fatal) m_fatal = m_pipeline.fatal_error();
+  m_pipeline.stop();  // on interruption this kills the checks still running
+  write({}, true);
   m_progress.finish();
 }
 
@@ -115,73 +103,33 @@ void ScoreRun::take(const tasks::InvalidLine& invalid) {
   row.verdict = Verdict::invalid;
   row.decided_by = DecidedBy::input;
   row.error = invalid.error;
-  finish(m_next_seq++, std::move(row));
-  if (m_settings.strict) m_strict_stop = true;
-}
-
-void ScoreRun::take(tasks::Candidate candidate) {
-  int64_t seq = m_next_seq++;
-  Row row = candidate_row(candidate);
-  Assembly assembly = assemble(candidate, m_guard);
-  if (assembly.early) {
-    set_verdict(row, assembly.early->verdict, assembly.early->decided_by, assembly.early->reason);
-    if (row.verdict == Verdict::invalid) {
-      row.error = fmt::format("{}:{}: {}: {}", m_settings.input, row.line, assembly.early->field,
-                              assembly.early->reason);
-    }
-    return finish(seq, std::move(row));
+  m_pipeline.add_row(std::move(row));
+  if (m_settings.strict) {
+    m_strict_stop = true;
+    m_strict_error = invalid.error;
   }
-  m_last_request.imports = assembly.request.imports;  // canaries follow the input's header
-  m_last_request.header_rest = assembly.request.header_rest;
-  row.cache_key = cache_key_for(candidate);
-  if (m_settings.use_cache) {
-    // A verdict cached without the constants a run asks for is checked again.
-    auto hit = m_store.lookup_cache(*row.cache_key);
-    if (hit && (!m_settings.used_constants || hit->used_constants_json)) {
-      ++m_cache_hits;
-      apply_cached(row, *hit);
-      return finish(seq, std::move(row));
-    }
-  }
-  if (auto same = m_key_in_flight.find(*row.cache_key); same != m_key_in_flight.end()) {
-    m_waiting[*row.cache_key].push_back(Pending{seq, std::move(row)});
-    return;
-  }
-  uint64_t id = static_cast<uint64_t>(seq);
-  assembly.request.id = id;
-  assembly.request.used_constants = m_settings.used_constants;
-  m_key_in_flight[*row.cache_key] = id;
-  m_in_flight.emplace(id, Pending{seq, std::move(row)});
-  ++m_lean_checks;
-  submit(std::move(assembly.request));
-}
-
-void ScoreRun::submit(lean_bridge::CheckRequest request) {
-  if (!m_pool) m_pool = std::make_unique<lean_bridge::WorkerPool>(m_pool_options);
-  m_pool->submit(std::move(request));
 }
 
 // Canaries go in at random points of the input, under the header of the latest real check, so
 // they exercise the same workers; never through the cache.
 void ScoreRun::submit_due_canaries(bool all) {
-  while (m_next_canary < m_canaries.size() &&
-         (all || m_canary_at[m_next_canary] < m_next_seq)) {
-    const Canary& c = m_canaries[m_next_canary];
+  while (m_next_canary < m_canaries.size() && (all || m_canary_at[m_next_canary] < m_read)) {
+    size_t index = m_next_canary++;
+    const Canary& c = m_canaries[index];
     lean_bridge::CheckRequest r;
-    r.id = kCanaryBit | m_next_canary++;
-    r.imports = m_last_request.imports;
-    r.header_rest = m_last_request.header_rest;
+    r.imports = m_pipeline.last_request().imports;
+    r.header_rest = m_pipeline.last_request().header_rest;
     r.body = c.statement + c.proof;
     r.statement = c.statement;
     r.target = c.name;
-    m_in_flight_canaries.insert(r.id);
-    submit(std::move(r));
+    m_pipeline.add_unrowed(std::move(r), [this, index](const lean_bridge::CheckResult& result) {
+      on_canary(index, result);
+    });
   }
 }
 
-void ScoreRun::on_canary(const lean_bridge::CheckResult& result) {
-  m_in_flight_canaries.erase(result.id);
-  const Canary& c = m_canaries[result.id & ~kCanaryBit];
+void ScoreRun::on_canary(size_t index, const lean_bridge::CheckResult& result) {
+  const Canary& c = m_canaries[index];
   ++m_canaries_done;
   if (result.verdict == Verdict::pass) {
     m_canary_failure = fmt::format(
@@ -192,64 +140,26 @@ void ScoreRun::on_canary(const lean_bridge::CheckResult& result) {
   }
 }
 
-void ScoreRun::on_result(lean_bridge::CheckResult result) {
-  if (result.id & kCanaryBit) return on_canary(result);
-  auto it = m_in_flight.find(result.id);
-  if (it == m_in_flight.end()) return;
-  Pending pending = std::move(it->second);
-  m_in_flight.erase(it);
-  Row& row = pending.row;
-  apply_result(row, result);
-  std::string key = *row.cache_key;
-  m_key_in_flight.erase(key);
-  if (auto waiting = m_waiting.find(key); waiting != m_waiting.end()) {
-    for (Pending& twin : waiting->second) {
-      Row copy = row;
-      copy.line = twin.row.line;
-      copy.name = twin.row.name;
-      copy.task = twin.row.task;
-      copy.cached = true;  // answered by the identical check earlier in this run
-      finish(twin.seq, std::move(copy));
-    }
-    m_waiting.erase(waiting);
-  }
-  if (!m_fatal) m_fatal = m_pool->fatal_error();
-  finish(pending.seq, std::move(row));
-}
-
-void ScoreRun::drain(std::chrono::milliseconds wait) {
-  if (!m_pool) return;
-  bool drained = false;
-  while (auto result = m_pool->next_result_for(wait, drained)) {
-    on_result(std::move(*result));
-    wait = std::chrono::milliseconds(0);
-  }
-}
-
-void ScoreRun::finish(int64_t seq, Row row) {
-  ++m_counts[static_cast<size_t>(row.verdict)];
-  m_ready.emplace(seq, std::move(row));
-}
-
-void ScoreRun::write_ready(bool force_flush) {
-  while (!m_ready.empty() && m_ready.begin()->first == m_written_seq) {
-    Row& row = m_ready.begin()->second;
+void ScoreRun::write(std::vector<Row> rows, bool force_flush) {
+  for (Row& row : rows) {
+    ++m_counts[static_cast<size_t>(row.verdict)];
     m_out_lines.push_back(out_line(row));
     m_batch.push_back(attempt_record(m_run_id, row));
-    m_ready.erase(m_ready.begin());
-    ++m_written_seq;
+    ++m_written;
   }
   auto now = std::chrono::steady_clock::now();
   if (force_flush || m_batch.size() >= kBatchRows || now - m_last_flush >= kFlushEvery) flush();
-  m_progress.update(m_written_seq, m_counts, force_flush);
+  m_progress.update(m_written, m_counts, force_flush);
 }
 
-// The store first, then OUT: every OUT row is also in the store.
+// The store first, then OUT: every OUT row is also in the store. From then on the store's
+// verification cache answers the verdicts the pipeline remembered.
 void ScoreRun::flush() {
   m_last_flush = std::chrono::steady_clock::now();
   if (m_batch.empty()) return;
   m_store.record(m_batch);
   m_batch.clear();
+  m_pipeline.forget_decided();
   for (const auto& line : m_out_lines) m_out << line << '\n';
   m_out.flush();
   m_out_lines.clear();
@@ -262,15 +172,21 @@ std::string ScoreRun::summary_json() const {
     counts[std::string(lean_bridge::to_string(static_cast<Verdict>(i)))] = m_counts[i];
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
-  ojson out = {{"lines", m_written_seq},     {"verdicts", counts},
-              {"cache_hits", m_cache_hits}, {"lean_checks", m_lean_checks},
-              {"seconds", seconds},         {"lines_per_second", seconds > 0 ? m_written_seq / seconds : 0}};
+  const PipelineStats& p = m_pipeline.stats();
+  ojson out = {{"lines", m_written},
+               {"verdicts", counts},
+               {"cache_hits", p.cache_hits},
+               {"duplicates", p.duplicates},
+               {"lean_checks", p.lean_checks},
+               {"infra_errors", p.infra_errors},
+               {"seconds", seconds},
+               {"lines_per_second", seconds > 0 ? m_written / seconds : 0}};
   if (!m_canaries.empty()) {
     out["canaries"] = {{"mixed_in", m_canaries.size()}, {"checked", m_canaries_done},
                        {"refused", m_canaries_refused}};
   }
-  if (m_pool_stats) {
-    const auto& s = *m_pool_stats;
+  if (auto stats = m_pipeline.checker_stats()) {
+    const auto& s = *stats;
     out["workers"] = {{"started", s.starts}, {"recycled", s.recycles}, {"died", s.deaths},
                       {"timeouts", s.timeouts}, {"retries", s.retries}};
   }
@@ -284,8 +200,12 @@ void ScoreRun::print_summary() const {
   if (!counts.empty()) counts.pop_back();
   fmt::print(stderr, "scored {} lines in {:.1f} s ({:.1f} lines/s):{}\n", s["lines"].get<int64_t>(),
              s["seconds"].get<double>(), s["lines_per_second"].get<double>(), counts);
-  fmt::print(stderr, "cache hits {}, Lean checks {}", s["cache_hits"].get<int64_t>(),
+  fmt::print(stderr, "cache hits {}, identical lines {}, Lean checks {}",
+             s["cache_hits"].get<int64_t>(), s["duplicates"].get<int64_t>(),
              s["lean_checks"].get<int64_t>());
+  if (int64_t failed = s["infra_errors"].get<int64_t>(); failed > 0) {
+    fmt::print(stderr, ", checks Lean never answered {}", failed);
+  }
   if (s.contains("workers")) {
     auto& w = s["workers"];
     fmt::print(stderr, "; REPL processes started {}, recycled {}, died {}, timed out {}",

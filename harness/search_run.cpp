@@ -185,13 +185,20 @@ std::vector<std::vector<SearchRun::Attempt>> SearchRun::sample_whole(
     }
   }
   if (!candidates.empty()) {
-    if (!m_verifier) m_verifier = std::make_unique<BatchVerifier>(m_engine, m_store, m_settings.use_cache);
-    auto rows = m_verifier->verify(candidates);
+    if (!m_pipeline) {
+      const Engine& engine = m_engine;
+      m_pipeline = std::make_unique<Pipeline>(
+          engine.guard, &m_cache,
+          [&engine] { return std::make_unique<lean_bridge::WorkerPool>(engine.pool); },
+          PipelineOptions{engine.identity, m_settings.use_cache, engine.used_constants,
+                          m_settings.tasks, 0});
+    }
+    auto rows = check_batch(*m_pipeline, candidates);
     if (!rows) return {};
     for (size_t i = 0; i < rows->size(); ++i) {
       groups[where[i].first][where[i].second].row = std::move((*rows)[i]);
     }
-    if (!m_fatal) m_fatal = m_verifier->fatal_error();
+    if (!m_fatal) m_fatal = m_pipeline->fatal_error();
   }
   return groups;
 }
@@ -559,10 +566,10 @@ std::string SearchRun::summary_json() const {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
   json out = {{"curve", m_curve}, {"pass_at_k", m_pass_at_k}, {"seconds", seconds},
               {"policy_version", m_policy.version()}};
-  if (m_verifier) {
-    const auto& v = m_verifier->stats();
+  if (m_pipeline) {
+    const auto& v = m_pipeline->stats();
     out["verification"] = {{"cache_hits", v.cache_hits}, {"lean_checks", v.lean_checks},
-                           {"duplicates", v.duplicates}};
+                           {"duplicates", v.duplicates}, {"infra_errors", v.infra_errors}};
   }
   return out.dump();
 }

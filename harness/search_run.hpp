@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/batch_verifier.hpp"
+#include "harness/pipeline.hpp"
 #include "harness/engine.hpp"
 #include "harness/search_settings.hpp"
 #include "harness/metrics/metrics.hpp"
@@ -84,7 +84,8 @@ class SearchRun {
   policy::Policy& m_policy;
   std::vector<tasks::Task> m_tasks;
   LoopState m_state;
-  std::unique_ptr<BatchVerifier> m_verifier;
+  StoreCache m_cache{m_store};
+  std::unique_ptr<Pipeline> m_pipeline;  // whole-proof mode: made at the first batch
   std::unique_ptr<StepSearcher> m_searcher;
   std::ofstream m_rollouts;
   int64_t m_next_line = 1;

@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "harness/assembly.hpp"
+#include "harness/pipeline.hpp"
 #include "harness/interrupt.hpp"
 #include "common/lean_header.hpp"
 #include "policy/rl/seeds.hpp"
@@ -128,6 +128,17 @@ std::optional<std::vector<StepOutcome>> StepSearcher::run(const std::vector<Step
   return outcomes;
 }
 
+// The script found in tactic mode, checked again as a whole theorem through the pipeline, on
+// this thread's own worker. No cache: the search's verdicts reach the store with its attempts.
+Row StepSearcher::recheck(lean_bridge::Worker& worker, const tasks::Candidate& candidate) {
+  Pipeline pipeline(m_engine.guard, nullptr,
+                    [&worker] { return std::make_unique<lean_bridge::WorkerChecker>(worker); },
+                    PipelineOptions{m_engine.identity, false, m_engine.used_constants, "", 0});
+  pipeline.add(candidate);
+  auto rows = pipeline.take_ready(std::chrono::milliseconds(0));
+  return std::move(rows.at(0));
+}
+
 StepOutcome StepSearcher::search(lean_bridge::Worker& worker, const StepJob& job) {
   StepOutcome out;
   if (auto fatal = fatal_error(); fatal) {
@@ -238,21 +249,7 @@ StepOutcome StepSearcher::search(lean_bridge::Worker& worker, const StepJob& job
       // Every goal closed in tactic mode: check the script again as a whole theorem.
       tasks::Candidate candidate{0, job.task.name, job.task, tasks::ProofForm::continuation,
                                  script_of(child.path)};
-      Row row = candidate_row(candidate);
-      Assembly assembly = assemble(candidate, m_engine.guard);
-      if (assembly.early) {
-        set_verdict(row, assembly.early->verdict, assembly.early->decided_by, assembly.early->reason);
-      } else {
-        row.cache_key = verification_key(m_engine.identity, candidate);
-        assembly.request.used_constants = m_engine.used_constants;
-        auto checked = worker.check(assembly.request);
-        if (auto* result = std::get_if<lean_bridge::CheckResult>(&checked)) {
-          apply_result(row, *result);
-        } else {
-          set_verdict(row, Verdict::error, DecidedBy::worker,
-                      std::get<lean_bridge::InfraFailure>(checked).reason);
-        }
-      }
+      Row row = recheck(worker, candidate);
       out.script = candidate.proof;
       out.decisions = child.path;
       out.logprob = child.logprob;

@@ -18,6 +18,7 @@
 #include "harness/rows.hpp"
 #include "lean-bridge/worker.hpp"
 #include "policy/policy.hpp"
+#include "tasks/candidate.hpp"
 #include "tasks/task.hpp"
 
 namespace harness {
@@ -57,6 +58,7 @@ class StepSearcher {
 
  private:
   StepOutcome search(lean_bridge::Worker& worker, const StepJob& job);
+  Row recheck(lean_bridge::Worker& worker, const tasks::Candidate& candidate);
   void serve(lean_bridge::Worker& worker);
 
   const Engine& m_engine;

@@ -13,6 +13,13 @@ namespace lean_bridge {
 
 using Clock = std::chrono::steady_clock;
 
+// What one check may spend. Empty fields take the worker's defaults.
+struct CheckBudget {
+  // Wall clock for the candidate's own elaboration (header time is never counted); nothing:
+  // WorkerOptions::proof_timeout.
+  std::optional<std::chrono::milliseconds> wall;
+};
+
 struct CheckRequest {
   uint64_t id = 0;          // the caller's tag, returned in the result
   std::string imports;      // canonical import lines; workers are keyed by them
@@ -25,6 +32,10 @@ struct CheckRequest {
   std::string statement;
   // Ask Lean for the constants the proof's tactics use ("allTactics"): CheckResult::used_constants.
   bool used_constants = false;
+  CheckBudget budget;
+  // A checker takes higher priorities first (an interactive request before a batch's queued
+  // ones); equal priorities in submission order.
+  int priority = 0;
 };
 
 struct CheckResult {

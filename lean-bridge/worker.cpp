@@ -203,13 +203,14 @@ Reply Worker::command(const std::string& text, std::optional<int64_t> env,
 
 Outcome Worker::run_proof(const CheckRequest& request, int64_t env) {
   auto started = Clock::now();
-  auto deadline = started + m_options.proof_timeout;
+  auto budget = request.budget.wall.value_or(m_options.proof_timeout);
+  auto deadline = started + budget;
   Reply reply = command(request.body, env, deadline, request.used_constants);
   if (std::holds_alternative<TimedOut>(reply)) {
     ++m_counters.timeouts;
     discard_process();
     CheckResult r = judged(request, Verdict::timeout, DecidedBy::timeout,
-                           fmt::format("no answer within {} ms", m_options.proof_timeout.count()));
+                           fmt::format("no answer within {} ms", budget.count()));
     r.elapsed_ms = millis_since(started);
     return r;
   }

@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace lean_bridge {
@@ -105,19 +107,34 @@ PoolStats WorkerPool::stats() const {
   return out;
 }
 
-// Oldest request for the imports this worker holds, else the oldest request.
+bool WorkerPool::cancel(uint64_t id) {
+  std::unique_lock lock(m_mutex);
+  auto it = std::find_if(m_queue.begin(), m_queue.end(),
+                         [&](const CheckRequest& r) { return r.id == id; });
+  if (it == m_queue.end()) return false;
+  m_queue.erase(it);
+  --m_in_flight;
+  lock.unlock();
+  m_space_ready.notify_one();
+  m_result_ready.notify_all();  // a closed pool may now be drained
+  return true;
+}
+
+// Among the requests of the highest priority: the oldest for the imports this worker holds,
+// else the oldest.
 std::optional<CheckRequest> WorkerPool::take(const std::optional<std::string>& imports) {
   std::unique_lock lock(m_mutex);
   m_work_ready.wait(lock, [&] { return !m_queue.empty() || m_closed; });
   if (m_queue.empty()) return std::nullopt;
-  auto it = m_queue.begin();
+  int top = m_queue.front().priority;
+  for (const auto& r : m_queue) top = std::max(top, r.priority);
+  auto it = std::find_if(m_queue.begin(), m_queue.end(),
+                         [&](const CheckRequest& r) { return r.priority == top; });
   if (imports) {
-    for (auto candidate = m_queue.begin(); candidate != m_queue.end(); ++candidate) {
-      if (candidate->imports == *imports) {
-        it = candidate;
-        break;
-      }
-    }
+    auto held = std::find_if(it, m_queue.end(), [&](const CheckRequest& r) {
+      return r.priority == top && r.imports == *imports;
+    });
+    if (held != m_queue.end()) it = held;
   }
   CheckRequest request = std::move(*it);
   m_queue.erase(it);

@@ -1,6 +1,6 @@
 #pragma once
-// N workers, each on a thread of its own, fed from one queue. A worker takes first the oldest
-// request whose imports it already holds, so imports are elaborated once per worker and not
+// N workers, each on a thread of its own, fed from one queue. A worker takes the highest
+// priority first and, among those, the oldest request whose imports it already holds, so imports are elaborated once per worker and not
 // once per proof. A check whose worker dies is retried on a fresh worker (bounded); a proof
 // that takes down every worker it is given gets `fail` (reason `resource: ...`), while a
 // worker that cannot even start gives `error`. When Lean cannot be started at all, the pool turns fatal and answers every request
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "lean-bridge/check.hpp"
+#include "lean-bridge/checker.hpp"
 #include "lean-bridge/worker.hpp"
 
 namespace lean_bridge {
@@ -26,12 +27,8 @@ struct PoolOptions {
   size_t queue_limit = 0;  // submit() blocks above this many waiting requests; 0: 4 × workers
 };
 
-// The workers' counters added up, plus the checks sent to a second worker.
-struct PoolStats : WorkerCounters {
-  int retries = 0;
-};
-
-class WorkerPool {
+// The real Checker (checker.hpp).
+class WorkerPool final : public Checker {
  public:
   explicit WorkerPool(PoolOptions options);
   // Stops at once: queued checks are dropped and REPLs still checking are killed.
@@ -40,15 +37,18 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // Queues a check; blocks while the queue is full. Thread-safe.
-  void submit(CheckRequest request);
+  void submit(CheckRequest request) override;
+  // Drops a queued check (no result will come); false when it is running or unknown.
+  bool cancel(uint64_t id) override;
   // No more submissions; workers finish what is queued.
-  void close();
+  void close() override;
   // The next finished check, in completion order; nothing once closed and drained.
   std::optional<CheckResult> next_result();
   // Like next_result(), but gives up after `wait`; `drained` tells the two empty cases apart.
-  std::optional<CheckResult> next_result_for(std::chrono::milliseconds wait, bool& drained);
-  std::optional<std::string> fatal_error() const;
-  PoolStats stats() const;
+  std::optional<CheckResult> next_result_for(std::chrono::milliseconds wait,
+                                             bool& drained) override;
+  std::optional<std::string> fatal_error() const override;
+  PoolStats stats() const override;
 
  private:
   struct Slot {

@@ -3,6 +3,10 @@
 #include "lean-bridge/worker_pool.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
 
 #include "pool_fixture.hpp"
 
@@ -311,4 +315,59 @@ TEST_CASE("the replay module holds the imports, the header rest and the checked 
   r.imports = "";
   r.header_rest = "";
   CHECK(replay_module_text(r) == r.body + "\n");
+}
+
+// The Checker seam's scheduling: priority, cancelling a queued request, a budget per request.
+TEST_CASE("a higher priority is taken before requests queued earlier", "[pool][checker]") {
+  TempDir dir;
+  auto log = (dir.path() / "requests.log").string();
+  WorkerPool pool(fake_pool(1, {"--log", log}));
+  // The first request keeps the only worker busy while the rest queue up behind it.
+  pool.submit(proof(0, "busy", "--! sleep 300\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (uint64_t id = 1; id <= 3; ++id) pool.submit(proof(id, fmt::format("batch{}", id)));
+  auto urgent = proof(4, "urgent");
+  urgent.priority = 10;
+  pool.submit(urgent);
+  pool.close();
+  std::vector<uint64_t> order;
+  while (auto r = pool.next_result()) {
+    CHECK(r->verdict == Verdict::pass);
+    order.push_back(r->id);
+  }
+  CHECK(order == std::vector<uint64_t>{0, 4, 1, 2, 3});
+}
+
+TEST_CASE("a cancelled request is never checked and gets no result", "[pool][checker]") {
+  TempDir dir;
+  auto log = (dir.path() / "requests.log").string();
+  WorkerPool pool(fake_pool(1, {"--log", log}));
+  pool.submit(proof(0, "busy", "--! sleep 300\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  pool.submit(proof(1, "gone_away"));
+  pool.submit(proof(2, "stays"));
+  CHECK(pool.cancel(1));
+  CHECK_FALSE(pool.cancel(1));   // already gone
+  CHECK_FALSE(pool.cancel(0));   // running: it finishes
+  CHECK_FALSE(pool.cancel(99));  // unknown
+  pool.close();
+  std::vector<uint64_t> ids;
+  while (auto r = pool.next_result()) ids.push_back(r->id);
+  CHECK(ids == std::vector<uint64_t>{0, 2});
+  CHECK(count_containing(read_lines(log), "gone_away") == 0);
+}
+
+TEST_CASE("a request's own time budget replaces the worker's timeout", "[pool][checker]") {
+  auto options = fake_pool(1);
+  options.worker.proof_timeout = std::chrono::milliseconds(5000);
+  WorkerPool pool(options);
+  auto tight = proof(0, "tight", "--! sleep 2000\n");
+  tight.budget.wall = std::chrono::milliseconds(200);
+  auto roomy = proof(1, "roomy", "--! sleep 300\n");
+  auto start = std::chrono::steady_clock::now();
+  auto r = check_all(pool, {tight, roomy});
+  CHECK(r[0].verdict == Verdict::timeout);
+  CHECK(r[0].reason == "no answer within 200 ms");
+  CHECK(r[1].verdict == Verdict::pass);  // the worker's own 5 s
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(4000));
 }

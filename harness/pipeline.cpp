@@ -1,0 +1,201 @@
+#include "harness/pipeline.hpp"
+
+#include <fmt/format.h>
+
+#include "harness/assembly.hpp"
+#include "harness/interrupt.hpp"
+#include "store/cache_key.hpp"
+
+namespace harness {
+namespace {
+
+using lean_bridge::DecidedBy;
+using lean_bridge::Verdict;
+
+// Check ids of unrowed checks; rowed checks use their sequence number.
+constexpr uint64_t kUnrowedBit = uint64_t{1} << 63;
+
+// `twin`'s row answered by `answered`'s verdict: the same text under the same key.
+Row answered_like(const Row& answered, Row twin) {
+  twin.verdict = answered.verdict;
+  twin.decided_by = answered.decided_by;
+  twin.reason = answered.reason;
+  twin.elapsed_ms = answered.elapsed_ms;
+  twin.axioms_json = answered.axioms_json;
+  twin.messages_json = answered.messages_json;
+  twin.used_constants_json = answered.used_constants_json;
+  twin.cached = true;
+  return twin;
+}
+
+bool infrastructure_error(const lean_bridge::CheckResult& result) {
+  return result.verdict == Verdict::error && result.decided_by == DecidedBy::worker;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const lean_bridge::Guard& guard, VerdictCache* cache,
+                   CheckerFactory make_checker, PipelineOptions options)
+    : m_guard(guard),
+      m_cache(cache),
+      m_make_checker(std::move(make_checker)),
+      m_options(std::move(options)) {}
+
+Pipeline::~Pipeline() = default;
+
+void Pipeline::finish(uint64_t seq, Row row) { m_ready.emplace(seq, std::move(row)); }
+
+void Pipeline::add_row(Row row) { finish(m_next_seq++, std::move(row)); }
+
+void Pipeline::add(const tasks::Candidate& candidate) {
+  uint64_t seq = m_next_seq++;
+  Row row = candidate_row(candidate);
+  Assembly assembly = assemble(candidate, m_guard);
+  if (assembly.early) {
+    ++m_stats.decided_early;
+    set_verdict(row, assembly.early->verdict, assembly.early->decided_by, assembly.early->reason);
+    if (row.verdict == Verdict::invalid) {
+      row.error = fmt::format("{}:{}: {}: {}", m_options.input, row.line, assembly.early->field,
+                              assembly.early->reason);
+    }
+    return finish(seq, std::move(row));
+  }
+  std::string key = verification_key(m_options.identity, candidate);
+  row.cache_key = key;
+  if (auto same = m_key_in_flight.find(key); same != m_key_in_flight.end()) {
+    ++m_stats.duplicates;
+    m_twins[key].push_back(Waiting{seq, std::move(row)});
+    return;
+  }
+  if (auto decided = m_decided.find(key); decided != m_decided.end()) {
+    ++m_stats.duplicates;
+    return finish(seq, answered_like(decided->second, std::move(row)));
+  }
+  if (m_options.use_cache && m_cache != nullptr) {
+    // A verdict cached without the constants this run asks for is checked again.
+    auto hit = m_cache->lookup(key);
+    if (hit && (!m_options.used_constants || hit->used_constants_json)) {
+      ++m_stats.cache_hits;
+      apply_cached(row, *hit);
+      return finish(seq, std::move(row));
+    }
+  }
+  assembly.request.id = seq;
+  assembly.request.used_constants = m_options.used_constants;
+  assembly.request.priority = m_options.priority;
+  m_key_in_flight[key] = seq;
+  m_in_flight.emplace(seq, Waiting{seq, std::move(row)});
+  m_last_request.imports = assembly.request.imports;
+  m_last_request.header_rest = assembly.request.header_rest;
+  submit(std::move(assembly.request));
+}
+
+void Pipeline::add_unrowed(lean_bridge::CheckRequest request, CheckDone done) {
+  request.id = kUnrowedBit | m_next_unrowed++;
+  request.priority = m_options.priority;
+  m_unrowed.emplace(request.id, std::move(done));
+  submit(std::move(request));
+}
+
+void Pipeline::submit(lean_bridge::CheckRequest request) {
+  if (!m_checker) m_checker = m_make_checker();
+  m_checker->submit(std::move(request));
+}
+
+void Pipeline::on_result(lean_bridge::CheckResult result) {
+  if (!m_fatal && m_checker) m_fatal = m_checker->fatal_error();
+  if (infrastructure_error(result)) {
+    ++m_stats.infra_errors;
+  } else {
+    ++m_stats.lean_checks;
+  }
+  if (result.id & kUnrowedBit) {
+    auto it = m_unrowed.find(result.id);
+    if (it == m_unrowed.end()) return;
+    CheckDone done = std::move(it->second);
+    m_unrowed.erase(it);
+    done(result);
+    return;
+  }
+  auto it = m_in_flight.find(result.id);
+  if (it == m_in_flight.end()) return;
+  Waiting answered = std::move(it->second);
+  m_in_flight.erase(it);
+  apply_result(answered.row, result);
+  const std::string key = *answered.row.cache_key;
+  m_key_in_flight.erase(key);
+  if (auto twins = m_twins.find(key); twins != m_twins.end()) {
+    for (Waiting& twin : twins->second) finish(twin.seq, answered_like(answered.row, std::move(twin.row)));
+    m_twins.erase(twins);
+  }
+  if (store::is_cacheable(lean_bridge::to_string(answered.row.verdict))) {
+    m_decided.emplace(key, answered.row);
+  }
+  finish(answered.seq, std::move(answered.row));
+}
+
+std::vector<Row> Pipeline::take_ready(std::chrono::milliseconds wait) {
+  if (m_checker && !m_stopped && (!m_in_flight.empty() || !m_unrowed.empty())) {
+    bool drained = false;
+    while (auto result = m_checker->next_result_for(wait, drained)) {
+      on_result(std::move(*result));
+      wait = std::chrono::milliseconds(0);
+    }
+  }
+  std::vector<Row> rows;
+  while (!m_ready.empty() && m_ready.begin()->first == m_returned_seq) {
+    rows.push_back(std::move(m_ready.begin()->second));
+    m_ready.erase(m_ready.begin());
+    ++m_returned_seq;
+  }
+  return rows;
+}
+
+size_t Pipeline::pending() const {
+  return static_cast<size_t>(m_next_seq - m_returned_seq) + m_unrowed.size();
+}
+
+void Pipeline::close() {
+  if (m_checker) m_checker->close();
+}
+
+void Pipeline::forget_decided() { m_decided.clear(); }
+
+void Pipeline::stop() {
+  m_stopped = true;
+  if (m_checker) {
+    m_stopped_stats = m_checker->stats();
+    if (!m_fatal) m_fatal = m_checker->fatal_error();
+  }
+  m_checker.reset();  // a pool kills the checks still running
+}
+
+std::optional<std::string> Pipeline::fatal_error() const {
+  if (m_fatal) return m_fatal;
+  return m_checker ? m_checker->fatal_error() : std::nullopt;
+}
+
+std::optional<lean_bridge::PoolStats> Pipeline::checker_stats() const {
+  if (!m_checker) return m_stopped_stats;
+  return m_checker->stats();
+}
+
+std::optional<std::vector<Row>> check_batch(Pipeline& pipeline,
+                                            const std::vector<tasks::Candidate>& candidates) {
+  for (const auto& candidate : candidates) pipeline.add(candidate);
+  std::vector<Row> rows;
+  rows.reserve(candidates.size());
+  while (rows.size() < candidates.size()) {
+    if (interrupt_requested()) {
+      pipeline.stop();
+      return std::nullopt;
+    }
+    for (Row& row : pipeline.take_ready(std::chrono::milliseconds(100))) {
+      rows.push_back(std::move(row));
+    }
+  }
+  pipeline.forget_decided();
+  return rows;
+}
+
+}  // namespace harness

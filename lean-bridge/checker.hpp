@@ -1,0 +1,67 @@
+#pragma once
+// The seam in front of Lean: what a run asks of whatever checks its candidates. The worker
+// pool is the real one (worker_pool.hpp); WorkerChecker serves one worker inline (a step
+// search's thread re-checking a script on its own REPL); tests use an in-process fake. The
+// harness's pipeline (harness/pipeline.hpp) is written against this interface only.
+//
+// Contract:
+// - submit() queues a request (it may block while a bounded queue is full); every request
+//   submitted and not cancelled gets exactly one result, carrying its id.
+// - Requests are taken by priority (higher first), then in submission order; a checker may
+//   prefer, among equals, what its workers can run cheaply (the imports they hold).
+// - cancel(id) drops a request still queued: no result will come for it. A request already
+//   running is not stopped (false), and its result comes as usual.
+// - After close(), next_result_for() reports `drained` once every result has been taken.
+// - fatal_error() is set when Lean cannot be started at all; from then on every request is
+//   answered at once with verdict `error`.
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+
+#include "lean-bridge/check.hpp"
+#include "lean-bridge/worker.hpp"
+
+namespace lean_bridge {
+
+// The workers' counters added up, plus the checks sent to a second worker.
+struct PoolStats : WorkerCounters {
+  int retries = 0;
+};
+
+class Checker {
+ public:
+  virtual ~Checker() = default;
+  virtual void submit(CheckRequest request) = 0;
+  virtual bool cancel(uint64_t id) = 0;
+  virtual void close() = 0;
+  // The next finished check, in completion order; gives up after `wait`. `drained` tells "none
+  // yet" from "none will come" (closed, every result taken).
+  virtual std::optional<CheckResult> next_result_for(std::chrono::milliseconds wait,
+                                                     bool& drained) = 0;
+  virtual std::optional<std::string> fatal_error() const = 0;
+  virtual PoolStats stats() const = 0;
+};
+
+// One worker, driven inline by the thread that owns it: submit() runs the check at once (a
+// worker that fails is not retried: its InfraFailure becomes an `error` result) and queues the
+// result. For code that already runs on a worker's own thread.
+class WorkerChecker final : public Checker {
+ public:
+  explicit WorkerChecker(Worker& worker) : m_worker(worker) {}
+  void submit(CheckRequest request) override;
+  bool cancel(uint64_t) override { return false; }  // nothing is ever queued
+  void close() override { m_closed = true; }
+  std::optional<CheckResult> next_result_for(std::chrono::milliseconds wait,
+                                             bool& drained) override;
+  std::optional<std::string> fatal_error() const override { return std::nullopt; }
+  PoolStats stats() const override;
+
+ private:
+  Worker& m_worker;
+  std::deque<CheckResult> m_results;
+  bool m_closed = false;
+};
+
+}  // namespace lean_bridge
