@@ -1,19 +1,29 @@
 #pragma once
-// Small text helpers shared by the libraries.
+// Small text helpers shared by the libraries. The one `trim` of the project: every library
+// that strips whitespace around a line, a word or a message uses these, with this one set.
 #include <string_view>
 
 namespace common {
 
-// ASCII whitespace: space, tab, CR, LF, form feed, vertical tab.
+// ASCII whitespace: space, tab, CR, LF, form feed, vertical tab (what C's isspace accepts in
+// the "C" locale, without depending on the locale or on the sign of char).
 constexpr bool is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
-// `s` without leading and trailing ASCII whitespace.
-constexpr std::string_view trim(std::string_view s) {
+// `s` without leading ASCII whitespace.
+constexpr std::string_view trim_start(std::string_view s) {
   while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+// `s` without trailing ASCII whitespace.
+constexpr std::string_view trim_end(std::string_view s) {
   while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
   return s;
 }
+
+// `s` without leading and trailing ASCII whitespace; a view into `s`.
+constexpr std::string_view trim(std::string_view s) { return trim_end(trim_start(s)); }
 
 }  // namespace common

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 
+#include "common/text.hpp"
+
 namespace lean_bridge {
 namespace {
 
@@ -13,16 +15,9 @@ constexpr std::array<std::string_view, 7> kVerdictNames = {
 constexpr std::array<std::string_view, 9> kDecidedByNames = {
     "guard", "lean", "axioms", "statement", "nonce", "timeout", "worker", "input", "kernel"};
 
-std::string trim(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t\n\r");
-  if (begin == std::string_view::npos) return {};
-  size_t end = text.find_last_not_of(" \t\n\r");
-  return std::string(text.substr(begin, end - begin + 1));
-}
-
 // Splits "[a, b,\n  c]" into its names; returns nothing if the brackets are not there.
 std::optional<std::vector<std::string>> split_axiom_list(std::string_view text) {
-  std::string body = trim(text);
+  std::string body(common::trim(text));
   if (body.size() < 2 || body.front() != '[' || body.back() != ']') return std::nullopt;
   std::vector<std::string> names;
   std::string_view inner(body.data() + 1, body.size() - 2);
@@ -30,7 +25,7 @@ std::optional<std::vector<std::string>> split_axiom_list(std::string_view text) 
   while (start <= inner.size()) {
     size_t comma = inner.find(',', start);
     if (comma == std::string_view::npos) comma = inner.size();
-    std::string name = trim(inner.substr(start, comma - start));
+    std::string name(common::trim(inner.substr(start, comma - start)));
     if (name.empty() || name.find_first_of(" \t\n[]") != std::string::npos) return std::nullopt;
     names.push_back(std::move(name));
     start = comma + 1;
@@ -82,7 +77,7 @@ AxiomsAnswer read_axioms(const CommandAnswer& answer, std::string_view target) {
   std::optional<std::vector<std::string>> found;
   for (const Message& m : answer.messages) {
     if (is_error(m)) return {std::nullopt, "Lean answered `#print axioms` with an error: " + m.data};
-    std::string data = trim(m.data);
+    std::string data(common::trim(m.data));
     std::optional<std::vector<std::string>> these;
     if (data == none) {
       these = std::vector<std::string>{};

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <optional>
 
+#include "common/text.hpp"
 #include "store/database.hpp"
 #include "store/schema_sql.hpp"
 #include "store/store_error.hpp"
@@ -20,13 +21,6 @@ struct Marker {
   std::string description;
 };
 
-std::string_view trim(std::string_view text) {
-  auto begin = text.find_first_not_of(" \t\r");
-  if (begin == std::string_view::npos) return {};
-  auto end = text.find_last_not_of(" \t\r");
-  return text.substr(begin, end - begin + 1);
-}
-
 // The marker on `line`, or nullopt if the line is not "-- migration DIGITS: ...".
 std::optional<Marker> parse_marker(std::string_view line) {
   if (!line.starts_with(kMarker)) return std::nullopt;
@@ -38,11 +32,11 @@ std::optional<Marker> parse_marker(std::string_view line) {
     return std::nullopt;
   }
   line.remove_prefix(static_cast<size_t>(rest - line.data()) + 1);
-  return Marker{number, std::string(trim(line))};
+  return Marker{number, std::string(common::trim(line))};
 }
 
 bool is_comment_or_blank(std::string_view line) {
-  line = trim(line);
+  line = common::trim(line);
   return line.empty() || line.starts_with("--");
 }
 

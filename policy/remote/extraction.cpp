@@ -5,24 +5,15 @@
 #include <vector>
 
 #include "common/lean_lexer.hpp"
+#include "common/text.hpp"
 
 namespace policy::remote {
 namespace {
 
 constexpr std::string_view kFence = "```";
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string_view trim_start(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  return s;
-}
+using common::trim;
+using common::trim_start;
 
 // One line of a text: its content (without the newline) and where it starts.
 struct Line {
