@@ -1,6 +1,12 @@
 #include "store/database.hpp"
 
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <utility>
 
 #include "store/store_error.hpp"
@@ -8,31 +14,77 @@
 namespace store {
 namespace {
 
-// SQLite's message, plus the operating system's when SQLite recorded one ("unable to open
-// database file" alone does not say why).
-std::string open_failure(sqlite3* db) {
-  std::string cause = db ? sqlite3_errmsg(db) : "out of memory";
-  int os_error = db ? sqlite3_system_errno(db) : 0;
-  if (os_error != 0) cause.append(" (").append(std::strerror(os_error)).append(")");
+// True for the result codes a filesystem that refuses the file can cause.
+bool may_be_filesystem(int extended_code) {
+  switch (extended_code & 0xff) {
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_PERM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// `cause` (SQLite's words for the error `db` holds), then why the filesystem refuses `path`,
+// or else the operating system's error SQLite recorded.
+std::string explain(std::string cause, sqlite3* db, const std::string& path) {
+  if (!db || !may_be_filesystem(sqlite3_extended_errcode(db))) return cause;
+  if (std::string obstacle = write_obstacle(path); !obstacle.empty()) {
+    return cause.append(" (").append(obstacle).append(")");
+  }
+  if (int os_error = sqlite3_system_errno(db); os_error != 0) {
+    cause.append(" (").append(std::strerror(os_error)).append(")");
+  }
   return cause;
 }
 
 }  // namespace
 
-Database Database::open(const std::string& path) {
+std::string write_obstacle(const std::string& path) {
+  std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  if (folder.empty()) folder = ".";
+  struct stat info {};
+  if (::stat(folder.c_str(), &info) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      return fmt::format("no such folder {}", folder.string());
+    }
+    return fmt::format("cannot reach {}: {}", folder.string(), std::strerror(errno));
+  }
+  if (!S_ISDIR(info.st_mode)) return fmt::format("{} is not a folder", folder.string());
+  if (::stat(path.c_str(), &info) == 0) {
+    if (S_ISDIR(info.st_mode)) return fmt::format("{} is a folder", path);
+    if (::access(path.c_str(), R_OK | W_OK) != 0) {
+      return fmt::format("cannot write {}: {}", path, std::strerror(errno));
+    }
+  } else if (errno != ENOENT) {
+    return fmt::format("cannot reach {}: {}", path, std::strerror(errno));
+  }
+  if (::access(folder.c_str(), W_OK | X_OK) != 0) {
+    return fmt::format("cannot create files in {}: {}", folder.string(), std::strerror(errno));
+  }
+  return {};
+}
+
+Database Database::open(const std::string& path, bool create) {
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
-    std::string cause = open_failure(db);
+    std::string cause = db ? explain(sqlite3_errmsg(db), db, path) : "out of memory";
     sqlite3_close(db);
     throw make_store_error(path, "open", cause);
   }
   Database opened(db, path);
-  if (sqlite3_db_readonly(db, "main") == 1) {
-    opened.fail("open", "the file can only be opened read-only");
-  }
   sqlite3_extended_result_codes(db, 1);
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    std::string cause = "the file can only be opened read-only";
+    if (std::string obstacle = write_obstacle(path); !obstacle.empty()) {
+      cause.append(" (").append(obstacle).append(")");
+    }
+    opened.fail("open", cause);
+  }
   return opened;
 }
 
@@ -63,7 +115,7 @@ void Database::exec(const std::string& sql, std::string_view operation) {
   if (rc == SQLITE_OK) return;
   std::string cause = message ? message : sqlite3_errstr(rc);
   sqlite3_free(message);
-  fail(operation, cause);
+  fail(operation, explain(std::move(cause), m_db, m_path));
 }
 
 int64_t Database::query_int(const std::string& sql, std::string_view operation) {
@@ -72,7 +124,7 @@ int64_t Database::query_int(const std::string& sql, std::string_view operation) 
   int rc = sqlite3_step(stmt);
   int64_t value = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    std::string cause = sqlite3_errmsg(m_db);
+    std::string cause = error_cause();
     sqlite3_finalize(stmt);
     fail(operation, cause);
   }
@@ -80,8 +132,12 @@ int64_t Database::query_int(const std::string& sql, std::string_view operation) 
   return value;
 }
 
+std::string Database::error_cause() const {
+  return explain(sqlite3_errmsg(m_db), m_db, m_path);
+}
+
 void Database::fail(std::string_view operation) const {
-  fail(operation, sqlite3_errmsg(m_db));
+  fail(operation, error_cause());
 }
 
 void Database::fail(std::string_view operation, std::string_view cause) const {

@@ -116,7 +116,7 @@ std::string Statement::blob(int column) const {
 }
 
 void Statement::fail_step(std::string_view operation) {
-  std::string cause = sqlite3_errmsg(m_db->handle());
+  std::string cause = m_db->error_cause();
   sqlite3_reset(m_stmt);
   m_db->fail(operation, cause);
 }

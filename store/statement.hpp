@@ -6,6 +6,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "store/database.hpp"
 
@@ -53,6 +56,16 @@ class Statement {
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     fail_step(describe());
+  }
+
+  // The read loop of every query: steps the statement to completion as `operation` and
+  // returns `read(*this)` of each row (its columns put into a struct), in order. A failed
+  // step throws as step() does.
+  template <class Read>
+  auto collect(std::string_view operation, Read&& read) {
+    std::vector<std::invoke_result_t<Read&, const Statement&>> rows;
+    while (step(operation)) rows.push_back(read(std::as_const(*this)));
+    return rows;
   }
 
   bool is_null(int column) const;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/cache_key.hpp"
@@ -14,6 +15,12 @@
 #include "store/store_error.hpp"
 
 namespace store {
+
+// What Store::open does with a path where no store exists yet.
+enum class OpenMode {
+  create,    // creates the file and its schema: commands that write runs (score, search)
+  existing,  // refuses it: commands that read what runs wrote (metrics)
+};
 
 // One open database file. Movable, not copyable; closes the file on destruction. A
 // moved-from Store may only be destroyed or assigned to. Not thread-safe: use one Store per
@@ -24,9 +31,15 @@ class Store {
  public:
   // Opens `path`, creating it if needed, sets WAL journaling, synchronous=NORMAL, foreign
   // keys and a 5 s busy timeout, and applies pending migrations of store/schema.sql. Refuses
-  // an unwritable path, a file that is not a SQLite database and a database written by a
-  // newer harness (schema version above latest_schema_version()).
-  static Store open(const std::string& path);
+  // an unwritable path (saying why: a read-only file system, a permission, a missing folder),
+  // a file that is not a SQLite database and a database written by a newer harness (schema
+  // version above latest_schema_version()).
+  // With OpenMode::existing, a path where no file exists, or a database without the harness
+  // schema (an empty file), is refused untouched, with "PATH: no such store (PURPOSE)";
+  // `purpose` says why the caller needs an existing store and where one comes from. An
+  // older schema is still migrated.
+  static Store open(const std::string& path, OpenMode mode = OpenMode::create,
+                    std::string_view purpose = {});
 
   Store(Store&& other) noexcept;
   Store& operator=(Store&& other) noexcept;
@@ -35,6 +48,8 @@ class Store {
   ~Store();
 
   const std::string& path() const;
+
+  // --- Runs (runs.cpp) ---
 
   // Records a new run with status 'running' and a fresh random uuid; returns its id.
   int64_t begin_run(const RunInfo& info);
@@ -45,6 +60,11 @@ class Store {
   // its summary is kept until finish_run replaces it. A run still 'running' (its process was
   // killed) is left as it is. Throws if no run has that id.
   void reopen_run(int64_t run_id);
+  std::optional<RunRow> run(int64_t id) const;
+  std::optional<RunRow> run_by_uuid(const std::string& uuid) const;
+  std::optional<RunRow> latest_run(const std::string& command) const;  // highest id
+
+  // --- Tasks, attempts and the verification cache (attempts.cpp) ---
 
   // Writes a batch in ONE transaction: each attempt's task (kept if already present: tasks
   // are content-addressed), the attempt itself, and, when the attempt carries a cache_key,
@@ -52,6 +72,17 @@ class Store {
   // entry (replacing an older entry for the key, keeping the hit count). Either the whole
   // batch is written or, with a StoreError, none of it; earlier batches are unaffected.
   void record(const std::vector<AttemptRecord>& batch);
+
+  // The cache entry for `key`, counting the hit; nullopt on a miss.
+  std::optional<CachedVerdict> lookup_cache(const std::string& key);
+  int64_t count_cache_entries() const;
+
+  std::vector<AttemptRow> attempts(int64_t run_id) const;  // ordered by line
+  std::optional<TaskRecord> task(const std::string& task_id) const;
+  // 1 + the highest attempts.line of the run; 1 when it has none.
+  int64_t next_line(int64_t run_id) const;
+
+  // --- Search runs: search attempts, epochs, task samples, checkpoints (search.cpp) ---
 
   // As record(), in ONE transaction, for a search: each attempt's task, the attempt, its
   // cache entry (same rule as record()) and its search_attempts row. All or nothing.
@@ -70,18 +101,6 @@ class Store {
   // without a search row, other runs, tasks and the verification cache are kept.
   void discard_after_epoch(int64_t run_id, int64_t epoch);
 
-  // The cache entry for `key`, counting the hit; nullopt on a miss.
-  std::optional<CachedVerdict> lookup_cache(const std::string& key);
-
-  // Read side, for reports and tests.
-  std::optional<RunRow> run(int64_t id) const;
-  std::vector<AttemptRow> attempts(int64_t run_id) const;  // ordered by line
-  std::optional<TaskRecord> task(const std::string& task_id) const;
-  std::optional<RunRow> run_by_uuid(const std::string& uuid) const;
-  std::optional<RunRow> latest_run(const std::string& command) const;  // highest id
-  // 1 + the highest attempts.line of the run; 1 when it has none.
-  int64_t next_line(int64_t run_id) const;
-
   // Search rows with their attempts, ordered by line; only `epoch`'s when given.
   std::vector<SearchAttemptRow> search_attempts(int64_t run_id,
                                                 std::optional<int64_t> epoch = {}) const;
@@ -94,9 +113,8 @@ class Store {
   // Ordered by epoch, then task_id; only `epoch`'s when given.
   std::vector<TaskSampleRecord> task_samples(int64_t run_id,
                                              std::optional<int64_t> epoch = {}) const;
-  int64_t count_cache_entries() const;
 
-  // --- Proof compression metrics ---
+  // --- Proof compression metrics (metrics.cpp) ---
 
   // The passing attempts (verdict 'pass') that have a task, of run `run_id` or of every run
   // when absent, with their task's name, statement and header, ordered by (run_id, line).
@@ -132,6 +150,8 @@ class Store {
   // corrupt dictionary is never handed out).
   std::vector<DictionaryRecord> dictionaries(int64_t computation) const;
   std::optional<DictionaryRecord> dictionary(int64_t id) const;
+
+  // --- Test hook (store.cpp) ---
 
   // Test hook: caps the database at `pages` pages (at least its current size), so the next
   // write that needs to grow the file fails like a full disk. Lasts until the Store closes.
