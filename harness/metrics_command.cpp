@@ -270,7 +270,9 @@ int metrics_command(const MetricsSettings& s) {
   if (s.format != "table" && s.format != "json") {
     throw UsageError(fmt::format("--format {}: expected table or json", s.format));
   }
-  store::Store db = store::Store::open(s.db);
+  store::Store db = store::Store::open(
+      s.db, store::OpenMode::existing,
+      "harness metrics reads an existing store; create one with score or search");
   auto run_id = resolve_run(db, s.run);
   std::string scope = store::metrics_scope(run_id);
   auto proofs = db.verified_proofs(run_id);
