@@ -13,6 +13,7 @@
 #include "harness/workspace.hpp"
 #include "lean-bridge/guard.hpp"
 #include "lean-bridge/sandbox.hpp"
+#include "store/input_hash.hpp"
 #include "tasks/input_error.hpp"
 #include "tasks/task_index.hpp"
 
@@ -81,7 +82,7 @@ int score(ScoreSettings s) {
   settings["strict"] = s.strict;
   settings["canaries"] = s.canaries;
   store::RunInfo info{"score", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
-                      settings.dump(), s.input, std::nullopt, host_name()};
+                      settings.dump(), s.input, store::file_sha256(s.input), host_name()};
   int64_t run_id = db.begin_run(info);
   ScoreRun run(s, db, run_id, engine, std::move(canaries));
   install_interrupt_handlers();

@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "lean-bridge/child_process.hpp"
+#include "store/input_hash.hpp"
+#include "store/store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -152,4 +154,30 @@ TEST_CASE("metrics: constants Lean reports replace text matching", "[metrics]") 
   CHECK(declarations["Nat.add_comm"].at("method") == "lean");
   REQUIRE(declarations.count("Nat.add_zero"));
   CHECK(declarations["Nat.add_zero"].at("reuse") == 1);
+}
+
+TEST_CASE("metrics reads only an existing store and score creates one with its input's path "
+          "and hash", "[metrics]") {
+  test_support::TempDir tmp("harness-metrics");
+  Run typo = harness(tmp.path(), {"metrics", "--db", "typo.db"});
+  CHECK(typo.exit_code == 3);
+  CHECK(typo.output.find("typo.db: no such store (harness metrics reads an existing store; "
+                         "create one with score or search)") != std::string::npos);
+  CHECK_FALSE(fs::exists(tmp.path() / "typo.db"));
+
+  fs::path input = tmp.write("proofs.jsonl", line("b", "theorem b (x : Nat) : x + 0 = x := by\n",
+                                                   "  rw [Nat.add_zero]\n"));
+  // The input as a user names it, relative to the folder the harness runs in.
+  REQUIRE(harness(tmp.path(), {"score", "proofs.jsonl", "--db", "h.db", "--repl", FAKE_REPL_PATH,
+                               "--sandbox", "none", "--no-progress"})
+              .exit_code == 0);
+  {
+    auto db = store::Store::open((tmp.path() / "h.db").string(), store::OpenMode::existing);
+    auto run = db.latest_run("score");
+    REQUIRE(run);
+    CHECK(run->input_path == "proofs.jsonl");
+    CHECK(run->input_sha256 == store::file_sha256(input.string()));
+  }
+  Run metrics = harness(tmp.path(), {"metrics", "--db", "h.db"});
+  CHECK(metrics.exit_code == 0);
 }
