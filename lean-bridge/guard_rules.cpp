@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "common/lean_lexer.hpp"
+#include "common/text.hpp"
 #include "lean-bridge/guard.hpp"
 
 namespace lean_bridge {
@@ -124,11 +125,7 @@ constexpr std::string_view kReservedIds[] = {
     "header_command", "header_option", "attribute_name", "statement_command",
     "statement_end"};
 
-std::string_view trim(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t\r");
-  if (begin == std::string_view::npos) return {};
-  return text.substr(begin, text.find_last_not_of(" \t\r") - begin + 1);
-}
+using common::trim;
 
 std::vector<std::string_view> split_words(std::string_view text) {
   std::vector<std::string_view> words;
