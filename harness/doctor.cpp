@@ -108,6 +108,20 @@ void report_sandbox(const lean_bridge::Sandbox& sandbox, const std::string& dir,
   auto version = lean_bridge::capture_output(version_spec, 10'000);
   std::string name = version.status && *version.status == 0 ? telling_line(version.output) : bwrap;
   std::string problem = sandbox.probe(dir);
+  const std::string& userns = lean_bridge::user_namespace_problem(bwrap);
+  if (!problem.empty() && !userns.empty()) {
+    report("sandbox",
+           {false,
+            fmt::format("this machine refuses the user namespaces bubblewrap needs ({}): "
+                        "a container or chroot without them, or a kernel that disables them",
+                        userns),
+            "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 and "
+            "user.max_user_namespaces > 0; in Docker, run with --security-opt "
+            "seccomp=unconfined --security-opt apparmor=unconfined, or --privileged); "
+            "`--sandbox none` runs unsandboxed, for trusted proofs only"},
+           problems);
+    return;
+  }
   report("sandbox",
          {problem.empty(),
           problem.empty()
@@ -127,7 +141,8 @@ void report_sandbox(const lean_bridge::Sandbox& sandbox, const std::string& dir,
 
 // The environment `lake env` gives the REPL, resolved outside the sandbox as the workers get
 // it, and the command a worker then runs.
-void report_lean_environment(const lean_bridge::Launcher& launcher,
+// False when there is none (no toolchain, say).
+bool report_lean_environment(const lean_bridge::Launcher& launcher,
                              const std::vector<std::string>& argv, const std::string& dir,
                              int& problems) {
   auto env = launcher.lake_environment(argv[0], dir);
@@ -135,7 +150,7 @@ void report_lean_environment(const lean_bridge::Launcher& launcher,
     report("Lean env", {false, env.problem,
                         "scripts/setup (elan installs the pinned toolchain; needs network)"},
            problems);
-    return;
+    return false;
   }
   std::string lean_path = env.get("LEAN_PATH");
   size_t folders = lean_path.empty() ? 0 : 1 + std::count(lean_path.begin(), lean_path.end(), ':');
@@ -159,6 +174,7 @@ void report_lean_environment(const lean_bridge::Launcher& launcher,
   } catch (const lean_bridge::SpawnError& e) {
     report("Lean env", {false, e.what(), ""}, problems);
   }
+  return true;
 }
 
 }  // namespace
@@ -190,11 +206,14 @@ int run_doctor(const DoctorSettings& settings) {
   auto sandbox = std::make_shared<const lean_bridge::Sandbox>(sandbox_options);
   auto launcher = std::make_shared<const lean_bridge::Launcher>(sandbox);
   auto argv = lean_bridge::split_command_line(repl);
+  bool have_lean = true;
   if (argv.error.empty() && lean_bridge::is_lake_env_command(argv.argv)) {
-    report_lean_environment(*launcher, argv.argv, dir, problems);
+    have_lean = report_lean_environment(*launcher, argv.argv, dir, problems);
   }
   report_sandbox(*sandbox, dir, problems);
-  if (settings.selftest) {
+  if (settings.selftest && !have_lean) {
+    fmt::print("selftest       skipped: no Lean toolchain to run it with (see `Lean env` above)\n");
+  } else if (settings.selftest) {
     if (!argv.error.empty()) {
       fmt::print("selftest       cannot split the REPL command: {}\n", argv.error);
       return 1;

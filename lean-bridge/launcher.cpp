@@ -49,6 +49,15 @@ ProcessSpec Launcher::prepare(const ProcessSpec& spec) const {
     }
     out.env = std::move(vars);
   }
+  if (m_sandbox && m_sandbox->options().mode == SandboxMode::bwrap) {
+    if (const std::string& why = user_namespace_problem(m_sandbox->options().bwrap); !why.empty()) {
+      throw SpawnError(fmt::format(
+          "the sandbox cannot run here: this machine refuses the user namespaces bubblewrap "
+          "needs ({}); `harness doctor` says how to allow them, and `--sandbox none` runs "
+          "without the sandbox (trusted proofs only)",
+          why));
+    }
+  }
   return m_sandbox ? m_sandbox->apply(out) : out;
 }
 

@@ -23,7 +23,8 @@ class Launcher {
 
   // The process to spawn for `spec`. Throws SpawnError when the workspace's environment cannot
   // be resolved (naming `lake env` and what it said), when COMMAND is not on the workspace's
-  // PATH, or when the sandbox cannot be applied.
+  // PATH, or when the sandbox cannot run here (no user namespaces, no filter): no start can
+  // work then, and the pool stops at once (InfraFailure::permanent).
   ProcessSpec prepare(const ProcessSpec& spec) const;
 
   // The environment `lake env` gives in `dir` (resolved now if it was not yet), for doctor.

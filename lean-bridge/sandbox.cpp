@@ -17,6 +17,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -548,6 +550,25 @@ std::string Sandbox::probe(const std::string& working_dir) const {
     return "the system-call filter did not refuse socket()";
   }
   return {};
+}
+
+const std::string& user_namespace_problem(const std::string& bwrap) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> answers;
+  std::lock_guard lock(mutex);
+  auto it = answers.find(bwrap);
+  if (it != answers.end()) return it->second;
+  ProcessSpec spec;
+  spec.argv = {bwrap, "--unshare-user", "--unshare-pid", "--ro-bind", "/", "/", "--", "/bin/true"};
+  auto run = capture_output(spec, 10'000);
+  std::string problem;
+  if (!run.status) {
+    problem = run.problem;
+  } else if (*run.status != 0) {
+    problem = telling_line(run.output);
+    if (problem.empty()) problem = describe_wait_status(*run.status);
+  }
+  return answers.emplace(bwrap, problem).first->second;
 }
 
 PidsCgroup::PidsCgroup(std::string dir) : m_dir(std::move(dir)), m_procs(m_dir + "/cgroup.procs") {}

@@ -105,6 +105,12 @@ class Sandbox {
   std::string m_seccomp_problem;                 // why it could not be built
 };
 
+// Why bubblewrap cannot create the namespaces a sandbox needs on this machine (a container or
+// chroot that refuses user namespaces, a kernel with them disabled), in bwrap's own words;
+// "" when it can. Runs `BWRAP --unshare-user --unshare-pid --ro-bind / / -- /bin/true` once
+// per process (the answer is kept).
+const std::string& user_namespace_problem(const std::string& bwrap = "/usr/bin/bwrap");
+
 // The pids cgroup of one worker: created under a parent (v1 or v2 alike), joined by the child
 // between fork and exec (ChildProcess does it when a ProcessSpec names a parent), emptied
 // and removed when the worker ends.

@@ -78,9 +78,16 @@ void Worker::stop() { discard_process(); }
 std::optional<Outcome> Worker::ensure_process(const std::string& imports) {
   if (m_process && m_process->alive() && m_imports == imports) return std::nullopt;
   discard_process();
+  ProcessSpec spec = m_options.process;
+  if (m_options.launcher) {
+    try {
+      spec = m_options.launcher->prepare(m_options.process);
+    } catch (const SpawnError& e) {
+      return InfraFailure{fmt::format("cannot start the REPL: {}", e.what()), true, true};
+    }
+  }
   try {
-    m_process = std::make_unique<ReplProcess>(
-        m_options.launcher ? m_options.launcher->prepare(m_options.process) : m_options.process);
+    m_process = std::make_unique<ReplProcess>(spec);
   } catch (const SpawnError& e) {
     return InfraFailure{fmt::format("cannot start the REPL: {}", e.what()), true};
   }

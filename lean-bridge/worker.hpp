@@ -36,6 +36,9 @@ struct WorkerOptions {
 struct InfraFailure {
   std::string reason;
   bool during_start = false;  // the process could not be started or died on its imports
+  // No start can ever work as configured (the launcher refused: no Lean environment, no user
+  // namespaces for the sandbox): the pool gives up at once instead of retrying.
+  bool permanent = false;
 };
 
 using Outcome = std::variant<CheckResult, InfraFailure>;

@@ -178,6 +178,11 @@ CheckResult WorkerPool::run_with_retries(Worker& worker, const CheckRequest& req
       m_any_started = m_any_started || worker.ever_started();
       if (tries < m_options.max_tries) ++m_stats.retries;
     }
+    if (failure.permanent) {
+      std::lock_guard lock(m_mutex);
+      if (!m_fatal) m_fatal = fmt::format("Lean cannot be started: {}", failure.reason);
+      return infrastructure_error(request, *m_fatal, tries);
+    }
     if (failure.during_start) note_start_failure(failure.reason);
   }
   if (during_start) {

@@ -23,6 +23,7 @@
 #include "lean-bridge/child_process.hpp"
 #include "tests/support/host_secret.hpp"
 #include "tests/support/listener.hpp"
+#include "tests/support/sandbox_available.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "store/store.hpp"
 
@@ -162,6 +163,7 @@ std::vector<std::string> orphaned_cgroups() {
 
 TEST_CASE("hostile proofs are contained by the sandbox and leave no trace on the host",
           "[e2e]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   Box box;
   Listener listener;
   std::string tag = std::to_string(::getpid());
@@ -238,6 +240,7 @@ std::string three_lines() {
 }
 
 TEST_CASE("without a working bwrap the run stops with exit 3 naming bwrap", "[e2e]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   Box box;
   auto input = box.write("in.jsonl", three_lines());
   // The harness runs in a mount namespace where /usr/bin/bwrap cannot be executed.
@@ -323,6 +326,7 @@ using test_support::HostSecret;
 
 TEST_CASE("a proof's payload finds nothing of the host: no secrets, no store, no socket",
           "[e2e]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   Box box;
   LakeWorkspace lake(box);
   HostSecret secret;
@@ -399,6 +403,7 @@ TEST_CASE("a workspace whose lake cannot resolve its environment stops the run w
 }
 
 TEST_CASE("doctor shows the environment lake resolved and the command a worker runs", "[e2e]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   Box box;
   LakeWorkspace lake(box);
   auto run = harness(box, {"doctor", "--workspace", lake.ws.string()}, {}, lake.env());
@@ -422,4 +427,33 @@ TEST_CASE("doctor shows the environment lake resolved and the command a worker r
   CHECK(failed.exit_code == 1);
   CHECK(failed.output.find("Lean env       MISSING") != std::string::npos);
   CHECK(failed.output.find("error: no default toolchain configured") != std::string::npos);
+}
+
+TEST_CASE("where user namespaces are refused, score stops at once naming it and doctor says how",
+          "[e2e]") {
+  SKIP_WITHOUT_USER_NAMESPACES();  // the test makes such a machine inside a namespace of its own
+  Box box;
+  std::vector<std::string> no_userns = {"/usr/bin/bwrap", "--unshare-user", "--disable-userns",
+                                        "--dev-bind", "/", "/", "--"};
+  auto input = box.write("in.jsonl", line("one", "  trivial\n"));
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--workspace",
+                           box.workspace(), "--repl", box.repl_binary.string(), "--no-progress"},
+                     no_userns);
+  INFO(run.output);
+  CHECK(run.exit_code == 3);  // one line is enough: no start could ever work
+  CHECK(run.output.find("refuses the user namespaces bubblewrap needs") != std::string::npos);
+  CHECK(run.output.find("REPL processes started 0") != std::string::npos);
+  auto doctor = harness(box, {"doctor", "--workspace", box.workspace(), "--repl",
+                              box.repl_binary.string()},
+                        no_userns);
+  INFO(doctor.output);
+  CHECK(doctor.exit_code == 1);
+  CHECK(doctor.output.find("refuses the user namespaces") != std::string::npos);
+  CHECK(doctor.output.find("fix: allow unprivileged user namespaces") != std::string::npos);
+  // The same run without the sandbox works there.
+  auto unsandboxed = harness(box, {"score", input.string(), "--db", "h2.db", "--workspace",
+                                   box.workspace(), "--repl", box.repl_binary.string(),
+                                   "--sandbox", "none", "--no-progress"},
+                             no_userns);
+  CHECK(unsandboxed.exit_code == 0);
 }

@@ -3,6 +3,7 @@
 // A stand-in `lake` script plays lake: it logs each call and runs its command with a
 // LEAN_PATH, LEAN_SYSROOT and LD_LIBRARY_PATH of a fake workspace and toolchain.
 #include "lean-bridge/launcher.hpp"
+#include "tests/support/sandbox_available.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -121,6 +122,7 @@ TEST_CASE("a lake env command starts its program directly with lake's environmen
 
 TEST_CASE("inside the sandbox the program runs without lake and sees only its Lean folders",
           "[launcher][sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   FakeLake lake;
   Launcher launcher(std::make_shared<const Sandbox>());
   auto spec = launcher.prepare(lake.command(

@@ -3,6 +3,7 @@
 #include "lean-bridge/sandbox.hpp"
 #include "tests/support/host_secret.hpp"
 #include "tests/support/listener.hpp"
+#include "tests/support/sandbox_available.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <arpa/inet.h>
@@ -224,6 +225,7 @@ TEST_CASE("sandbox none keeps the command and adds only the rlimits", "[sandbox]
 }
 
 TEST_CASE("the probe runs through the sandbox on this machine", "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   TempDir ws;
   Sandbox sandbox;
   CHECK(sandbox.probe(ws.path()) == "");
@@ -232,6 +234,7 @@ TEST_CASE("the probe runs through the sandbox on this machine", "[sandbox]") {
 }
 
 TEST_CASE("a sandboxed shell can write only to its private /tmp", "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   TempDir ws;
   Sandbox sandbox;
   std::string home = std::getenv("HOME") != nullptr ? std::getenv("HOME") : "/root";
@@ -253,6 +256,7 @@ TEST_CASE("a sandboxed shell can write only to its private /tmp", "[sandbox]") {
 }
 
 TEST_CASE("a sandboxed shell does not see the host's /tmp", "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   TempDir ws;
   Sandbox sandbox;
   std::string before = fmt::format("/tmp/sandbox-test-before-{}", ::getpid());
@@ -272,6 +276,7 @@ TEST_CASE("a sandboxed shell does not see the host's /tmp", "[sandbox]") {
 }
 
 TEST_CASE("a sandboxed process cannot reach a listener on the host's 127.0.0.1", "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   Listener listener;
   std::string probe = fmt::format(
       "if (echo hi > /dev/tcp/127.0.0.1/{}) 2>/dev/null; then echo connected; else echo refused; fi",
@@ -290,6 +295,7 @@ TEST_CASE("a sandboxed process cannot reach a listener on the host's 127.0.0.1",
 }
 
 TEST_CASE("a sandboxed process has a PID namespace of its own", "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   Sandbox sandbox;
   auto r = run(sandbox,
                fmt::format("echo \"pid $$\"; if kill -0 {} 2>/dev/null; then echo host-visible; fi; "
@@ -306,6 +312,7 @@ TEST_CASE("a sandboxed process has a PID namespace of its own", "[sandbox]") {
 
 TEST_CASE("killing a sandboxed worker kills everything in it and removes its cgroup",
           "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   Sandbox sandbox;
   Session session(sandbox.apply(shell("sleep 60 & sleep 60 & echo ready; wait", "/")));
   REQUIRE(session.read_until("ready").find("ready") != std::string::npos);
@@ -325,6 +332,7 @@ TEST_CASE("killing a sandboxed worker kills everything in it and removes its cgr
 }
 
 TEST_CASE("the cgroup of a worker that exits by itself is removed", "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   Sandbox sandbox;
   auto child = ChildProcess::spawn(sandbox.apply(shell("echo ready; read x; exit 0", "/")));
   std::string cgroup = pids_cgroup_of(child->pid());
@@ -344,6 +352,7 @@ TEST_CASE("the cgroup of a worker that exits by itself is removed", "[sandbox]")
 }
 
 TEST_CASE("the pids limit binds as root: a fork bomb stops at pids.max", "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   SandboxOptions options;
   options.pids_max = 32;
   Sandbox sandbox(options);
@@ -376,6 +385,7 @@ TEST_CASE("the pids limit binds as root: a fork bomb stops at pids.max", "[sandb
 }
 
 TEST_CASE("file size and /tmp size are limited", "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   SandboxOptions options;
   options.file_size_bytes = 1 << 20;
   options.tmp_bytes = 4 << 20;
@@ -406,6 +416,7 @@ TEST_CASE("a missing bwrap fails the worker's start with a message naming bwrap"
 }
 
 TEST_CASE("a worker's resident size counts the processes inside its sandbox", "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   Sandbox sandbox;
   // The shell runs in a session and process group of its own inside the sandbox; it holds
   // about 30 MB.
@@ -418,6 +429,7 @@ TEST_CASE("a worker's resident size counts the processes inside its sandbox", "[
 }
 
 TEST_CASE("a cgroup that cannot be created fails the spawn naming it", "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   ProcessSpec spec = shell("true", "/");
   spec.pids_cgroup_parent = "/nonexistent/cgroup";
   spec.pids_max = 8;
@@ -431,6 +443,7 @@ TEST_CASE("a cgroup that cannot be created fails the spawn naming it", "[sandbox
 
 TEST_CASE("cgroups left by a harness that no longer runs are swept at the next start",
           "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   Sandbox first;
   pid_t dead = ::fork();
   if (dead == 0) ::_exit(0);
@@ -448,6 +461,7 @@ TEST_CASE("cgroups left by a harness that no longer runs are swept at the next s
 using test_support::HostSecret;
 
 TEST_CASE("a sandboxed process sees nothing of the host beyond the allow-list", "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   TempDir ws;
   HostSecret secret;
   // The store often sits in the workspace; the workspace's build output is on LEAN_PATH.
@@ -494,6 +508,7 @@ TEST_CASE("a sandboxed process sees nothing of the host beyond the allow-list", 
 
 TEST_CASE("a host Unix socket cannot be reached, even in a folder the sandbox binds",
           "[sandbox]") {
+  SKIP_WITHOUT_USER_NAMESPACES();
   REQUIRE(fs::exists("/usr/bin/python3"));  // scripts/setup installs it
   TempDir dir("harness-socket");
   test_support::UnixListener listener((dir.path() / "service.sock").string());
