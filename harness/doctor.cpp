@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/exit_codes.hpp"
 #include "harness/workspace.hpp"
 #include "lean-bridge/command_line.hpp"
 #include "lean-bridge/lake_env.hpp"
@@ -216,7 +217,7 @@ int run_doctor(const DoctorSettings& settings) {
   } else if (settings.selftest) {
     if (!argv.error.empty()) {
       fmt::print("selftest       cannot split the REPL command: {}\n", argv.error);
-      return 1;
+      return kExitProblems;
     }
     lean_bridge::PoolOptions options;
     options.workers = 1;
@@ -227,7 +228,7 @@ int run_doctor(const DoctorSettings& settings) {
   }
   fmt::print("{}\n", problems == 0 ? "ready: Lean proofs can be checked here"
                                    : fmt::format("{} problem(s) found", problems));
-  return problems == 0 ? 0 : 1;
+  return problems == 0 ? kExitOk : kExitProblems;
 }
 
 }  // namespace harness

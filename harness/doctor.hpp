@@ -7,6 +7,7 @@
 
 namespace harness {
 
+// Defaults are the initializers; names, help and checks: settings_tables.cpp, doctor_group.
 struct DoctorSettings {
   std::optional<std::string> workspace;
   std::optional<std::string> repl;
@@ -15,6 +16,7 @@ struct DoctorSettings {
   double timeout_s = 120;
 };
 
+// kExitOk when nothing is missing, kExitProblems otherwise.
 int run_doctor(const DoctorSettings& settings);
 
 }  // namespace harness

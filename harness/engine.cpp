@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/exit_codes.hpp"
 #include "lean-bridge/command_line.hpp"
 #include "lean-bridge/kernel_replay.hpp"
 #include "policy/policy.hpp"
@@ -88,19 +89,19 @@ int run_command(const char* name, const std::function<int()>& body) {
     return body();
   } catch (const UsageError& e) {
     fmt::print(stderr, "harness {}: {}\n", name, e.what());
-    return 2;
+    return kExitUsage;
   } catch (const tasks::InputError& e) {
     fmt::print(stderr, "harness {}: {}\n", name, e.what());
-    return 2;
+    return kExitUsage;
   } catch (const policy::PolicyError& e) {
     fmt::print(stderr, "harness {}: policy: {}\n", name, e.what());
-    return 3;
+    return kExitLeanOrStore;
   } catch (const store::StoreError& e) {
     fmt::print(stderr, "harness {}: store: {}\n", name, e.what());
-    return 3;
+    return kExitLeanOrStore;
   } catch (const std::exception& e) {
     fmt::print(stderr, "harness {}: {}\n", name, e.what());
-    return 3;
+    return kExitLeanOrStore;
   }
 }
 

@@ -1,10 +1,13 @@
 #pragma once
-// Every setting of `harness score`, with its default, in one place (README's table mirrors it).
+// The settings of `harness score`, with their defaults. Names, help and checks are the
+// settings table's (settings_tables.cpp: score_group), from which the command line and the
+// README's table are made.
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/engine.hpp"
+#include "harness/exit_codes.hpp"  // for the files that took the exit codes from here
 
 namespace harness {
 
@@ -19,13 +22,6 @@ struct ScoreSettings : EngineSettings {
   int canaries = 0;                         // known-false statements mixed into the run
   std::optional<std::string> canary_file;   // canaries to use instead of the built-in set
 };
-
-// Exit codes of the harness (documented in the README).
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitLeanOrStore = 3;
-inline constexpr int kExitCanary = 4;  // a canary passed: the verifier cannot be trusted
-inline constexpr int kExitInterrupted = 130;
 
 int run_score(const ScoreSettings& settings);
 
