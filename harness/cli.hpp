@@ -1,5 +1,6 @@
 #pragma once
-// The command line: a table of subcommands, each with its own help.
+// The command line: the commands' table (commands.hpp), each with its settings tables
+// (settings_tables.hpp). Returns the exit status (exit_codes.hpp).
 namespace harness {
 
 int run_cli(int argc, char** argv);

@@ -28,6 +28,8 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Defaults are the initializers; names, help and checks are the settings table's
+// (settings_tables.cpp: engine_group).
 struct EngineSettings {
   std::string db = "harness.db";            // SQLite store
   int workers = default_workers();          // REPL processes

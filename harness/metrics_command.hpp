@@ -5,6 +5,7 @@
 
 namespace harness {
 
+// Defaults are the initializers; names, help and checks: settings_tables.cpp, metrics_group.
 struct MetricsSettings {
   std::string db = "harness.db";
   std::optional<std::string> run;  // a run's uuid or id; all runs when absent

@@ -9,8 +9,10 @@
 
 namespace harness {
 
+bool progress_display(bool wanted) { return wanted && ::isatty(STDERR_FILENO) == 1; }
+
 Progress::Progress(bool enabled, int64_t total_lines)
-    : m_enabled(enabled && ::isatty(STDERR_FILENO) == 1),
+    : m_enabled(progress_display(enabled)),
       m_total(total_lines),
       m_start(std::chrono::steady_clock::now()) {}
 

@@ -23,6 +23,11 @@ class Progress {
   bool m_drawn = false;
 };
 
+// Whether a command shows progress: when asked (no --no-progress) and stderr is a terminal.
+// Every command settles its `progress` setting through this, so a redirected log never holds
+// a progress display's control codes.
+bool progress_display(bool wanted);
+
 // Counts the lines of a file quickly (for the progress total); -1 when unreadable.
 int64_t count_lines(const std::string& path);
 

@@ -1,6 +1,7 @@
 #pragma once
-// Every setting of `harness search`, with its default, in one place (the README's table
-// mirrors it). The Lean side (workers, limits, sandbox, REPL) is EngineSettings.
+// The settings of `harness search`, with their defaults. Names, help and checks are the
+// settings tables' (settings_tables.cpp: search_group, remote_policy_group), from which the
+// command line and the README's tables are made. The Lean side is EngineSettings.
 #include <cstdint>
 #include <optional>
 #include <string>

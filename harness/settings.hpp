@@ -1,0 +1,205 @@
+#pragma once
+// Settings declared once. Each option of the command line is one row of a table (a Group):
+// its names, the name of its value, its help, how its default reads, its check and its
+// environment variable, bound to the field of the settings struct it sets. The command line
+// (settings_cli.hpp), `--help` and the README's settings tables are all made from these rows.
+//
+// A default is the field's initializer in the settings struct (read from a value-initialised
+// struct), so it is written once too; `default_text` only says how a default that is not a
+// plain value reads ("number of cores").
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace harness::settings {
+
+// A value the command line or the environment gave that the option does not take.
+struct SettingError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+// What an option's value must be. Numbers: a range (either end may be open); text: one of
+// `choices` when there are any.
+struct Check {
+  std::optional<double> min;
+  bool min_exclusive = false;  // min itself is refused ("greater than 0")
+  std::optional<double> max;
+  std::vector<std::string> choices;
+};
+Check range(double min, double max);
+Check at_least(double min);
+Check greater_than(double min);
+Check one_of(std::vector<std::string> choices);
+
+// What kind of value a field holds (deduced from its type).
+enum class Kind { text, integer, unsigned_integer, real, flag, list };
+
+// One option, everything but its binding.
+struct Spec {
+  std::string names{};         // CLI11 names: "--workers,-j"; a positional's bare name: "input"
+  std::string value{};         // the value's name in help and README: "N", "FILE" (none for flags)
+  std::string help{};          // what it does, one line
+  std::string default_text{};  // how the default reads when it is not a plain value
+  Check check{};
+  std::string env{};           // environment variable read when the option is absent
+  bool inverted = false;       // a flag that sets its field to false (--no-cache → use_cache)
+  bool required = false;       // a positional that must be given
+  // Filled in by setting(): the kind of the bound field.
+  Kind kind = Kind::text;
+};
+
+// The first long name ("--workers") or the positional's name.
+std::string primary_name(const Spec& spec);
+// The names as the README shows them: "`--workers N` (`-j`)", "`INPUT`".
+std::string display_names(const Spec& spec);
+// The help with what the check allows and the environment variable, as --help and the README
+// show it.
+std::string description(const Spec& spec);
+
+// Reading one text into a value: throws SettingError naming the option and what it expects.
+int64_t parse_integer(const Spec& spec, std::string_view text);
+uint64_t parse_unsigned(const Spec& spec, std::string_view text);
+double parse_real(const Spec& spec, std::string_view text);
+std::string parse_text(const Spec& spec, std::string_view text);
+
+// A number as the README and --help show it: 60, 0.95, 16384.
+std::string format_number(double value);
+
+// An option bound to a field of S.
+template <class S>
+struct Setting {
+  Spec spec;
+  std::function<void(S&, std::string_view)> set;  // one value given (a flag: any text)
+  std::function<void(S&)> reset;                  // before a list's values: empty it
+  std::function<std::string(const S&)> show;      // the field as text; "" when it has none
+};
+
+template <class S>
+struct Group {
+  std::string name;   // "engine", "score", ... (`harness settings --markdown NAME`)
+  std::string title;  // one line, for people
+  std::vector<Setting<S>> settings;
+};
+
+namespace detail {
+template <class T> struct is_optional : std::false_type {};
+template <class T> struct is_optional<std::optional<T>> : std::true_type {};
+
+template <class T>
+constexpr Kind kind_of() {
+  if constexpr (std::is_same_v<T, bool>) return Kind::flag;
+  else if constexpr (std::is_same_v<T, std::vector<std::string>>) return Kind::list;
+  else if constexpr (std::is_same_v<T, std::string>) return Kind::text;
+  else if constexpr (std::is_floating_point_v<T>) return Kind::real;
+  else if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T>) return Kind::unsigned_integer;
+  else if constexpr (std::is_integral_v<T>) return Kind::integer;
+  else if constexpr (is_optional<T>::value) return kind_of<typename T::value_type>();
+  else static_assert(!sizeof(T), "no settings kind for this field type");
+}
+
+template <class T>
+T parse(const Spec& spec, std::string_view text) {
+  if constexpr (is_optional<T>::value) {
+    return parse<typename T::value_type>(spec, text);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return parse_text(spec, text);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<T>(parse_real(spec, text));
+  } else if constexpr (std::is_unsigned_v<T>) {
+    uint64_t v = parse_unsigned(spec, text);
+    if (v > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+      throw SettingError(primary_name(spec) + ": too large");
+    }
+    return static_cast<T>(v);
+  } else {
+    int64_t v = parse_integer(spec, text);
+    if (v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+        v > static_cast<int64_t>(std::numeric_limits<T>::max())) {
+      throw SettingError(primary_name(spec) + ": " + std::string(text) + " is out of range");
+    }
+    return static_cast<T>(v);
+  }
+}
+
+template <class T>
+std::string show(const T& value) {
+  if constexpr (is_optional<T>::value) {
+    return value ? show(*value) : std::string();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return value;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return value ? "on" : "off";
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    std::string out;
+    for (const auto& v : value) out += (out.empty() ? "" : ", ") + v;
+    return out;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return format_number(static_cast<double>(value));
+  } else {
+    return std::to_string(value);
+  }
+}
+}  // namespace detail
+
+// The row that binds `spec` to `field` of S (or of a base of S).
+template <class S, class Base, class T>
+Setting<S> setting(T Base::*field, Spec spec) {
+  static_assert(std::is_base_of_v<Base, S>);
+  spec.kind = detail::kind_of<T>();
+  Setting<S> s;
+  s.spec = spec;
+  s.set = [field, spec](S& target, std::string_view text) {
+    auto& f = static_cast<Base&>(target).*field;
+    if constexpr (std::is_same_v<T, bool>) {
+      f = !spec.inverted;
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      f.push_back(parse_text(spec, text));
+    } else {
+      f = detail::parse<T>(spec, text);
+    }
+  };
+  s.reset = [field](S& target) {
+    if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      (static_cast<Base&>(target).*field).clear();
+    }
+  };
+  s.show = [field](const S& target) { return detail::show(static_cast<const Base&>(target).*field); };
+  return s;
+}
+
+// A row of a settings table as the README shows it.
+struct Row {
+  Spec spec;
+  std::string default_value;  // the field's value in a value-initialised struct, as text
+};
+
+template <class S>
+std::vector<Row> rows(const Group<S>& group) {
+  const S defaults{};
+  std::vector<Row> out;
+  for (const auto& s : group.settings) out.push_back({s.spec, s.show(defaults)});
+  return out;
+}
+
+// How the default reads in --help (plain text; "" when there is none to show).
+std::string default_text(const Row& row);
+// The default cell of the README's table (values in backticks).
+std::string default_markdown(const Row& row);
+
+// The README's table of one group: | option | default | meaning |.
+std::string markdown_table(const std::vector<Row>& rows);
+
+// Every group of every command, as rows (for the README and `harness settings`).
+struct GroupRows {
+  std::string name;
+  std::string title;
+  std::vector<Row> rows;
+};
+
+}  // namespace harness::settings

@@ -1,0 +1,41 @@
+#include "harness/settings_cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+namespace harness::settings {
+
+void add_option(CLI::App& app, const Row& row, std::function<void(std::string_view)> set,
+                std::function<void()> reset) {
+  const Spec& spec = row.spec;
+  std::string help = description(spec);
+  std::string shown = default_text(row);
+  if (!shown.empty()) help += fmt::format(" [default: {}]", shown);
+  CLI::Option* option = nullptr;
+  if (spec.kind == Kind::flag) {
+    option = app.add_flag_function(
+        spec.names, [set](std::int64_t count) { if (count > 0) set(""); }, help);
+  } else {
+    bool list = spec.kind == Kind::list;
+    option = app.add_option(
+        spec.names,
+        [set, reset, list](const CLI::results_t& results) {
+          try {
+            if (list) reset();
+            for (const auto& r : results) set(r);
+          } catch (const SettingError& e) {
+            throw CLI::ValidationError(e.what());
+          }
+          return true;
+        },
+        help);
+    option->type_name(spec.value.empty() ? "VALUE" : spec.value);
+    option->expected(1);
+    option->multi_option_policy(list ? CLI::MultiOptionPolicy::TakeAll
+                                     : CLI::MultiOptionPolicy::TakeLast);
+    if (spec.required) option->required();
+  }
+  if (!spec.env.empty()) option->envname(spec.env);
+}
+
+}  // namespace harness::settings

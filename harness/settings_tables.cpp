@@ -1,0 +1,289 @@
+#include "harness/settings_tables.hpp"
+
+namespace harness::settings {
+
+const Group<EngineSettings>& engine_group() {
+  using S = EngineSettings;
+  static const Group<S> group{
+      "engine",
+      "How Lean checks proofs (shared by `score` and `search`)",
+      {
+          setting<S>(&S::db, {.names = "--db", .value = "FILE",
+                              .help = "SQLite store (runs, tasks, attempts, verification cache)"}),
+          setting<S>(&S::workers,
+                     {.names = "--workers,-j", .value = "N",
+                      .help = "REPL processes; each holds its imports (Mathlib: several GiB each)",
+                      .default_text = "number of cores", .check = range(1, 1024)}),
+          setting<S>(&S::timeout_s,
+                     {.names = "--timeout", .value = "S",
+                      .help = "Wall-clock seconds per proof; header time never counts",
+                      .check = greater_than(0)}),
+          setting<S>(&S::header_timeout_s,
+                     {.names = "--header-timeout", .value = "S",
+                      .help = "Seconds to elaborate a header in a fresh worker",
+                      .check = greater_than(0)}),
+          setting<S>(&S::memory_mb,
+                     {.names = "--memory-mb", .value = "M",
+                      .help = "Address-space limit per REPL process in MiB (0: none); "
+                              "import Mathlib maps several GiB",
+                      .check = at_least(0)}),
+          setting<S>(&S::recycle_after,
+                     {.names = "--recycle-after", .value = "N",
+                      .help = "Checks before a REPL process is replaced (0: never); REPL memory "
+                              "only grows",
+                      .check = at_least(0)}),
+          setting<S>(&S::max_rss_mb,
+                     {.names = "--max-rss-mb", .value = "M",
+                      .help = "Replace a REPL process above this resident size in MiB (0: never)",
+                      .check = at_least(0)}),
+          setting<S>(&S::max_tries,
+                     {.names = "--max-tries", .value = "N",
+                      .help = "Fresh workers a proof may take down before it gets fail "
+                              "(reason resource)",
+                      .check = range(1, 10)}),
+          setting<S>(&S::repl,
+                     {.names = "--repl", .value = "CMD",
+                      .help = "REPL command, split like a shell would, run without one. "
+                              "lake env X ... is resolved once outside the sandbox and X started "
+                              "directly; any other command runs in the sandbox with the files its "
+                              "arguments name bound read-only (docs/sandbox.md)",
+                      .default_text = "lake env .lake/packages/REPL/.lake/build/bin/repl"}),
+          setting<S>(&S::workspace,
+                     {.names = "--workspace", .value = "DIR",
+                      .help = "Lean workspace the REPL runs in",
+                      .default_text = "the project's folder"}),
+          setting<S>(&S::forbid_files,
+                     {.names = "--forbid", .value = "FILE",
+                      .help = "Extra guard rules (docs/guard.md); repeatable"}),
+          setting<S>(&S::kernel_replay,
+                     {.names = "--kernel-replay",
+                      .help = "Replay every pass through Lean's kernel checker (leanchecker, "
+                              "Lean >= 4.28) in the sandbox; a failed replay turns the pass into "
+                              "rejected (decided_by kernel). Needs a toolchain: without one every "
+                              "pass is refused"}),
+          setting<S>(&S::used_constants,
+                     {.names = "--used-constants",
+                      .help = "Ask Lean which constants each proof's tactics use (allTactics), "
+                              "for the reuse of declarations in harness metrics; larger answers"}),
+          setting<S>(&S::use_cache, {.names = "--no-cache",
+                                     .help = "Do not read the verification cache",
+                                     .inverted = true}),
+          setting<S>(&S::progress,
+                     {.names = "--no-progress",
+                      .help = "No progress display (there is one only when stderr is a terminal)",
+                      .inverted = true}),
+          setting<S>(&S::sandbox,
+                     {.names = "--sandbox", .value = "MODE",
+                      .help = "Worker sandbox (docs/sandbox.md): bwrap, or none (unsandboxed, "
+                              "warns loudly)",
+                      .check = one_of({"bwrap", "none"}), .env = "HARNESS_SANDBOX"}),
+      }};
+  return group;
+}
+
+const Group<ScoreSettings>& score_group() {
+  using S = ScoreSettings;
+  static const Group<S> group{
+      "score",
+      "`harness score`",
+      {
+          setting<S>(&S::input,
+                     {.names = "input", .value = "INPUT",
+                      .help = "Candidates JSONL (fields name, header, formal_statement, "
+                              "proof/formal_proof or full_proof/code)",
+                      .required = true}),
+          setting<S>(&S::out, {.names = "--out,-o", .value = "FILE",
+                               .help = "OUT rows, one per input line, in input order",
+                               .default_text = "INPUT.scored.jsonl"}),
+          setting<S>(&S::header, {.names = "--header", .value = "TEXT",
+                                  .help = "Header for lines that have none"}),
+          setting<S>(&S::header_file, {.names = "--header-file", .value = "FILE",
+                                       .help = "Header for lines that have none, read from a file"}),
+          setting<S>(&S::tasks, {.names = "--tasks", .value = "FILE",
+                                 .help = "Trusted statements and headers, joined by name"}),
+          setting<S>(&S::strict, {.names = "--strict",
+                                  .help = "Stop at the first invalid line (exit 2)"}),
+          setting<S>(&S::canaries,
+                     {.names = "--canary", .value = "N",
+                      .help = "Mix N known-false statements into the run; one that passes stops "
+                              "it (exit 4)",
+                      .check = range(0, 10000)}),
+          setting<S>(&S::canary_file,
+                     {.names = "--canary-file", .value = "FILE",
+                      .help = "Canaries to use (JSONL: name, formal_statement, proof)",
+                      .default_text = "the built-in set"}),
+      }};
+  return group;
+}
+
+const Group<SearchSettings>& search_group() {
+  using S = SearchSettings;
+  static const Group<S> group{
+      "search",
+      "`harness search`",
+      {
+          setting<S>(&S::tasks, {.names = "--tasks", .value = "FILE",
+                                 .help = "Task JSONL (name, split, header, formal_statement); "
+                                         "required unless --resume"}),
+          setting<S>(&S::header, {.names = "--header", .value = "TEXT",
+                                  .help = "Header for task lines that have none"}),
+          setting<S>(&S::policy, {.names = "--policy", .value = "SPEC",
+                                  .help = "builtin, builtin:mlp, openai:URL or replay:FILE"}),
+          setting<S>(&S::samples, {.names = "--samples,-k", .value = "K",
+                                   .help = "Samples (whole) or searches (step) per task",
+                                   .check = range(1, 65536)}),
+          setting<S>(&S::mode, {.names = "--mode", .value = "MODE",
+                                .help = "whole: whole proofs sampled; step: best-first search "
+                                        "over proof states",
+                                .check = one_of({"whole", "step"})}),
+          setting<S>(&S::epochs, {.names = "--epochs", .value = "N",
+                                  .help = "Training epochs (sample, verify, reward, update, "
+                                          "checkpoint) before the final evaluation",
+                                  .check = range(0, 1000000)}),
+          setting<S>(&S::out, {.names = "--out,-o", .value = "FILE",
+                               .help = "Rollouts JSONL: one object per attempt"}),
+          setting<S>(&S::seed, {.names = "--seed", .value = "N",
+                                .help = "Every random draw of the run derives from it"}),
+          setting<S>(&S::curriculum, {.names = "--curriculum", .value = "NAME",
+                                      .help = "Which training tasks each epoch (docs/search.md)",
+                                      .check = one_of({"adaptive", "uniform"})}),
+          setting<S>(&S::train_split, {.names = "--train-split", .value = "SPLIT",
+                                       .help = "Split trained on (\"\": every task)"}),
+          setting<S>(&S::evaluate, {.names = "--no-eval",
+                                    .help = "Skip the final evaluation over every task",
+                                    .inverted = true}),
+          setting<S>(&S::shaping,
+                     {.names = "--shaping", .value = "NAME",
+                      .help = "Reward shaping of passes while training (docs/search.md); a pass "
+                              "stays necessary for any reward",
+                      .check = one_of({"none", "length", "novelty"})}),
+          setting<S>(&S::expansions, {.names = "--expansions", .value = "N",
+                                      .help = "Step mode: nodes expanded per search",
+                                      .check = range(1, 1000000)}),
+          setting<S>(&S::width, {.names = "--width", .value = "N",
+                                 .help = "Step mode: tactics proposed per expansion",
+                                 .check = range(1, 1024)}),
+          setting<S>(&S::search_seconds, {.names = "--search-seconds", .value = "S",
+                                          .help = "Step mode: wall-clock seconds per search",
+                                          .check = greater_than(0)}),
+          setting<S>(&S::tactic_timeout_s, {.names = "--tactic-timeout", .value = "S",
+                                            .help = "Step mode: seconds per tactic",
+                                            .check = greater_than(0)}),
+          setting<S>(&S::temperature, {.names = "--temperature", .value = "T",
+                                       .help = "Sampling temperature", .check = at_least(0)}),
+          setting<S>(&S::vocabulary, {.names = "--vocabulary", .value = "NAME",
+                                      .help = "Built-in policy: core, mathlib or a FILE"}),
+          setting<S>(&S::learning_rate, {.names = "--learning-rate", .value = "R",
+                                         .help = "Built-in policy: learning rate",
+                                         .default_text = "the policy's own"}),
+          setting<S>(&S::resume,
+                     {.names = "--resume", .value = "RUN",
+                      .help = "Continue a killed run (its uuid, or latest) from its last "
+                              "finished epoch, with its recorded settings"}),
+      }};
+  return group;
+}
+
+const Group<SearchSettings>& remote_policy_group() {
+  using S = SearchSettings;
+  static const Group<S> group{
+      "remote-policy",
+      "The remote policy (`search --policy openai:URL`, policy/remote/README.md)",
+      {
+          setting<S>(&S::model, {.names = "--model", .value = "NAME",
+                                 .help = "The model name sent to the server"}),
+          setting<S>(&S::api_key_env, {.names = "--api-key-env", .value = "VAR",
+                                       .help = "Environment variable holding the API key"}),
+          setting<S>(&S::endpoint, {.names = "--endpoint", .value = "NAME",
+                                    .help = "Which API the server is asked through",
+                                    .check = one_of({"completions", "chat"})}),
+          setting<S>(&S::prompt_template, {.names = "--prompt-template", .value = "NAME",
+                                           .help = "Prompt template: a name or a FILE"}),
+          setting<S>(&S::max_tokens, {.names = "--max-tokens", .value = "N",
+                                      .help = "Tokens per completion",
+                                      .check = range(1, 1000000)}),
+          setting<S>(&S::concurrency, {.names = "--concurrency", .value = "N",
+                                       .help = "HTTP requests in flight",
+                                       .check = range(1, 4096)}),
+          setting<S>(&S::samples_per_request,
+                     {.names = "--samples-per-request", .value = "N",
+                      .help = "Samples asked in one HTTP request (1 for servers that ignore n)",
+                      .check = range(1, 128)}),
+          setting<S>(&S::top_p, {.names = "--top-p", .value = "P",
+                                 .help = "Nucleus sampling", .check = range(0, 1)}),
+          setting<S>(&S::retries, {.names = "--retries", .value = "N",
+                                   .help = "Further attempts of a failed request (connection "
+                                           "errors, 429, 5xx)",
+                                   .check = range(0, 100)}),
+          setting<S>(&S::request_timeout_s, {.names = "--request-timeout", .value = "S",
+                                             .help = "Seconds per HTTP request",
+                                             .check = greater_than(0)}),
+      }};
+  return group;
+}
+
+const Group<MetricsSettings>& metrics_group() {
+  using S = MetricsSettings;
+  static const Group<S> group{
+      "metrics",
+      "`harness metrics`",
+      {
+          setting<S>(&S::db, {.names = "--db", .value = "FILE", .help = "SQLite store"}),
+          setting<S>(&S::run, {.names = "--run", .value = "RUN",
+                               .help = "Only this run (uuid or id)",
+                               .default_text = "every run"}),
+          setting<S>(&S::format, {.names = "--format", .value = "NAME",
+                                  .help = "table: the top rows; json: every row, as JSON lines",
+                                  .check = one_of({"table", "json"})}),
+          setting<S>(&S::top, {.names = "--top", .value = "N", .help = "Rows per table",
+                               .check = range(1, 100000)}),
+          setting<S>(&S::recompute,
+                     {.names = "--recompute",
+                      .help = "Compute again even when the inputs are unchanged"}),
+          setting<S>(&S::threads, {.names = "--threads", .value = "N",
+                                   .help = "Threads for the computation (results do not depend "
+                                           "on it)",
+                                   .check = range(1, 256)}),
+      }};
+  return group;
+}
+
+const Group<DoctorSettings>& doctor_group() {
+  using S = DoctorSettings;
+  static const Group<S> group{
+      "doctor",
+      "`harness doctor`",
+      {
+          setting<S>(&S::workspace, {.names = "--workspace", .value = "DIR",
+                                     .help = "Lean workspace",
+                                     .default_text = "the project's folder"}),
+          setting<S>(&S::repl, {.names = "--repl", .value = "CMD", .help = "REPL command",
+                                .default_text = "lake env + the workspace's REPL binary"}),
+          setting<S>(&S::selftest,
+                     {.names = "--selftest",
+                      .help = "Check known-good and known-bad proofs with real Lean"}),
+          setting<S>(&S::timeout_s, {.names = "--timeout", .value = "S",
+                                     .help = "Seconds per selftest proof",
+                                     .check = greater_than(0)}),
+          setting<S>(&S::sandbox, {.names = "--sandbox", .value = "MODE",
+                                   .help = "Sandbox of the selftest's workers",
+                                   .check = one_of({"bwrap", "none"}),
+                                   .env = "HARNESS_SANDBOX"}),
+      }};
+  return group;
+}
+
+namespace {
+template <class S>
+GroupRows group_rows(const Group<S>& g) {
+  return {g.name, g.title, rows(g)};
+}
+}  // namespace
+
+std::vector<GroupRows> all_groups() {
+  return {group_rows(score_group()),   group_rows(engine_group()),
+          group_rows(search_group()),  group_rows(remote_policy_group()),
+          group_rows(metrics_group()), group_rows(doctor_group())};
+}
+
+}  // namespace harness::settings

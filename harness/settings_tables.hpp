@@ -1,0 +1,29 @@
+#pragma once
+// The settings tables of every command, one per group: each option's names, help, check and
+// environment variable, bound to its field (settings.hpp). The command line, `--help` and the
+// README's settings tables are made from them.
+#include <vector>
+
+#include "harness/doctor.hpp"
+#include "harness/engine.hpp"
+#include "harness/metrics_command.hpp"
+#include "harness/score_settings.hpp"
+#include "harness/search_settings.hpp"
+#include "harness/settings.hpp"
+
+namespace harness::settings {
+
+// How Lean checks proofs: shared by `score` and `search`.
+const Group<EngineSettings>& engine_group();
+const Group<ScoreSettings>& score_group();
+// `search`'s own, but the remote policy's.
+const Group<SearchSettings>& search_group();
+// The OpenAI-compatible policy (`search --policy openai:URL`).
+const Group<SearchSettings>& remote_policy_group();
+const Group<MetricsSettings>& metrics_group();
+const Group<DoctorSettings>& doctor_group();
+
+// Every group, in the README's order.
+std::vector<GroupRows> all_groups();
+
+}  // namespace harness::settings
