@@ -39,8 +39,12 @@ int run_cli(int argc, char** argv) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   } catch (const CLI::ParseError& e) {
     auto parsed = app.get_subcommands();
-    std::string who = parsed.empty() ? "harness" : "harness " + parsed.back()->get_name();
-    fmt::print(stderr, "{}: {}\nRun `{} --help` for the settings.\n", who, e.what(), who);
+    if (parsed.empty()) {
+      fmt::print(stderr, "harness: {}\nRun `harness` for the commands.\n", e.what());
+    } else {
+      std::string who = "harness " + parsed.back()->get_name();
+      fmt::print(stderr, "{}: {}\nRun `{} --help` for the settings.\n", who, e.what(), who);
+    }
     return kExitUsage;
   }
   auto parsed = app.get_subcommands();

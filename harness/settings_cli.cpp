@@ -1,5 +1,7 @@
 #include "harness/settings_cli.hpp"
 
+#include <cstdlib>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -19,12 +21,18 @@ void add_option(CLI::App& app, const Row& row, std::function<void(std::string_vi
     bool list = spec.kind == Kind::list;
     option = app.add_option(
         spec.names,
-        [set, reset, list](const CLI::results_t& results) {
-          try {
-            if (list) reset();
-            for (const auto& r : results) set(r);
-          } catch (const SettingError& e) {
-            throw CLI::ValidationError(e.what());
+        [set, reset, list, env = spec.env](const CLI::results_t& results) {
+          for (size_t i = 0; i < results.size(); ++i) {
+            try {
+              if (list && i == 0) reset();
+              set(results[i]);
+            } catch (const SettingError& e) {
+              // A value that came from the environment says so: the command line has none.
+              const char* from_env = env.empty() ? nullptr : std::getenv(env.c_str());
+              bool env_value = from_env != nullptr && results[i] == from_env;
+              throw CLI::ValidationError(
+                  env_value ? fmt::format("{} (from {})", e.what(), env) : std::string(e.what()));
+            }
           }
           return true;
         },

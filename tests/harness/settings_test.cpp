@@ -173,7 +173,9 @@ TEST_CASE("an option's environment variable applies when the option is absent") 
   }
   ScopedEnv env("HARNESS_SANDBOX", "chroot");
   ScoreSettings s;
-  CHECK(parse_score(s, {}) == "--sandbox: expected bwrap or none, got 'chroot'");
+  CHECK(parse_score(s, {}) == "--sandbox: expected bwrap or none, got 'chroot' (from HARNESS_SANDBOX)");
+  ScoreSettings given;
+  CHECK(parse_score(given, {"--sandbox", "jail"}) == "--sandbox: expected bwrap or none, got 'jail'");
 }
 
 TEST_CASE("every row is complete and its default is what the struct holds") {
