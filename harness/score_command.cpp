@@ -84,7 +84,14 @@ int score(ScoreSettings s) {
   store::RunInfo info{"score", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
                       settings.dump(), s.input, store::file_sha256(s.input), host_name()};
   int64_t run_id = db.begin_run(info);
-  ScoreRun run(s, db, run_id, engine, std::move(canaries));
+  std::optional<ScoreRun> made;
+  try {
+    made.emplace(s, db, run_id, engine, std::move(canaries));
+  } catch (const std::exception&) {
+    db.finish_run(run_id, store::RunStatus::failed, "{}");  // e.g. OUT cannot be written
+    throw;
+  }
+  ScoreRun& run = *made;
   install_interrupt_handlers();
   try {
     run.run(reader);

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "harness/interrupt.hpp"
@@ -56,7 +59,14 @@ ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t r
       m_last_flush(std::chrono::steady_clock::now()),
       m_start(std::chrono::steady_clock::now()),
       m_progress(settings.progress, settings.progress ? count_lines(settings.input) : -1) {
-  if (!m_out) throw std::runtime_error(fmt::format("{}: cannot write the OUT file", settings.out));
+  if (!m_out) {
+    int error = errno;
+    std::error_code ec;
+    std::string why = std::filesystem::is_directory(settings.out, ec)
+                          ? "it is a folder (give a file name)"
+                          : std::strerror(error);
+    throw UsageError(fmt::format("--out {}: cannot write the OUT file: {}", settings.out, why));
+  }
   m_canaries = std::move(canaries);
   int64_t lines = std::max<int64_t>(1, count_lines(settings.input));
   std::mt19937_64 random(std::random_device{}());
@@ -92,6 +102,7 @@ void ScoreRun::run(tasks::CandidateReader& reader) {
   }
   if (!m_fatal) m_fatal = m_pipeline.fatal_error();
   m_pipeline.stop();  // on interruption this kills the checks still running
+  m_blank_lines = reader.blank_lines();
   write({}, true);
   m_progress.finish();
 }
@@ -174,6 +185,7 @@ std::string ScoreRun::summary_json() const {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
   const PipelineStats& p = m_pipeline.stats();
   ojson out = {{"lines", m_written},
+               {"blank_lines", m_blank_lines},
                {"verdicts", counts},
                {"cache_hits", p.cache_hits},
                {"duplicates", p.duplicates},
@@ -200,6 +212,9 @@ void ScoreRun::print_summary() const {
   if (!counts.empty()) counts.pop_back();
   fmt::print(stderr, "scored {} lines in {:.1f} s ({:.1f} lines/s):{}\n", s["lines"].get<int64_t>(),
              s["seconds"].get<double>(), s["lines_per_second"].get<double>(), counts);
+  if (int64_t blank = s["blank_lines"].get<int64_t>(); blank > 0) {
+    fmt::print(stderr, "blank lines skipped (no row): {}\n", blank);
+  }
   fmt::print(stderr, "cache hits {}, identical lines {}, Lean checks {}",
              s["cache_hits"].get<int64_t>(), s["duplicates"].get<int64_t>(),
              s["lean_checks"].get<int64_t>());

@@ -57,6 +57,7 @@ class ScoreRun {
   std::ofstream m_out;
   int64_t m_read = 0;     // lines read
   int64_t m_written = 0;  // rows written
+  int64_t m_blank_lines = 0;  // skipped by the reader: no row
   std::vector<store::AttemptRecord> m_batch;
   std::vector<std::string> m_out_lines;
   std::chrono::steady_clock::time_point m_last_flush;

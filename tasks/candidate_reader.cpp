@@ -109,7 +109,10 @@ CandidateReader::CandidateReader(const std::string& path, ReaderOptions options)
 
 std::optional<CandidateReader::Row> CandidateReader::next() {
   while (auto raw = m_source.next()) {
-    if (!raw->too_long && is_blank(raw->bytes)) continue;
+    if (!raw->too_long && is_blank(raw->bytes)) {
+      ++m_blank;
+      continue;
+    }
     return read(*raw);
   }
   return std::nullopt;

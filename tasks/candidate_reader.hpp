@@ -53,6 +53,8 @@ class CandidateReader {
   std::optional<Row> next();
 
   const std::string& path() const { return m_path; }
+  // Blank lines (whitespace only) skipped so far: they get no row, and a run counts them.
+  std::int64_t blank_lines() const { return m_blank; }
 
  private:
   Row read(const RawLine& raw) const;
@@ -68,6 +70,7 @@ class CandidateReader {
   std::string m_path;
   ReaderOptions m_options;
   LineSource m_source;
+  std::int64_t m_blank = 0;
 };
 
 }  // namespace tasks

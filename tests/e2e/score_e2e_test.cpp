@@ -188,6 +188,38 @@ TEST_CASE("strict mode stops at the first invalid line with exit 2", "[e2e]") {
   auto rows = read_jsonl(box.dir / "in.scored.jsonl");
   REQUIRE(rows.size() == 3);
   CHECK(rows[2]["verdict"] == "invalid");
+  // It says which line and why.
+  CHECK(run.output.find("stopped at the first invalid line (--strict): " + input.string() + ":3:") !=
+        std::string::npos);
+}
+
+TEST_CASE("blank lines get no row and the summary counts them", "[e2e]") {
+  Sandbox box;
+  std::string line = nlohmann::json{{"name", "t"},
+                                    {"formal_statement", "theorem t : True := by\n"},
+                                    {"proof", "  trivial\n"}}
+                         .dump();
+  auto input = box.write("in.jsonl", "\n" + line + "\n  \n" + line + "\n");
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--repl", box.repl()});
+  CHECK(run.exit_code == 0);
+  auto rows = read_jsonl(box.dir / "in.scored.jsonl");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0]["line"] == 2);
+  CHECK(rows[1]["line"] == 4);
+  CHECK(run.output.find("blank lines skipped (no row): 2") != std::string::npos);
+}
+
+TEST_CASE("an OUT path that cannot be written is a usage error that says why", "[e2e]") {
+  Sandbox box;
+  auto input = box.write("in.jsonl", mixed_input());
+  std::filesystem::create_directory(box.dir / "a_folder");
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--out", "a_folder",
+                           "--repl", box.repl()});
+  CHECK(run.exit_code == 2);
+  CHECK(run.output.find("--out a_folder: cannot write the OUT file: it is a folder") !=
+        std::string::npos);
+  auto db = store::Store::open((box.dir / "h.db").string());
+  CHECK(db.run(1)->status == store::RunStatus::failed);  // never left `running`
 }
 
 TEST_CASE("exit codes are 2 for usage and 3 when Lean or the store fails", "[e2e]") {

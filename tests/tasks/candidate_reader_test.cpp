@@ -172,6 +172,16 @@ TEST_CASE("CRLF, a last line without newline, and a missing file", "[reader]") {
   CHECK_THROWS_AS(read_all(dir.path().string()), tasks::InputError);  // a directory
 }
 
+TEST_CASE("blank lines get no row and are counted; line numbers stay physical", "[reader]") {
+  TempDir dir;
+  std::string line = R"({"name": "t", "formal_statement": "S", "proof": "p"})";
+  CandidateReader reader(dir.write("blanks.jsonl", "\n" + line + "\n   \t\n\r\n" + line + "\n\n"));
+  std::vector<int64_t> lines;
+  while (auto row = reader.next()) lines.push_back(candidate(*row).line);
+  CHECK(lines == std::vector<int64_t>{2, 5});
+  CHECK(reader.blank_lines() == 4);
+}
+
 TEST_CASE("an over-long line is skipped without holding it, and the next line reads", "[reader]") {
   TempDir dir;
   std::string big = json_line({{"name", "big"}, {"proof", std::string(300000, 'p')}});
