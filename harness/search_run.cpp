@@ -380,6 +380,19 @@ int SearchRun::run() {
     }
   }
   bool learns = m_policy.capabilities().learns;
+  bool no_splits = std::all_of(m_tasks.begin(), m_tasks.end(),
+                               [](const tasks::Task& t) { return t.split.empty(); });
+  if (m_settings.epochs > 0 && train.empty() && no_splits && !m_tasks.empty()) {
+    // A task file without splits (a plain list of statements): every task is trained on.
+    for (size_t i = 0; i < m_tasks.size(); ++i) {
+      train.push_back(i);
+      train_ids.push_back(m_tasks[i].id);
+    }
+    fmt::print(stderr,
+               "harness search: no task of {} has a `split`: training on all {} tasks (the "
+               "final pass@k is then on the tasks trained on, not held out)\n",
+               m_settings.tasks, m_tasks.size());
+  }
   if (m_settings.epochs > 0 && train.empty()) {
     return finish(store::RunStatus::failed, kExitUsage,
                   fmt::format("no task of split `{}` to train on in {}", m_settings.train_split,
@@ -548,11 +561,13 @@ int SearchRun::run() {
 
   fmt::print(stderr, "evaluation: {} tasks x {} samples, policy {}\n", all.size(),
              m_settings.samples, m_policy_version);
-  fmt::print(stderr, "{:<10} {:>5} {:>7} {:>12} {:>12}\n", "split", "k", "tasks", "any-of-k",
-             "unbiased");
+  fmt::print(stderr, "pass@k by split (any-of-k: a task counts when one of its first k samples "
+                     "passed; unbiased: 1 - C(n-c,k)/C(n,k))\n");
+  fmt::print(stderr, "{:<10} {:>5} {:>7} {:>16} {:>16}\n", "split", "k", "tasks",
+             "pass@k any-of-k", "pass@k unbiased");
   for (const auto& [split, rows] : tables) {
     for (const auto& row : rows) {
-      fmt::print(stderr, "{:<10} {:>5} {:>7} {:>12.4f} {:>12.4f}\n",
+      fmt::print(stderr, "{:<10} {:>5} {:>7} {:>16.4f} {:>16.4f}\n",
                  split.empty() ? "(none)" : split, row.k, row.tasks, row.any_of_k, row.unbiased);
     }
   }

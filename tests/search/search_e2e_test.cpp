@@ -440,3 +440,29 @@ TEST_CASE("reward shaping changes the rewards of passes only and is recorded per
     if (shaping == "novelty") CHECK(above_one);
   }
 }
+
+TEST_CASE("a task file without splits trains on every task and says so", "[search][usage]") {
+  Box box;
+  auto tasks = synthetic_tasks(4);
+  for (auto& t : tasks) t.erase("split");
+  fs::path file = write_tasks(box, tasks);
+  std::vector<std::string> args = search_args(box, {"--epochs", "1", "--samples", "2",
+                                                    "--mode", "step", "--expansions", "4"});
+  args[2] = file.string();  // --tasks
+  Run run = harness(box, args);
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(run.output.find("has a `split`: training on all 4 tasks") != std::string::npos);
+  CHECK(run.output.find("pass@k any-of-k") != std::string::npos);
+  // With splits, none of them `train`, it is still refused with the reason.
+  for (auto& t : tasks) t["split"] = "test";
+  fs::path test_only = box.tmp.write("test_only.jsonl", [&] {
+    std::string text;
+    for (const auto& t : tasks) text += t.dump() + "\n";
+    return text;
+  }());
+  args[2] = test_only.string();
+  Run refused = harness(box, args);
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.output.find("no task of split `train`") != std::string::npos);
+}
