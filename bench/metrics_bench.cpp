@@ -1,5 +1,5 @@
-// metrics_bench: speed of the proof compression metrics (harness/metrics) and their table on
-// real proofs, run by hand. Prints markdown (harness/metrics/README.md keeps the results):
+// metrics_bench: speed of the proof compression metrics (metrics/) and their table on
+// real proofs, run by hand. Prints markdown (metrics/README.md keeps the results):
 //  1. speed at N proofs (default 10,000) of a synthetic corpus of realistic shape: the
 //     proofs of minif2f_valid_few_shot.jsonl with hypotheses and variables renamed at random,
 //     their comments kept or dropped, and 0-3 tactic lines of the tests' vocabulary
@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "common/lean_lexer.hpp"
-#include "harness/metrics/lean_text.hpp"
-#include "harness/metrics/metrics.hpp"
+#include "metrics/lean_text.hpp"
+#include "metrics/metrics.hpp"
 #include "tests/metrics/corpus.hpp"
 
 namespace {

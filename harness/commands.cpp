@@ -144,7 +144,7 @@ const std::vector<Command>& commands() {
            search)},
       {"metrics",
        "Compression metrics of the verified proofs in the store: per proof, per task and per "
-       "declaration (harness/metrics/README.md)",
+       "declaration (metrics/README.md)",
        with_settings<MetricsSettings>(
            [](CLI::App& app, MetricsSettings& s) {
              add_settings(app, settings::metrics_group(), s);

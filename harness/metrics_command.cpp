@@ -1,5 +1,5 @@
 // `harness metrics`: reads the store's verified proofs (of one run or of all), computes what is
-// missing (harness/metrics/: C(x), C(x | L), shared information, novelty, diversity, reuse, MDL
+// missing (metrics/: C(x), C(x | L), shared information, novelty, diversity, reuse, MDL
 // gain), records the computation with its dictionaries, and prints the top tables or, with
 // --format json, every proof's, task's and declaration's metrics as JSON lines.
 #include "harness/metrics_command.hpp"
@@ -14,7 +14,7 @@
 
 #include "common/tagged_hash.hpp"
 #include "harness/engine.hpp"
-#include "harness/metrics/metrics.hpp"
+#include "metrics/metrics.hpp"
 #include "harness/score_settings.hpp"
 #include "store/store.hpp"
 

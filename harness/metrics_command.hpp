@@ -1,5 +1,5 @@
 #pragma once
-// `harness metrics`: compression metrics of the store's verified proofs (harness/metrics/).
+// `harness metrics`: compression metrics of the store's verified proofs (metrics/).
 #include <optional>
 #include <string>
 

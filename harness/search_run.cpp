@@ -7,7 +7,7 @@
 #include <map>
 
 #include "harness/interrupt.hpp"
-#include "harness/metrics/lean_text.hpp"
+#include "metrics/lean_text.hpp"
 #include "harness/reward.hpp"
 #include "harness/score_settings.hpp"
 #include "policy/rl/grpo.hpp"

@@ -1,5 +1,5 @@
-// zstd sizes, frames and dictionaries (harness/metrics/compression.hpp).
-#include "harness/metrics/compression.hpp"
+// zstd sizes, frames and dictionaries (metrics/compression.hpp).
+#include "metrics/compression.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -1,5 +1,5 @@
-// Tactic counts, declaration spans and name uses (harness/metrics/lean_text.hpp).
-#include "harness/metrics/lean_text.hpp"
+// Tactic counts, declaration spans and name uses (metrics/lean_text.hpp).
+#include "metrics/lean_text.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>

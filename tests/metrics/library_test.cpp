@@ -1,4 +1,4 @@
-// Library metrics on constructed corpora (harness/metrics/metrics.hpp): shared information and
+// Library metrics on constructed corpora (metrics/metrics.hpp): shared information and
 // novelty, honesty of the folds, determinism, stored dictionaries, diversity, reuse, MDL gain.
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/metrics/metrics.hpp"
+#include "metrics/metrics.hpp"
 #include "tests/metrics/corpus.hpp"
 
 using metrics::compute_metrics;

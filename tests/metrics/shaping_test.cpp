@@ -1,5 +1,5 @@
-// Reward shaping (harness/metrics/shaping.hpp): a pass stays necessary for any reward > 0.
-#include "harness/metrics/shaping.hpp"
+// Reward shaping (metrics/shaping.hpp): a pass stays necessary for any reward > 0.
+#include "metrics/shaping.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>

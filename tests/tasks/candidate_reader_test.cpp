@@ -172,7 +172,7 @@ TEST_CASE("CRLF, a last line without newline, and a missing file", "[reader]") {
   CHECK_THROWS_AS(read_all(dir.path().string()), tasks::InputError);  // a directory
 }
 
-TEST_CASE("blank lines get no row and are counted; line numbers stay physical", "[reader]") {
+TEST_CASE("blank lines get no row and are counted, and line numbers stay physical", "[reader]") {
   TempDir dir;
   std::string line = R"({"name": "t", "formal_statement": "S", "proof": "p"})";
   CandidateReader reader(dir.write("blanks.jsonl", "\n" + line + "\n   \t\n\r\n" + line + "\n\n"));

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "harness/metrics/compression.hpp"
+#include "metrics/compression.hpp"
 
 namespace metrics {
 

@@ -1,4 +1,4 @@
-#include "harness/metrics/metrics.hpp"
+#include "metrics/metrics.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "common/tagged_hash.hpp"
-#include "harness/metrics/lean_text.hpp"
+#include "metrics/lean_text.hpp"
 
 namespace metrics {
 namespace {

@@ -1,4 +1,4 @@
-#include "harness/metrics/shaping.hpp"
+#include "metrics/shaping.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string_view>
 
-#include "harness/metrics/metrics.hpp"
+#include "metrics/metrics.hpp"
 
 namespace metrics {
 

@@ -1,4 +1,4 @@
-#include "harness/metrics/lean_text.hpp"
+#include "metrics/lean_text.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,6 +1,6 @@
 #define ZSTD_STATIC_LINKING_ONLY   // ZSTD_createCDict_advanced2, ZSTD_dictContentType_e
 #define ZDICT_STATIC_LINKING_ONLY  // ZDICT_optimizeTrainFromBuffer_fastCover
-#include "harness/metrics/compression.hpp"
+#include "metrics/compression.hpp"
 
 #include <zdict.h>
 #include <zstd.h>
