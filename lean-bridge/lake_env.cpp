@@ -91,9 +91,15 @@ LakeEnvironment resolve_lake_env(const std::string& lake, const std::string& wor
     return result;
   }
   if (*run.status != 0) {
-    std::string said = run.output.substr(0, run.output.find('\0'));
-    result.problem = fmt::format("`{}`: {}: {}", result.command, describe_wait_status(*run.status),
-                                 telling_line(said));
+    std::string said = telling_line(run.output.substr(0, run.output.find('\0')));
+    // elan installs a missing toolchain on first use; where it cannot download it, what it says
+    // is about its download folder: name the cause first.
+    std::string cause = said.find("could not download") != std::string::npos
+                            ? "the workspace's Lean toolchain (lean-toolchain) is not installed, "
+                              "and elan could not download it: "
+                            : "";
+    result.problem = fmt::format("`{}`: {}: {}{}", result.command,
+                                 describe_wait_status(*run.status), cause, said);
     return result;
   }
   result.vars = parse_env_block(run.out);
