@@ -10,19 +10,14 @@
 #include <vector>
 
 #include "lean-bridge/guard.hpp"
+#include "tests/lean-bridge/guard_fixture.hpp"
 
 using namespace lean_bridge;
 
 namespace {
 
-constexpr std::string_view kMiniF2FHeader =
-    "import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 0\n\n"
-    "open BigOperators Real Nat Topology Rat\n\n";
-
-const Guard& guard() {
-  static const Guard kGuard = Guard::with_default_rules();
-  return kGuard;
-}
+using guard_test::guard;
+using guard_test::kMiniF2FHeader;
 
 std::optional<GuardFinding> header(std::string_view text) {
   return guard().check(text, GuardMode::header, "");
