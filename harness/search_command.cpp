@@ -10,6 +10,7 @@
 #include "harness/score_settings.hpp"
 #include "harness/search_run.hpp"
 #include "harness/search_settings.hpp"
+#include "harness/settings_tables.hpp"
 #include "policy/make_policy.hpp"
 #include "policy/rl/curriculum.hpp"
 #include "tasks/input_error.hpp"
@@ -20,94 +21,17 @@ namespace {
 
 using nlohmann::json;
 
-// The settings that decide what a run samples and learns: recorded in the run, and read back
-// by --resume so that the resumed run is the run that was killed.
-json learning_settings(const SearchSettings& s) {
-  return {{"tasks", s.tasks},
-          {"header", s.header ? json(*s.header) : json(nullptr)},
-          {"policy", s.policy},
-          {"samples", s.samples},
-          {"mode", s.mode},
-          {"epochs", s.epochs},
-          {"out", s.out},
-          {"seed", s.seed},
-          {"curriculum", s.curriculum},
-          {"train_split", s.train_split},
-          {"evaluate", s.evaluate},
-          {"shaping", s.shaping},
-          {"expansions", s.expansions},
-          {"width", s.width},
-          {"search_seconds", s.search_seconds},
-          {"tactic_timeout_s", s.tactic_timeout_s},
-          {"model", s.model},
-          {"api_key_env", s.api_key_env},
-          {"endpoint", s.endpoint},
-          {"prompt_template", s.prompt_template},
-          {"temperature", s.temperature},
-          {"max_tokens", s.max_tokens},
-          {"concurrency", s.concurrency},
-          {"samples_per_request", s.samples_per_request},
-          {"top_p", s.top_p},
-          {"retries", s.retries},
-          {"request_timeout_s", s.request_timeout_s},
-          {"vocabulary", s.vocabulary},
-          {"learning_rate", s.learning_rate ? json(*s.learning_rate) : json(nullptr)},
-          {"timeout_s", s.timeout_s},
-          {"kernel_replay", s.kernel_replay},
-          {"forbid", s.forbid_files}};
-}
-
-void apply_learning_settings(SearchSettings& s, const json& j) {
-  s.tasks = j.at("tasks").get<std::string>();
-  if (!j.at("header").is_null()) s.header = j.at("header").get<std::string>();
-  s.policy = j.at("policy").get<std::string>();
-  s.samples = j.at("samples").get<int>();
-  s.mode = j.at("mode").get<std::string>();
-  s.epochs = j.at("epochs").get<int>();
-  if (s.out.empty()) s.out = j.at("out").get<std::string>();
-  s.seed = j.at("seed").get<uint64_t>();
-  s.curriculum = j.at("curriculum").get<std::string>();
-  s.train_split = j.at("train_split").get<std::string>();
-  s.evaluate = j.at("evaluate").get<bool>();
-  s.shaping = j.at("shaping").get<std::string>();
-  s.expansions = j.at("expansions").get<int>();
-  s.width = j.at("width").get<int>();
-  s.search_seconds = j.at("search_seconds").get<double>();
-  s.tactic_timeout_s = j.at("tactic_timeout_s").get<double>();
-  s.model = j.at("model").get<std::string>();
-  s.api_key_env = j.at("api_key_env").get<std::string>();
-  s.endpoint = j.at("endpoint").get<std::string>();
-  s.prompt_template = j.at("prompt_template").get<std::string>();
-  s.temperature = j.at("temperature").get<double>();
-  s.max_tokens = j.at("max_tokens").get<int>();
-  s.concurrency = j.at("concurrency").get<int>();
-  s.samples_per_request = j.at("samples_per_request").get<int>();
-  s.top_p = j.at("top_p").get<double>();
-  s.retries = j.at("retries").get<int>();
-  s.request_timeout_s = j.at("request_timeout_s").get<double>();
-  s.vocabulary = j.at("vocabulary").get<std::string>();
-  if (!j.at("learning_rate").is_null()) s.learning_rate = j.at("learning_rate").get<double>();
-  s.timeout_s = j.at("timeout_s").get<double>();
-  s.kernel_replay = j.at("kernel_replay").get<bool>();
-  s.forbid_files = j.at("forbid").get<std::vector<std::string>>();
-}
-
+// The policy's configuration: the one place the table-bound settings are handed to the policy
+// library (the remote options land in SearchSettings::remote as they are).
 policy::PolicyConfig policy_config(const SearchSettings& s) {
   policy::PolicyConfig c;
   c.spec = s.policy;
   c.vocabulary = s.vocabulary;
   c.learning_rate = s.learning_rate;
   c.temperature = s.temperature;
-  c.model = s.model;
-  c.api_key_env = s.api_key_env;
-  c.endpoint = s.endpoint;
-  c.prompt_template = s.prompt_template;
-  c.max_tokens = s.max_tokens;
-  c.concurrency = s.concurrency;
-  c.samples_per_request = s.samples_per_request;
-  c.top_p = s.top_p;
-  c.retries = s.retries;
-  c.request_timeout_s = s.request_timeout_s;
+  c.remote = s.remote;
+  c.remote.timeout_ms = static_cast<int>(s.request_timeout_s * 1000);
+  c.remote.api_key = policy::api_key_from_env(s.api_key_env);
   c.default_header = s.header;
   return c;
 }
@@ -147,8 +71,14 @@ int search(SearchSettings s) {
       fmt::print(stderr, "harness search: run {} is already complete\n", resumed->uuid);
       return kExitOk;
     }
+    // The settings that decide what the run samples and learns, as it recorded them
+    // (settings_tables.hpp: search_record), so that the resumed run is the run that was killed.
     json recorded = json::parse(resumed->settings_json);
-    apply_learning_settings(s, recorded.at("search"));
+    try {
+      settings::restore_search(s, recorded.at("search"));
+    } catch (const std::exception& e) {
+      throw UsageError(fmt::format("--resume {}: run {}: {}", *s.resume, resumed->uuid, e.what()));
+    }
   }
   check(s);
   if (!std::filesystem::exists(s.tasks)) throw UsageError(fmt::format("{}: no such file", s.tasks));
@@ -193,7 +123,7 @@ int search(SearchSettings s) {
     fmt::print(stderr, "harness search: resuming run {} after epoch {}\n", resumed->uuid, kept);
   } else {
     json settings = engine_settings_json(s, engine);
-    settings["search"] = learning_settings(s);
+    settings["search"] = settings::search_record(s);
     store::RunInfo info{"search", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
                         settings.dump(), s.tasks, std::nullopt, host_name()};
     run_id = db->begin_run(info);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "harness/engine.hpp"
+#include "policy/remote/remote_policy.hpp"
 
 namespace harness {
 
@@ -29,17 +30,13 @@ struct SearchSettings : EngineSettings {
   double search_seconds = 60;             // wall-clock budget per search
   double tactic_timeout_s = 10;           // per tactic
   // Policies.
-  std::string model;                      // --model (remote)
+  double temperature = 1.0;               // built-in and remote
+  // The remote policy's options land here as they are (the rows of remote_policy_group bind
+  // to its fields, whose initializers are the defaults); the URL comes from --policy, the
+  // temperature, the API key and the timeout from the fields below (search_command.cpp).
+  policy::RemoteOptions remote;
   std::string api_key_env = "OPENAI_API_KEY";
-  std::string endpoint = "completions";   // completions | chat (remote)
-  std::string prompt_template = "deepseek";
-  double temperature = 1.0;
-  int max_tokens = 2048;
-  int concurrency = 8;                    // HTTP requests in flight (remote)
-  int samples_per_request = 16;           // n of one HTTP request (1 for servers ignoring n)
-  double top_p = 0.95;
-  int retries = 3;                        // further attempts on connection errors, 429, 5xx
-  double request_timeout_s = 300;         // per HTTP request
+  double request_timeout_s = policy::RemoteOptions{}.timeout_s;  // per HTTP request
   std::string vocabulary = "core";        // built-in policy: core | mathlib | FILE
   std::optional<double> learning_rate;    // built-in policy; default: the policy's own
   // Run lifecycle.

@@ -7,6 +7,9 @@
 // A default is the field's initializer in the settings struct (read from a value-initialised
 // struct), so it is written once too; `default_text` only says how a default that is not a
 // plain value reads ("number of cores").
+//
+// A row with a `key` is recorded in a search run (JSON, in the run's row of the store) and read
+// back by `search --resume` (record() and restore() below): adding such a row is all it takes.
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -16,6 +19,8 @@
 #include <string_view>
 #include <type_traits>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace harness::settings {
 
@@ -43,6 +48,10 @@ enum class Kind { text, integer, unsigned_integer, real, flag, list };
 // One option, everything but its binding.
 struct Spec {
   std::string names{};         // CLI11 names: "--workers,-j"; a positional's bare name: "input"
+  // The option's key in a search run's recorded settings, which `search --resume` reads back:
+  // the field's name, and never changed once runs hold it (users' stores keep their runs). None:
+  // not recorded (how and where a run runs, not what it samples and learns).
+  std::string key{};
   std::string value{};         // the value's name in help and README: "N", "FILE" (none for flags)
   std::string help{};          // what it does, one line
   std::string default_text{};  // how the default reads when it is not a plain value
@@ -50,6 +59,9 @@ struct Spec {
   std::string env{};           // environment variable read when the option is absent
   bool inverted = false;       // a flag that sets its field to false (--no-cache → use_cache)
   bool required = false;       // a positional that must be given
+  // --resume keeps a value the command line gives; the recorded one only fills the option
+  // when it is left at its default (where a resumed run writes its rollouts).
+  bool given_wins = false;
   // Filled in by setting(): the kind of the bound field.
   Kind kind = Kind::text;
 };
@@ -78,6 +90,11 @@ struct Setting {
   std::function<void(S&, std::string_view)> set;  // one value given (a flag: any text)
   std::function<void(S&)> reset;                  // before a list's values: empty it
   std::function<std::string(const S&)> show;      // the field as text; "" when it has none
+  // The field as recorded (JSON: a number, text, bool, list; null for an empty optional) and
+  // back. restore() throws SettingError for a value of the wrong type.
+  std::function<nlohmann::json(const S&)> record;
+  std::function<void(S&, const nlohmann::json&)> restore;
+  std::function<void(S&, const S&)> copy;  // the field from another struct (its defaults)
 };
 
 template <class S>
@@ -145,32 +162,103 @@ std::string show(const T& value) {
     return std::to_string(value);
   }
 }
+
+template <class T>
+nlohmann::json to_json(const T& value) {
+  if constexpr (is_optional<T>::value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+  } else {
+    return nlohmann::json(value);
+  }
+}
+
+// A recorded value into `field`; null (an optional that had no value) leaves it as it is.
+template <class T>
+void from_json(const Spec& spec, T& field, const nlohmann::json& value) {
+  if (value.is_null()) return;
+  try {
+    if constexpr (is_optional<T>::value) {
+      field = value.get<typename T::value_type>();
+    } else {
+      field = value.get<T>();
+    }
+  } catch (const nlohmann::json::exception&) {
+    throw SettingError("recorded setting " + spec.key + ": " + value.dump() + " is not a " +
+                       "value of " + primary_name(spec));
+  }
+}
+
+// The row that binds `spec` to the field `get` gives (a field of S, or of a member of S).
+template <class S, class T, class Get>
+Setting<S> bind(Get get, Spec spec) {
+  spec.kind = kind_of<T>();
+  Setting<S> s;
+  s.spec = spec;
+  s.set = [get, spec](S& target, std::string_view text) {
+    T& f = get(target);
+    if constexpr (std::is_same_v<T, bool>) {
+      f = !spec.inverted;
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      f.push_back(parse_text(spec, text));
+    } else {
+      f = parse<T>(spec, text);
+    }
+  };
+  s.reset = [get](S& target) {
+    if constexpr (std::is_same_v<T, std::vector<std::string>>) get(target).clear();
+  };
+  s.show = [get](const S& target) { return show(get(target)); };
+  s.record = [get](const S& target) { return to_json(get(target)); };
+  s.restore = [get, spec](S& target, const nlohmann::json& value) {
+    from_json(spec, get(target), value);
+  };
+  s.copy = [get](S& target, const S& from) { get(target) = get(from); };
+  return s;
+}
 }  // namespace detail
 
 // The row that binds `spec` to `field` of S (or of a base of S).
 template <class S, class Base, class T>
 Setting<S> setting(T Base::*field, Spec spec) {
   static_assert(std::is_base_of_v<Base, S>);
-  spec.kind = detail::kind_of<T>();
-  Setting<S> s;
-  s.spec = spec;
-  s.set = [field, spec](S& target, std::string_view text) {
-    auto& f = static_cast<Base&>(target).*field;
-    if constexpr (std::is_same_v<T, bool>) {
-      f = !spec.inverted;
-    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-      f.push_back(parse_text(spec, text));
+  return detail::bind<S, T>([field](auto& target) -> auto& { return target.*field; },
+                            std::move(spec));
+}
+
+// The row that binds `spec` to `field` of the member `member` of S (or of a base of S): an
+// option whose value lands in a struct of its own (policy::RemoteOptions).
+template <class S, class Base, class M, class T>
+Setting<S> setting(M Base::*member, T M::*field, Spec spec) {
+  static_assert(std::is_base_of_v<Base, S>);
+  return detail::bind<S, T>(
+      [member, field](auto& target) -> auto& { return (target.*member).*field; }, std::move(spec));
+}
+
+// A search run's record of a group's rows with a key: {key: value}, added to `out`.
+template <class S>
+void record(const Group<S>& group, const S& s, nlohmann::json& out) {
+  for (const auto& setting : group.settings) {
+    if (!setting.spec.key.empty()) out[setting.spec.key] = setting.record(s);
+  }
+}
+
+// The recorded values back into s (`search --resume`). A key the record lacks (a run recorded
+// before its option existed) takes the option's default; a null one (an optional without a
+// value) and an option with given_wins that the command line gave keep what s holds.
+template <class S>
+void restore(const Group<S>& group, S& s, const nlohmann::json& recorded) {
+  const S defaults{};
+  for (const auto& setting : group.settings) {
+    const Spec& spec = setting.spec;
+    if (spec.key.empty()) continue;
+    if (spec.given_wins && setting.show(s) != setting.show(defaults)) continue;
+    auto found = recorded.find(spec.key);
+    if (found == recorded.end()) {
+      setting.copy(s, defaults);
     } else {
-      f = detail::parse<T>(spec, text);
+      setting.restore(s, *found);
     }
-  };
-  s.reset = [field](S& target) {
-    if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-      (static_cast<Base&>(target).*field).clear();
-    }
-  };
-  s.show = [field](const S& target) { return detail::show(static_cast<const Base&>(target).*field); };
-  return s;
+  }
 }
 
 // A row of a settings table as the README shows it.

@@ -15,7 +15,7 @@ const Group<EngineSettings>& engine_group() {
                       .help = "REPL processes; each holds its imports (Mathlib: several GiB each)",
                       .default_text = "number of cores", .check = range(1, 1024)}),
           setting<S>(&S::timeout_s,
-                     {.names = "--timeout", .value = "S",
+                     {.names = "--timeout", .key = "timeout_s", .value = "S",
                       .help = "Wall-clock seconds per proof; header time never counts",
                       .check = greater_than(0)}),
           setting<S>(&S::header_timeout_s,
@@ -53,10 +53,10 @@ const Group<EngineSettings>& engine_group() {
                       .help = "Lean workspace the REPL runs in",
                       .default_text = "the project's folder"}),
           setting<S>(&S::forbid_files,
-                     {.names = "--forbid", .value = "FILE",
+                     {.names = "--forbid", .key = "forbid", .value = "FILE",
                       .help = "Extra guard rules (docs/guard.md); repeatable"}),
           setting<S>(&S::kernel_replay,
-                     {.names = "--kernel-replay",
+                     {.names = "--kernel-replay", .key = "kernel_replay",
                       .help = "Replay every pass through Lean's kernel checker (leanchecker, "
                               "Lean >= 4.28) in the sandbox; a failed replay turns the pass into "
                               "rejected (decided_by kernel). Needs a toolchain: without one every "
@@ -122,58 +122,59 @@ const Group<SearchSettings>& search_group() {
       "search",
       "`harness search`",
       {
-          setting<S>(&S::tasks, {.names = "--tasks", .value = "FILE",
+          setting<S>(&S::tasks, {.names = "--tasks", .key = "tasks", .value = "FILE",
                                  .help = "Task JSONL (name, split, header, formal_statement); "
                                          "required unless --resume"}),
-          setting<S>(&S::header, {.names = "--header", .value = "TEXT",
+          setting<S>(&S::header, {.names = "--header", .key = "header", .value = "TEXT",
                                   .help = "Header for task lines that have none"}),
-          setting<S>(&S::policy, {.names = "--policy", .value = "SPEC",
+          setting<S>(&S::policy, {.names = "--policy", .key = "policy", .value = "SPEC",
                                   .help = "builtin, builtin:mlp, openai:URL or replay:FILE"}),
-          setting<S>(&S::samples, {.names = "--samples,-k", .value = "K",
+          setting<S>(&S::samples, {.names = "--samples,-k", .key = "samples", .value = "K",
                                    .help = "Samples (whole) or searches (step) per task",
                                    .check = range(1, 65536)}),
-          setting<S>(&S::mode, {.names = "--mode", .value = "MODE",
+          setting<S>(&S::mode, {.names = "--mode", .key = "mode", .value = "MODE",
                                 .help = "whole: whole proofs sampled; step: best-first search "
                                         "over proof states",
                                 .check = one_of({"whole", "step"})}),
-          setting<S>(&S::epochs, {.names = "--epochs", .value = "N",
+          setting<S>(&S::epochs, {.names = "--epochs", .key = "epochs", .value = "N",
                                   .help = "Training epochs (sample, verify, reward, update, "
                                           "checkpoint) before the final evaluation",
                                   .check = range(0, 1000000)}),
-          setting<S>(&S::out, {.names = "--out,-o", .value = "FILE",
-                               .help = "Rollouts JSONL: one object per attempt"}),
-          setting<S>(&S::seed, {.names = "--seed", .value = "N",
+          setting<S>(&S::out, {.names = "--out,-o", .key = "out", .value = "FILE",
+                               .help = "Rollouts JSONL: one object per attempt",
+                               .given_wins = true}),
+          setting<S>(&S::seed, {.names = "--seed", .key = "seed", .value = "N",
                                 .help = "Every random draw of the run derives from it"}),
-          setting<S>(&S::curriculum, {.names = "--curriculum", .value = "NAME",
+          setting<S>(&S::curriculum, {.names = "--curriculum", .key = "curriculum", .value = "NAME",
                                       .help = "Which training tasks each epoch (docs/search.md)",
                                       .check = one_of({"adaptive", "uniform"})}),
-          setting<S>(&S::train_split, {.names = "--train-split", .value = "SPLIT",
+          setting<S>(&S::train_split, {.names = "--train-split", .key = "train_split", .value = "SPLIT",
                                        .help = "Split trained on (\"\": every task)"}),
-          setting<S>(&S::evaluate, {.names = "--no-eval",
+          setting<S>(&S::evaluate, {.names = "--no-eval", .key = "evaluate",
                                     .help = "Skip the final evaluation over every task",
                                     .inverted = true}),
           setting<S>(&S::shaping,
-                     {.names = "--shaping", .value = "NAME",
+                     {.names = "--shaping", .key = "shaping", .value = "NAME",
                       .help = "Reward shaping of passes while training (docs/search.md); a pass "
                               "stays necessary for any reward",
                       .check = one_of({"none", "length", "novelty"})}),
-          setting<S>(&S::expansions, {.names = "--expansions", .value = "N",
+          setting<S>(&S::expansions, {.names = "--expansions", .key = "expansions", .value = "N",
                                       .help = "Step mode: nodes expanded per search",
                                       .check = range(1, 1000000)}),
-          setting<S>(&S::width, {.names = "--width", .value = "N",
+          setting<S>(&S::width, {.names = "--width", .key = "width", .value = "N",
                                  .help = "Step mode: tactics proposed per expansion",
                                  .check = range(1, 1024)}),
-          setting<S>(&S::search_seconds, {.names = "--search-seconds", .value = "S",
+          setting<S>(&S::search_seconds, {.names = "--search-seconds", .key = "search_seconds", .value = "S",
                                           .help = "Step mode: wall-clock seconds per search",
                                           .check = greater_than(0)}),
-          setting<S>(&S::tactic_timeout_s, {.names = "--tactic-timeout", .value = "S",
+          setting<S>(&S::tactic_timeout_s, {.names = "--tactic-timeout", .key = "tactic_timeout_s", .value = "S",
                                             .help = "Step mode: seconds per tactic",
                                             .check = greater_than(0)}),
-          setting<S>(&S::temperature, {.names = "--temperature", .value = "T",
+          setting<S>(&S::temperature, {.names = "--temperature", .key = "temperature", .value = "T",
                                        .help = "Sampling temperature", .check = at_least(0)}),
-          setting<S>(&S::vocabulary, {.names = "--vocabulary", .value = "NAME",
+          setting<S>(&S::vocabulary, {.names = "--vocabulary", .key = "vocabulary", .value = "NAME",
                                       .help = "Built-in policy: core, mathlib or a FILE"}),
-          setting<S>(&S::learning_rate, {.names = "--learning-rate", .value = "R",
+          setting<S>(&S::learning_rate, {.names = "--learning-rate", .key = "learning_rate", .value = "R",
                                          .help = "Built-in policy: learning rate",
                                          .default_text = "the policy's own"}),
           setting<S>(&S::resume,
@@ -186,38 +187,46 @@ const Group<SearchSettings>& search_group() {
 
 const Group<SearchSettings>& remote_policy_group() {
   using S = SearchSettings;
+  using R = policy::RemoteOptions;  // where most of them land, with their defaults
   static const Group<S> group{
       "remote-policy",
       "The remote policy (`search --policy openai:URL`, policy/remote/README.md)",
       {
-          setting<S>(&S::model, {.names = "--model", .value = "NAME",
-                                 .help = "The model name sent to the server"}),
-          setting<S>(&S::api_key_env, {.names = "--api-key-env", .value = "VAR",
+          setting<S>(&S::remote, &R::model,
+                     {.names = "--model", .key = "model", .value = "NAME",
+                      .help = "The model name sent to the server"}),
+          setting<S>(&S::api_key_env, {.names = "--api-key-env", .key = "api_key_env",
+                                       .value = "VAR",
                                        .help = "Environment variable holding the API key"}),
-          setting<S>(&S::endpoint, {.names = "--endpoint", .value = "NAME",
-                                    .help = "Which API the server is asked through",
-                                    .check = one_of({"completions", "chat"})}),
-          setting<S>(&S::prompt_template, {.names = "--prompt-template", .value = "NAME",
-                                           .help = "Prompt template: a name or a FILE"}),
-          setting<S>(&S::max_tokens, {.names = "--max-tokens", .value = "N",
-                                      .help = "Tokens per completion",
-                                      .check = range(1, 1000000)}),
-          setting<S>(&S::concurrency, {.names = "--concurrency", .value = "N",
-                                       .help = "HTTP requests in flight",
-                                       .check = range(1, 4096)}),
-          setting<S>(&S::samples_per_request,
-                     {.names = "--samples-per-request", .value = "N",
+          setting<S>(&S::remote, &R::endpoint,
+                     {.names = "--endpoint", .key = "endpoint", .value = "NAME",
+                      .help = "Which API the server is asked through",
+                      .check = one_of({"completions", "chat"})}),
+          setting<S>(&S::remote, &R::prompt_template,
+                     {.names = "--prompt-template", .key = "prompt_template", .value = "NAME",
+                      .help = "Prompt template: a name or a FILE"}),
+          setting<S>(&S::remote, &R::max_tokens,
+                     {.names = "--max-tokens", .key = "max_tokens", .value = "N",
+                      .help = "Tokens per completion", .check = range(1, 1000000)}),
+          setting<S>(&S::remote, &R::concurrency,
+                     {.names = "--concurrency", .key = "concurrency", .value = "N",
+                      .help = "HTTP requests in flight", .check = range(1, 4096)}),
+          setting<S>(&S::remote, &R::samples_per_request,
+                     {.names = "--samples-per-request", .key = "samples_per_request",
+                      .value = "N",
                       .help = "Samples asked in one HTTP request (1 for servers that ignore n)",
                       .check = range(1, 128)}),
-          setting<S>(&S::top_p, {.names = "--top-p", .value = "P",
-                                 .help = "Nucleus sampling", .check = range(0, 1)}),
-          setting<S>(&S::retries, {.names = "--retries", .value = "N",
-                                   .help = "Further attempts of a failed request (connection "
-                                           "errors, 429, 5xx)",
-                                   .check = range(0, 100)}),
-          setting<S>(&S::request_timeout_s, {.names = "--request-timeout", .value = "S",
-                                             .help = "Seconds per HTTP request",
-                                             .check = greater_than(0)}),
+          setting<S>(&S::remote, &R::top_p,
+                     {.names = "--top-p", .key = "top_p", .value = "P",
+                      .help = "Nucleus sampling", .check = range(0, 1)}),
+          setting<S>(&S::remote, &R::retries,
+                     {.names = "--retries", .key = "retries", .value = "N",
+                      .help = "Further attempts of a failed request (connection errors, 429, "
+                              "5xx)",
+                      .check = range(0, 100)}),
+          setting<S>(&S::request_timeout_s,
+                     {.names = "--request-timeout", .key = "request_timeout_s", .value = "S",
+                      .help = "Seconds per HTTP request", .check = greater_than(0)}),
       }};
   return group;
 }
@@ -271,6 +280,21 @@ const Group<DoctorSettings>& doctor_group() {
                                    .env = "HARNESS_SANDBOX"}),
       }};
   return group;
+}
+
+nlohmann::json search_record(const SearchSettings& settings) {
+  nlohmann::json out = nlohmann::json::object();
+  record(search_group(), settings, out);
+  record(remote_policy_group(), settings, out);
+  record(engine_group(), static_cast<const EngineSettings&>(settings), out);
+  return out;
+}
+
+void restore_search(SearchSettings& settings, const nlohmann::json& recorded) {
+  if (!recorded.is_object()) throw SettingError("recorded settings: not a JSON object");
+  restore(search_group(), settings, recorded);
+  restore(remote_policy_group(), settings, recorded);
+  restore(engine_group(), static_cast<EngineSettings&>(settings), recorded);
 }
 
 namespace {

@@ -23,6 +23,13 @@ const Group<SearchSettings>& remote_policy_group();
 const Group<MetricsSettings>& metrics_group();
 const Group<DoctorSettings>& doctor_group();
 
+// What a search run records of its settings (the rows with a key of the search, remote-policy
+// and engine groups) as one JSON object, and `search --resume`'s read-back of it: a key the
+// record lacks takes its default (settings.hpp: restore). Throws SettingError for a recorded
+// value of the wrong type.
+nlohmann::json search_record(const SearchSettings& settings);
+void restore_search(SearchSettings& settings, const nlohmann::json& recorded);
+
 // Every group, in the README's order.
 std::vector<GroupRows> all_groups();
 

@@ -33,19 +33,9 @@ std::unique_ptr<Policy> make_policy(const PolicyConfig& config) {
   }
   if (kind == "openai") {
     if (arg.empty()) throw PolicyError("--policy openai:URL needs the server's URL");
-    RemoteOptions o;
+    RemoteOptions o = config.remote;
     o.base_url = arg;
-    o.model = config.model;
-    o.endpoint = config.endpoint;
-    o.prompt_template = config.prompt_template;
     o.temperature = config.temperature;
-    o.max_tokens = config.max_tokens;
-    o.concurrency = config.concurrency;
-    o.samples_per_request = config.samples_per_request;
-    o.top_p = config.top_p;
-    o.retries = config.retries;
-    o.timeout_ms = static_cast<int>(config.request_timeout_s * 1000);
-    o.api_key = api_key_from_env(config.api_key_env);
     return std::make_unique<RemotePolicy>(o);
   }
   if (kind == "replay") {

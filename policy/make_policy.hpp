@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "policy/policy.hpp"
+#include "policy/remote/remote_policy.hpp"
 
 namespace policy {
 
@@ -18,17 +19,9 @@ struct PolicyConfig {
   std::string vocabulary = "core";  // core | mathlib | FILE
   std::optional<double> learning_rate;
   double temperature = 1.0;  // also the remote sampling temperature
-  // Remote policy.
-  std::string model;
-  std::string api_key_env = "OPENAI_API_KEY";
-  std::string endpoint = "completions";
-  std::string prompt_template = "deepseek";
-  int max_tokens = 2048;
-  int concurrency = 8;
-  int samples_per_request = 16;
-  double top_p = 0.95;
-  int retries = 3;
-  double request_timeout_s = 300;
+  // Remote policy: its options as they are, but the server's URL (from the spec) and the
+  // temperature (above). The API key is the caller's to read (api_key_from_env()).
+  RemoteOptions remote;
   // Replay policy: the header given to dataset lines that have none.
   std::optional<std::string> default_header;
 };

@@ -13,6 +13,8 @@
 
 namespace policy {
 
+// `harness search` binds its remote-policy options to these fields: their initializers are
+// those options' defaults too.
 struct RemoteOptions {
   // http(s)://HOST:PORT[/PATH]; "/v1" when no path is given; trailing slashes are ignored.
   std::string base_url;  // e.g. http://127.0.0.1:8000/v1

@@ -86,7 +86,7 @@ TEST_CASE("a command line without options leaves every setting at its struct def
   REQUIRE(parse_search(search, {}) == "");
   CHECK(shown(search_group(), search) == shown(search_group(), SearchSettings{}));
   CHECK(shown(remote_policy_group(), search) == shown(remote_policy_group(), SearchSettings{}));
-  CHECK(search.samples_per_request == 16);
+  CHECK(search.remote.samples_per_request == 16);
   CHECK(search.evaluate);
 
   MetricsSettings metrics;
@@ -120,8 +120,8 @@ TEST_CASE("each option sets its field") {
   REQUIRE(parse_search(t, {"--samples-per-request", "1", "--top-p", "0.5", "--seed",
                            "18446744073709551615", "--no-eval", "--learning-rate", "0.01",
                            "--mode", "step", "-k", "2", "--resume", "latest"}) == "");
-  CHECK(t.samples_per_request == 1);
-  CHECK(t.top_p == 0.5);
+  CHECK(t.remote.samples_per_request == 1);
+  CHECK(t.remote.top_p == 0.5);
   CHECK(t.seed == UINT64_MAX);
   CHECK_FALSE(t.evaluate);
   CHECK(t.learning_rate == std::optional<double>(0.01));
