@@ -4,7 +4,9 @@
 // recorded by earlier versions still resumes.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -206,4 +208,29 @@ TEST_CASE("a recorded value of the wrong type is refused naming its key") {
   CHECK_THROWS_WITH(restore_search(s, old),
                     Catch::Contains("recorded setting samples") && Catch::Contains("--samples"));
   CHECK_THROWS_AS(restore_search(s, json::array()), SettingError);
+}
+
+TEST_CASE("docs/search.md points to the README's generated tables and keeps no copy of them") {
+  auto read = [](const std::string& path) {
+    std::ifstream in(std::string(HARNESS_SOURCE_DIR) + "/" + path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  std::string docs = read("docs/search.md");
+  std::string readme = read("README.md");
+  REQUIRE_FALSE(docs.empty());
+  // The links' targets are the README's headings over the generated tables.
+  CHECK(docs.find("(../README.md#settings-of-harness-search)") != std::string::npos);
+  CHECK(docs.find("(../README.md#settings-of-harness-score)") != std::string::npos);
+  CHECK(readme.find("\n### Settings of `harness search`\n") != std::string::npos);
+  CHECK(readme.find("\n### Settings of `harness score`\n") != std::string::npos);
+  // No settings table, nor a row of one: the options are described in one place.
+  CHECK(docs.find("| option | default |") == std::string::npos);
+  for (const auto& group : {rows(search_group()), rows(remote_policy_group())}) {
+    for (const auto& row : group) {
+      INFO(row.spec.names);
+      CHECK(docs.find("| " + display_names(row.spec) + " |") == std::string::npos);
+    }
+  }
 }
