@@ -82,9 +82,11 @@ TEST_CASE("lake env commands are recognised", "[launcher]") {
 }
 
 TEST_CASE("an env -0 block keeps the Lean variables, the last definition winning", "[launcher]") {
-  std::string block("HOME=/root\0LEAN_PATH=/a:/b\0LAKE=/x/lake\0XLEAN_SYSROOT=/no\0"
-                    "LEAN_SYSROOT=/tc\0PATH=/tc/bin:/usr/bin\0LEAN_PATH=/c\0EMPTY=\0",
-                    120);
+  // The NUL-terminated entries of `env -0`, kept whole by the string's own length.
+  constexpr char kBlock[] =
+      "HOME=/root\0LEAN_PATH=/a:/b\0LAKE=/x/lake\0XLEAN_SYSROOT=/no\0"
+      "LEAN_SYSROOT=/tc\0PATH=/tc/bin:/usr/bin\0LEAN_PATH=/c\0EMPTY=\0";
+  std::string block(kBlock, sizeof kBlock - 1);
   auto vars = parse_env_block(block);
   std::vector<std::pair<std::string, std::string>> want = {
       {"LEAN_PATH", "/c"}, {"LEAN_SYSROOT", "/tc"}, {"PATH", "/tc/bin:/usr/bin"}};
