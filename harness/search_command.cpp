@@ -12,6 +12,7 @@
 #include "harness/search_settings.hpp"
 #include "harness/settings_tables.hpp"
 #include "policy/make_policy.hpp"
+#include "store/input_hash.hpp"
 #include "policy/rl/curriculum.hpp"
 #include "tasks/input_error.hpp"
 #include "tasks/task_index.hpp"
@@ -125,7 +126,7 @@ int search(SearchSettings s) {
     json settings = engine_settings_json(s, engine);
     settings["search"] = settings::search_record(s);
     store::RunInfo info{"search", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
-                        settings.dump(), s.tasks, std::nullopt, host_name()};
+                        settings.dump(), s.tasks, store::file_sha256(s.tasks), host_name()};
     run_id = db->begin_run(info);
     fmt::print(stderr, "harness search: run {}\n", db->run(run_id)->uuid);
   }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lean-bridge/child_process.hpp"
+#include "store/input_hash.hpp"
 #include "store/store.hpp"
 #include "tests/openai-double/double_process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -184,6 +185,10 @@ TEST_CASE("rollouts: one object per attempt with the fields external trainers re
   // The store holds the same attempts.
   auto db = store::Store::open(box.db());
   CHECK(db.search_attempts(db.latest_run("search")->id).size() == rows.size());
+  // The run row holds its task file's path and SHA-256 (a resume can refuse a changed file).
+  auto run_row = db.latest_run("search");
+  CHECK(run_row->input_path == kTasks);
+  CHECK(run_row->input_sha256 == store::file_sha256(kTasks));
 }
 
 TEST_CASE("a run killed after an epoch resumes exactly: same checkpoints, same rollouts",
