@@ -1,0 +1,146 @@
+// lean_time_bench: how much of Lean's time a `harness score` run spends well, when imports are
+// expensive (issue "Lean time well spent"). Each row is one whole `harness score` process, in a
+// fresh store, against the REPL double with a slow import and a fixed cost per proof:
+//
+//   hang 10% / 30%   some proofs never answer and are stopped by the wall clock (the double
+//                    ignores heartbeats), so their worker is killed and replaced;
+//   recycle          workers are recycled every 10 checks;
+//   5 import sets    the proofs cycle through five different `import` lines.
+//
+// The ideal is one import, then every check's own time spread over the workers: what a pool
+// whose replacements were ready the moment a worker went (warm spares) and whose workers never
+// re-imported would take. The fraction is ideal / measured. "Imports" counts the REPL processes
+// started (each pays one import), per 1,000 proofs.
+//
+// Usage: lean_time_bench [--quick]. Prints a markdown table for docs/benchmarks.md.
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "lean-bridge/child_process.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Workload {
+  std::string name;
+  int proofs;
+  int hangs;           // proofs that never answer, spread evenly
+  int import_sets;     // distinct `import` lines, cycled through
+  int recycle_after;   // 0: the harness's default
+};
+
+// A proof costs two commands (its check and the closing request), so 40 ms a command is
+// 80 ms a proof.
+struct Settings {
+  int workers = 4;
+  int import_ms = 2000;
+  int command_ms = 40;
+  double timeout_s = 1;
+  double proof_s() const { return 2 * command_ms / 1000.0; }
+};
+
+struct Result {
+  double seconds = 0;
+  long starts = -1;
+  bool ok = false;
+  std::string output;
+};
+
+// One line per proof: one statement, each proof text distinct (a comment), so that neither the
+// cache nor the deduplication answers, and each worker elaborates the statement's reference
+// once, as with a dataset of many proofs of few tasks.
+fs::path write_input(const Workload& w, const fs::path& dir) {
+  fs::path path = dir / (w.name + ".jsonl");
+  std::ofstream out(path);
+  for (int i = 0; i < w.proofs; ++i) {
+    bool hang = w.hangs > 0 && i % (w.proofs / w.hangs) == 0 && i / (w.proofs / w.hangs) < w.hangs;
+    std::string header = fmt::format("import Bench{}", w.import_sets > 1 ? i % w.import_sets : 0);
+    std::string proof = fmt::format("  trivial -- {}\n{}", i, hang ? "--! hang\n" : "");
+    std::string statement = "theorem bench : True := by\n";
+    // JSON by hand: the texts hold no character that needs escaping beyond \n.
+    auto escape = [](std::string s) {
+      std::string o;
+      for (char c : s) o += c == '\n' ? std::string("\\n") : std::string(1, c);
+      return o;
+    };
+    out << fmt::format(R"({{"name": "bench", "header": "{}", "formal_statement": "{}", "proof": "{}"}})",
+                       escape(header), escape(statement), escape(proof))
+        << "\n";
+  }
+  return path;
+}
+
+Result run(const Workload& w, const Settings& s, const fs::path& dir) {
+  fs::path input = write_input(w, dir);
+  fs::remove(dir / "bench.db");
+  std::vector<std::string> argv = {
+      HARNESS_PATH, "score", input.string(), "--out", (dir / "out.jsonl").string(), "--db",
+      (dir / "bench.db").string(), "--workers", std::to_string(s.workers), "--timeout",
+      fmt::format("{}", s.timeout_s), "--repl",
+      fmt::format("{} --import-ms {} --check-ms {}", FAKE_REPL_PATH, s.import_ms, s.command_ms),
+      "--sandbox", "none", "--no-progress"};
+  if (w.recycle_after > 0) {
+    argv.insert(argv.end(), {"--recycle-after", std::to_string(w.recycle_after)});
+  }
+  lean_bridge::ProcessSpec spec{argv, dir.string(), 0, false};
+  auto start = std::chrono::steady_clock::now();
+  auto out = lean_bridge::capture_output(spec, 900'000);
+  Result r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.ok = out.status && WIFEXITED(*out.status) && WEXITSTATUS(*out.status) == 0;
+  r.output = out.output;
+  std::smatch m;
+  if (std::regex_search(r.output, m, std::regex("REPL processes started ([0-9]+)"))) {
+    r.starts = std::stol(m[1]);
+  }
+  return r;
+}
+
+// One import and one reference elaboration, then every proof's own time over the workers.
+double ideal_seconds(const Workload& w, const Settings& s) {
+  double checks = (w.proofs - w.hangs) * s.proof_s() + w.hangs * s.timeout_s;
+  return s.import_ms / 1000.0 + s.command_ms / 1000.0 + checks / s.workers;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  Settings s;
+  int n = quick ? 40 : 100;
+  std::vector<Workload> workloads = {
+      {"hang 10%", n, n / 10, 1, 0},
+      {"hang 30%", n, 3 * n / 10, 1, 0},
+      {"recycle every 10", 2 * n, 0, 1, 10},
+      {"5 import sets", 2 * n, 0, 5, 0},
+  };
+  fs::path dir = fs::temp_directory_path() / fmt::format("lean-time-bench-{}", ::getpid());
+  fs::create_directories(dir);
+  fmt::print("`harness score`, {} workers, REPL double: import {} ms, {} ms a proof, wall-clock "
+             "timeout {} s (hanging proofs ignore heartbeats)\n\n",
+             s.workers, s.import_ms, 2 * s.command_ms, s.timeout_s);
+  fmt::print("| workload | proofs | measured s | ideal s | fraction of ideal | REPL starts | imports per 1,000 proofs |\n");
+  fmt::print("|---|---|---|---|---|---|---|\n");
+  for (const auto& w : workloads) {
+    Result r = run(w, s, dir);
+    if (!r.ok) {
+      fmt::print("| {} | {} | FAILED | | | | |\n", w.name, w.proofs);
+      fmt::print(stderr, "{}\n", r.output);
+      continue;
+    }
+    double ideal = ideal_seconds(w, s);
+    fmt::print("| {} | {} | {:.1f} | {:.1f} | {:.2f} | {} | {:.0f} |\n", w.name, w.proofs,
+               r.seconds, ideal, ideal / r.seconds, r.starts, 1000.0 * r.starts / w.proofs);
+  }
+  fs::remove_all(dir);
+  return 0;
+}
