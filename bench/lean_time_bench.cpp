@@ -13,9 +13,6 @@
 // started (each pays one import), per 1,000 proofs.
 //
 // Usage: lean_time_bench [--quick]. Prints a markdown table for docs/benchmarks.md.
-#include <sys/wait.h>
-
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -24,7 +21,7 @@
 
 #include <fmt/format.h>
 
-#include "lean-bridge/child_process.hpp"
+#include "bench/timed_run.hpp"
 
 namespace {
 
@@ -48,11 +45,8 @@ struct Settings {
   double proof_s() const { return 2 * command_ms / 1000.0; }
 };
 
-struct Result {
-  double seconds = 0;
-  long starts = -1;
-  bool ok = false;
-  std::string output;
+struct Result : bench::TimedRun {
+  long starts = -1;  // REPL processes started, from the run's summary
 };
 
 // One line per proof: one statement, each proof text distinct (a comment), so that neither the
@@ -91,13 +85,8 @@ Result run(const Workload& w, const Settings& s, const fs::path& dir) {
   if (w.recycle_after > 0) {
     argv.insert(argv.end(), {"--recycle-after", std::to_string(w.recycle_after)});
   }
-  lean_bridge::ProcessSpec spec{argv, dir.string(), 0, false};
-  auto start = std::chrono::steady_clock::now();
-  auto out = lean_bridge::capture_output(spec, 900'000);
   Result r;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.ok = out.status && WIFEXITED(*out.status) && WEXITSTATUS(*out.status) == 0;
-  r.output = out.output;
+  static_cast<bench::TimedRun&>(r) = bench::run_timed(argv, dir.string(), 900'000);
   std::smatch m;
   if (std::regex_search(r.output, m, std::regex("REPL processes started ([0-9]+)"))) {
     r.starts = std::stol(m[1]);

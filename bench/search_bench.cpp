@@ -19,7 +19,7 @@
 
 #include <fmt/format.h>
 
-#include "lean-bridge/child_process.hpp"
+#include "bench/timed_run.hpp"
 
 namespace {
 
@@ -31,11 +31,7 @@ struct Config {
   int workers;
 };
 
-struct Result {
-  double seconds = 0;
-  bool ok = false;
-  std::string output;
-};
+using Result = bench::TimedRun;
 
 Result run(const Config& c, const fs::path& dir) {
   fs::remove(dir / "bench.db");
@@ -46,14 +42,7 @@ Result run(const Config& c, const fs::path& dir) {
       std::to_string(c.workers), "--db", (dir / "bench.db").string(), "--repl",
       fmt::format("{} --tactic-rules {}/rules.json", FAKE_REPL_PATH, synthetic), "--sandbox",
       "none", "--no-progress", "--expansions", "8", "--width", "4"};
-  lean_bridge::ProcessSpec spec{argv, dir.string(), 0, false};
-  auto start = std::chrono::steady_clock::now();
-  auto out = lean_bridge::capture_output(spec, 600'000);
-  Result r;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.ok = out.status && WIFEXITED(*out.status) && WEXITSTATUS(*out.status) == 0;
-  r.output = out.output;
-  return r;
+  return bench::run_timed(argv, dir.string(), 600'000);
 }
 
 }  // namespace

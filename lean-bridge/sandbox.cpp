@@ -33,9 +33,10 @@ namespace {
 constexpr const char* kSandboxUid = "65534";
 constexpr const char* kSandboxGid = "65534";
 constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
-// Stands in the bwrap command line for the number of the descriptor that carries the
-// system-call filter; ChildProcess::spawn writes the real number there.
-constexpr const char* kSeccompFdPlaceholder = "<seccomp-fd>";
+// The argument after `--seccomp` is the number of a descriptor opened for each child when it is
+// spawned (ProcessSpec::passed): ChildProcess::spawn writes it in that slot.
+constexpr const char* kSeccompFlag = "--seccomp";
+constexpr const char* kFdSlot = "FD";
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
@@ -394,13 +395,19 @@ std::vector<std::pair<std::string, std::string>> Sandbox::environment(
 
 std::vector<std::string> Sandbox::visible_paths(const ProcessSpec& spec,
                                                 const std::string& program) const {
+  return visible_paths(spec, program, environment(spec));
+}
+
+std::vector<std::string> Sandbox::visible_paths(
+    const ProcessSpec& spec, const std::string& program,
+    const std::vector<std::pair<std::string, std::string>>& env) const {
   std::string dir = spec.working_dir.empty() ? "" : absolute(spec.working_dir, "");
   std::vector<std::string> wanted;
   if (program.find('/') != std::string::npos) wanted.push_back(absolute(program, dir));
   for (size_t i = 1; i < spec.argv.size(); ++i) {
     if (auto path = named_path(spec.argv[i], dir)) wanted.push_back(*path);
   }
-  for (const auto& [name, value] : environment(spec)) {
+  for (const auto& [name, value] : env) {
     if (name == "LEAN_PATH" || name == "LEAN_SYSROOT" || name == "LD_LIBRARY_PATH") {
       add_search_path(value, dir, wanted);
     }
@@ -459,7 +466,8 @@ std::vector<std::string> Sandbox::bwrap_prefix(const ProcessSpec& spec,
   // The working folder exists inside, empty and read-only, unless a bound path shows it:
   // the files around the REPL there (the store, OUT, a user's other files) stay outside.
   std::string dir = spec.working_dir.empty() ? "" : absolute(spec.working_dir, "");
-  auto visible = visible_paths(spec, program);
+  auto env = environment(spec);
+  auto visible = visible_paths(spec, program, env);
   std::error_code ec;
   std::string real_dir = dir.empty() ? "" : fs::weakly_canonical(dir, ec).string();
   bool dir_shown = dir.empty() || dir == "/" ||
@@ -473,9 +481,9 @@ std::vector<std::string> Sandbox::bwrap_prefix(const ProcessSpec& spec,
   // The root's tmpfs and /dev (no writable /dev/shm) are read-only; only /tmp is writable.
   a.insert(a.end(), {"--remount-ro", "/dev", "--remount-ro", "/"});
   if (!dir.empty()) a.insert(a.end(), {"--chdir", dir});
-  if (m_seccomp) a.insert(a.end(), {"--seccomp", kSeccompFdPlaceholder});
+  if (m_seccomp) a.insert(a.end(), {kSeccompFlag, kFdSlot});
   a.push_back("--clearenv");
-  for (const auto& [name, value] : environment(spec)) a.insert(a.end(), {"--setenv", name, value});
+  for (const auto& [name, value] : env) a.insert(a.end(), {"--setenv", name, value});
   a.push_back("--");
   return a;
 }
@@ -497,7 +505,7 @@ ProcessSpec Sandbox::apply(const ProcessSpec& spec) const {
   out.argv = bwrap_prefix(spec, program);
   if (m_seccomp) {
     size_t at = static_cast<size_t>(
-        std::find(out.argv.begin(), out.argv.end(), kSeccompFdPlaceholder) - out.argv.begin());
+        std::find(out.argv.begin(), out.argv.end(), kSeccompFlag) - out.argv.begin()) + 1;
     out.passed.push_back({m_seccomp, at});
   }
   out.argv.push_back(program);

@@ -72,8 +72,8 @@ class Sandbox {
   // SpawnError when the filter could not be built (a sandbox never runs without it).
   ProcessSpec apply(const ProcessSpec& spec) const;
   // The bwrap command line that goes in front of the worker's argv (it ends with "--"), for
-  // `spec` running `program` (resolved, as apply() resolves argv[0]). The filter's descriptor
-  // is a placeholder there; apply() hands the filter over.
+  // `spec` running `program` (resolved, as apply() resolves argv[0]). The argument after
+  // `--seccomp` is a slot that spawning fills with the filter's descriptor (apply() says so).
   std::vector<std::string> bwrap_prefix(const ProcessSpec& spec, const std::string& program) const;
   // The host paths bound read-only for `spec` beyond the system's /usr: `program`, the files
   // and folders its arguments name, and the folders on its LEAN_PATH, LEAN_SYSROOT and
@@ -99,6 +99,10 @@ class Sandbox {
   std::string probe(const std::string& working_dir) const;
 
  private:
+  std::vector<std::string> visible_paths(
+      const ProcessSpec& spec, const std::string& program,
+      const std::vector<std::pair<std::string, std::string>>& env) const;
+
   SandboxOptions m_options;
   PidsSupport m_pids;
   std::shared_ptr<const std::string> m_seccomp;  // the filter's BPF program

@@ -203,7 +203,7 @@ TEST_CASE("the bwrap command line isolates everything and passes only allowed va
   CHECK(spec.pids_cgroup_parent == sandbox.pids().parent);
   CHECK(sandbox.describe() == "bwrap+pids256+seccomp");
   CHECK(sandbox.pids_limit_binds());
-  // The filter travels as a descriptor of its own, in the place of the placeholder.
+  // The filter travels as a descriptor of its own, its number written after --seccomp.
   REQUIRE(spec.passed.size() == 1);
   CHECK(a[spec.passed[0].argv_index - 1] == "--seccomp");
   CHECK(spec.passed[0].bytes->size() % 8 == 0);
