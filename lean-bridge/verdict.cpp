@@ -12,8 +12,10 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kVerdictNames = {
     "pass", "fail", "incomplete", "rejected", "timeout", "error", "invalid"};
-constexpr std::array<std::string_view, 9> kDecidedByNames = {
-    "guard", "lean", "axioms", "statement", "nonce", "timeout", "worker", "input", "kernel"};
+constexpr std::array<std::string_view, 10> kDecidedByNames = {
+    "guard",  "lean",   "axioms", "statement", "nonce",
+    "timeout", "worker", "input", "kernel",    "heartbeats"};
+static_assert(kDecidedByNames.size() == static_cast<size_t>(DecidedBy::heartbeats) + 1);
 
 // Splits "[a, b,\n  c]" into its names; returns nothing if the brackets are not there.
 std::optional<std::vector<std::string>> split_axiom_list(std::string_view text) {
@@ -66,6 +68,25 @@ std::optional<Judgement> judge_check(const CommandAnswer& answer) {
   }
   if (!answer.env) {
     return Judgement{Verdict::rejected, DecidedBy::lean, "Lean's answer names no environment"};
+  }
+  return std::nullopt;
+}
+
+bool is_heartbeat_error(std::string_view data) {
+  return data.find("(deterministic) timeout") != std::string_view::npos &&
+         data.find("maximum number of heartbeats") != std::string_view::npos;
+}
+
+std::optional<Judgement> judge_heartbeats(const std::vector<Message>& messages) {
+  for (const Message& m : messages) {
+    if (!is_error(m) || !is_heartbeat_error(m.data)) continue;
+    // The line that says so ("(deterministic) timeout at `whnf`, maximum number of heartbeats
+    // (400000) has been reached"), not the nesting tactic's line before it.
+    std::string_view data = m.data;
+    size_t at = data.find("(deterministic) timeout");
+    size_t end = data.find('\n', at);
+    std::string line(common::trim(data.substr(at, end == std::string_view::npos ? end : end - at)));
+    return Judgement{Verdict::timeout, DecidedBy::heartbeats, "Lean's heartbeat limit: " + line};
   }
   return std::nullopt;
 }

@@ -12,7 +12,11 @@
 namespace lean_bridge {
 
 enum class Verdict { pass, fail, incomplete, rejected, timeout, error, invalid };
-enum class DecidedBy { guard, lean, axioms, statement, nonce, timeout, worker, input, kernel };
+// `timeout`: the wall clock stopped the check (the process was killed); `heartbeats`: Lean's own
+// heartbeat limit stopped it with an error, which comes out the same on any machine and load.
+enum class DecidedBy {
+  guard, lean, axioms, statement, nonce, timeout, worker, input, kernel, heartbeats
+};
 
 std::string_view to_string(Verdict verdict);
 std::string_view to_string(DecidedBy decided_by);
@@ -33,6 +37,17 @@ struct Judgement {
 // Lean's answer to the candidate's command: errors → fail, sorries → incomplete. Returns
 // nothing when the answer is clean and the axioms must be asked next.
 std::optional<Judgement> judge_check(const CommandAnswer& answer);
+
+// True for Lean's heartbeat error, whatever it nests in: the text holds "(deterministic)
+// timeout" and "maximum number of heartbeats" (Lean's throwMaxHeartbeat, for `maxHeartbeats`
+// and `synthInstance.maxHeartbeats` alike; docs/lean-assumptions.md, A24).
+bool is_heartbeat_error(std::string_view data);
+
+// A check Lean failed with a heartbeat error among its error messages: `timeout`, decided by
+// `heartbeats`, with that message's line as the reason. Nothing otherwise. Applied only to a
+// `fail` that Lean decided, so that it relabels one zero-reward verdict as another and never
+// makes a pass (a candidate printing that text itself gains nothing).
+std::optional<Judgement> judge_heartbeats(const std::vector<Message>& messages);
 
 // What `#print axioms TARGET` printed, read strictly.
 struct AxiomsAnswer {

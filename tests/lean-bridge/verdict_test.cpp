@@ -81,3 +81,43 @@ TEST_CASE("axioms decide pass, incomplete or rejected", "[verdict]") {
   CHECK(native.reason == "non-standard axioms: Lean.ofReduceBool, Lean.trustCompiler");
   CHECK(judge_axioms({"sorryAx", "myAxiom"}).verdict == Verdict::rejected);
 }
+
+TEST_CASE("heartbeats is a decided_by of its own, with a name that reads back", "[verdict]") {
+  CHECK(to_string(DecidedBy::heartbeats) == "heartbeats");
+  CHECK(parse_decided_by("heartbeats") == DecidedBy::heartbeats);
+  CHECK(to_string(DecidedBy::timeout) == "timeout");
+  CHECK(parse_decided_by("kernel") == DecidedBy::kernel);
+}
+
+TEST_CASE("Lean's heartbeat error is recognised in every wording and nesting", "[verdict]") {
+  // Recent Lean (CoreM.lean, throwMaxHeartbeat), older Lean, and a tactic nesting it.
+  const char* recent =
+      "(deterministic) timeout at `whnf`, maximum number of heartbeats (200000) has been "
+      "reached\nUse `set_option maxHeartbeats <num>` to set the limit.\n\nNote: Additional "
+      "diagnostic information may be available using the `set_option diagnostics true` command.";
+  const char* older =
+      "(deterministic) timeout at 'whnf', maximum number of heartbeats (200000) has been reached "
+      "(use 'set_option maxHeartbeats <num>' to set the limit)";
+  const char* synth =
+      "Tactic `simp` failed with a nested error:\n(deterministic) timeout at `isDefEq`, maximum "
+      "number of heartbeats (20000) has been reached\nUse `set_option synthInstance.maxHeartbeats "
+      "<num>` to set the limit.";
+  for (const char* text : {recent, older, synth}) {
+    INFO(text);
+    CHECK(is_heartbeat_error(text));
+    auto j = judge_heartbeats(answer_with({{"warning", "unused variable"}, {"error", text}}).messages);
+    REQUIRE(j);
+    CHECK(j->verdict == Verdict::timeout);
+    CHECK(j->decided_by == DecidedBy::heartbeats);
+    CHECK(j->reason.starts_with("Lean's heartbeat limit: (deterministic) timeout at "));
+    CHECK(j->reason.find('\n') == std::string::npos);
+  }
+  CHECK(judge_heartbeats(answer_with({{"error", synth}}).messages)->reason ==
+        "Lean's heartbeat limit: (deterministic) timeout at `isDefEq`, maximum number of "
+        "heartbeats (20000) has been reached");
+  // Not an error, or not that error: nothing.
+  CHECK_FALSE(judge_heartbeats(answer_with({{"info", recent}}).messages));
+  CHECK_FALSE(judge_heartbeats(answer_with({{"error", "maximum recursion depth has been reached"}}).messages));
+  CHECK_FALSE(judge_heartbeats(answer_with({{"error", "(deterministic) timeout"}}).messages));
+  CHECK_FALSE(is_heartbeat_error("maximum number of heartbeats"));
+}
