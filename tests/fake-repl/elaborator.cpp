@@ -92,19 +92,36 @@ struct CommandResult {
   json messages = json::array();
   json sorries = json::array();
   std::map<std::string, DeclInfo> decls;
+  long max_heartbeats = 0;  // the env's limit after the command
 };
+
+// Lean's default `maxHeartbeats`, in option units (Lean counts 1000 heartbeats per unit).
+constexpr long kDefaultMaxHeartbeats = 200000;
+
+// Lean's error when elaboration passes `maxHeartbeats` (CoreM.lean, throwMaxHeartbeat, recent
+// versions), as the harness reads it (docs/lean-assumptions.md, A24).
+std::string heartbeat_error(long limit) {
+  return "(deterministic) timeout at `whnf`, maximum number of heartbeats (" +
+         std::to_string(limit) +
+         ") has been reached\nUse `set_option maxHeartbeats <num>` to set the limit.\n\n"
+         "Note: Additional diagnostic information may be available using the "
+         "`set_option diagnostics true` command.";
+}
 
 // Elaborates one command text; see README.md for what each construct does.
 class CommandRun {
  public:
   CommandRun(const std::string& text, bool fresh, bool backtick_sorry,
-             Elaborator::ProofStates& states, const TacticRules* rules, Lookup parent)
+             Elaborator::ProofStates& states, const TacticRules* rules, Lookup parent,
+             long max_heartbeats, double ms_per_kheartbeats)
       : m_tokens(tokenize(text)),
         m_header(fresh),
         m_backtick_sorry(backtick_sorry),
         m_states(states),
         m_rules(rules),
-        m_parent(std::move(parent)) {}
+        m_parent(std::move(parent)),
+        m_env_heartbeats(max_heartbeats),
+        m_ms_per_kheartbeats(ms_per_kheartbeats) {}
 
   CommandResult run() {
     collect_axioms();
@@ -123,12 +140,14 @@ class CommandRun {
       if (token.kind == TokenKind::hash_command) hash_command(token);
     }
     close_decl();
+    m_result.max_heartbeats = m_env_heartbeats;
     return std::move(m_result);
   }
 
  private:
   struct Decl {
     Position begin, end;
+    std::string name;               // fully qualified; "" for an example or instance
     bool uses_sorry = false;
     std::optional<Goal> start;      // rules mode: the starting goal, when the header is readable
     std::size_t body = 0;           // index of the first token of the proof
@@ -154,6 +173,14 @@ class CommandRun {
   std::vector<std::string> m_scopes;  // open namespaces/sections, innermost last ("" = section)
   std::optional<Decl> m_decl;
   CommandResult m_result;
+  // Heartbeats: the env's limit (a top-level set_option changes it), and the limit of a
+  // `set_option maxHeartbeats N in`, for the declaration numbered m_scoped_decl. Declarations
+  // are numbered by close_decl(), which every new declaration (and command) calls first.
+  long m_env_heartbeats;
+  double m_ms_per_kheartbeats;
+  std::optional<long> m_scoped_heartbeats;
+  long m_scoped_decl = -1;
+  long m_decl_number = 0;
 
   const Token* next(TokenKind kind, std::optional<int> same_line = std::nullopt) {
     if (m_index >= m_tokens.size() || m_tokens[m_index].kind != kind) return nullptr;
@@ -229,9 +256,12 @@ class CommandRun {
           full = full.substr(7);
         else if (std::string prefix = current_namespace(); !prefix.empty())
           full = prefix + "." + full;
+        m_decl->name = full;
         m_result.decls[full] = {token.text == "axiom" ? Axioms{full} : m_axioms, signature()};
       }
       if (m_rules) prepare_proof(token.text, full);
+    } else if (token.text == "set_option") {
+      set_option();
     } else if (token.text == "namespace" || token.text == "section") {
       close_decl();
       const Token* name = next(TokenKind::identifier, token.begin.line);
@@ -345,7 +375,51 @@ class CommandRun {
     }
   }
 
+  // `set_option NAME VALUE [in]`: only `maxHeartbeats` with a plain number means anything here.
+  void set_option() {
+    const Token* name = next(TokenKind::identifier);
+    if (name == nullptr || normalize_name(name->text) != "maxHeartbeats") return;
+    if (m_index >= m_tokens.size()) return;
+    std::optional<long> value = parse_number(m_tokens[m_index].text);
+    if (!value) return;
+    ++m_index;
+    bool scoped = m_index < m_tokens.size() && m_tokens[m_index].kind == TokenKind::identifier &&
+                  m_tokens[m_index].text == "in";
+    if (!scoped) {
+      m_env_heartbeats = *value;
+      return;
+    }
+    ++m_index;
+    // Before a declaration it is that declaration's (numbered when it starts), else the one
+    // it stands in.
+    bool before_command = m_index < m_tokens.size() &&
+                          (named_declarations.contains(m_tokens[m_index].text) ||
+                           anonymous_declarations.contains(m_tokens[m_index].text));
+    m_scoped_heartbeats = *value;
+    m_scoped_decl = m_decl_number + (before_command ? 1 : 0);
+  }
+
+  long heartbeat_limit() const {
+    return m_scoped_heartbeats && m_scoped_decl == m_decl_number ? *m_scoped_heartbeats
+                                                                 : m_env_heartbeats;
+  }
+
+  // `--! heartbeats H`: a computation of H heartbeats (option units) under the current limit.
+  void spend_heartbeats(const Token& at, long spent) {
+    long limit = heartbeat_limit();
+    long until_stop = limit == 0 ? spent : std::min(spent, limit);
+    sleep_ms(static_cast<long>(static_cast<double>(until_stop) * m_ms_per_kheartbeats / 1000.0));
+    if (limit == 0 || spent <= limit) return;
+    message("error", at, heartbeat_error(limit));
+    if (m_decl && !m_decl->name.empty()) {
+      Axioms& axioms = m_result.decls[m_decl->name].axioms;
+      if (std::find(axioms.begin(), axioms.end(), "sorryAx") == axioms.end())
+        axioms.push_back("sorryAx");
+    }
+  }
+
   void close_decl() {
+    ++m_decl_number;
     if (m_decl)
       for (json& message : m_decl->messages) m_result.messages.push_back(std::move(message));
     if (m_decl && m_decl->uses_sorry)
@@ -440,7 +514,7 @@ class CommandRun {
 
   void directive(const Token& token) {
     static const std::set<std::string> numeric = {"sleep", "crash-exit", "grow", "spawn",
-                                                  "connect"};
+                                                  "connect", "heartbeats"};
     std::size_t space = token.text.find_first_of(" \t");
     std::string word = token.text.substr(0, space);
     std::string args = space == std::string::npos ? "" : trim(token.text.substr(space));
@@ -451,6 +525,8 @@ class CommandRun {
       message(word, token, args);
     } else if (word == "sleep") {
       sleep_ms(*number);
+    } else if (word == "heartbeats") {
+      spend_heartbeats(token, *number);
     } else if (word == "hang") {
       hang();
     } else if (word == "crash") {
@@ -543,10 +619,12 @@ json Elaborator::tactics_of(const std::string& text, long env) {
 json Elaborator::command(const std::string& text, std::optional<long> env, bool all_tactics) {
   long parent = env.value_or(-1);
   json tactics = all_tactics && env ? tactics_of(text, parent) : json::array();
+  long max_heartbeats = env ? m_envs[*env].max_heartbeats : kDefaultMaxHeartbeats;
   CommandRun run(text, !env, m_backtick_sorry, m_states, m_rules,
-                 [this, parent](const std::string& name) { return find_decl(parent, name); });
+                 [this, parent](const std::string& name) { return find_decl(parent, name); },
+                 max_heartbeats, m_ms_per_kheartbeats);
   CommandResult result = run.run();
-  m_envs.push_back({parent, std::move(result.decls)});
+  m_envs.push_back({parent, std::move(result.decls), result.max_heartbeats});
   json answer = {{"env", static_cast<long>(m_envs.size()) - 1}};
   if (!tactics.empty()) answer["tactics"] = std::move(tactics);
   if (!result.messages.empty()) answer["messages"] = std::move(result.messages);

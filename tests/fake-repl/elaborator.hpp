@@ -9,6 +9,13 @@
 //    absent (a fresh environment: leading `import` lines are the header) or a known env.
 //  - tactic(text, state) returns the REPL's tactic answer, or {"message": "Unknown proof state."}.
 //  - Directives may perform side effects (sleep, output, crash, ...) while a command runs.
+//  - Heartbeats: each env has a `maxHeartbeats` limit (a fresh env: 200000, Lean's default),
+//    inherited by the envs built on it; a top-level `set_option maxHeartbeats N` in a command
+//    sets it for the rest of the command and for the new env, `set_option maxHeartbeats N in`
+//    for the declaration it stands in (or precedes). `--! heartbeats H` spends H (option units)
+//    at that point: above a non-zero limit, Lean's heartbeat error at the directive, and the
+//    declaration depends on sorryAx; it sleeps min(H, limit, or H when the limit is 0) times
+//    ms_per_kheartbeats / 1000 ms.
 //  - With rules (rules mode, README.md "Tactic rules mode"), every proof state holds its goals:
 //    a sorry's goal is the goal at that point of its declaration, tactics are applied by the
 //    rules, and tactic proofs of theorems, lemmas and examples are run by the same rules.
@@ -39,6 +46,9 @@ class Elaborator {
   explicit Elaborator(bool backtick_sorry, const TacticRules* rules = nullptr)
       : m_backtick_sorry(backtick_sorry), m_rules(rules) {}
 
+  // Milliseconds slept per 1000 heartbeats (option units) spent by `--! heartbeats`.
+  void set_ms_per_kheartbeats(double ms) { m_ms_per_kheartbeats = ms; }
+
   bool has_env(long id) const { return id >= 0 && id < static_cast<long>(m_envs.size()); }
   // all_tactics: the answer lists the tactic lines with their usedConstants (README.md).
   nlohmann::json command(const std::string& text, std::optional<long> env,
@@ -52,6 +62,7 @@ class Elaborator {
   struct Env {
     long parent;
     std::map<std::string, DeclInfo> decls;
+    long max_heartbeats;  // the env's `maxHeartbeats` (0: no limit)
   };
   const DeclInfo* find_decl(long env, const std::string& name) const;
   nlohmann::json tactics_of(const std::string& text, long env);
@@ -62,6 +73,7 @@ class Elaborator {
   ProofStates m_states;
   bool m_backtick_sorry;
   const TacticRules* m_rules;
+  double m_ms_per_kheartbeats = 0;
 };
 
 }  // namespace fake_repl

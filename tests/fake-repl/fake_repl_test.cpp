@@ -218,6 +218,80 @@ TEST_CASE("directives produce messages, output and deaths", "[fake-repl]") {
   CHECK_FALSE(hung.read_answer(150));
 }
 
+TEST_CASE("heartbeats: a limit per env, inherited, set by set_option, and Lean's error past it",
+          "[fake-repl]") {
+  const std::string stop =
+      "(deterministic) timeout at `whnf`, maximum number of heartbeats (400000) has been "
+      "reached\nUse `set_option maxHeartbeats <num>` to set the limit.\n\nNote: Additional "
+      "diagnostic information may be available using the `set_option diagnostics true` command.";
+  auto got = session({
+      {{"cmd", "import Mathlib\nset_option maxHeartbeats 400000\n"}},                       // 0
+      {{"cmd", "theorem a : True := by\n  trivial\n--! heartbeats 10000000\n"}, {"env", 0}},  // 1
+      {{"cmd", "#print axioms a"}, {"env", 1}},                                              // 2
+      {{"cmd", "theorem b : True := by\n  trivial\n--! heartbeats 400000\n"}, {"env", 0}},    // 3
+      {{"cmd", "#print axioms b"}, {"env", 3}},                                              // 4
+      // A fresh env has Lean's default, 200000.
+      {{"cmd", "theorem c : True := by\n  trivial\n--! heartbeats 300000"}},                 // 5
+      // A top-level set_option changes the limit for the rest of the command and its env...
+      {{"cmd", "set_option maxHeartbeats 0\n--! heartbeats 99999999\n"}, {"env", 0}},       // 6
+      // ...and the envs built on it (0: no limit).
+      {{"cmd", "theorem d : True := by\n  trivial\n--! heartbeats 99999999\n"}, {"env", 6}},  // 7
+      // An `in` form holds within its declaration only.
+      {{"cmd", "theorem e : True := by\n  set_option maxHeartbeats 10 in\n  trivial\n"
+               "--! heartbeats 11\ntheorem f : True := by\n  trivial\n--! heartbeats 11\n"},
+       {"env", 0}},                                                                          // 8
+      {{"cmd", "set_option maxHeartbeats 10 in\ntheorem g : True := by\n  trivial\n"
+               "--! heartbeats 11\n"},
+       {"env", 0}},                                                                          // 9
+      {{"cmd", "--! heartbeats x"}, {"env", 0}},                                             // 10
+  });
+  REQUIRE(got.size() == 11);
+  REQUIRE(got[1]["messages"].size() == 1);
+  CHECK(got[1]["messages"][0] == json{{"severity", "error"},
+                                      {"pos", {{"line", 3}, {"column", 0}}},
+                                      {"endPos", {{"line", 3}, {"column", 23}}},
+                                      {"data", stop}});
+  CHECK(got[1]["env"] == 1);  // answered: the process lives on
+  CHECK(got[2]["messages"][0]["data"] == "'a' depends on axioms: [sorryAx]");
+  CHECK_FALSE(got[3].contains("messages"));  // at the limit, not past it
+  CHECK(got[4]["messages"][0]["data"] == "'b' does not depend on any axioms");
+  REQUIRE(got[5]["messages"].size() == 1);
+  CHECK(got[5]["messages"][0]["data"].get<std::string>().find("heartbeats (200000)") !=
+        std::string::npos);
+  CHECK_FALSE(got[6].contains("messages"));
+  CHECK_FALSE(got[7].contains("messages"));
+  REQUIRE(got[8]["messages"].size() == 1);
+  CHECK(got[8]["messages"][0]["pos"]["line"] == 4);
+  CHECK(got[8]["messages"][0]["data"].get<std::string>().find("heartbeats (10)") !=
+        std::string::npos);
+  REQUIRE(got[9]["messages"].size() == 1);
+  CHECK(got[9]["messages"][0]["data"].get<std::string>().find("heartbeats (10)") !=
+        std::string::npos);
+  CHECK(got[10]["messages"][0]["data"] == "fake-repl: directive 'heartbeats' needs a number");
+}
+
+TEST_CASE("heartbeats take time: up to the limit, or all of them with no limit", "[fake-repl]") {
+  using std::chrono::milliseconds;
+  using std::chrono::steady_clock;
+  // 0.5 ms per 1000: 10,000,000 heartbeats stopped at 400,000 sleep 200 ms, not 5 s.
+  auto begin = steady_clock::now();
+  auto stopped = session({{{"cmd", "set_option maxHeartbeats 400000"}},
+                          {{"cmd", "--! heartbeats 10000000"}, {"env", 0}}},
+                         {"--ms-per-kheartbeats", "0.5"});
+  auto took = steady_clock::now() - begin;
+  CHECK(took >= milliseconds(200));
+  CHECK(took < milliseconds(3000));
+  CHECK(stopped[1]["messages"].size() == 1);
+  // With no limit they all run: the wall clock is what stops them.
+  ChildProcess unlimited({"--ms-per-kheartbeats", "1"});
+  unlimited.send(request({{"cmd", "set_option maxHeartbeats 0"}}));
+  REQUIRE(unlimited.read_answer(2000));
+  unlimited.send(request({{"cmd", "--! heartbeats 100000000"}, {"env", 0}}));
+  CHECK_FALSE(unlimited.read_answer(300));
+  CHECK(run_fake_repl({"--ms-per-kheartbeats", "-1"}, "").exit_status == 64);
+  CHECK(run_fake_repl({"--ms-per-kheartbeats", "fast"}, "").exit_status == 64);
+}
+
 TEST_CASE("malformed JSON and unknown request shapes kill the process", "[fake-repl]") {
   for (std::string bad : {"{\"cmd\": ", "[1]", "{\"foo\": 1}", "{\"cmd\": \"x\", \"env\": \"0\"}",
                           "{\"cmd\": \"x\", \"extra\": 1}", "{\"tactic\": \"rfl\"}"}) {

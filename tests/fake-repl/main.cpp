@@ -44,10 +44,21 @@
 //    blank line), grow MB (touched, kept; failure -> "INTERNAL PANIC: out of memory", exit 1),
 //    stderr TEXT, exit (status 0, no answer), spawn N (children sleeping 60 s), write PATH,
 //    connect PORT, connect-unix PATH (info "write PATH: ok" / "...: failed: <strerror>"),
-//    read PATH (info "read PATH: CONTENT"), list DIR (info "list DIR: NAMES"). Unknown WORD
-//    -> error.
+//    read PATH (info "read PATH: CONTENT"), list DIR (info "list DIR: NAMES"), heartbeats H
+//    (below). Unknown WORD -> error.
+//  - Heartbeats: each env has a `maxHeartbeats` limit, 200000 in a fresh env (Lean's default),
+//    inherited by the envs built on it. A top-level `set_option maxHeartbeats N` (without `in`)
+//    sets it for the rest of the command and for the envs built on this one; `set_option
+//    maxHeartbeats N in` sets it for the declaration it stands in (or the one it precedes).
+//    `--! heartbeats H` spends H heartbeats (option units) at that point: when the limit L is
+//    not 0 and H > L, an error at the directive with Lean's wording, "(deterministic) timeout at
+//    `whnf`, maximum number of heartbeats (L) has been reached\nUse `set_option maxHeartbeats
+//    <num>` to set the limit.\n\nNote: ...", and the declaration depends on sorryAx; the
+//    process lives on. It sleeps min(H, L) * X / 1000 ms (H * X / 1000 when L = 0), X being
+//    --ms-per-kheartbeats, so with no limit a large H runs until the wall clock stops it.
 //
-// Options: --import-ms N, --check-ms N, --lean-version X.Y (default 4.32), --noise,
+// Options: --import-ms N, --check-ms N, --ms-per-kheartbeats X (ms per 1000 heartbeats spent by
+// `--! heartbeats`, a decimal number, default 0), --lean-version X.Y (default 4.32), --noise,
 // --startup-noise, --die-after N, --crash-on-import, --grow-mb-per-check N, --log FILE (or
 // $FAKE_REPL_LOG): append each raw request as one line, --replay IN OUT, --strict-blank-line,
 // --tactic-rules FILE (rules mode, below). Bad options or a bad rules file: a usage message on
@@ -86,6 +97,7 @@ using namespace fake_repl;
 struct Options {
   long import_ms = 0;
   long check_ms = 0;
+  double ms_per_kheartbeats = 0;
   bool backtick_sorry = true;
   bool noise = false;
   bool startup_noise = false;
@@ -101,7 +113,8 @@ struct Options {
 
 [[noreturn]] void usage(const std::string& problem) {
   write_stderr("fake-repl: " + problem +
-               "\nusage: fake-repl [--import-ms N] [--check-ms N] [--lean-version X.Y] [--noise]"
+               "\nusage: fake-repl [--import-ms N] [--check-ms N] [--ms-per-kheartbeats X]"
+               " [--lean-version X.Y] [--noise]"
                " [--startup-noise] [--die-after N] [--crash-on-import] [--grow-mb-per-check N]"
                " [--log FILE] [--replay IN OUT] [--strict-blank-line] [--tactic-rules FILE]\n");
   exit_now(64);
@@ -112,6 +125,16 @@ long parse_count(const std::string& option, const char* text) {
   std::string_view view = text ? text : "";
   auto [end, error] = std::from_chars(view.data(), view.data() + view.size(), value);
   if (view.empty() || error != std::errc() || end != view.data() + view.size() || value < 0)
+    usage(option + " needs a non-negative number");
+  return value;
+}
+
+double parse_rate(const std::string& option, const char* text) {
+  double value = 0;
+  std::string_view view = text ? text : "";
+  auto [end, error] = std::from_chars(view.data(), view.data() + view.size(), value);
+  if (view.empty() || error != std::errc() || end != view.data() + view.size() || !(value >= 0) ||
+      value > 1e9)
     usage(option + " needs a non-negative number");
   return value;
 }
@@ -139,6 +162,8 @@ Options parse_options(int argc, char** argv) {
       options.import_ms = parse_count(option, value());
     else if (option == "--check-ms")
       options.check_ms = parse_count(option, value());
+    else if (option == "--ms-per-kheartbeats")
+      options.ms_per_kheartbeats = parse_rate(option, value());
     else if (option == "--lean-version")
       options.backtick_sorry = backtick_sorry_for(value());
     else if (option == "--noise")
@@ -192,7 +217,9 @@ std::string first_import_root(const std::string& text) {
 class Repl {
  public:
   Repl(const Options& options, const TacticRules* rules)
-      : m_options(options), m_elaborator(options.backtick_sorry, rules) {}
+      : m_options(options), m_elaborator(options.backtick_sorry, rules) {
+    m_elaborator.set_ms_per_kheartbeats(options.ms_per_kheartbeats);
+  }
 
   json answer(const json& request) {
     const std::string not_a_command = "Could not parse as a valid JSON command:\n";
