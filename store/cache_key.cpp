@@ -5,11 +5,12 @@
 namespace store {
 
 std::string verification_cache_key(const CacheKeyFields& fields) {
-  return common::TaggedHash("verify-v1")
+  return common::TaggedHash("verify-v2")
       .add("toolchain", fields.toolchain)
       .add("repl", fields.repl)
       .add("guard_version", fields.guard_version)
       .add("sandbox", fields.sandbox)
+      .add("heartbeats", fields.heartbeats)
       .add("header", fields.header)
       .add("statement", fields.statement)
       .add("proof", fields.proof)

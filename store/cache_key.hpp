@@ -11,17 +11,19 @@ struct CacheKeyFields {
   std::string_view repl;           // identity of the REPL build
   std::string_view guard_version;  // version of the harness's guards and verdict rules
   std::string_view sandbox;        // sandbox and resource limits that can change the outcome
+  std::string_view heartbeats;     // the heartbeat budget (Lean's maxHeartbeats units), decimal
   std::string_view header;
   std::string_view statement;
   std::string_view proof;
   std::string_view form;  // how the candidate was assembled (e.g. "proof", "full")
 };
 
-// The verification cache key: common::TaggedHash("verify-v1") over every field with its own
-// tag, i.e. "verify-v1:<64 hex digits>". Deterministic; any change to any field changes it.
+// The verification cache key: common::TaggedHash("verify-v2") over every field with its own
+// tag, i.e. "verify-v2:<64 hex digits>". Deterministic; any change to any field changes it.
+// (verify-v1 had no heartbeat budget: its verdicts were reached without one.)
 //
 // Contract: changing what goes into the key (adding, removing, renaming or re-encoding a
-// field) means bumping "verify-v1" to "verify-v2", so old entries can never match new keys.
+// field) means bumping "verify-v2" to "verify-v3", so old entries can never match new keys.
 std::string verification_cache_key(const CacheKeyFields& fields);
 
 // The cache rule, and its only owner: a verdict may be stored in and served from the

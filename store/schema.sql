@@ -75,7 +75,7 @@ CREATE TABLE attempts (
              CONSTRAINT known_verdict
              CHECK (verdict IN ('pass', 'fail', 'incomplete', 'rejected',
                                 'timeout', 'error', 'invalid')),
-  decided_by TEXT NOT NULL,               -- guard, lean, axioms, statement, nonce, timeout, ...
+  decided_by TEXT NOT NULL,               -- guard, lean, axioms, statement, nonce, timeout, heartbeats, ...
   reason     TEXT NOT NULL,               -- human-readable justification of the verdict
   reward     REAL,                        -- NULL when the verdict carries no reward
   elapsed_ms INTEGER NOT NULL CHECK (elapsed_ms >= 0),
@@ -96,7 +96,7 @@ CREATE INDEX attempts_by_verdict ON attempts (verdict);
 -- about the infrastructure or the input line (timeout, error, invalid) are never cached; the
 -- CHECK below mirrors store::is_cacheable, which is the rule's owner.
 CREATE TABLE verification_cache (
-  key        TEXT PRIMARY KEY,            -- store::verification_cache_key, 'verify-v1:<hex>'
+  key        TEXT PRIMARY KEY,            -- store::verification_cache_key, 'verify-v2:<hex>'
   verdict    TEXT NOT NULL
              CONSTRAINT cacheable_verdict
              CHECK (verdict IN ('pass', 'fail', 'incomplete', 'rejected')),

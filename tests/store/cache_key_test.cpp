@@ -12,6 +12,7 @@ store::CacheKeyFields sample_fields() {
           .repl = "repl@abc123",
           .guard_version = "guards-3",
           .sandbox = "bwrap;mem=4G",
+          .heartbeats = "400000",
           .header = "import Mathlib",
           .statement = "theorem t : 1 + 1 = 2",
           .proof = "by norm_num",
@@ -22,8 +23,8 @@ store::CacheKeyFields sample_fields() {
 
 TEST_CASE("the cache key is versioned and deterministic", "[store][cache_key]") {
   auto key = store::verification_cache_key(sample_fields());
-  CHECK_THAT(key, Catch::Matchers::StartsWith("verify-v1:"));
-  CHECK(key.size() == std::string("verify-v1:").size() + 64);
+  CHECK_THAT(key, Catch::Matchers::StartsWith("verify-v2:"));
+  CHECK(key.size() == std::string("verify-v2:").size() + 64);
   CHECK(key == store::verification_cache_key(sample_fields()));
 }
 
@@ -31,8 +32,9 @@ TEST_CASE("the cache key changes when any single field changes", "[store][cache_
   std::string_view store::CacheKeyFields::*fields[] = {
       &store::CacheKeyFields::toolchain,     &store::CacheKeyFields::repl,
       &store::CacheKeyFields::guard_version, &store::CacheKeyFields::sandbox,
-      &store::CacheKeyFields::header,        &store::CacheKeyFields::statement,
-      &store::CacheKeyFields::proof,         &store::CacheKeyFields::form};
+      &store::CacheKeyFields::heartbeats,    &store::CacheKeyFields::header,
+      &store::CacheKeyFields::statement,     &store::CacheKeyFields::proof,
+      &store::CacheKeyFields::form};
   std::set<std::string> keys{store::verification_cache_key(sample_fields())};
   for (auto field : fields) {
     auto changed = sample_fields();
