@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/lean_header.hpp"
+#include "harness/heartbeats.hpp"
 #include "tasks/target.hpp"
 
 namespace harness {
@@ -90,12 +91,25 @@ std::optional<Refusal> guard_refusal(const tasks::Candidate& c, const lean_bridg
   return std::nullopt;
 }
 
+// The heartbeat limit of the check (the task header's own, capped at the budget) ends the
+// header's rest, so the worker's header environment carries it into every proof; the texts'
+// own `set_option maxHeartbeats` are capped at it.
+void apply_heartbeats(lean_bridge::CheckRequest& request, const std::string& task_header,
+                      int64_t budget) {
+  int64_t limit = effective_heartbeats(task_header, budget);
+  request.header_rest = with_heartbeat_limit(request.header_rest, limit);
+  request.body = cap_heartbeats(request.body, limit);
+  request.statement = cap_heartbeats(request.statement, limit);
+}
+
 }  // namespace
 
-Assembly assemble(const tasks::Candidate& candidate, const lean_bridge::Guard& guard) {
+Assembly assemble(const tasks::Candidate& candidate, const lean_bridge::Guard& guard,
+                  int64_t heartbeats) {
   bool body = candidate.form == tasks::ProofForm::continuation;
   auto refusal = guard_refusal(candidate, guard);
   Assembly a = body ? continuation(candidate) : whole_text(candidate);
+  apply_heartbeats(a.request, candidate.task.header, heartbeats);
   if (refusal && !(a.early && a.early->verdict == Verdict::invalid)) {
     a.early = EarlyVerdict{refusal->verdict, DecidedBy::guard, "", std::move(refusal->reason)};
   }

@@ -2,6 +2,7 @@
 // Turns a candidate line into what Lean is asked to check: the imports a worker must hold,
 // the rest of the header, the text to elaborate and the declaration whose axioms decide the
 // verdict. A candidate that cannot be assembled gets its verdict here, without Lean.
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -27,6 +28,12 @@ struct Assembly {
 // own header (GuardMode::header) and formal_statement (GuardMode::statement) when they came
 // from the line (tasks::TextSource::line), then the proof. A header or statement from the user
 // (--tasks, --header, --header-file) is trusted and not read.
-Assembly assemble(const tasks::Candidate& candidate, const lean_bridge::Guard& guard);
+//
+// The request runs under the heartbeat budget `heartbeats` (harness/heartbeats.hpp): the
+// header's rest ends with `set_option maxHeartbeats E` (E: the task header's own value capped
+// at the budget), and every `set_option maxHeartbeats V` of the checked text and the statement
+// is capped at E. The guard reads the texts as the line wrote them, before any capping.
+Assembly assemble(const tasks::Candidate& candidate, const lean_bridge::Guard& guard,
+                  int64_t heartbeats);
 
 }  // namespace harness

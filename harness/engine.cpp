@@ -130,13 +130,14 @@ Engine make_engine(const EngineSettings& s) {
   // How a verdict was reached, beyond the guard: a pass found without the kernel replay is not
   // reused by a run that asks for it.
   e.identity = {e.workspace.identity(), e.repl, e.guard.version(),
-                e.sandbox->describe() + (s.kernel_replay ? "+kernel-replay" : "")};
+                e.sandbox->describe() + (s.kernel_replay ? "+kernel-replay" : ""), s.heartbeats};
   return e;
 }
 
 nlohmann::json engine_settings_json(const EngineSettings& s, const Engine& e) {
   return {{"workers", s.workers},
           {"timeout_s", s.timeout_s},
+          {"heartbeats", s.heartbeats},
           {"sandbox", e.sandbox->describe()},
           {"sandbox_pids", e.sandbox->pids_summary()},
           {"kernel_replay", s.kernel_replay},

@@ -3,6 +3,7 @@
 // checked (workers, limits, sandbox, guard rules, REPL), and what they resolve to: the
 // workspace, the sandbox, the guard, the pool's options and the identity that goes into every
 // cache key.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "harness/heartbeats.hpp"
 #include "harness/rows.hpp"
 #include "harness/workspace.hpp"
 #include "lean-bridge/guard.hpp"
@@ -35,6 +37,9 @@ struct EngineSettings {
   int workers = default_workers();          // REPL processes
   double timeout_s = 60;                    // per proof, wall clock; header time not counted
   double header_timeout_s = 600;            // per header (imports + rest), per worker
+  // Lean's heartbeat limit per check, in maxHeartbeats units (harness/heartbeats.hpp); the
+  // header's own limit counts up to it, and 0 is refused (it would mean no limit).
+  int64_t heartbeats = kDefaultHeartbeats;
   int memory_mb = 16384;                    // RLIMIT_AS per worker; 0: no limit
   int recycle_after = 500;                  // checks per REPL process before a fresh one
   int max_rss_mb = 12288;                   // recycle a REPL above this resident size; 0: never

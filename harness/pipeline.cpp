@@ -50,7 +50,7 @@ void Pipeline::add_row(Row row) { finish(m_next_seq++, std::move(row)); }
 void Pipeline::add(const tasks::Candidate& candidate) {
   uint64_t seq = m_next_seq++;
   Row row = candidate_row(candidate);
-  Assembly assembly = assemble(candidate, m_guard);
+  Assembly assembly = assemble(candidate, m_guard, m_options.identity.heartbeats);
   if (assembly.early) {
     ++m_stats.decided_early;
     set_verdict(row, assembly.early->verdict, assembly.early->decided_by, assembly.early->reason);
@@ -104,6 +104,15 @@ void Pipeline::submit(lean_bridge::CheckRequest request) {
 
 void Pipeline::on_result(lean_bridge::CheckResult result) {
   if (!m_fatal && m_checker) m_fatal = m_checker->fatal_error();
+  // Lean stopped the proof at its heartbeat limit: a timeout, as reproducible as any error.
+  // Only a `fail` Lean decided is relabelled (reward 0 either way).
+  if (result.verdict == Verdict::fail && result.decided_by == DecidedBy::lean) {
+    if (auto stop = lean_bridge::judge_heartbeats(result.messages)) {
+      result.verdict = stop->verdict;
+      result.decided_by = stop->decided_by;
+      result.reason = std::move(stop->reason);
+    }
+  }
   if (infrastructure_error(result)) {
     ++m_stats.infra_errors;
   } else {

@@ -78,6 +78,8 @@ std::string verification_key(const CheckIdentity& identity, const tasks::Candida
   fields.repl = identity.repl;
   fields.guard_version = identity.guard_version;
   fields.sandbox = identity.sandbox;
+  const std::string heartbeats = std::to_string(identity.heartbeats);
+  fields.heartbeats = heartbeats;
   fields.header = c.task.header;
   fields.statement = c.task.statement;
   fields.proof = c.proof;

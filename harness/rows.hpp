@@ -1,10 +1,12 @@
 #pragma once
 // A checked candidate as the harness keeps it (Row), and its conversions to the store's records
 // and from the verification cache. Shared by `score` and `search`.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "harness/heartbeats.hpp"
 #include "lean-bridge/check.hpp"
 #include "store/records.hpp"
 #include "tasks/candidate.hpp"
@@ -35,6 +37,9 @@ struct CheckIdentity {
   std::string repl;
   std::string guard_version;
   std::string sandbox;  // the sandbox and options such as the kernel replay
+  // The heartbeat budget (--heartbeats, Lean's maxHeartbeats units): it decides the limit each
+  // check runs under (harness/heartbeats.hpp).
+  int64_t heartbeats = kDefaultHeartbeats;
 };
 
 // A row for a candidate, before its verdict: its name, task and proof.

@@ -18,6 +18,13 @@ const Group<EngineSettings>& engine_group() {
                      {.names = "--timeout", .key = "timeout_s", .value = "S",
                       .help = "Wall-clock seconds per proof; header time never counts",
                       .check = greater_than(0)}),
+          setting<S>(&S::heartbeats,
+                     {.names = "--heartbeats", .key = "heartbeats", .value = "N",
+                      .help = "Lean's heartbeat limit per proof, in `set_option maxHeartbeats` "
+                              "units; a header's own limit counts up to it (0 too), a proof's "
+                              "own is capped at it. A stop by heartbeats (decided_by heartbeats) "
+                              "is the same on any machine, unlike --timeout",
+                      .check = at_least(1)}),
           setting<S>(&S::header_timeout_s,
                      {.names = "--header-timeout", .value = "S",
                       .help = "Seconds to elaborate a header in a fresh worker",

@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "harness/heartbeats.hpp"
 #include "harness/pipeline.hpp"
 #include "harness/interrupt.hpp"
 #include "common/lean_header.hpp"
@@ -149,8 +150,16 @@ StepOutcome StepSearcher::search(lean_bridge::Worker& worker, const StepJob& job
   auto deadline = started + std::chrono::milliseconds(static_cast<int64_t>(m_budget.seconds * 1000));
   auto tactic_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(m_budget.tactic_timeout_s * 1000));
+  // The heartbeat limit, as for a whole proof (harness/assembly.cpp): in the header's rest, so
+  // the root's proof states carry it, and capping the statement's and each tactic's own
+  // `set_option maxHeartbeats`. The same header text as the re-check's, so the same env.
   auto header = common::split_header(job.task.header);
-  lean_bridge::ProofStart start{header.imports, header.rest, job.task.statement};
+  const int64_t limit = effective_heartbeats(job.task.header, m_engine.identity.heartbeats);
+  lean_bridge::ProofStart start{header.imports, with_heartbeat_limit(header.rest, limit),
+                                cap_heartbeats(job.task.statement, limit)};
+  auto run_tactic = [&](const lean_bridge::ProofState& state, const std::string& tactic) {
+    return worker.run_tactic(state, cap_heartbeats(tactic, limit), tactic_timeout);
+  };
   auto elapsed_ms = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
   };
@@ -183,7 +192,7 @@ StepOutcome StepSearcher::search(lean_bridge::Worker& worker, const StepJob& job
     if (!fresh) return false;
     lean_bridge::ProofState state = *fresh;
     for (const auto& d : node.path) {
-      auto step = worker.run_tactic(state, d.tactic, tactic_timeout);
+      auto step = run_tactic(state, d.tactic);
       auto* s = std::get_if<lean_bridge::TacticStep>(&step);
       if (s == nullptr || s->status != lean_bridge::TacticStep::Status::progress) return false;
       state = s->state;
@@ -231,7 +240,7 @@ StepOutcome StepSearcher::search(lean_bridge::Worker& worker, const StepJob& job
         continue;
       }
       if (node.state.generation != worker.generation() && !revive(node)) break;
-      auto step = worker.run_tactic(node.state, choice.tactic, tactic_timeout);
+      auto step = run_tactic(node.state, choice.tactic);
       ++out.tactics_run;
       auto* s = std::get_if<lean_bridge::TacticStep>(&step);
       if (s == nullptr) continue;  // the process is gone: the node is revived for the next one

@@ -354,3 +354,136 @@ TEST_CASE("kernel replay without a toolchain refuses every pass and says why", "
   CHECK(reason.find("lake env") != std::string::npos);
   CHECK(rows[1]["verdict"] == "fail");  // only passes are replayed
 }
+
+namespace {
+
+// The summary a score run stored with its run row.
+json run_summary(const Sandbox& box, int64_t run) {
+  auto db = store::Store::open((box.dir / "h.db").string());
+  auto row = db.run(run);
+  REQUIRE(row);
+  REQUIRE(row->summary_json);
+  return json::parse(*row->summary_json);
+}
+
+size_t count_of(const std::string& text, const std::string& word) {
+  size_t n = 0;
+  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a proof past the heartbeat budget times out by heartbeats and its worker lives on",
+          "[e2e][heartbeats]") {
+  Sandbox box;
+  // 10,000,000 heartbeats at 1 ms per 1000 would take 10 s unbounded; the default budget
+  // (400,000) stops them after 0.4 s, far inside the wall clock's 20 s.
+  auto input = box.write("in.jsonl", line("spins", "theorem spins : True := by\n",
+                                          "  trivial\n--! heartbeats 10000000\n") +
+                                         line("fine", "theorem fine : True := by\n", "  trivial\n"));
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--workers", "1", "--timeout",
+                           "20", "--no-progress", "--repl", box.repl("--ms-per-kheartbeats 1")});
+  CHECK(run.exit_code == 0);
+  auto rows = read_jsonl(box.dir / "in.scored.jsonl");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0]["verdict"] == "timeout");
+  CHECK(rows[0]["decided_by"] == "heartbeats");
+  CHECK(rows[0]["reward"] == 0.0);
+  CHECK(rows[0]["reason"].get<std::string>().find("maximum number of heartbeats (400000)") !=
+        std::string::npos);
+  CHECK(rows[0]["elapsed_ms"].get<int64_t>() < 10000);
+  CHECK(rows[1]["verdict"] == "pass");
+  // One REPL process served both: the heartbeat stop killed nothing.
+  auto summary = run_summary(box, 1);
+  CHECK(summary["workers"]["started"] == 1);
+  CHECK(summary["workers"]["timeouts"] == 0);
+  CHECK(summary["workers"]["died"] == 0);
+  CHECK(summary["verdicts"]["timeout"] == 1);
+  // The header environment carries the limit into the proofs.
+  std::ifstream log(box.dir / "repl.log");
+  std::string all((std::istreambuf_iterator<char>(log)), {});
+  CHECK(count_of(all, "set_option maxHeartbeats 400000") == 1);
+  auto db = store::Store::open((box.dir / "h.db").string());
+  auto attempts = db.attempts(1);
+  REQUIRE(attempts.size() == 2);
+  CHECK(attempts[0].decided_by == "heartbeats");
+}
+
+TEST_CASE("a header's maxHeartbeats 0 does not lift the budget inside the harness",
+          "[e2e][heartbeats]") {
+  Sandbox box;
+  auto input = box.write("in.jsonl", line("spins", "theorem spins : True := by\n",
+                                          "  trivial\n--! heartbeats 10000000\n"));
+  // Unbounded, the double would sleep 10 s and the wall clock (3 s) would stop it instead.
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--timeout", "3",
+                           "--header", "set_option maxHeartbeats 0\n", "--no-progress",
+                           "--repl", box.repl("--ms-per-kheartbeats 1")});
+  CHECK(run.exit_code == 0);
+  auto rows = read_jsonl(box.dir / "in.scored.jsonl");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]["verdict"] == "timeout");
+  CHECK(rows[0]["decided_by"] == "heartbeats");
+  CHECK(run_summary(box, 1)["workers"]["timeouts"] == 0);
+
+  // A proof's own `set_option maxHeartbeats 0 in` (allowed since the header sets 0) is capped
+  // too, and with a smaller budget the limit is that budget.
+  auto own = box.write("own.jsonl", line("own", "theorem own : True := by\n",
+                                         "  set_option maxHeartbeats 0 in\n  trivial\n"
+                                         "--! heartbeats 5000\n"));
+  auto capped = harness(box, {"score", own.string(), "--db", "h.db", "--timeout", "3",
+                              "--heartbeats", "1000", "--header", "set_option maxHeartbeats 0\n",
+                              "--no-progress", "--repl", box.repl("--ms-per-kheartbeats 1")});
+  CHECK(capped.exit_code == 0);
+  auto own_rows = read_jsonl(box.dir / "own.scored.jsonl");
+  REQUIRE(own_rows.size() == 1);
+  CHECK(own_rows[0]["verdict"] == "timeout");
+  CHECK(own_rows[0]["decided_by"] == "heartbeats");
+  CHECK(own_rows[0]["reason"].get<std::string>().find("heartbeats (1000)") != std::string::npos);
+}
+
+TEST_CASE("a hang past the wall clock keeps decided_by timeout", "[e2e][heartbeats]") {
+  Sandbox box;
+  auto input = box.write("in.jsonl", line("hangs", "theorem hangs : True := by\n", "--! hang\n"));
+  auto run = harness(box, {"score", input.string(), "--db", "h.db", "--timeout", "0.5",
+                           "--no-progress", "--repl", box.repl()});
+  CHECK(run.exit_code == 0);
+  auto rows = read_jsonl(box.dir / "in.scored.jsonl");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]["verdict"] == "timeout");
+  CHECK(rows[0]["decided_by"] == "timeout");
+  CHECK(run_summary(box, 1)["workers"]["timeouts"] == 1);
+}
+
+TEST_CASE("another heartbeat budget does not reuse cached verdicts", "[e2e][heartbeats]") {
+  Sandbox box;
+  // 5,000 heartbeats: a pass under the default budget, a heartbeat stop under 1,000.
+  auto input = box.write("in.jsonl", line("costly", "theorem costly : True := by\n",
+                                          "  trivial\n--! heartbeats 5000\n"));
+  std::vector<std::string> args = {"score", input.string(), "--db", "h.db", "--no-progress",
+                                   "--repl", box.repl()};
+  REQUIRE(harness(box, args).exit_code == 0);
+  auto first = read_jsonl(box.dir / "in.scored.jsonl");
+  REQUIRE(first.size() == 1);
+  CHECK(first[0]["verdict"] == "pass");
+
+  // The same budget again: answered by the cache, no Lean.
+  fs::remove(box.dir / "repl.log");
+  REQUIRE(harness(box, args).exit_code == 0);
+  CHECK(read_jsonl(box.dir / "in.scored.jsonl")[0]["cached"] == true);
+  CHECK_FALSE(fs::exists(box.dir / "repl.log"));
+
+  // Another budget: checked again, and judged under it.
+  auto smaller = args;
+  smaller.insert(smaller.end(), {"--heartbeats", "1000"});
+  REQUIRE(harness(box, smaller).exit_code == 0);
+  auto second = read_jsonl(box.dir / "in.scored.jsonl");
+  REQUIRE(second.size() == 1);
+  CHECK(second[0]["cached"] == false);
+  CHECK(second[0]["verdict"] == "timeout");
+  CHECK(second[0]["decided_by"] == "heartbeats");
+  CHECK(fs::exists(box.dir / "repl.log"));
+  // The run row records the budget it ran with.
+  auto db = store::Store::open((box.dir / "h.db").string());
+  CHECK(json::parse(db.run(3)->settings_json)["heartbeats"] == 1000);
+}

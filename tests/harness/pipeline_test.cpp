@@ -273,3 +273,87 @@ TEST_CASE("a pipeline's checks carry its priority, and the canaries follow its l
   CHECK(p.last_request().imports == "import Mathlib");
   CHECK(p.last_request().header_rest.find("open Real") != std::string::npos);
 }
+
+TEST_CASE("every check runs under the heartbeat budget of the pipeline's identity", "[pipeline]") {
+  FakeLean lean;
+  auto budget = options();
+  budget.identity.heartbeats = 1234;
+  Pipeline p(guard(), nullptr, checker_of(lean), budget);
+  p.add(candidate(1, "t", "  set_option maxHeartbeats 99999 in\n  trivial\n"));
+  REQUIRE(lean.submitted.size() == 1);
+  CHECK(lean.submitted[0].header_rest == "set_option maxHeartbeats 1234\n");
+  CHECK(lean.submitted[0].body.find("set_option maxHeartbeats 1234  in") != std::string::npos);
+  CHECK(p.last_request().header_rest == "set_option maxHeartbeats 1234\n");
+}
+
+TEST_CASE("the heartbeat budget is part of the cache key", "[pipeline]") {
+  auto c = candidate(1, "t", "  trivial\n");
+  CheckIdentity other = identity();
+  other.heartbeats = identity().heartbeats + 1;
+  CHECK(verification_key(identity(), c) != verification_key(other, c));
+  // A verdict cached under one budget does not answer a run with another.
+  FakeLean lean;
+  MapCache cache;
+  cache.entries[verification_key(identity(), c)] = {"pass", "lean", "", 7, "[]", "[]", std::nullopt};
+  auto with_other = options();
+  with_other.identity = other;
+  Pipeline p(guard(), &cache, checker_of(lean), with_other);
+  p.add(c);
+  take(p, 1);
+  CHECK(p.stats().cache_hits == 0);
+  CHECK(lean.submitted.size() == 1);
+  // The same budget is answered by it.
+  Pipeline same(guard(), &cache, checker_of(lean), options());
+  same.add(c);
+  take(same, 1);
+  CHECK(same.stats().cache_hits == 1);
+  CHECK(lean.submitted.size() == 1);
+}
+
+TEST_CASE("Lean's heartbeat error makes a timeout decided by heartbeats, never a pass",
+          "[pipeline]") {
+  const std::string stop =
+      "Tactic `simp` failed with a nested error:\n(deterministic) timeout at `whnf`, maximum "
+      "number of heartbeats (400000) has been reached\nUse `set_option maxHeartbeats <num>` to "
+      "set the limit.\n\nNote: Additional diagnostic information may be available using the "
+      "`set_option diagnostics true` command.";
+  FakeLean lean;
+  lean.answer = [&](const lean_bridge::CheckRequest& r) {
+    auto with_message = [&](Verdict v, DecidedBy by, const std::string& severity) {
+      auto result = verdict_of(r, v, by, severity == "error" ? stop : "");
+      result.messages.push_back(lean_bridge::Message{severity, {}, {}, stop, ""});
+      return result;
+    };
+    if (r.body.find("errs") != std::string::npos) return with_message(Verdict::fail, DecidedBy::lean, "error");
+    if (r.body.find("prints") != std::string::npos) return with_message(Verdict::pass, DecidedBy::lean, "info");
+    if (r.body.find("holey") != std::string::npos) {
+      return with_message(Verdict::incomplete, DecidedBy::axioms, "info");
+    }
+    if (r.body.find("forged") != std::string::npos) {
+      return with_message(Verdict::rejected, DecidedBy::nonce, "error");
+    }
+    return verdict_of(r, Verdict::timeout, DecidedBy::timeout, "no answer within 500 ms");
+  };
+  Pipeline p(guard(), nullptr, checker_of(lean), options());
+  p.add(candidate(1, "errs", "  simp\n"));
+  p.add(candidate(2, "prints", "  simp\n"));
+  p.add(candidate(3, "holey", "  simp\n"));
+  p.add(candidate(4, "forged", "  simp\n"));
+  p.add(candidate(5, "hangs", "  simp\n"));
+  auto rows = take(p, 5);
+  REQUIRE(rows.size() == 5);
+  CHECK(rows[0].verdict == Verdict::timeout);
+  CHECK(rows[0].decided_by == DecidedBy::heartbeats);
+  CHECK(rows[0].reason ==
+        "Lean's heartbeat limit: (deterministic) timeout at `whnf`, maximum number of "
+        "heartbeats (400000) has been reached");
+  // The text elsewhere than in an error of a failed check changes nothing.
+  CHECK(rows[1].verdict == Verdict::pass);
+  CHECK(rows[1].decided_by == DecidedBy::lean);
+  CHECK(rows[2].verdict == Verdict::incomplete);
+  CHECK(rows[3].verdict == Verdict::rejected);
+  CHECK(rows[3].decided_by == DecidedBy::nonce);
+  // The wall clock keeps its own label.
+  CHECK(rows[4].verdict == Verdict::timeout);
+  CHECK(rows[4].decided_by == DecidedBy::timeout);
+}

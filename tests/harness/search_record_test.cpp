@@ -166,12 +166,18 @@ TEST_CASE("a run recorded by earlier versions resumes with its settings") {
   CHECK(s.timeout_s == 30);
   CHECK(s.kernel_replay);
   CHECK(s.forbid_files == std::vector<std::string>{"extra.rules"});
-  // Recorded again, it is the record it came from: the same keys, the same values.
-  CHECK(search_record(s) == old);
+  // A setting added since (the heartbeat budget) takes its default.
+  CHECK(s.heartbeats == SearchSettings{}.heartbeats);
+  // Recorded again, it is the record it came from plus the settings added since, at their
+  // defaults: the same keys, the same values.
+  json expected = old;
+  expected["heartbeats"] = SearchSettings{}.heartbeats;
+  CHECK(search_record(s) == expected);
 }
 
 TEST_CASE("a key a recorded run lacks takes the option's default") {
   json old = json::parse(kOldRecord);
+  old["heartbeats"] = 1000;  // as a run recorded with --heartbeats 1000 holds it
   for (const char* key : {"top_p", "learning_rate", "shaping", "forbid", "kernel_replay"}) {
     old.erase(key);
   }
@@ -189,6 +195,7 @@ TEST_CASE("a key a recorded run lacks takes the option's default") {
   CHECK(s.forbid_files.empty());
   CHECK_FALSE(s.kernel_replay);
   CHECK(s.remote.model == "m1");  // the keys it has still count
+  CHECK(s.heartbeats == 1000);
 }
 
 TEST_CASE("read-back: a null optional and a given --out keep the command line's value") {

@@ -78,6 +78,7 @@ TEST_CASE("a command line without options leaves every setting at its struct def
   CHECK(shown(score_group(), score) == shown(score_group(), expected));
   CHECK(shown(engine_group(), score) == shown(engine_group(), expected));
   CHECK(score.timeout_s == 60);
+  CHECK(score.heartbeats == 400000);
   CHECK(score.sandbox == "bwrap");
   CHECK(score.use_cache);
   CHECK(score.progress);
@@ -102,7 +103,9 @@ TEST_CASE("each option sets its field") {
   REQUIRE(parse_score(s, {"--timeout", "2.5", "-j", "3", "--out", "o.jsonl", "--header", "import X",
                           "--strict", "--canary", "4", "--no-cache", "--no-progress",
                           "--kernel-replay", "--used-constants", "--max-tries", "5",
-                          "--forbid", "a.rules", "--forbid", "b.rules"}) == "");
+                          "--forbid", "a.rules", "--forbid", "b.rules", "--heartbeats",
+                          "1000"}) == "");
+  CHECK(s.heartbeats == 1000);
   CHECK(s.timeout_s == 2.5);
   CHECK(s.workers == 3);
   CHECK(s.out == "o.jsonl");
@@ -151,6 +154,9 @@ TEST_CASE("a value an option does not take is refused in one short line naming t
   CHECK(parse_score(s, {"--memory-mb", "99999999999999"}) ==
         "--memory-mb: 99999999999999 is out of range");
   CHECK(parse_score(s, {"--sandbox", "docker"}) == "--sandbox: expected bwrap or none, got 'docker'");
+  // 0 would be "no limit" for Lean: inside the harness every check has a budget.
+  CHECK(parse_score(s, {"--heartbeats", "0"}) ==
+        "--heartbeats: expected a whole number at least 1, got '0'");
   SearchSettings t;
   CHECK(parse_search(t, {"--seed", "-1"}) == "--seed: expected a whole number, 0 or more, got '-1'");
   CHECK(parse_search(t, {"--top-p", "1.5"}) == "--top-p: expected a number from 0 to 1, got '1.5'");

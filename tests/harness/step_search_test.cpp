@@ -110,3 +110,18 @@ TEST_CASE("a tactic the guard refuses is never sent to Lean", "[pipeline][step]"
   CHECK(sent.find("trivial") != std::string::npos);
   CHECK(sent.find("native_decide") == std::string::npos);
 }
+
+TEST_CASE("the step search runs under the heartbeat budget: header line, capped tactics",
+          "[pipeline][step]") {
+  Setup setup;
+  ScriptedPolicy policy({"set_option maxHeartbeats 99999999 in trivial"});
+  search_one(setup, policy, "theorem t : True := by\n");
+  std::string sent = setup.requests();
+  INFO(sent);
+  // The root's header environment holds the limit (the task header sets none: the budget)...
+  CHECK(sent.find(R"({"cmd":"set_option maxHeartbeats 400000\n","env":0})") != std::string::npos);
+  // ...and the tactic's own budget is capped at it, in place.
+  CHECK(sent.find(R"("tactic":"set_option maxHeartbeats 400000   in trivial")") !=
+        std::string::npos);
+  CHECK(sent.find("99999999") == std::string::npos);
+}
