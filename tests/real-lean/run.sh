@@ -51,6 +51,22 @@ echo "$out" | grep -q "'same' does not depend on any axioms" ; check "A16 axioms
 echo "$out" | sed -n '/n-1/p' | grep -q 'n-1' ; check "A16 nonce on line 3" $?
 [ "$(echo "$out" | grep -c '"severity": "error"')" = 1 ] ; check "A15 identity: same accepted, weaker refused" $?
 
+# A24, A25: a header env with a tiny maxHeartbeats (1: 1000 heartbeats) bounds a command checked
+# in an env built on it (the heartbeat budget's line at the end of a header's rest); past it Lean
+# answers with its heartbeat error, and the process lives on (the same command in env 0, under
+# Lean's default limit, is then answered without error).
+heavy='theorem hb : (List.range 20).foldl (· + ·) 0 = 190 := by decide'
+out=$(cd "$workspace" && printf '%s\n\n' \
+  '{"cmd": ""}' \
+  '{"cmd": "set_option maxHeartbeats 1", "env": 0}' \
+  "{\"cmd\": \"$heavy\", \"env\": 1}" \
+  "{\"cmd\": \"$heavy\", \"env\": 0}" | timeout 300 lake env "$repl")
+echo "$out"
+echo "$out" | grep -q '(deterministic) timeout' && echo "$out" | grep -q 'maximum number of heartbeats (1)'
+check "A24 Lean's heartbeat error: (deterministic) timeout ... maximum number of heartbeats (N)" $?
+[ "$(echo "$out" | grep -c 'maximum number of heartbeats')" = 1 ] && echo "$out" | grep -q '"env": 3'
+check "A25 set_option maxHeartbeats reaches envs built on it only; the process lives on" $?
+
 # A10, A23: lake env resolves the environment once, outside the sandbox, and the REPL binary
 # runs directly with only that environment (the workers do the same inside the sandbox).
 env_block=$(cd "$workspace" && timeout 300 lake env /usr/bin/env -0 | tr '\0' '\n')
