@@ -36,7 +36,10 @@ std::optional<uint64_t> integer_literal(std::string_view text) {
   unsigned base = 10;
   if (text.size() > 2 && text[0] == '0') {
     char b = text[1];
-    base = (b == 'x' || b == 'X') ? 16 : (b == 'b' || b == 'B') ? 2 : (b == 'o' || b == 'O') ? 8 : 10;
+    base = (b == 'x' || b == 'X')   ? 16
+           : (b == 'b' || b == 'B') ? 2
+           : (b == 'o' || b == 'O') ? 8
+                                    : 10;
     if (base != 10) text.remove_prefix(2);
   }
   if (text.empty() || text.front() == '_') return std::nullopt;

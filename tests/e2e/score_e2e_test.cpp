@@ -379,9 +379,10 @@ TEST_CASE("a proof past the heartbeat budget times out by heartbeats and its wor
   Sandbox box;
   // 10,000,000 heartbeats at 1 ms per 1000 would take 10 s unbounded; the default budget
   // (400,000) stops them after 0.4 s, far inside the wall clock's 20 s.
-  auto input = box.write("in.jsonl", line("spins", "theorem spins : True := by\n",
-                                          "  trivial\n--! heartbeats 10000000\n") +
-                                         line("fine", "theorem fine : True := by\n", "  trivial\n"));
+  auto input =
+      box.write("in.jsonl", line("spins", "theorem spins : True := by\n",
+                                 "  trivial\n--! heartbeats 10000000\n") +
+                                line("fine", "theorem fine : True := by\n", "  trivial\n"));
   auto run = harness(box, {"score", input.string(), "--db", "h.db", "--workers", "1", "--timeout",
                            "20", "--no-progress", "--repl", box.repl("--ms-per-kheartbeats 1")});
   CHECK(run.exit_code == 0);

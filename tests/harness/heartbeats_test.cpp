@@ -5,7 +5,6 @@
 #include "harness/heartbeats.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -52,8 +51,8 @@ TEST_CASE("the limit is the header's own maxHeartbeats capped at the budget", "[
   CHECK(effective_heartbeats("import Mathlib\nset_option maxHeartbeats 0\n", 400000) == 400000);
   CHECK(effective_heartbeats("set_option maxHeartbeats 0\n", 50) == 50);
   // The last top-level one counts; an `in` form scopes one command and does not.
-  CHECK(effective_heartbeats("set_option maxHeartbeats 100\nset_option maxHeartbeats 300\n", 1000) ==
-        300);
+  CHECK(effective_heartbeats("set_option maxHeartbeats 100\nset_option maxHeartbeats 300\n",
+                             1000) == 300);
   CHECK(effective_heartbeats("set_option maxHeartbeats 300\nset_option maxHeartbeats 100 in\n"
                              "def x := 1\n",
                              1000) == 300);
@@ -62,7 +61,8 @@ TEST_CASE("the limit is the header's own maxHeartbeats capped at the budget", "[
                              "def s := \"set_option maxHeartbeats 7\"\n",
                              1000) == 1000);
   CHECK(effective_heartbeats("set_option maxHeartbeats 0x64\n", 1000) == 100);
-  CHECK(effective_heartbeats("set_option maxHeartbeats 99999999999999999999999999\n", 1000) == 1000);
+  CHECK(effective_heartbeats("set_option maxHeartbeats 99999999999999999999999999\n", 1000) ==
+        1000);
   CHECK(header_max_heartbeats("set_option synthInstance.maxHeartbeats 5\n") == std::nullopt);
 }
 
@@ -102,11 +102,13 @@ TEST_CASE("a candidate's own maxHeartbeats above the limit is capped in place", 
   CHECK(cap_heartbeats("set_option /- budget -/ maxHeartbeats 9000000 in", 400000) ==
         "set_option /- budget -/ maxHeartbeats 400000  in");
   // Every occurrence.
-  CHECK(cap_heartbeats("set_option maxHeartbeats 500000\nset_option maxHeartbeats 600000 in\n", 400000) ==
+  CHECK(cap_heartbeats("set_option maxHeartbeats 500000\nset_option maxHeartbeats 600000 in\n",
+                       400000) ==
         "set_option maxHeartbeats 400000\nset_option maxHeartbeats 400000 in\n");
 }
 
-TEST_CASE("capping leaves comments, strings, other options and non-numerals alone", "[heartbeats]") {
+TEST_CASE("capping leaves comments, strings, other options and non-numerals alone",
+          "[heartbeats]") {
   for (std::string text : {
            std::string("  -- set_option maxHeartbeats 10000000 in\n  simp\n"),
            std::string("  /- set_option maxHeartbeats 0 in -/ simp\n"),
@@ -148,14 +150,16 @@ TEST_CASE("assembly applies the limit to the header's rest, the proof and the st
                       guard(), 400000);
   CHECK(own.request.header_rest ==
         "set_option maxHeartbeats 200000\nset_option maxHeartbeats 200000\n");
-  CHECK(own.request.body == "theorem t : True := by\n  set_option maxHeartbeats 200000 in\n  simp\n");
+  CHECK(own.request.body ==
+        "theorem t : True := by\n  set_option maxHeartbeats 200000 in\n  simp\n");
 
   // A header without imports or rest still gets the line.
   auto bare = assemble(continuation("", "  simp\n"), guard(), 400000);
   CHECK(bare.request.header_rest == "set_option maxHeartbeats 400000\n");
 
   // The statement is capped too (a user's statement may carry its own `in` form).
-  auto task = tasks::make_task("t", "", "", "set_option maxHeartbeats 0 in\ntheorem t : True := by\n");
+  auto task =
+      tasks::make_task("t", "", "", "set_option maxHeartbeats 0 in\ntheorem t : True := by\n");
   auto stated = assemble({1, "t", task, tasks::ProofForm::continuation, "  simp\n"}, guard(), 50);
   CHECK(stated.request.statement == "set_option maxHeartbeats 50 in\ntheorem t : True := by\n");
 }
@@ -164,7 +168,8 @@ TEST_CASE("a whole file's command-level maxHeartbeats is capped, its lines unmov
           "[heartbeats]") {
   // miniF2F's header sets maxHeartbeats 0, so a file may repeat it (docs/guard.md).
   const std::string header =
-      "import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 0\n\nopen BigOperators Real Nat Topology Rat\n";
+      "import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 0\n\nopen BigOperators Real Nat "
+      "Topology Rat\n";
   auto task = tasks::make_task("t", "", header, "theorem t : True := by\n");
   std::string file =
       "import Mathlib\nimport Aesop\nset_option maxHeartbeats 0\n\ntheorem t : True := by\n"
@@ -181,15 +186,16 @@ TEST_CASE("a whole file's command-level maxHeartbeats is capped, its lines unmov
 
 TEST_CASE("the guard judges the text as written, before any capping", "[heartbeats]") {
   // `maxHeartbeats 0` in a proof is refused unless the task header sets it.
-  auto refused = assemble(continuation("import Mathlib\n", "  set_option maxHeartbeats 0 in\n  simp\n"),
-                          guard(), 400000);
+  auto refused =
+      assemble(continuation("import Mathlib\n", "  set_option maxHeartbeats 0 in\n  simp\n"),
+               guard(), 400000);
   REQUIRE(refused.early);
   CHECK(refused.early->decided_by == lean_bridge::DecidedBy::guard);
   CHECK(refused.early->reason.find("maxHeartbeats 0") != std::string::npos);
   // With miniF2F's header (which sets 0), the same proof is checked, capped at the budget.
-  auto allowed = assemble(
-      continuation("import Mathlib\nset_option maxHeartbeats 0\n", "  set_option maxHeartbeats 0 in\n  simp\n"),
-      guard(), 400000);
+  auto allowed = assemble(continuation("import Mathlib\nset_option maxHeartbeats 0\n",
+                                       "  set_option maxHeartbeats 0 in\n  simp\n"),
+                          guard(), 400000);
   REQUIRE_FALSE(allowed.early);
   CHECK(allowed.request.body.find("set_option maxHeartbeats 400000 in") != std::string::npos);
 }

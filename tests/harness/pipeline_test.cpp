@@ -294,7 +294,8 @@ TEST_CASE("the heartbeat budget is part of the cache key", "[pipeline]") {
   // A verdict cached under one budget does not answer a run with another.
   FakeLean lean;
   MapCache cache;
-  cache.entries[verification_key(identity(), c)] = {"pass", "lean", "", 7, "[]", "[]", std::nullopt};
+  store::CachedVerdict hit{"pass", "lean", "", 7, "[]", "[]", std::nullopt};
+  cache.entries[verification_key(identity(), c)] = hit;
   auto with_other = options();
   with_other.identity = other;
   Pipeline p(guard(), &cache, checker_of(lean), with_other);
@@ -324,8 +325,12 @@ TEST_CASE("Lean's heartbeat error makes a timeout decided by heartbeats, never a
       result.messages.push_back(lean_bridge::Message{severity, {}, {}, stop, ""});
       return result;
     };
-    if (r.body.find("errs") != std::string::npos) return with_message(Verdict::fail, DecidedBy::lean, "error");
-    if (r.body.find("prints") != std::string::npos) return with_message(Verdict::pass, DecidedBy::lean, "info");
+    if (r.body.find("errs") != std::string::npos) {
+      return with_message(Verdict::fail, DecidedBy::lean, "error");
+    }
+    if (r.body.find("prints") != std::string::npos) {
+      return with_message(Verdict::pass, DecidedBy::lean, "info");
+    }
     if (r.body.find("holey") != std::string::npos) {
       return with_message(Verdict::incomplete, DecidedBy::axioms, "info");
     }

@@ -105,7 +105,8 @@ TEST_CASE("Lean's heartbeat error is recognised in every wording and nesting", "
   for (const char* text : {recent, older, synth}) {
     INFO(text);
     CHECK(is_heartbeat_error(text));
-    auto j = judge_heartbeats(answer_with({{"warning", "unused variable"}, {"error", text}}).messages);
+    auto a = answer_with({{"warning", "unused variable"}, {"error", text}});
+    auto j = judge_heartbeats(a.messages);
     REQUIRE(j);
     CHECK(j->verdict == Verdict::timeout);
     CHECK(j->decided_by == DecidedBy::heartbeats);
@@ -117,7 +118,8 @@ TEST_CASE("Lean's heartbeat error is recognised in every wording and nesting", "
         "heartbeats (20000) has been reached");
   // Not an error, or not that error: nothing.
   CHECK_FALSE(judge_heartbeats(answer_with({{"info", recent}}).messages));
-  CHECK_FALSE(judge_heartbeats(answer_with({{"error", "maximum recursion depth has been reached"}}).messages));
+  CHECK_FALSE(
+      judge_heartbeats(answer_with({{"error", "maximum recursion depth has been reached"}}).messages));
   CHECK_FALSE(judge_heartbeats(answer_with({{"error", "(deterministic) timeout"}}).messages));
   CHECK_FALSE(is_heartbeat_error("maximum number of heartbeats"));
 }
