@@ -51,22 +51,99 @@ CheckResult judged(const CheckRequest& request, Verdict verdict, DecidedBy by, s
   return r;
 }
 
+// The answer to an import command, read: the env it made, or why there is none.
+struct ImportAnswer {
+  std::optional<int64_t> env;
+  std::optional<std::string> lean_error;  // the imports' error, when Lean answered with one
+  std::string problem;                    // no env: what went wrong
+  bool died = false;
+};
+
+ImportAnswer read_import_answer(const Reply& reply, std::chrono::milliseconds timeout) {
+  ImportAnswer out;
+  if (auto* died = std::get_if<WorkerDied>(&reply)) {
+    out.died = true;
+    out.problem = "the REPL died while importing the header: " + describe_death(*died);
+  } else if (std::holds_alternative<TimedOut>(reply)) {
+    out.problem = fmt::format("the REPL did not finish importing the header within {} s",
+                              timeout.count() / 1000);
+  } else if (auto* bad = std::get_if<ProtocolError>(&reply)) {
+    out.problem = "unreadable answer to the imports: " + bad->problem;
+  } else {
+    auto* answer = std::get_if<CommandAnswer>(&std::get<Answer>(reply));
+    if (answer == nullptr || !answer->env) {
+      out.problem = "the imports' answer names no environment";
+    } else {
+      out.env = *answer->env;
+      if (auto error = judge_check(*answer); error && error->verdict == Verdict::fail) {
+        out.lean_error = "the header's imports failed: " + error->reason;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+StartOutcome start_repl(const WorkerOptions& options, const std::string& imports,
+                        WorkerCounters& counters, std::atomic<pid_t>* group) {
+  auto began = Clock::now();
+  ProcessSpec spec = options.process;
+  if (options.launcher) {
+    try {
+      spec = options.launcher->prepare(options.process);
+    } catch (const SpawnError& e) {
+      return InfraFailure{fmt::format("cannot start the REPL: {}", e.what()), true, true};
+    }
+  }
+  StartedRepl repl;
+  try {
+    repl.process = std::make_unique<ReplProcess>(spec);
+  } catch (const SpawnError& e) {
+    return InfraFailure{fmt::format("cannot start the REPL: {}", e.what()), true};
+  }
+  ++counters.starts;
+  ++counters.imports;
+  if (group != nullptr) *group = repl.process->pid();
+  repl.imports = imports;
+  repl.ref_name = "harness_ref_" + random_nonce().substr(0, 16);
+  Reply reply = repl.process->request(command_request(imports, std::nullopt, false),
+                                      Clock::now() + options.header_timeout);
+  ImportAnswer answer = read_import_answer(reply, options.header_timeout);
+  if (answer.env && *answer.env != 0) {
+    answer.env.reset();
+    answer.problem = "env numbering: the first answer of a process is not env 0";
+  }
+  if (!answer.env) {
+    if (answer.died) ++counters.deaths;
+    repl.process->kill();
+    if (group != nullptr) *group = 0;
+    return InfraFailure{answer.problem, true};
+  }
+  repl.import_env = *answer.env;
+  repl.import_failure = answer.lean_error;
+  repl.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began);
+  return repl;
+}
 
 Worker::Worker(const WorkerOptions& options) : m_options(options) {
   signal(SIGPIPE, SIG_IGN);  // a dead REPL's stdin must give EPIPE, not end the harness
 }
 Worker::~Worker() = default;
 
+std::optional<std::string> Worker::imports() const {
+  if (!m_process || m_sets.empty()) return std::nullopt;
+  return m_current;
+}
+
 void Worker::discard_process() {
+  if (m_replacement_wanted && m_source != nullptr) m_source->want(m_current, false);
+  m_replacement_wanted = false;
   m_group = 0;
   if (m_process) m_process->kill();
   m_process.reset();
-  m_imports.reset();
-  m_header_envs.clear();
-  m_header_failures.clear();
-  m_reference_envs.clear();
-  m_reference_failures.clear();
+  m_sets.clear();
+  m_current.clear();
   m_next_env = 0;
   m_uses = 0;
   m_max_proof_state = -1;
@@ -75,64 +152,93 @@ void Worker::discard_process() {
 
 void Worker::stop() { discard_process(); }
 
-std::optional<Outcome> Worker::ensure_process(const std::string& imports) {
-  if (m_process && m_process->alive() && m_imports == imports) return std::nullopt;
+void Worker::adopt(StartedRepl repl) {
   discard_process();
-  ProcessSpec spec = m_options.process;
-  if (m_options.launcher) {
-    try {
-      spec = m_options.launcher->prepare(m_options.process);
-    } catch (const SpawnError& e) {
-      return InfraFailure{fmt::format("cannot start the REPL: {}", e.what()), true, true};
+  m_process = std::move(repl.process);
+  m_group = m_process->pid();
+  m_ref_name = std::move(repl.ref_name);
+  m_next_env = repl.import_env + 1;
+  ImportSet& set = m_sets[repl.imports];
+  set.env = repl.import_env;
+  set.failure = std::move(repl.import_failure);
+  set.last_use = ++m_use_clock;
+  m_current = repl.imports;
+  m_ever_started = true;
+}
+
+std::optional<Outcome> Worker::ensure_process(const std::string& imports) {
+  if (m_process && !m_process->alive()) discard_process();
+  if (m_process) {
+    if (auto it = m_sets.find(imports); it != m_sets.end()) {
+      it->second.last_use = ++m_use_clock;
+      m_current = imports;
+      return std::nullopt;
     }
   }
-  try {
-    m_process = std::make_unique<ReplProcess>(spec);
-  } catch (const SpawnError& e) {
-    return InfraFailure{fmt::format("cannot start the REPL: {}", e.what()), true};
+  auto began = Clock::now();
+  bool first = !m_ever_started;
+  auto result = obtain_process(imports);
+  if (!first) m_counters.import_wait_ms += millis_since(began);
+  return result;
+}
+
+std::optional<Outcome> Worker::obtain_process(const std::string& imports) {
+  if (m_process) {
+    if (static_cast<int>(m_sets.size()) < std::max(1, m_options.import_sets)) {
+      return import_in_process(imports);
+    }
+    discard_process();  // full: the REPL cannot free an environment to make room
   }
-  ++m_counters.starts;
-  m_group = m_process->pid();
-  m_ref_name = "harness_ref_" + random_nonce().substr(0, 16);
-  auto deadline = Clock::now() + m_options.header_timeout;
-  Reply reply = command(imports, std::nullopt, deadline);
-  auto failure = [&](std::string why) -> std::optional<Outcome> {
+  bool replacement = m_ever_started;
+  if (m_source != nullptr) {
+    // A first start does not wait for a spare still importing: it would only delay the spare
+    // that is to be ready for the first replacement.
+    if (auto warm = m_source->take(imports, replacement)) {
+      ++m_counters.spares_taken;
+      if (replacement) m_source->note_replacement(std::nullopt);
+      adopt(std::move(*warm));
+      return std::nullopt;
+    }
+  }
+  StartOutcome started = start_repl(m_options, imports, m_counters, &m_group);
+  if (auto* failure = std::get_if<InfraFailure>(&started)) return *failure;
+  auto& repl = std::get<StartedRepl>(started);
+  if (m_source != nullptr && replacement) m_source->note_replacement(repl.took);
+  adopt(std::move(repl));
+  return std::nullopt;
+}
+
+// One more import set in the running process: a command without env starts a fresh
+// environment with its own imports.
+std::optional<Outcome> Worker::import_in_process(const std::string& imports) {
+  ++m_counters.imports;
+  Reply reply = command(imports, std::nullopt, Clock::now() + m_options.header_timeout);
+  ImportAnswer answer = read_import_answer(reply, m_options.header_timeout);
+  if (!answer.env) {
+    if (answer.died) ++m_counters.deaths;
     discard_process();
-    return InfraFailure{std::move(why), true};
-  };
-  if (auto* died = std::get_if<WorkerDied>(&reply)) {
-    ++m_counters.deaths;
-    return failure("the REPL died while importing the header: " + describe_death(*died));
+    return InfraFailure{answer.problem, true};
   }
-  if (std::holds_alternative<TimedOut>(reply)) {
-    return failure(fmt::format("the REPL did not finish importing the header within {} s",
-                               m_options.header_timeout.count() / 1000));
-  }
-  if (auto* bad = std::get_if<ProtocolError>(&reply)) {
-    return failure("unreadable answer to the imports: " + bad->problem);
-  }
-  auto* answer = std::get_if<CommandAnswer>(&std::get<Answer>(reply));
-  if (answer == nullptr || !answer->env) return failure("the imports' answer names no environment");
-  m_ever_started = true;
-  m_imports = imports;
-  m_import_env = *answer->env;
-  if (auto error = judge_check(*answer); error && error->verdict == Verdict::fail) {
-    m_header_failures[""] = "the header's imports failed: " + error->reason;
-  }
+  ImportSet& set = m_sets[imports];
+  set.env = *answer.env;
+  set.failure = answer.lean_error;
+  set.last_use = ++m_use_clock;
+  m_current = imports;
   return std::nullopt;
 }
 
 Worker::EnvOrFailure Worker::header_env(const std::string& rest) {
-  if (auto it = m_header_envs.find(rest); it != m_header_envs.end()) return {it->second, {}};
-  if (rest.empty()) return {m_import_env, {}};
+  ImportSet& set = m_sets.at(m_current);
+  if (auto it = set.header_envs.find(rest); it != set.header_envs.end()) return {it->second, {}};
+  if (rest.empty()) return {set.env, {}};
   auto deadline = Clock::now() + m_options.header_timeout;
-  Reply reply = command(rest, m_import_env, deadline);
+  Reply reply = command(rest, set.env, deadline);
   if (auto* answer_variant = std::get_if<Answer>(&reply)) {
     if (auto* answer = std::get_if<CommandAnswer>(answer_variant); answer && answer->env) {
       if (auto error = judge_check(*answer); error && error->verdict == Verdict::fail) {
-        m_header_failures[rest] = "the header failed to elaborate: " + error->reason;
+        set.header_failures[rest] = "the header failed to elaborate: " + error->reason;
       }
-      m_header_envs[rest] = *answer->env;
+      set.header_envs[rest] = *answer->env;
       return {*answer->env, {}};
     }
   }
@@ -146,14 +252,19 @@ Worker::EnvOrFailure Worker::header_env(const std::string& rest) {
   return {std::nullopt, InfraFailure{why, false}};
 }
 
+std::optional<std::string> Worker::header_failure(const std::string& rest) const {
+  const ImportSet& set = m_sets.at(m_current);
+  if (set.failure) return set.failure;
+  if (auto it = set.header_failures.find(rest); it != set.header_failures.end()) return it->second;
+  return std::nullopt;
+}
+
 Outcome Worker::check(const CheckRequest& request) {
   if (auto failure = ensure_process(request.imports)) return std::move(*failure);
   auto env = header_env(request.header_rest);
   if (env.failure) return std::move(*env.failure);
-  for (const std::string& key : {std::string(), request.header_rest}) {
-    if (auto it = m_header_failures.find(key); it != m_header_failures.end()) {
-      return judged(request, Verdict::error, DecidedBy::worker, it->second);
-    }
+  if (auto failed = header_failure(request.header_rest)) {
+    return judged(request, Verdict::error, DecidedBy::worker, *failed);
   }
   auto reference = reference_env(request, *env.env);
   if (reference.failure) return std::move(*reference.failure);
@@ -163,11 +274,12 @@ Outcome Worker::check(const CheckRequest& request) {
 
 Worker::EnvOrFailure Worker::reference_env(const CheckRequest& request, int64_t header_env) {
   if (request.statement.empty()) return {header_env, {}};
+  ImportSet& set = m_sets.at(m_current);
   std::string key = request.header_rest + '\x1f' + request.statement;
-  if (auto it = m_reference_failures.find(key); it != m_reference_failures.end()) {
+  if (auto it = set.reference_failures.find(key); it != set.reference_failures.end()) {
     return {std::nullopt, judged(request, Verdict::error, DecidedBy::worker, it->second)};
   }
-  if (auto it = m_reference_envs.find(key); it != m_reference_envs.end()) return {it->second, {}};
+  if (auto it = set.reference_envs.find(key); it != set.reference_envs.end()) return {it->second, {}};
   auto text = reference_declaration(request.statement, m_ref_name);
   if (!text) {
     return {std::nullopt, judged(request, Verdict::error, DecidedBy::statement,
@@ -182,11 +294,11 @@ Worker::EnvOrFailure Worker::reference_env(const CheckRequest& request, int64_t 
   }
   auto error = std::find_if(answer->messages.begin(), answer->messages.end(), is_error);
   if (error != answer->messages.end()) {
-    m_reference_failures[key] = "the task's statement does not elaborate: " + error->data;
+    set.reference_failures[key] = "the task's statement does not elaborate: " + error->data;
     return {std::nullopt, judged(request, Verdict::error, DecidedBy::statement,
-                                 m_reference_failures[key])};
+                                 set.reference_failures[key])};
   }
-  m_reference_envs[key] = *answer->env;
+  set.reference_envs[key] = *answer->env;
   return {*answer->env, {}};
 }
 
@@ -326,10 +438,22 @@ void Worker::recycle_if_due() {
     m_last_rss_check = now;
     due = m_process->rss_bytes() > m_options.max_rss_bytes;
   }
-  if (due) {
-    ++m_counters.recycles;
-    discard_process();
+  if (!due) return;
+  if (m_source != nullptr) {
+    // Retired only when its replacement is ready; until then it serves on.
+    if (auto warm = m_source->take(m_current, false)) {
+      ++m_counters.recycles;
+      ++m_counters.spares_taken;
+      m_source->note_replacement(std::nullopt);
+      adopt(std::move(*warm));
+    } else if (!m_replacement_wanted) {
+      m_replacement_wanted = true;
+      m_source->want(m_current, true);
+    }
+    return;
   }
+  ++m_counters.recycles;
+  discard_process();
 }
 
 }  // namespace lean_bridge

@@ -1,8 +1,11 @@
 #pragma once
-// One pool slot's REPL and its environments: the imports elaborated once (env I), each distinct
-// rest of a header once on top of them (env H), then every proof in its header's env. Header
-// time never counts against a proof's timeout. The Worker replaces its process when it dies,
-// times out, desynchronises, or is due for recycling.
+// One pool slot's REPL and its environments: each import set elaborated once (env I), each
+// distinct rest of a header once on top of it (env H), then every proof in its header's env.
+// Header time never counts against a proof's timeout. A process may hold several import sets
+// (WorkerOptions::import_sets); it is replaced when it dies, times out, desynchronises, has no
+// room for one more import set, or is due for recycling. With a ProcessSource (the pool's warm
+// spares) a replacement is taken ready-imported instead of started and imported on the spot,
+// and a process due for recycling serves on until its replacement is ready.
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -28,6 +31,9 @@ struct WorkerOptions {
   std::chrono::milliseconds proof_timeout{60'000};
   std::chrono::milliseconds header_timeout{600'000};
   int recycle_after = 1000;    // checks per process; 0: never
+  // Import sets one process may hold (each a fresh `{"cmd"}` without env in the same REPL). The
+  // REPL cannot free an environment, so one more than this replaces the process.
+  int import_sets = 1;
   uint64_t max_rss_bytes = 0;  // recycle above this resident size; 0: never
   std::optional<KernelReplayOptions> kernel_replay;  // replay every pass through the kernel
 };
@@ -72,17 +78,57 @@ using OpenOutcome = std::variant<ProofState, InfraFailure, CheckResult>;
 using TacticOutcome = std::variant<TacticStep, InfraFailure>;
 
 struct WorkerCounters {
-  int starts = 0;
+  int starts = 0;        // REPL processes started
+  int imports = 0;       // import sets elaborated (a start's own, and more in the same process)
   int recycles = 0;
   int deaths = 0;
   int timeouts = 0;
+  int spares_taken = 0;  // replacements taken warm from the spares
+  // Time spent waiting for imports after the first process: replacements started or waited
+  // for, and import sets added to a process.
+  int64_t import_wait_ms = 0;
   WorkerCounters& operator+=(const WorkerCounters& other) {
     starts += other.starts;
+    imports += other.imports;
     recycles += other.recycles;
     deaths += other.deaths;
     timeouts += other.timeouts;
+    spares_taken += other.spares_taken;
+    import_wait_ms += other.import_wait_ms;
     return *this;
   }
+};
+
+// A REPL process with one import set elaborated: what a worker starts itself, or takes warm
+// from a spare.
+struct StartedRepl {
+  std::unique_ptr<ReplProcess> process;
+  std::string imports;
+  int64_t import_env = 0;
+  std::string ref_name;  // name of the reference declarations in this process (random)
+  std::optional<std::string> import_failure;  // Lean's error on the imports (the env exists)
+  std::chrono::milliseconds took{0};          // start and import
+};
+using StartOutcome = std::variant<StartedRepl, InfraFailure>;
+
+// Starts a REPL and elaborates `imports` (counted in `counters`). `group`, when given, holds the
+// process group while the import runs, so that another thread can kill it.
+StartOutcome start_repl(const WorkerOptions& options, const std::string& imports,
+                        WorkerCounters& counters, std::atomic<pid_t>* group = nullptr);
+
+// Where a worker gets a replacement process from (the pool's warm spares, spares.hpp).
+class ProcessSource {
+ public:
+  virtual ~ProcessSource() = default;
+  // A process holding `imports`: a ready one, else, when `wait`, one being warmed that no other
+  // worker waits for. Nothing: the worker starts its own.
+  virtual std::optional<StartedRepl> take(const std::string& imports, bool wait) = 0;
+  // A process due for recycling wants a replacement holding `imports` warmed (`wanted`), or no
+  // longer does (it took one, or it went).
+  virtual void want(const std::string& imports, bool wanted) = 0;
+  // A worker replaced its process (a kill, a death, a recycle, a full process); `imported` is
+  // the time its own start took, when it started one.
+  virtual void note_replacement(std::optional<std::chrono::milliseconds> imported) = 0;
 };
 
 class Worker {
@@ -103,8 +149,12 @@ class Worker {
                            std::chrono::milliseconds timeout);
   // Changes whenever the REPL process is replaced.
   uint64_t generation() const { return m_generation; }
-  // Imports the current process holds (empty when none runs).
-  const std::optional<std::string>& imports() const { return m_imports; }
+  // The import set the last check used (empty when no process runs).
+  std::optional<std::string> imports() const;
+  // Whether the running process holds this import set.
+  bool holds(const std::string& imports) const { return m_sets.count(imports) > 0; }
+  // Replacements come from `source` (not owned; it must outlive the worker's process use).
+  void set_source(ProcessSource* source) { m_source = source; }
   // Ends the process when it has served its uses or grown too large.
   void recycle_if_due();
   void stop();
@@ -119,7 +169,23 @@ class Worker {
     std::optional<int64_t> env;
     std::optional<Outcome> failure;
   };
+  // One import set of the process, and what was elaborated on top of it.
+  struct ImportSet {
+    int64_t env = 0;
+    std::optional<std::string> failure;  // the imports' own error
+    std::map<std::string, int64_t> header_envs;
+    std::map<std::string, std::string> header_failures;  // rest of header → Lean's error
+    std::map<std::string, int64_t> reference_envs;  // rest of header + statement → env R
+    std::map<std::string, std::string> reference_failures;
+    uint64_t last_use = 0;
+  };
+  // Makes `imports` the current set: held already, imported into the process, or in a new
+  // process (a spare's or one started here).
   std::optional<Outcome> ensure_process(const std::string& imports);
+  std::optional<Outcome> obtain_process(const std::string& imports);
+  std::optional<Outcome> import_in_process(const std::string& imports);
+  void adopt(StartedRepl repl);
+  std::optional<std::string> header_failure(const std::string& rest) const;
   EnvOrFailure header_env(const std::string& rest);
   EnvOrFailure reference_env(const CheckRequest& request, int64_t header_env);
   // Sends a command and checks that its answer carries the next env id of this process.
@@ -132,15 +198,14 @@ class Worker {
 
   WorkerOptions m_options;
   std::unique_ptr<ReplProcess> m_process;
-  std::optional<std::string> m_imports;
-  int64_t m_import_env = 0;
-  std::map<std::string, int64_t> m_header_envs;
-  std::map<std::string, int64_t> m_reference_envs;  // rest of header + statement → env R
+  std::map<std::string, ImportSet> m_sets;  // import lines → set, for the running process
+  std::string m_current;                    // the set the current check uses
+  uint64_t m_use_clock = 0;
   std::string m_ref_name;  // name of the reference declarations in this process (random)
   int64_t m_next_env = 0;  // the id the REPL must give its next command answer
-  std::map<std::string, std::string> m_header_failures;  // rest of header → Lean's error
-  std::map<std::string, std::string> m_reference_failures;
   int m_uses = 0;
+  ProcessSource* m_source = nullptr;
+  bool m_replacement_wanted = false;  // due for recycling, a replacement asked of the source
   Clock::time_point m_last_rss_check{};
   bool m_ever_started = false;
   WorkerCounters m_counters;

@@ -41,12 +41,10 @@ OpenOutcome Worker::open_proof(const ProofStart& start, std::chrono::millisecond
     if (auto* infra = std::get_if<InfraFailure>(&*env.failure)) return *infra;
     return std::get<CheckResult>(*env.failure);
   }
-  for (const std::string& key : {std::string(), start.header_rest}) {
-    if (auto it = m_header_failures.find(key); it != m_header_failures.end()) {
-      CheckResult r = unusable(it->second);
-      r.decided_by = DecidedBy::worker;
-      return r;
-    }
+  if (auto failed = header_failure(start.header_rest)) {
+    CheckResult r = unusable(*failed);
+    r.decided_by = DecidedBy::worker;
+    return r;
   }
   std::string text = start.statement;
   if (!text.empty() && text.back() != '\n') text += '\n';
