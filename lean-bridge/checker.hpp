@@ -25,9 +25,14 @@
 
 namespace lean_bridge {
 
-// The workers' counters added up, plus the checks sent to a second worker.
+// The workers' counters added up, plus the checks sent to a second worker and what the warm
+// spares did. Every process a worker used was started by it (starts) or taken from the spares
+// (spares_taken); every import set paid is in imports + spare_starts.
 struct PoolStats : WorkerCounters {
   int retries = 0;
+  int spare_starts = 0;      // processes the spares started (each with one import)
+  int spares_target = 0;     // warm spares wanted at the end
+  int spares_discarded = 0;  // ready spares dropped for imports more in demand
 };
 
 class Checker {

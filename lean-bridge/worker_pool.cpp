@@ -31,9 +31,13 @@ WorkerPool::WorkerPool(PoolOptions options) : m_options(std::move(options)) {
   if (m_options.workers < 1) m_options.workers = 1;
   if (m_options.max_tries < 1) m_options.max_tries = 1;
   if (m_options.queue_limit == 0) m_options.queue_limit = 4 * static_cast<size_t>(m_options.workers);
+  if (m_options.spares.count != 0) {
+    m_spares = std::make_unique<SpareSet>(m_options.worker, m_options.spares);
+  }
   m_slots.resize(static_cast<size_t>(m_options.workers));
   for (Slot& slot : m_slots) {
     slot.worker = std::make_unique<Worker>(m_options.worker);
+    slot.worker->set_source(m_spares.get());
     slot.thread = std::thread([this, &slot] { run_slot(slot); });
   }
 }
@@ -47,12 +51,14 @@ WorkerPool::~WorkerPool() {
   }
   m_work_ready.notify_all();
   m_space_ready.notify_all();
+  if (m_spares) m_spares->stop();  // wakes a worker waiting for a spare
   for (Slot& slot : m_slots) {
     if (pid_t group = slot.worker->current_group(); group > 0) ::kill(-group, SIGKILL);
   }
   for (Slot& slot : m_slots) {
     if (slot.thread.joinable()) slot.thread.join();
   }
+  m_spares.reset();
 }
 
 void WorkerPool::submit(CheckRequest request) {
@@ -60,9 +66,11 @@ void WorkerPool::submit(CheckRequest request) {
   m_space_ready.wait(lock, [&] { return m_queue.size() < m_options.queue_limit || m_stopping; });
   if (m_closed) throw std::logic_error("WorkerPool::submit after close");
   ++m_in_flight;
+  std::string imports = m_spares ? request.imports : std::string();
   m_queue.push_back(std::move(request));
   lock.unlock();
   m_work_ready.notify_one();
+  if (m_spares) m_spares->note_request(imports);
 }
 
 void WorkerPool::close() {
@@ -104,6 +112,12 @@ PoolStats WorkerPool::stats() const {
   std::lock_guard lock(m_mutex);
   PoolStats out = m_stats;
   for (const Slot& slot : m_slots) out += slot.counters;
+  if (m_spares) {
+    SpareStats spares = m_spares->stats();
+    out.spare_starts = spares.counters.starts;
+    out.spares_target = spares.target;
+    out.spares_discarded = spares.discarded;
+  }
   return out;
 }
 
@@ -120,9 +134,10 @@ bool WorkerPool::cancel(uint64_t id) {
   return true;
 }
 
-// Among the requests of the highest priority: the oldest for the imports this worker holds,
-// else the oldest.
-std::optional<CheckRequest> WorkerPool::take(const std::optional<std::string>& imports) {
+// Among the requests of the highest priority: the oldest for imports this worker's process
+// holds (the set it used last first), else the oldest.
+std::optional<CheckRequest> WorkerPool::take(const Worker& worker) {
+  std::optional<std::string> imports = worker.imports();
   std::unique_lock lock(m_mutex);
   m_work_ready.wait(lock, [&] { return !m_queue.empty() || m_closed; });
   if (m_queue.empty()) return std::nullopt;
@@ -134,6 +149,11 @@ std::optional<CheckRequest> WorkerPool::take(const std::optional<std::string>& i
     auto held = std::find_if(it, m_queue.end(), [&](const CheckRequest& r) {
       return r.priority == top && r.imports == *imports;
     });
+    if (held == m_queue.end()) {
+      held = std::find_if(it, m_queue.end(), [&](const CheckRequest& r) {
+        return r.priority == top && worker.holds(r.imports);
+      });
+    }
     if (held != m_queue.end()) it = held;
   }
   CheckRequest request = std::move(*it);
@@ -203,7 +223,7 @@ CheckResult WorkerPool::run_with_retries(Worker& worker, const CheckRequest& req
 
 void WorkerPool::run_slot(Slot& slot) {
   Worker& worker = *slot.worker;
-  while (auto request = take(worker.imports())) {
+  while (auto request = take(worker)) {
     CheckResult result = run_with_retries(worker, *request);
     worker.recycle_if_due();
     {

@@ -1,7 +1,8 @@
 #pragma once
 // N workers, each on a thread of its own, fed from one queue. A worker takes the highest
-// priority first and, among those, the oldest request whose imports it already holds, so imports are elaborated once per worker and not
-// once per proof. A check whose worker dies is retried on a fresh worker (bounded); a proof
+// priority first and, among those, the oldest request whose imports it already holds, so
+// imports are elaborated once per worker and not once per proof. With warm spares
+// (PoolOptions::spares), a worker that loses its process takes a ready one. A check whose worker dies is retried on a fresh worker (bounded); a proof
 // that takes down every worker it is given gets `fail` (reason `resource: ...`), while a
 // worker that cannot even start gives `error`. When Lean cannot be started at all, the pool turns fatal and answers every request
 // with `error` at once; fatal_error() says why.
@@ -16,6 +17,7 @@
 
 #include "lean-bridge/check.hpp"
 #include "lean-bridge/checker.hpp"
+#include "lean-bridge/spares.hpp"
 #include "lean-bridge/worker.hpp"
 
 namespace lean_bridge {
@@ -25,6 +27,8 @@ struct PoolOptions {
   WorkerOptions worker;
   int max_tries = 2;       // workers a check may be sent to before it is an `error`
   size_t queue_limit = 0;  // submit() blocks above this many waiting requests; 0: 4 × workers
+  // Warm spares (spares.hpp); count 0: none, a replacement starts and imports on the spot.
+  SpareOptions spares{.count = 0};
 };
 
 // The real Checker (checker.hpp).
@@ -57,13 +61,14 @@ class WorkerPool final : public Checker {
     WorkerCounters counters;  // the worker's counters as of its last finished check
   };
   void run_slot(Slot& slot);
-  std::optional<CheckRequest> take(const std::optional<std::string>& imports);
+  std::optional<CheckRequest> take(const Worker& worker);
   CheckResult run_with_retries(Worker& worker, const CheckRequest& request);
   void note_start_failure(const std::string& reason);
   void deliver(CheckResult result);
   bool stopping() const;
 
   PoolOptions m_options;
+  std::unique_ptr<SpareSet> m_spares;
   std::vector<Slot> m_slots;
   mutable std::mutex m_mutex;
   std::condition_variable m_work_ready;

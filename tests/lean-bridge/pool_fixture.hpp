@@ -1,6 +1,8 @@
 #pragma once
 // Helpers for pool tests: a pool of the project's REPL double (tests/fake-repl), steered by
-// command-line options and by `--! directive` comments in the proof text.
+// command-line options and by `--! directive` comments in the proof text. The pool tests are
+// built twice: without warm spares, and with POOL_SPARES defined (that many spares), so that
+// every pool test also holds when replacements come from the spares.
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -20,8 +22,14 @@ inline lean_bridge::PoolOptions fake_pool(int workers, std::vector<std::string> 
   for (auto& o : options) p.worker.process.argv.push_back(o);
   p.worker.proof_timeout = std::chrono::milliseconds(5000);
   p.worker.header_timeout = std::chrono::milliseconds(10000);
+#ifdef POOL_SPARES
+  p.spares.count = POOL_SPARES;
+#endif
   return p;
 }
+
+// Processes the workers used: started by themselves or taken warm from the spares.
+inline int processes_used(const lean_bridge::PoolStats& s) { return s.starts + s.spares_taken; }
 
 inline lean_bridge::CheckRequest proof(uint64_t id, std::string name, std::string extra = "",
                                        std::string imports = "import Init",

@@ -1,0 +1,96 @@
+#pragma once
+// Warm spares: REPL processes that start and import in the background, so that a worker whose
+// process is killed (a timeout), dies, is recycled or must change imports takes one ready
+// instead of paying an import on the spot. With Mathlib the import is the expensive part of
+// Lean (seconds to a minute), so without spares every timeout costs the timeout plus an import.
+//
+// How many: a fixed number, or `auto`: the observed rate of replacements times the observed
+// import time (Little's law: the replacements that happen while one spare imports), doubled for
+// bursts, at least one, at most `max_auto`, and never more than the memory left allows (the
+// resident size a spare reached × the count ≤ 80% of MemAvailable). Which imports: the ones most
+// in demand (the requests submitted, decayed) that the spares do not already hold; a process due
+// for recycling asks for its own imports on top of that.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lean-bridge/worker.hpp"
+
+namespace lean_bridge {
+
+struct SpareOptions {
+  int count = -1;  // spares kept warm; -1: auto
+  int max_auto = 8;
+  // Memory the spares may take in bytes; 0: 80% of MemAvailable, read as they start.
+  uint64_t memory_bytes = 0;
+};
+
+// What a SpareSet has done, for the pool's summary.
+struct SpareStats {
+  WorkerCounters counters;  // the spares' own starts, imports, deaths
+  int target = 0;           // spares wanted now
+  int ready = 0;            // ready now
+  int taken = 0;            // handed to workers
+  int discarded = 0;        // ready spares dropped (imports no longer in demand)
+  int memory_capped = 0;    // times auto sizing was held back by memory
+};
+
+class SpareSet final : public ProcessSource {
+ public:
+  SpareSet(WorkerOptions worker, SpareOptions options);
+  // Kills the spares, those still importing included.
+  ~SpareSet() override;
+  SpareSet(const SpareSet&) = delete;
+  SpareSet& operator=(const SpareSet&) = delete;
+
+  std::optional<StartedRepl> take(const std::string& imports, bool wait) override;
+  void want(const std::string& imports, bool wanted) override;
+  void note_replacement(std::optional<std::chrono::milliseconds> imported) override;
+  // A request for these imports was submitted: the demand the spares follow.
+  void note_request(const std::string& imports);
+  // No spare is started after this; those importing finish or are killed by the destructor.
+  void stop();
+  SpareStats stats() const;
+
+ private:
+  void run_warmer(size_t index);
+  int target_locked();
+  int needed_locked();
+  std::optional<std::string> pick_imports_locked();
+  int held_locked(const std::string& imports) const;  // ready + importing
+
+  WorkerOptions m_worker;
+  SpareOptions m_options;
+  mutable std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::deque<StartedRepl> m_ready;
+  std::map<std::string, int> m_importing;  // imports → spares importing them
+  std::map<std::string, int> m_waiters;    // imports → workers waiting for one importing
+  std::map<std::string, int> m_wanted;     // imports → recycling workers wanting one
+  std::map<std::string, double> m_demand;  // imports → decayed count of requests
+  std::deque<Clock::time_point> m_replacements;  // recent ones, for the auto rate
+  Clock::time_point m_began = Clock::now();
+  double m_import_s = 0;         // observed import time (moving average); 0: none yet
+  uint64_t m_spare_rss = 0;      // largest resident size a ready spare had
+  uint64_t m_available = 0;      // MemAvailable as last read
+  Clock::time_point m_available_read{};
+  int m_start_failures = 0;      // consecutive
+  bool m_stopping = false;
+  SpareStats m_stats;
+  std::vector<std::thread> m_threads;
+  std::vector<std::unique_ptr<std::atomic<pid_t>>> m_groups;  // each warmer's importing process
+};
+
+// The memory the system still has for new processes (MemAvailable), 0 when unknown.
+uint64_t available_memory_bytes();
+
+}  // namespace lean_bridge
