@@ -101,12 +101,20 @@ void SpareSet::note_replacement(std::optional<std::chrono::milliseconds> importe
   {
     std::lock_guard lock(m_mutex);
     m_replacements.push_back(Clock::now());
-    if (imported) {
-      double s = imported->count() / 1000.0;
-      m_import_s = m_import_s == 0 ? s : 0.7 * m_import_s + 0.3 * s;
-    }
+    if (imported) note_import_locked(*imported);
   }
   m_changed.notify_all();
+}
+
+void SpareSet::note_import_locked(std::chrono::milliseconds took) {
+  double s = took.count() / 1000.0;
+  m_import_s = m_import_s == 0 ? s : 0.7 * m_import_s + 0.3 * s;
+  if (!m_first_ready) m_first_ready = Clock::now();
+}
+
+void SpareSet::set_risk_probe(std::function<int()> probe) {
+  std::lock_guard lock(m_mutex);
+  m_risk = std::move(probe);
 }
 
 void SpareSet::note_request(const std::string& imports) {
@@ -144,10 +152,10 @@ int SpareSet::target_locked() {
     m_replacements.pop_front();
   }
   int target = 1;
-  if (m_import_s > 0 && !m_replacements.empty()) {
-    double window = std::min(seconds(now - m_began), seconds(kRateWindow));
-    window = std::max(window, std::max(m_import_s, 1.0));
-    double rate = static_cast<double>(m_replacements.size()) / window;
+  size_t events = m_replacements.size() + (m_risk ? static_cast<size_t>(std::max(0, m_risk())) : 0);
+  if (m_import_s > 0 && m_first_ready && events > 0) {
+    double window = std::clamp(seconds(now - *m_first_ready), 1.0, seconds(kRateWindow));
+    double rate = static_cast<double>(events) / window;
     target = static_cast<int>(std::ceil(2 * rate * m_import_s));
   }
   target = std::clamp(target, 1, std::max(1, m_options.max_auto));
@@ -200,7 +208,8 @@ void SpareSet::run_warmer(size_t index) {
   std::unique_lock lock(m_mutex);
   for (;;) {
     std::optional<std::string> imports;
-    m_changed.wait(lock, [&] {
+    // Woken by every change, and every 100 ms for auto sizing (checks grow old).
+    while (!m_changed.wait_for(lock, std::chrono::milliseconds(100), [&] {
       if (m_stopping) return true;
       if (needed_locked() <= 0) {
         // At the target: a ready spare whose imports are asked for far less than imports no
@@ -219,7 +228,8 @@ void SpareSet::run_warmer(size_t index) {
       }
       imports = pick_imports_locked();
       return imports.has_value();
-    });
+    })) {
+    }
     if (m_stopping) return;
     ++m_importing[*imports];
     lock.unlock();
@@ -233,8 +243,7 @@ void SpareSet::run_warmer(size_t index) {
     m_stats.counters += counters;
     if (auto* repl = std::get_if<StartedRepl>(&started)) {
       m_start_failures = 0;
-      double s = repl->took.count() / 1000.0;
-      m_import_s = m_import_s == 0 ? s : 0.7 * m_import_s + 0.3 * s;
+      note_import_locked(repl->took);
       m_spare_rss = std::max(m_spare_rss, *rss);
       if (!m_stopping) m_ready.push_back(std::move(*repl));
     } else {

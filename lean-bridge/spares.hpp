@@ -7,7 +7,9 @@
 // How many: a fixed number, or `auto`: the observed rate of replacements times the observed
 // import time (Little's law: the replacements that happen while one spare imports), doubled for
 // bursts, at least one, at most `max_auto`, and never more than the memory left allows (the
-// resident size a spare reached × the count ≤ 80% of MemAvailable). Which imports: the ones most
+// resident size a spare reached × the count ≤ 80% of MemAvailable). The rate counts the
+// replacements of the last minute, and the checks running past half their wall-clock budget as
+// replacements to come, over the time since the first import finished (at least 1 s). Which imports: the ones most
 // in demand (the requests submitted, decayed) that the spares do not already hold; a process due
 // for recycling asks for its own imports on top of that.
 #include <atomic>
@@ -15,6 +17,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -57,6 +60,10 @@ class SpareSet final : public ProcessSource {
   void note_replacement(std::optional<std::chrono::milliseconds> imported) override;
   // A request for these imports was submitted: the demand the spares follow.
   void note_request(const std::string& imports);
+  // How many running checks are likely to end in a replacement (past half their wall-clock
+  // budget): auto sizing counts them as replacements already, so that spares start importing
+  // before the kills. Called under the set's lock; must not call back into the set.
+  void set_risk_probe(std::function<int()> probe);
   // No spare is started after this; those importing finish or are killed by the destructor.
   void stop();
   SpareStats stats() const;
@@ -67,6 +74,7 @@ class SpareSet final : public ProcessSource {
   int needed_locked();
   std::optional<std::string> pick_imports_locked();
   int held_locked(const std::string& imports) const;  // ready + importing
+  void note_import_locked(std::chrono::milliseconds took);
 
   WorkerOptions m_worker;
   SpareOptions m_options;
@@ -78,7 +86,8 @@ class SpareSet final : public ProcessSource {
   std::map<std::string, int> m_wanted;     // imports → recycling workers wanting one
   std::map<std::string, double> m_demand;  // imports → decayed count of requests
   std::deque<Clock::time_point> m_replacements;  // recent ones, for the auto rate
-  Clock::time_point m_began = Clock::now();
+  std::optional<Clock::time_point> m_first_ready;  // the first import anyone finished
+  std::function<int()> m_risk;
   double m_import_s = 0;         // observed import time (moving average); 0: none yet
   uint64_t m_spare_rss = 0;      // largest resident size a ready spare had
   uint64_t m_available = 0;      // MemAvailable as last read

@@ -34,6 +34,7 @@ WorkerPool::WorkerPool(PoolOptions options) : m_options(std::move(options)) {
   if (m_options.spares.count != 0) {
     m_spares = std::make_unique<SpareSet>(m_options.worker, m_options.spares);
   }
+  if (m_spares) m_spares->set_risk_probe([this] { return checks_at_risk(); });
   m_slots.resize(static_cast<size_t>(m_options.workers));
   for (Slot& slot : m_slots) {
     slot.worker = std::make_unique<Worker>(m_options.worker);
@@ -109,16 +110,28 @@ std::optional<std::string> WorkerPool::fatal_error() const {
 }
 
 PoolStats WorkerPool::stats() const {
+  std::optional<SpareStats> spares;
+  if (m_spares) spares = m_spares->stats();  // before the pool's lock: the spares take theirs first
   std::lock_guard lock(m_mutex);
   PoolStats out = m_stats;
   for (const Slot& slot : m_slots) out += slot.counters;
-  if (m_spares) {
-    SpareStats spares = m_spares->stats();
-    out.spare_starts = spares.counters.starts;
-    out.spares_target = spares.target;
-    out.spares_discarded = spares.discarded;
+  if (spares) {
+    out.spare_starts = spares->counters.starts;
+    out.spares_target = spares->target;
+    out.spares_discarded = spares->discarded;
   }
   return out;
+}
+
+int WorkerPool::checks_at_risk() const {
+  int64_t now = Clock::now().time_since_epoch().count();
+  int n = 0;
+  for (const Slot& slot : m_slots) {
+    int64_t started = slot.started_ns->load();
+    int64_t budget_ns = slot.budget_ms->load() * 1'000'000;
+    n += started != 0 && now - started > budget_ns / 2;
+  }
+  return n;
 }
 
 bool WorkerPool::cancel(uint64_t id) {
@@ -224,7 +237,10 @@ CheckResult WorkerPool::run_with_retries(Worker& worker, const CheckRequest& req
 void WorkerPool::run_slot(Slot& slot) {
   Worker& worker = *slot.worker;
   while (auto request = take(worker)) {
+    slot.budget_ms->store(request->budget.wall.value_or(m_options.worker.proof_timeout).count());
+    slot.started_ns->store(Clock::now().time_since_epoch().count());
     CheckResult result = run_with_retries(worker, *request);
+    slot.started_ns->store(0);
     worker.recycle_if_due();
     {
       std::lock_guard lock(m_mutex);

@@ -6,6 +6,7 @@
 // that takes down every worker it is given gets `fail` (reason `resource: ...`), while a
 // worker that cannot even start gives `error`. When Lean cannot be started at all, the pool turns fatal and answers every request
 // with `error` at once; fatal_error() says why.
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -59,7 +60,12 @@ class WorkerPool final : public Checker {
     std::unique_ptr<Worker> worker;
     std::thread thread;
     WorkerCounters counters;  // the worker's counters as of its last finished check
+    // The running check, read by the spares' risk probe without the pool's lock: when it
+    // started (steady clock, ns; 0: none running) and its wall-clock budget.
+    std::unique_ptr<std::atomic<int64_t>> started_ns = std::make_unique<std::atomic<int64_t>>(0);
+    std::unique_ptr<std::atomic<int64_t>> budget_ms = std::make_unique<std::atomic<int64_t>>(0);
   };
+  int checks_at_risk() const;
   void run_slot(Slot& slot);
   std::optional<CheckRequest> take(const Worker& worker);
   CheckResult run_with_retries(Worker& worker, const CheckRequest& request);
