@@ -1,5 +1,7 @@
 #include "harness/engine.hpp"
 
+#include <charconv>
+
 #include <unistd.h>
 
 #include <fstream>
@@ -20,6 +22,17 @@
 namespace harness {
 namespace {
 
+// `--spares`: "auto" (-1) or a count.
+int spare_count(const std::string& text) {
+  if (text == "auto") return -1;
+  int n = -1;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (error != std::errc() || end != text.data() + text.size() || n < 0 || n > 256) {
+    throw UsageError(fmt::format("--spares: expected auto or a number from 0 to 256, got '{}'", text));
+  }
+  return n;
+}
+
 lean_bridge::PoolOptions pool_options(const EngineSettings& s, std::vector<std::string> argv,
                                       const std::string& dir,
                                       std::shared_ptr<const lean_bridge::Launcher> launcher) {
@@ -34,6 +47,10 @@ lean_bridge::PoolOptions pool_options(const EngineSettings& s, std::vector<std::
       std::chrono::milliseconds(static_cast<int64_t>(s.header_timeout_s * 1000));
   p.worker.recycle_after = s.recycle_after;
   p.worker.max_rss_bytes = static_cast<uint64_t>(s.max_rss_mb) << 20;
+  p.worker.import_sets = s.import_sets;
+  p.spares.count = spare_count(s.spares);
+  p.spares.memory_bytes = static_cast<uint64_t>(s.spares_memory_mb) << 20;
+  p.spares.max_auto = std::max(2, 2 * s.workers);
   if (s.kernel_replay) {
     lean_bridge::KernelReplayOptions replay;
     replay.process = p.worker.process;
@@ -146,6 +163,9 @@ nlohmann::json engine_settings_json(const EngineSettings& s, const Engine& e) {
           {"recycle_after", s.recycle_after},
           {"max_rss_mb", s.max_rss_mb},
           {"max_tries", s.max_tries},
+          {"spares", s.spares},
+          {"spares_memory_mb", s.spares_memory_mb},
+          {"import_sets", s.import_sets},
           {"repl", e.repl},
           {"workspace", e.workspace.dir},
           {"use_cache", s.use_cache},

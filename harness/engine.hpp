@@ -44,6 +44,9 @@ struct EngineSettings {
   int recycle_after = 500;                  // checks per REPL process before a fresh one
   int max_rss_mb = 12288;                   // recycle a REPL above this resident size; 0: never
   int max_tries = 2;                        // fresh workers a proof may take down: then fail
+  std::string spares = "auto";              // warm spare REPLs: auto or a number (0: none)
+  int spares_memory_mb = 0;                 // what auto spares may take; 0: 80% of MemAvailable
+  int import_sets = 4;                      // import sets one REPL process may hold
   std::optional<std::string> repl;          // REPL command; default from the workspace
   std::optional<std::string> workspace;     // Lean workspace; default: see find_workspace
   bool use_cache = true;                    // read the verification cache

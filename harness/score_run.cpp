@@ -199,8 +199,15 @@ std::string ScoreRun::summary_json() const {
   }
   if (auto stats = m_pipeline.checker_stats()) {
     const auto& s = *stats;
-    out["workers"] = {{"started", s.starts}, {"recycled", s.recycles}, {"died", s.deaths},
-                      {"timeouts", s.timeouts}, {"retries", s.retries}};
+    out["workers"] = {{"started", s.starts},
+                      {"recycled", s.recycles},
+                      {"died", s.deaths},
+                      {"timeouts", s.timeouts},
+                      {"retries", s.retries},
+                      {"imports", s.imports + s.spare_starts},
+                      {"spares_started", s.spare_starts},
+                      {"spares_taken", s.spares_taken},
+                      {"import_wait_s", s.import_wait_ms / 1000.0}};
   }
   return out.dump();
 }
@@ -223,9 +230,12 @@ void ScoreRun::print_summary() const {
   }
   if (s.contains("workers")) {
     auto& w = s["workers"];
-    fmt::print(stderr, "; REPL processes started {}, recycled {}, died {}, timed out {}",
+    fmt::print(stderr,
+               "; REPL processes started {}, recycled {}, died {}, timed out {}; imports {}, "
+               "spares started {}, taken {}; workers waited {:.1f} s for imports",
                w["started"].get<int>(), w["recycled"].get<int>(), w["died"].get<int>(),
-               w["timeouts"].get<int>());
+               w["timeouts"].get<int>(), w["imports"].get<int>(), w["spares_started"].get<int>(),
+               w["spares_taken"].get<int>(), w["import_wait_s"].get<double>());
   }
   if (s.contains("canaries")) {
     auto& c = s["canaries"];

@@ -43,6 +43,21 @@ const Group<EngineSettings>& engine_group() {
                      {.names = "--max-rss-mb", .value = "M",
                       .help = "Replace a REPL process above this resident size in MiB (0: never)",
                       .check = at_least(0)}),
+          setting<S>(&S::spares,
+                     {.names = "--spares", .value = "auto|N",
+                      .help = "Warm spare REPLs, imported in the background, that replace a killed, "
+                              "dead or recycled worker at once; auto: the rate of replacements × "
+                              "the import time, within --spares-memory-mb; 0: none"}),
+          setting<S>(&S::spares_memory_mb,
+                     {.names = "--spares-memory-mb", .value = "M",
+                      .help = "Memory auto spares may take in MiB (their count × a spare's "
+                              "resident size)",
+                      .default_text = "80% of MemAvailable", .check = at_least(0)}),
+          setting<S>(&S::import_sets,
+                     {.names = "--import-sets", .value = "K",
+                      .help = "Import sets one REPL process may hold (tasks with different "
+                              "imports); one more replaces the process",
+                      .check = range(1, 64)}),
           setting<S>(&S::max_tries,
                      {.names = "--max-tries", .value = "N",
                       .help = "Fresh workers a proof may take down before it gets fail "
