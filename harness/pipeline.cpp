@@ -104,15 +104,6 @@ void Pipeline::submit(lean_bridge::CheckRequest request) {
 
 void Pipeline::on_result(lean_bridge::CheckResult result) {
   if (!m_fatal && m_checker) m_fatal = m_checker->fatal_error();
-  // Lean stopped the proof at its heartbeat limit: a timeout, as reproducible as any error.
-  // Only a `fail` Lean decided is relabelled (reward 0 either way).
-  if (result.verdict == Verdict::fail && result.decided_by == DecidedBy::lean) {
-    if (auto stop = lean_bridge::judge_heartbeats(result.messages)) {
-      result.verdict = stop->verdict;
-      result.decided_by = stop->decided_by;
-      result.reason = std::move(stop->reason);
-    }
-  }
   if (infrastructure_error(result)) {
     ++m_stats.infra_errors;
   } else {

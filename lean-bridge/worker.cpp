@@ -366,6 +366,15 @@ Outcome Worker::run_proof(const CheckRequest& request, int64_t env) {
     result.verdict = judgement->verdict;
     result.decided_by = judgement->decided_by;
     result.reason = judgement->reason;
+    // Lean stopped the proof at its heartbeat limit: a timeout, as reproducible as any error.
+    // Only a `fail` Lean decided is relabelled (reward 0 either way).
+    if (result.verdict == Verdict::fail && result.decided_by == DecidedBy::lean) {
+      if (auto stop = judge_heartbeats(result.messages)) {
+        result.verdict = stop->verdict;
+        result.decided_by = stop->decided_by;
+        result.reason = std::move(stop->reason);
+      }
+    }
   }
   int64_t after = checked->env.value_or(env);
   return close_check(request, after, std::move(result), !judgement, started, deadline);

@@ -124,6 +124,36 @@ TEST_CASE("a slow proof is timed, a hanging one times out and its worker is repl
   CHECK(pool.stats().timeouts == 1);
 }
 
+TEST_CASE("Lean's heartbeat error makes a timeout decided by heartbeats, never a pass",
+          "[pool]") {
+  const std::string stop =
+      "(deterministic) timeout at `whnf`, maximum number of heartbeats (400000) has been reached";
+  auto options = fake_pool(1);
+  options.worker.proof_timeout = std::chrono::milliseconds(500);
+  WorkerPool pool(options);
+  auto r = check_all(pool, {proof(0, "spins", "--! heartbeats 10000000\n"),
+                            proof(1, "errs", "--! error " + stop + "\n"),
+                            proof(2, "prints", "--! info " + stop + "\n"),
+                            proof(3, "holey", "--! info " + stop + "\n  sorry\n"),
+                            proof(4, "hangs", "--! hang\n"),
+                            proof(5, "after")});
+  CHECK(r[0].verdict == Verdict::timeout);
+  CHECK(r[0].decided_by == DecidedBy::heartbeats);
+  CHECK(r[0].reason.find("maximum number of heartbeats (200000)") != std::string::npos);
+  CHECK(r[1].verdict == Verdict::timeout);
+  CHECK(r[1].decided_by == DecidedBy::heartbeats);
+  CHECK(r[1].reason == "Lean's heartbeat limit: " + stop);
+  // The text elsewhere than in an error changes nothing.
+  CHECK(r[2].verdict == Verdict::pass);
+  CHECK(r[3].verdict == Verdict::incomplete);
+  // The wall clock keeps its own label; only it costs a process.
+  CHECK(r[4].verdict == Verdict::timeout);
+  CHECK(r[4].decided_by == DecidedBy::timeout);
+  CHECK(r[5].verdict == Verdict::pass);
+  CHECK(pool.stats().timeouts == 1);
+  CHECK(processes_used(pool.stats()) == 2);
+}
+
 TEST_CASE("a proof that kills every fresh worker it is given is charged with fail", "[pool]") {
   WorkerPool pool(fake_pool(1));
   auto r = check_all(pool, {proof(0, "crashes", "--! crash\n"), proof(1, "fine")});
