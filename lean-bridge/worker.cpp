@@ -183,13 +183,22 @@ std::optional<Outcome> Worker::ensure_process(const std::string& imports) {
 }
 
 std::optional<Outcome> Worker::obtain_process(const std::string& imports) {
+  bool replacement = m_ever_started;
   if (m_process) {
+    // A spare already holding them costs no wait; the sets this process holds go with it.
+    if (m_source != nullptr) {
+      if (auto warm = m_source->take(imports, false)) {
+        ++m_counters.spares_taken;
+        m_source->note_replacement(std::nullopt);
+        adopt(std::move(*warm));
+        return std::nullopt;
+      }
+    }
     if (static_cast<int>(m_sets.size()) < std::max(1, m_options.import_sets)) {
       return import_in_process(imports);
     }
     discard_process();  // full: the REPL cannot free an environment to make room
   }
-  bool replacement = m_ever_started;
   if (m_source != nullptr) {
     // A first start does not wait for a spare still importing: it would only delay the spare
     // that is to be ready for the first replacement.
@@ -203,6 +212,7 @@ std::optional<Outcome> Worker::obtain_process(const std::string& imports) {
   StartOutcome started = start_repl(m_options, imports, m_counters, &m_group);
   if (auto* failure = std::get_if<InfraFailure>(&started)) return *failure;
   auto& repl = std::get<StartedRepl>(started);
+  m_counters.import_ms += repl.took.count();
   if (m_source != nullptr && replacement) m_source->note_replacement(repl.took);
   adopt(std::move(repl));
   return std::nullopt;
@@ -210,8 +220,21 @@ std::optional<Outcome> Worker::obtain_process(const std::string& imports) {
 
 // One more import set in the running process: a command without env starts a fresh
 // environment with its own imports.
+std::vector<std::string> Worker::held() const {
+  std::vector<std::string> out;
+  if (!m_process) return out;
+  for (const auto& [imports, _] : m_sets) out.push_back(imports);
+  return out;
+}
+
 std::optional<Outcome> Worker::import_in_process(const std::string& imports) {
   ++m_counters.imports;
+  auto began = Clock::now();
+  struct Timed {
+    WorkerCounters& counters;
+    Clock::time_point began;
+    ~Timed() { counters.import_ms += millis_since(began); }
+  } timed{m_counters, began};
   Reply reply = command(imports, std::nullopt, Clock::now() + m_options.header_timeout);
   ImportAnswer answer = read_import_answer(reply, m_options.header_timeout);
   if (!answer.env) {

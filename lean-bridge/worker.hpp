@@ -84,6 +84,7 @@ struct WorkerCounters {
   int deaths = 0;
   int timeouts = 0;
   int spares_taken = 0;  // replacements taken warm from the spares
+  int64_t import_ms = 0; // time the imports this worker elaborated took (its own starts' included)
   // Time spent waiting for imports after the first process: replacements started or waited
   // for, and import sets added to a process.
   int64_t import_wait_ms = 0;
@@ -95,6 +96,7 @@ struct WorkerCounters {
     timeouts += other.timeouts;
     spares_taken += other.spares_taken;
     import_wait_ms += other.import_wait_ms;
+    import_ms += other.import_ms;
     return *this;
   }
 };
@@ -153,6 +155,7 @@ class Worker {
   std::optional<std::string> imports() const;
   // Whether the running process holds this import set.
   bool holds(const std::string& imports) const { return m_sets.count(imports) > 0; }
+  std::vector<std::string> held() const;
   // Replacements come from `source` (not owned; it must outlive the worker's process use).
   void set_source(ProcessSource* source) { m_source = source; }
   // Ends the process when it has served its uses or grown too large.

@@ -147,33 +147,83 @@ bool WorkerPool::cancel(uint64_t id) {
   return true;
 }
 
-// Among the requests of the highest priority: the oldest for imports this worker's process
-// holds (the set it used last first), else the oldest.
-std::optional<CheckRequest> WorkerPool::take(const Worker& worker) {
-  std::optional<std::string> imports = worker.imports();
-  std::unique_lock lock(m_mutex);
-  m_work_ready.wait(lock, [&] { return !m_queue.empty() || m_closed; });
-  if (m_queue.empty()) return std::nullopt;
-  int top = m_queue.front().priority;
-  for (const auto& r : m_queue) top = std::max(top, r.priority);
-  auto it = std::find_if(m_queue.begin(), m_queue.end(),
-                         [&](const CheckRequest& r) { return r.priority == top; });
-  if (imports) {
-    auto held = std::find_if(it, m_queue.end(), [&](const CheckRequest& r) {
-      return r.priority == top && r.imports == *imports;
+// Among the requests of the given priority: the oldest for imports this worker's process holds
+// (the set it used last first); else, for a worker without a process, the oldest of the imports
+// the fewest workers hold; else the oldest for imports no worker holds; else, once idle as long
+// as an import takes, the oldest. end(): wait.
+std::deque<CheckRequest>::iterator WorkerPool::choose(const Slot& slot, int priority,
+                                                      Clock::duration idle) {
+  const Worker& worker = *slot.worker;
+  auto first = std::find_if(m_queue.begin(), m_queue.end(),
+                            [&](const CheckRequest& r) { return r.priority == priority; });
+  auto oldest = [&](auto&& accept) {
+    return std::find_if(first, m_queue.end(), [&](const CheckRequest& r) {
+      return r.priority == priority && accept(r);
     });
-    if (held == m_queue.end()) {
-      held = std::find_if(it, m_queue.end(), [&](const CheckRequest& r) {
-        return r.priority == top && worker.holds(r.imports);
-      });
+  };
+  if (auto imports = worker.imports()) {
+    if (auto it = oldest([&](const CheckRequest& r) { return r.imports == *imports; });
+        it != m_queue.end()) {
+      return it;
     }
-    if (held != m_queue.end()) it = held;
+    if (auto it = oldest([&](const CheckRequest& r) { return worker.holds(r.imports); });
+        it != m_queue.end()) {
+      return it;
+    }
   }
-  CheckRequest request = std::move(*it);
-  m_queue.erase(it);
-  lock.unlock();
-  m_space_ready.notify_one();
-  return request;
+  auto holders = [&](const std::string& imports) {
+    int n = 0;
+    for (const Slot& other : m_slots) {
+      if (&other == &slot) continue;
+      n += std::find(other.held.begin(), other.held.end(), imports) != other.held.end();
+    }
+    return n;
+  };
+  if (!worker.imports()) {
+    // It must start a process anyway: for the imports the fewest others hold.
+    auto best = first;
+    int fewest = holders(first->imports);
+    for (auto it = first; it != m_queue.end() && fewest > 0; ++it) {
+      if (it->priority != priority) continue;
+      if (int n = holders(it->imports); n < fewest) {
+        fewest = n;
+        best = it;
+      }
+    }
+    return best;
+  }
+  if (auto it = oldest([&](const CheckRequest& r) { return holders(r.imports) == 0; });
+      it != m_queue.end()) {
+    return it;
+  }
+  int64_t imports = 0, import_ms = 0;
+  for (const Slot& s : m_slots) {
+    imports += s.counters.imports;
+    import_ms += s.counters.import_ms;
+  }
+  auto import_time = std::chrono::milliseconds(imports > 0 ? import_ms / imports : 0);
+  return idle >= import_time ? first : m_queue.end();
+}
+
+std::optional<CheckRequest> WorkerPool::take(Slot& slot) {
+  std::unique_lock lock(m_mutex);
+  auto idle_since = Clock::now();
+  for (;;) {
+    m_work_ready.wait(lock, [&] { return !m_queue.empty() || m_closed; });
+    if (m_queue.empty()) return std::nullopt;
+    int top = m_queue.front().priority;
+    for (const auto& r : m_queue) top = std::max(top, r.priority);
+    auto it = choose(slot, top, Clock::now() - idle_since);
+    if (it != m_queue.end()) {
+      CheckRequest request = std::move(*it);
+      m_queue.erase(it);
+      lock.unlock();
+      m_space_ready.notify_one();
+      return request;
+    }
+    // Its imports' work may come, or the others' work may pile up: look again soon.
+    m_work_ready.wait_for(lock, std::chrono::milliseconds(20));
+  }
 }
 
 void WorkerPool::deliver(CheckResult result) {
@@ -236,7 +286,7 @@ CheckResult WorkerPool::run_with_retries(Worker& worker, const CheckRequest& req
 
 void WorkerPool::run_slot(Slot& slot) {
   Worker& worker = *slot.worker;
-  while (auto request = take(worker)) {
+  while (auto request = take(slot)) {
     slot.budget_ms->store(request->budget.wall.value_or(m_options.worker.proof_timeout).count());
     slot.started_ns->store(Clock::now().time_since_epoch().count());
     CheckResult result = run_with_retries(worker, *request);
@@ -247,6 +297,7 @@ void WorkerPool::run_slot(Slot& slot) {
       m_any_started = m_any_started || worker.ever_started();
       if (m_any_started) m_start_failures = 0;
       slot.counters = worker.counters();
+      slot.held = worker.held();
     }
     deliver(std::move(result));
   }

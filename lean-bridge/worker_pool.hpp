@@ -1,8 +1,11 @@
 #pragma once
 // N workers, each on a thread of its own, fed from one queue. A worker takes the highest
 // priority first and, among those, the oldest request whose imports it already holds, so
-// imports are elaborated once per worker and not once per proof. With warm spares
-// (PoolOptions::spares), a worker that loses its process takes a ready one. A check whose worker dies is retried on a fresh worker (bounded); a proof
+// imports are elaborated once per worker and not once per proof. A worker with nothing of its
+// own to do takes imports no other worker holds; imports others hold it leaves to them until it
+// has been idle as long as an import takes (then importing has paid for itself: at most twice
+// the best choice made knowing the future). With warm spares (PoolOptions::spares), a worker
+// that loses its process takes a ready one. A check whose worker dies is retried on a fresh worker (bounded); a proof
 // that takes down every worker it is given gets `fail` (reason `resource: ...`), while a
 // worker that cannot even start gives `error`. When Lean cannot be started at all, the pool turns fatal and answers every request
 // with `error` at once; fatal_error() says why.
@@ -60,6 +63,7 @@ class WorkerPool final : public Checker {
     std::unique_ptr<Worker> worker;
     std::thread thread;
     WorkerCounters counters;  // the worker's counters as of its last finished check
+    std::vector<std::string> held;  // the import sets its process held then
     // The running check, read by the spares' risk probe without the pool's lock: when it
     // started (steady clock, ns; 0: none running) and its wall-clock budget.
     std::unique_ptr<std::atomic<int64_t>> started_ns = std::make_unique<std::atomic<int64_t>>(0);
@@ -67,7 +71,9 @@ class WorkerPool final : public Checker {
   };
   int checks_at_risk() const;
   void run_slot(Slot& slot);
-  std::optional<CheckRequest> take(const Worker& worker);
+  std::optional<CheckRequest> take(Slot& slot);
+  std::deque<CheckRequest>::iterator choose(const Slot& slot, int priority,
+                                           Clock::duration idle);
   CheckResult run_with_retries(Worker& worker, const CheckRequest& request);
   void note_start_failure(const std::string& reason);
   void deliver(CheckResult result);
