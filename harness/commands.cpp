@@ -156,7 +156,9 @@ const std::vector<Command>& commands() {
            [](CLI::App& app, DoctorSettings& s) {
              add_settings(app, settings::doctor_group(), s);
            },
-           [](DoctorSettings& s) { return run_doctor(s); })},
+           [](DoctorSettings& s) {
+             return run_command("doctor", [&] { return run_doctor(s); });
+           })},
       {"settings",
        "Print the README's generated sections (settings tables, exit statuses, commands) or "
        "regenerate them in a README",

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -178,10 +179,100 @@ bool report_lean_environment(const lean_bridge::Launcher& launcher,
   return true;
 }
 
+struct Meminfo {
+  uint64_t total_mb = 0;
+  uint64_t available_mb = 0;
+};
+
+Meminfo read_meminfo() {
+  Meminfo m;
+  std::ifstream in("/proc/meminfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    uint64_t kib = 0;
+    if (!(fields >> name >> kib)) continue;
+    if (name == "MemTotal:") m.total_mb = kib / 1024;
+    if (name == "MemAvailable:") m.available_mb = kib / 1024;
+  }
+  return m;
+}
+
+std::string gib(uint64_t mb) { return fmt::format("{:.1f} GiB", static_cast<double>(mb) / 1024); }
+
+// The memory the run's workers and spares may take, against /proc/meminfo: a warning, not a
+// problem (the settings are the run's to lower).
+void report_memory(const DoctorSettings& settings, int& warnings) {
+  Meminfo mem = read_meminfo();
+  MemoryPlan plan = plan_memory(settings, mem.total_mb, mem.available_mb);
+  std::string processes =
+      fmt::format("{} worker(s) + {}{} spare(s){} = {} REPL processes", plan.workers,
+                  plan.spares_auto ? "up to " : "", plan.spares,
+                  plan.spares_auto ? " (--spares auto)" : "", plan.workers + plan.spares);
+  const char* fix =
+      "lower --workers, --spares (0: none; auto stays within --spares-memory-mb), or "
+      "--max-rss-mb (a process above it is recycled); with Mathlib a REPL is several GiB "
+      "resident (README: \"Sizing workers and spares against memory\")";
+  if (plan.process_mb == 0) {
+    ++warnings;
+    fmt::print("{:<14} WARNING {} with --max-rss-mb 0: nothing bounds a REPL's resident size "
+               "(it only grows), so the memory they need cannot be told\n",
+               "memory", processes);
+    fmt::print("{:<14}         fix: give --max-rss-mb (and the same to the run)\n", "");
+    return;
+  }
+  std::string need = fmt::format("{}, up to {} each (--max-rss-mb): {}", processes,
+                                 gib(plan.process_mb), gib(plan.need_mb));
+  if (mem.available_mb == 0) {
+    fmt::print("{:<14}         {}; this machine's memory is unknown (no MemAvailable in "
+               "/proc/meminfo)\n",
+               "memory", need);
+    return;
+  }
+  std::string machine = fmt::format("MemAvailable {}, MemTotal {}", gib(plan.available_mb),
+                                    plan.total_mb > 0 ? gib(plan.total_mb) : "unknown");
+  if (plan.fits()) {
+    fmt::print("{:<14} ok      {}; {}\n", "memory", need, machine);
+    return;
+  }
+  ++warnings;
+  fmt::print("{:<14} WARNING {}, more than {} ({}); {} process(es) of {} fit\n", "memory", need,
+             plan.need_mb > plan.total_mb && plan.total_mb > 0 ? "this machine has at all"
+                                                                : "the memory available now",
+             machine, plan.processes_that_fit(), gib(plan.process_mb));
+  fmt::print("{:<14}         fix: {}\n", "", fix);
+}
+
 }  // namespace
+
+MemoryPlan plan_memory(const DoctorSettings& settings, uint64_t total_mb, uint64_t available_mb) {
+  MemoryPlan plan;
+  plan.workers = settings.workers;
+  plan.total_mb = total_mb;
+  plan.available_mb = available_mb;
+  plan.process_mb = static_cast<uint64_t>(std::max(0, settings.max_rss_mb));
+  int count = parse_spares(settings.spares);
+  plan.spares_auto = count < 0;
+  plan.spares = count;
+  if (plan.spares_auto) {
+    // As the spares size themselves: within their memory bound, at least one, at most
+    // max_auto_spares (lean-bridge/spares.hpp).
+    int most = max_auto_spares(settings.workers);
+    uint64_t budget_mb = settings.spares_memory_mb > 0
+                             ? static_cast<uint64_t>(settings.spares_memory_mb)
+                             : static_cast<uint64_t>(0.8 * static_cast<double>(available_mb));
+    uint64_t room = plan.process_mb > 0 ? budget_mb / plan.process_mb : most;
+    plan.spares = static_cast<int>(std::clamp<uint64_t>(room, 1, static_cast<uint64_t>(most)));
+  }
+  plan.need_mb = static_cast<uint64_t>(plan.workers + plan.spares) * plan.process_mb;
+  return plan;
+}
 
 int run_doctor(const DoctorSettings& settings) {
   int problems = 0;
+  int warnings = 0;
+  parse_spares(settings.spares);  // a usage error before anything is probed
   Workspace ws = find_workspace(settings.workspace);
   report("workspace", {!ws.dir.empty(), ws.dir.empty() ? "no lakefile.toml found" : ws.dir,
                        "run from the project folder, or pass --workspace DIR"}, problems);
@@ -212,6 +303,7 @@ int run_doctor(const DoctorSettings& settings) {
     have_lean = report_lean_environment(*launcher, argv.argv, dir, problems);
   }
   report_sandbox(*sandbox, dir, problems);
+  report_memory(settings, warnings);
   if (settings.selftest && !have_lean) {
     fmt::print("selftest       skipped: no Lean toolchain to run it with (see `Lean env` above)\n");
   } else if (settings.selftest) {
@@ -226,8 +318,11 @@ int run_doctor(const DoctorSettings& settings) {
     options.worker.proof_timeout = std::chrono::milliseconds(static_cast<int64_t>(settings.timeout_s * 1000));
     problems += selftest(options);
   }
-  fmt::print("{}\n", problems == 0 ? "ready: Lean proofs can be checked here"
-                                   : fmt::format("{} problem(s) found", problems));
+  std::string warned = warnings == 0 ? "" : fmt::format(" ({} warning(s) above)", warnings);
+  fmt::print("{}{}\n",
+             problems == 0 ? "ready: Lean proofs can be checked here"
+                           : fmt::format("{} problem(s) found", problems),
+             warned);
   return problems == 0 ? kExitOk : kExitProblems;
 }
 

@@ -1,5 +1,6 @@
 #include "harness/engine.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <unistd.h>
@@ -22,17 +23,6 @@
 namespace harness {
 namespace {
 
-// `--spares`: "auto" (-1) or a count.
-int spare_count(const std::string& text) {
-  if (text == "auto") return -1;
-  int n = -1;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (error != std::errc() || end != text.data() + text.size() || n < 0 || n > 256) {
-    throw UsageError(fmt::format("--spares: expected auto or a number from 0 to 256, got '{}'", text));
-  }
-  return n;
-}
-
 lean_bridge::PoolOptions pool_options(const EngineSettings& s, std::vector<std::string> argv,
                                       const std::string& dir,
                                       std::shared_ptr<const lean_bridge::Launcher> launcher) {
@@ -48,9 +38,9 @@ lean_bridge::PoolOptions pool_options(const EngineSettings& s, std::vector<std::
   p.worker.recycle_after = s.recycle_after;
   p.worker.max_rss_bytes = static_cast<uint64_t>(s.max_rss_mb) << 20;
   p.worker.import_sets = s.import_sets;
-  p.spares.count = spare_count(s.spares);
+  p.spares.count = parse_spares(s.spares);
   p.spares.memory_bytes = static_cast<uint64_t>(s.spares_memory_mb) << 20;
-  p.spares.max_auto = std::max(2, 2 * s.workers);
+  p.spares.max_auto = max_auto_spares(s.workers);
   if (s.kernel_replay) {
     lean_bridge::KernelReplayOptions replay;
     replay.process = p.worker.process;
@@ -82,6 +72,18 @@ void warn_about_sandbox(const lean_bridge::Sandbox& sandbox) {
 }
 
 }  // namespace
+
+int parse_spares(const std::string& text) {
+  if (text == "auto") return -1;
+  int n = -1;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (error != std::errc() || end != text.data() + text.size() || n < 0 || n > 256) {
+    throw UsageError(fmt::format("--spares: expected auto or a number from 0 to 256, got '{}'", text));
+  }
+  return n;
+}
+
+int max_auto_spares(int workers) { return std::max(2, 2 * workers); }
 
 int default_workers() {
   unsigned cores = std::thread::hardware_concurrency();

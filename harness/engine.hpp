@@ -25,6 +25,11 @@ namespace harness {
 
 int default_workers();
 
+// `--spares`: -1 for auto, else the count (0 to 256); throws UsageError naming the option.
+int parse_spares(const std::string& text);
+// The most spares `--spares auto` keeps for this many workers (memory may allow fewer).
+int max_auto_spares(int workers);
+
 // A mistake on the command line or in a file it names: exit 2 with the message.
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;

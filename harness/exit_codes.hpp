@@ -22,7 +22,7 @@ struct ExitCodeInfo {
 inline constexpr std::array<ExitCodeInfo, 6> kExitCodes{{
     {kExitOk, "kExitOk",
      "success: `score` wrote a row for every line (whatever the verdicts), `search` finished, "
-     "`doctor` found nothing missing"},
+     "`doctor` found nothing missing (its warnings, such as memory, do not count)"},
     {kExitProblems, "kExitProblems",
      "`doctor` found something missing or wrong (each problem is printed with its fix)"},
     {kExitUsage, "kExitUsage",

@@ -300,6 +300,24 @@ const Group<DoctorSettings>& doctor_group() {
                                    .help = "Sandbox of the selftest's workers",
                                    .check = one_of({"bwrap", "none"}),
                                    .env = "HARNESS_SANDBOX"}),
+          setting<S>(&S::workers,
+                     {.names = "--workers,-j", .value = "N",
+                      .help = "Workers of the run whose memory is sized (as score and search "
+                              "take it)",
+                      .default_text = "number of cores", .check = range(1, 1024)}),
+          setting<S>(&S::spares,
+                     {.names = "--spares", .value = "auto|N",
+                      .help = "Warm spares of that run; auto counts as many as its memory bound "
+                              "holds, at most 2 × workers"}),
+          setting<S>(&S::spares_memory_mb,
+                     {.names = "--spares-memory-mb", .value = "M",
+                      .help = "The memory bound of auto spares in MiB",
+                      .default_text = "80% of MemAvailable", .check = at_least(0)}),
+          setting<S>(&S::max_rss_mb,
+                     {.names = "--max-rss-mb", .value = "M",
+                      .help = "The resident size counted per REPL process in MiB: the run's "
+                              "recycle bound (0: none, and the memory cannot be told)",
+                      .check = at_least(0)}),
       }};
   return group;
 }
