@@ -67,6 +67,38 @@ check "A24 Lean's heartbeat error: (deterministic) timeout ... maximum number of
 [ "$(echo "$out" | grep -c 'maximum number of heartbeats')" = 1 ] && echo "$out" | grep -q '"env": 3'
 check "A25 set_option maxHeartbeats reaches envs built on it only; the process lives on" $?
 
+# A26: one process takes further imports without env (--import-sets): each gives a fresh
+# environment with its own imports and nothing of the others, which stay as they were, and the
+# env ids keep counting up. Answers, in order: env 0 (Init), in_first in it (1), import Lean (2),
+# Lean's elabTerm in 2 (3), in_first in 2: unknown (4), in_first in 1 still there (5), elabTerm
+# in 0: unknown (6), a third set (7), in_first in 7: unknown (8), HashMap in 7 (9).
+out=$(cd "$workspace" && printf '%s\n\n' \
+  '{"cmd": ""}' \
+  '{"cmd": "theorem in_first : True := trivial", "env": 0}' \
+  '{"cmd": "import Lean"}' \
+  '{"cmd": "#check @Lean.Elab.Term.elabTerm", "env": 2}' \
+  '{"cmd": "#check in_first", "env": 2}' \
+  '{"cmd": "#check in_first", "env": 1}' \
+  '{"cmd": "#check @Lean.Elab.Term.elabTerm", "env": 0}' \
+  '{"cmd": "import Std.Data.HashMap"}' \
+  '{"cmd": "#check in_first", "env": 7}' \
+  '{"cmd": "#check @Std.HashMap.insert", "env": 7}' | timeout 300 lake env "$repl")
+echo "$out"
+echo "$out" | python3 -c '
+import json, sys
+text, answers, at = sys.stdin.read(), [], 0
+decoder = json.JSONDecoder()
+while (start := text.find("{", at)) >= 0:
+    answer, at = decoder.raw_decode(text, start)
+    answers.append(answer)
+envs = [a.get("env") for a in answers]
+errors = [any(m.get("severity") == "error" for m in a.get("messages", [])) for a in answers]
+print("A26 envs:", envs, "errors:", errors)
+expected = [False, False, False, False, True, False, True, False, True, False]
+sys.exit(0 if envs == list(range(10)) and errors == expected else 1)
+'
+check "A26 a further import without env: a fresh environment, env ids counting on" $?
+
 # A10, A23: lake env resolves the environment once, outside the sandbox, and the REPL binary
 # runs directly with only that environment (the workers do the same inside the sandbox).
 env_block=$(cd "$workspace" && timeout 300 lake env /usr/bin/env -0 | tr '\0' '\n')
