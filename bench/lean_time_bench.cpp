@@ -16,6 +16,7 @@
 // background, so what a run loses to imports is the workers' wait.
 //
 // Usage: lean_time_bench [--quick]. Prints a markdown table for docs/benchmarks.md.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "bench/timed_run.hpp"
 
@@ -40,7 +42,21 @@ struct Workload {
   // The hanging proofs spin until Lean's heartbeat limit stops them (the process lives on),
   // instead of never answering.
   bool heartbeat_hangs = false;
+  // Headers cycled through instead of `import BenchN` (ProofNet's 25: one import set, each
+  // with its own `open`s).
+  std::vector<std::string> headers = {};
 };
+
+// The distinct headers of ProofNet (shared/datasets/proofnet.jsonl), in their first order.
+std::vector<std::string> proofnet_headers() {
+  std::ifstream in(HARNESS_SOURCE_DIR "/../shared/datasets/proofnet.jsonl");
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    auto header = nlohmann::json::parse(line).at("header").get<std::string>();
+    if (std::find(out.begin(), out.end(), header) == out.end()) out.push_back(header);
+  }
+  return out;
+}
 
 // A proof costs two commands (its check and the closing request), so 40 ms a command is
 // 80 ms a proof.
@@ -70,18 +86,17 @@ fs::path write_input(const Workload& w, const fs::path& dir) {
   std::ofstream out(path);
   for (int i = 0; i < w.proofs; ++i) {
     bool hang = w.hangs > 0 && i % (w.proofs / w.hangs) == 0 && i / (w.proofs / w.hangs) < w.hangs;
-    std::string header = fmt::format("import Bench{}", w.import_sets > 1 ? i % w.import_sets : 0);
+    std::string header =
+        w.headers.empty() ? fmt::format("import Bench{}", w.import_sets > 1 ? i % w.import_sets : 0)
+                          : w.headers[static_cast<size_t>(i) % w.headers.size()];
     std::string spin = w.heartbeat_hangs ? "--! heartbeats 1000000000\n" : "--! hang\n";
     std::string proof = fmt::format("  trivial -- {}\n{}", i, hang ? spin : "");
     std::string statement = "theorem bench : True := by\n";
-    // JSON by hand: the texts hold no character that needs escaping beyond \n.
-    auto escape = [](std::string s) {
-      std::string o;
-      for (char c : s) o += c == '\n' ? std::string("\\n") : std::string(1, c);
-      return o;
-    };
-    out << fmt::format(R"({{"name": "bench", "header": "{}", "formal_statement": "{}", "proof": "{}"}})",
-                       escape(header), escape(statement), escape(proof))
+    out << nlohmann::json{{"name", "bench"},
+                          {"header", header},
+                          {"formal_statement", statement},
+                          {"proof", proof}}
+               .dump()
         << "\n";
   }
   return path;
@@ -141,6 +156,13 @@ int main(int argc, char** argv) {
       {"5 import sets, before", 2 * n, 0, 5, 0, before},
       {"5 import sets", 2 * n, 0, 5, 0, {}},
   };
+  if (auto headers = proofnet_headers(); !headers.empty()) {
+    workloads.push_back({"ProofNet's 25 headers, before", 2 * n, 0, 1, 0, before, false, headers});
+    workloads.push_back({"ProofNet's 25 headers", 2 * n, 0, 1, 0, {}, false, headers});
+  } else {
+    fmt::print(stderr, "lean_time_bench: no shared/datasets/proofnet.jsonl beside the project: "
+                       "the ProofNet rows are left out\n");
+  }
   fs::path dir = fs::temp_directory_path() / fmt::format("lean-time-bench-{}", ::getpid());
   fs::create_directories(dir);
   fmt::print("`harness score`, {} workers, REPL double: import {} ms, {} ms a proof, wall-clock "

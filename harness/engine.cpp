@@ -41,6 +41,7 @@ lean_bridge::PoolOptions pool_options(const EngineSettings& s, std::vector<std::
   p.spares.count = parse_spares(s.spares);
   p.spares.memory_bytes = static_cast<uint64_t>(s.spares_memory_mb) << 20;
   p.spares.max_auto = max_auto_spares(s.workers);
+  p.spares.initial = initial_auto_spares(s.workers);
   if (s.kernel_replay) {
     lean_bridge::KernelReplayOptions replay;
     replay.process = p.worker.process;
@@ -84,6 +85,7 @@ int parse_spares(const std::string& text) {
 }
 
 int max_auto_spares(int workers) { return std::max(2, 2 * workers); }
+int initial_auto_spares(int workers) { return std::max(1, (workers + 1) / 2); }
 
 int default_workers() {
   unsigned cores = std::thread::hardware_concurrency();

@@ -29,6 +29,8 @@ int default_workers();
 int parse_spares(const std::string& text);
 // The most spares `--spares auto` keeps for this many workers (memory may allow fewer).
 int max_auto_spares(int workers);
+// The spares `--spares auto` starts with, before any replacement is seen: half the workers.
+int initial_auto_spares(int workers);
 
 // A mistake on the command line or in a file it names: exit 2 with the message.
 struct UsageError : std::runtime_error {

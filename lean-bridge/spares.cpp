@@ -151,7 +151,7 @@ int SpareSet::target_locked() {
   while (!m_replacements.empty() && now - m_replacements.front() > kRateWindow) {
     m_replacements.pop_front();
   }
-  int target = 1;
+  int target = std::max(1, m_options.initial);
   size_t events = m_replacements.size() + (m_risk ? static_cast<size_t>(std::max(0, m_risk())) : 0);
   if (m_import_s > 0 && m_first_ready && events > 0) {
     double window = std::clamp(seconds(now - *m_first_ready), 1.0, seconds(kRateWindow));
@@ -159,6 +159,7 @@ int SpareSet::target_locked() {
     target = static_cast<int>(std::ceil(2 * rate * m_import_s));
   }
   target = std::clamp(target, 1, std::max(1, m_options.max_auto));
+  m_memory_capped = false;
   if (m_spare_rss > 0) {
     if (now - m_available_read > std::chrono::seconds(1)) {
       m_available = available_memory_bytes();
@@ -172,10 +173,22 @@ int SpareSet::target_locked() {
                                        m_spare_rss;
     if (static_cast<uint64_t>(target) > room) {
       target = static_cast<int>(room);
+      m_memory_capped = true;
       ++m_stats.memory_capped;
     }
   }
   return m_stats.target = target;
+}
+
+void SpareSet::trim_locked() {
+  if (!m_memory_capped) return;
+  int have = static_cast<int>(m_ready.size());
+  for (const auto& [_, n] : m_importing) have += n;
+  int over = have - m_stats.target;
+  while (over-- > 0 && !m_ready.empty()) {
+    m_ready.pop_front();  // its process is killed as it goes
+    ++m_stats.discarded;
+  }
 }
 
 int SpareSet::needed_locked() {
@@ -211,7 +224,9 @@ void SpareSet::run_warmer(size_t index) {
     // Woken by every change, and every 100 ms for auto sizing (checks grow old).
     while (!m_changed.wait_for(lock, std::chrono::milliseconds(100), [&] {
       if (m_stopping) return true;
-      if (needed_locked() <= 0) {
+      int needed = needed_locked();
+      trim_locked();
+      if (needed <= 0) {
         // At the target: a ready spare whose imports are asked for far less than imports no
         // spare holds gives way to them.
         auto wanted = pick_imports_locked();

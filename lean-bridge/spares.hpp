@@ -4,7 +4,7 @@
 // instead of paying an import on the spot. With Mathlib the import is the expensive part of
 // Lean (seconds to a minute), so without spares every timeout costs the timeout plus an import.
 //
-// How many: a fixed number, or `auto`: the observed rate of replacements times the observed
+// How many: a fixed number, or `auto`: `initial` until a replacement is seen or foreseen, then the observed rate of replacements times the observed
 // import time (Little's law: the replacements that happen while one spare imports), doubled for
 // bursts, at least one, at most `max_auto`, and never more than the memory left allows (the
 // resident size a spare reached × the count ≤ 80% of MemAvailable). The rate counts the
@@ -33,6 +33,7 @@ namespace lean_bridge {
 struct SpareOptions {
   int count = -1;  // spares kept warm; -1: auto
   int max_auto = 8;
+  int initial = 1;  // auto's count before any replacement is seen
   // Memory the spares may take in bytes; 0: 80% of MemAvailable, read as they start.
   uint64_t memory_bytes = 0;
 };
@@ -72,6 +73,7 @@ class SpareSet final : public ProcessSource {
   void run_warmer(size_t index);
   int target_locked();
   int needed_locked();
+  void trim_locked();  // ready spares beyond a memory-capped target are stopped
   std::optional<std::string> pick_imports_locked();
   int held_locked(const std::string& imports) const;  // ready + importing
   void note_import_locked(std::chrono::milliseconds took);
@@ -94,6 +96,7 @@ class SpareSet final : public ProcessSource {
   Clock::time_point m_available_read{};
   int m_start_failures = 0;      // consecutive
   bool m_stopping = false;
+  bool m_memory_capped = false;  // the last target was held back by memory
   SpareStats m_stats;
   std::vector<std::thread> m_threads;
   std::vector<std::unique_ptr<std::atomic<pid_t>>> m_groups;  // each warmer's importing process

@@ -345,6 +345,11 @@ Reply Worker::command(const std::string& text, std::optional<int64_t> env,
 
 Outcome Worker::run_proof(const CheckRequest& request, int64_t env) {
   auto started = Clock::now();
+  m_proof_started = started.time_since_epoch().count();
+  struct Done {
+    std::atomic<int64_t>& flag;
+    ~Done() { flag = 0; }
+  } done{m_proof_started};
   auto budget = request.budget.wall.value_or(m_options.proof_timeout);
   auto deadline = started + budget;
   Reply reply = command(request.body, env, deadline, request.used_constants);

@@ -165,6 +165,9 @@ class Worker {
   // Process group of the running REPL, 0 when none; readable from any thread, so that a pool
   // being torn down can kill a check in progress.
   pid_t current_group() const { return m_group.load(); }
+  // When the running proof's own elaboration started (steady clock, ns; 0: none running, or
+  // still elaborating its header): readable from any thread.
+  int64_t proof_started_ns() const { return m_proof_started.load(); }
   const WorkerCounters& counters() const { return m_counters; }
 
  private:
@@ -213,6 +216,7 @@ class Worker {
   bool m_ever_started = false;
   WorkerCounters m_counters;
   std::atomic<pid_t> m_group{0};
+  std::atomic<int64_t> m_proof_started{0};
   uint64_t m_generation = 0;
   int64_t m_max_proof_state = -1;  // highest proof-state id this process has reported
 };

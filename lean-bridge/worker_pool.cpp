@@ -34,13 +34,14 @@ WorkerPool::WorkerPool(PoolOptions options) : m_options(std::move(options)) {
   if (m_options.spares.count != 0) {
     m_spares = std::make_unique<SpareSet>(m_options.worker, m_options.spares);
   }
-  if (m_spares) m_spares->set_risk_probe([this] { return checks_at_risk(); });
   m_slots.resize(static_cast<size_t>(m_options.workers));
   for (Slot& slot : m_slots) {
     slot.worker = std::make_unique<Worker>(m_options.worker);
     slot.worker->set_source(m_spares.get());
     slot.thread = std::thread([this, &slot] { run_slot(slot); });
   }
+  // Once every slot has its worker: the probe reads them from the spares' threads.
+  if (m_spares) m_spares->set_risk_probe([this] { return checks_at_risk(); });
 }
 
 WorkerPool::~WorkerPool() {
@@ -127,9 +128,9 @@ int WorkerPool::checks_at_risk() const {
   int64_t now = Clock::now().time_since_epoch().count();
   int n = 0;
   for (const Slot& slot : m_slots) {
-    int64_t started = slot.started_ns->load();
+    int64_t started = slot.worker->proof_started_ns();
     int64_t budget_ns = slot.budget_ms->load() * 1'000'000;
-    n += started != 0 && now - started > budget_ns / 2;
+    n += started != 0 && now - started > budget_ns / 4;
   }
   return n;
 }
@@ -288,9 +289,7 @@ void WorkerPool::run_slot(Slot& slot) {
   Worker& worker = *slot.worker;
   while (auto request = take(slot)) {
     slot.budget_ms->store(request->budget.wall.value_or(m_options.worker.proof_timeout).count());
-    slot.started_ns->store(Clock::now().time_since_epoch().count());
     CheckResult result = run_with_retries(worker, *request);
-    slot.started_ns->store(0);
     worker.recycle_if_due();
     {
       std::lock_guard lock(m_mutex);

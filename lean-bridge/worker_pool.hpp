@@ -64,9 +64,8 @@ class WorkerPool final : public Checker {
     std::thread thread;
     WorkerCounters counters;  // the worker's counters as of its last finished check
     std::vector<std::string> held;  // the import sets its process held then
-    // The running check, read by the spares' risk probe without the pool's lock: when it
-    // started (steady clock, ns; 0: none running) and its wall-clock budget.
-    std::unique_ptr<std::atomic<int64_t>> started_ns = std::make_unique<std::atomic<int64_t>>(0);
+    // The running check's wall-clock budget, read by the spares' risk probe without the pool's
+    // lock (with the worker's proof_started_ns()).
     std::unique_ptr<std::atomic<int64_t>> budget_ms = std::make_unique<std::atomic<int64_t>>(0);
   };
   int checks_at_risk() const;
