@@ -488,3 +488,40 @@ TEST_CASE("another heartbeat budget does not reuse cached verdicts", "[e2e][hear
   auto db = store::Store::open((box.dir / "h.db").string());
   CHECK(json::parse(db.run(3)->settings_json)["heartbeats"] == 1000);
 }
+
+TEST_CASE("a worker killed at the wall clock is replaced by a warm spare, verdicts unchanged",
+          "[e2e][spares]") {
+  // Each line's verdict with the default spares and without any: the same rows, but with
+  // spares the killed worker's replacement is one already imported in the background.
+  std::string lines = line("hangs", "theorem hangs : True := by\n", "--! hang\n") +
+                      line("fine", "theorem fine : True := by\n", "  trivial\n") +
+                      line("errs", "theorem errs : True := by\n", "--! error type mismatch\n") +
+                      line("hangs_too", "theorem hangs_too : True := by\n", "--! hang\n") +
+                      line("odd", "theorem odd : True := by\n", "--! axioms Lean.ofReduceBool\n");
+  std::vector<std::vector<std::string>> verdicts;
+  std::vector<json> summaries;
+  for (std::string spares : {"auto", "0"}) {
+    Sandbox box;
+    auto input = box.write("in.jsonl", lines);
+    auto run = harness(box, {"score", input.string(), "--db", "h.db", "--workers", "1",
+                             "--timeout", "0.5", "--no-progress", "--spares", spares, "--repl",
+                             box.repl("--import-ms 300")});
+    CHECK(run.exit_code == 0);
+    std::vector<std::string> v;
+    for (const auto& row : read_jsonl(box.dir / "in.scored.jsonl")) v.push_back(row["verdict"]);
+    verdicts.push_back(v);
+    summaries.push_back(run_summary(box, 1));
+  }
+  CHECK(verdicts[0] == std::vector<std::string>{"timeout", "pass", "fail", "timeout", "rejected"});
+  CHECK(verdicts[1] == verdicts[0]);
+  const json& warm = summaries[0]["workers"];
+  const json& cold = summaries[1]["workers"];
+  CHECK(warm["timeouts"] == 2);
+  CHECK(warm["spares_taken"].get<int>() >= 1);
+  CHECK(warm["spares_started"].get<int>() >= warm["spares_taken"].get<int>());
+  CHECK(warm["started"].get<int>() + warm["spares_taken"].get<int>() == 3);
+  CHECK(cold["spares_started"] == 0);
+  CHECK(cold["spares_taken"] == 0);
+  CHECK(cold["started"] == 3);  // the first process and one per kill, each importing
+  CHECK(cold["import_wait_s"].get<double>() >= 0.6);
+}
