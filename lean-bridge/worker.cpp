@@ -146,6 +146,7 @@ void Worker::discard_process() {
   m_current.clear();
   m_next_env = 0;
   m_uses = 0;
+  m_header_envs = 0;
   m_max_proof_state = -1;
   ++m_generation;
 }
@@ -262,6 +263,7 @@ Worker::EnvOrFailure Worker::header_env(const std::string& rest) {
         set.header_failures[rest] = "the header failed to elaborate: " + error->reason;
       }
       set.header_envs[rest] = *answer->env;
+      ++m_header_envs;
       return {*answer->env, {}};
     }
   }
@@ -469,7 +471,8 @@ Outcome Worker::close_check(const CheckRequest& request, int64_t env, CheckResul
 
 void Worker::recycle_if_due() {
   if (!m_process) return;
-  bool due = m_options.recycle_after > 0 && m_uses >= m_options.recycle_after;
+  bool due = (m_options.recycle_after > 0 && m_uses >= m_options.recycle_after) ||
+             (m_options.header_envs > 0 && m_header_envs >= m_options.header_envs);
   auto now = Clock::now();
   if (!due && m_options.max_rss_bytes > 0 && now - m_last_rss_check > std::chrono::seconds(1)) {
     m_last_rss_check = now;

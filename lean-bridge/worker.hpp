@@ -34,6 +34,10 @@ struct WorkerOptions {
   // Import sets one process may hold (each a fresh `{"cmd"}` without env in the same REPL). The
   // REPL cannot free an environment, so one more than this replaces the process.
   int import_sets = 1;
+  // Header environments (distinct rests of a header: ProofNet's `open`s, a served run's many
+  // headers) one process may elaborate; past it the process is due for recycling, and its
+  // replacement elaborates again only the headers still asked for. The REPL cannot free one.
+  int header_envs = 256;
   uint64_t max_rss_bytes = 0;  // recycle above this resident size; 0: never
   std::optional<KernelReplayOptions> kernel_replay;  // replay every pass through the kernel
 };
@@ -210,6 +214,7 @@ class Worker {
   std::string m_ref_name;  // name of the reference declarations in this process (random)
   int64_t m_next_env = 0;  // the id the REPL must give its next command answer
   int m_uses = 0;
+  int m_header_envs = 0;  // header environments this process elaborated
   ProcessSource* m_source = nullptr;
   bool m_replacement_wanted = false;  // due for recycling, a replacement asked of the source
   Clock::time_point m_last_rss_check{};

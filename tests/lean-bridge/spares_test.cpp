@@ -221,3 +221,24 @@ TEST_CASE("spares that cannot start leave the pool's own failure to say why", "[
   REQUIRE(pool.fatal_error());
   CHECK(pool.fatal_error()->find("unknown package") != std::string::npos);
 }
+
+TEST_CASE("a process that elaborated its bound of header environments is recycled",
+          "[pool][spares]") {
+  auto options = fake_worker();
+  options.header_envs = 3;
+  Worker worker(options);
+  auto check = [&](uint64_t id, const std::string& rest) {
+    Outcome o = worker.check(proof(id, "h" + std::to_string(id), "", "import A", rest));
+    REQUIRE(std::holds_alternative<CheckResult>(o));
+    worker.recycle_if_due();
+    return std::get<CheckResult>(o).verdict;
+  };
+  CHECK(check(0, "open Nat") == Verdict::pass);
+  CHECK(check(1, "open Nat") == Verdict::pass);  // held: no new environment
+  CHECK(check(2, "open Real") == Verdict::pass);
+  CHECK(worker.counters().recycles == 0);
+  CHECK(check(3, "open Set") == Verdict::pass);  // the third: due
+  CHECK(worker.counters().recycles == 1);
+  CHECK(check(4, "open Nat") == Verdict::pass);  // elaborated again in the new process
+  CHECK(worker.counters().starts == 2);
+}
