@@ -183,33 +183,29 @@ std::optional<Outcome> Worker::ensure_process(const std::string& imports) {
   return result;
 }
 
+bool Worker::take_spare(const std::string& imports, bool wait, bool replacement) {
+  if (m_source == nullptr) return false;
+  auto warm = m_source->take(imports, wait);
+  if (!warm) return false;
+  ++m_counters.spares_taken;
+  if (replacement) m_source->note_replacement(std::nullopt);
+  adopt(std::move(*warm));
+  return true;
+}
+
 std::optional<Outcome> Worker::obtain_process(const std::string& imports) {
   bool replacement = m_ever_started;
   if (m_process) {
     // A spare already holding them costs no wait; the sets this process holds go with it.
-    if (m_source != nullptr) {
-      if (auto warm = m_source->take(imports, false)) {
-        ++m_counters.spares_taken;
-        m_source->note_replacement(std::nullopt);
-        adopt(std::move(*warm));
-        return std::nullopt;
-      }
-    }
+    if (take_spare(imports, false, true)) return std::nullopt;
     if (static_cast<int>(m_sets.size()) < std::max(1, m_options.import_sets)) {
       return import_in_process(imports);
     }
     discard_process();  // full: the REPL cannot free an environment to make room
   }
-  if (m_source != nullptr) {
-    // A first start does not wait for a spare still importing: it would only delay the spare
-    // that is to be ready for the first replacement.
-    if (auto warm = m_source->take(imports, replacement)) {
-      ++m_counters.spares_taken;
-      if (replacement) m_source->note_replacement(std::nullopt);
-      adopt(std::move(*warm));
-      return std::nullopt;
-    }
-  }
+  // A first start does not wait for a spare still importing: it would only delay the spare
+  // that is to be ready for the first replacement.
+  if (take_spare(imports, replacement, replacement)) return std::nullopt;
   StartOutcome started = start_repl(m_options, imports, m_counters, &m_group);
   if (auto* failure = std::get_if<InfraFailure>(&started)) return *failure;
   auto& repl = std::get<StartedRepl>(started);
@@ -481,11 +477,9 @@ void Worker::recycle_if_due() {
   if (!due) return;
   if (m_source != nullptr) {
     // Retired only when its replacement is ready; until then it serves on.
-    if (auto warm = m_source->take(m_current, false)) {
+    std::string current = m_current;
+    if (take_spare(current, false, true)) {
       ++m_counters.recycles;
-      ++m_counters.spares_taken;
-      m_source->note_replacement(std::nullopt);
-      adopt(std::move(*warm));
     } else if (!m_replacement_wanted) {
       m_replacement_wanted = true;
       m_source->want(m_current, true);

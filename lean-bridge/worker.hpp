@@ -195,6 +195,9 @@ class Worker {
   std::optional<Outcome> obtain_process(const std::string& imports);
   std::optional<Outcome> import_in_process(const std::string& imports);
   void adopt(StartedRepl repl);
+  // Adopts a spare holding `imports` when the source has one (when `wait`, one still importing
+  // that no other worker waits for); `replacement` tells the source a process was replaced.
+  bool take_spare(const std::string& imports, bool wait, bool replacement);
   std::optional<std::string> header_failure(const std::string& rest) const;
   EnvOrFailure header_env(const std::string& rest);
   EnvOrFailure reference_env(const CheckRequest& request, int64_t header_env);
