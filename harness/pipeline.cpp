@@ -43,12 +43,24 @@ Pipeline::Pipeline(const lean_bridge::Guard& guard, VerdictCache* cache,
 
 Pipeline::~Pipeline() = default;
 
-void Pipeline::finish(uint64_t seq, Row row) { m_ready.emplace(seq, std::move(row)); }
+void Pipeline::finish(uint64_t seq, Row row) {
+  row.seq = seq;
+  m_ready.emplace(seq, std::move(row));
+}
 
-void Pipeline::add_row(Row row) { finish(m_next_seq++, std::move(row)); }
-
-void Pipeline::add(const tasks::Candidate& candidate) {
+uint64_t Pipeline::add_row(Row row) {
   uint64_t seq = m_next_seq++;
+  finish(seq, std::move(row));
+  return seq;
+}
+
+uint64_t Pipeline::add(const tasks::Candidate& candidate) {
+  uint64_t seq = m_next_seq++;
+  add_at(seq, candidate);
+  return seq;
+}
+
+void Pipeline::add_at(uint64_t seq, const tasks::Candidate& candidate) {
   Row row = candidate_row(candidate);
   Assembly assembly = assemble(candidate, m_guard, m_options.identity.heartbeats);
   if (assembly.early) {
@@ -143,16 +155,16 @@ std::vector<Row> Pipeline::take_ready(std::chrono::milliseconds wait) {
     }
   }
   std::vector<Row> rows;
-  while (!m_ready.empty() && m_ready.begin()->first == m_returned_seq) {
+  while (!m_ready.empty() && (!m_options.ordered || m_ready.begin()->first == m_returned)) {
     rows.push_back(std::move(m_ready.begin()->second));
     m_ready.erase(m_ready.begin());
-    ++m_returned_seq;
+    ++m_returned;
   }
   return rows;
 }
 
 size_t Pipeline::pending() const {
-  return static_cast<size_t>(m_next_seq - m_returned_seq) + m_unrowed.size();
+  return static_cast<size_t>(m_next_seq - m_returned) + m_unrowed.size();
 }
 
 void Pipeline::close() {

@@ -6,7 +6,9 @@
 //
 // Contract:
 // - Rows come back from take_ready() in the order they were added, whatever order Lean
-//   answers in; add_row() keeps a row decided elsewhere (an invalid line) in its place.
+//   answers in; add_row() keeps a row decided elsewhere (an invalid line) in its place. With
+//   PipelineOptions::ordered false (a server answering many clients), each row comes back as
+//   soon as it is decided, and Row::seq says which addition it answers.
 // - The guard reads every text first (a refusal means Lean is not asked); a candidate that
 //   cannot be assembled gets its verdict without Lean.
 // - Identical candidates (one cache key) are checked once: the others get the verdict of the
@@ -59,6 +61,7 @@ struct PipelineOptions {
   bool used_constants = false;  // ask Lean for the constants each proof uses
   std::string input;            // the input's name, for `invalid` rows: FILE:LINE: field: why
   int priority = 0;             // of every check this pipeline submits
+  bool ordered = true;          // rows in the order added; false: as they are decided
 };
 
 struct PipelineStats {
@@ -81,8 +84,9 @@ class Pipeline {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  void add(const tasks::Candidate& candidate);
-  void add_row(Row row);
+  // Each returns the row's place in the order of additions (Row::seq of its row).
+  uint64_t add(const tasks::Candidate& candidate);
+  uint64_t add_row(Row row);
   // A check that becomes no row (a canary): never cached nor deduplicated; `done` runs from
   // take_ready() when its result arrives.
   void add_unrowed(lean_bridge::CheckRequest request, CheckDone done);
@@ -108,6 +112,7 @@ class Pipeline {
     Row row;
   };
   void finish(uint64_t seq, Row row);
+  void add_at(uint64_t seq, const tasks::Candidate& candidate);
   void on_result(lean_bridge::CheckResult result);
   void submit(lean_bridge::CheckRequest request);
 
@@ -117,7 +122,7 @@ class Pipeline {
   PipelineOptions m_options;
   std::unique_ptr<lean_bridge::Checker> m_checker;
   uint64_t m_next_seq = 0;
-  uint64_t m_returned_seq = 0;
+  uint64_t m_returned = 0;  // rows returned (in ordered mode, also the next one's seq)
   std::map<uint64_t, Row> m_ready;
   std::map<uint64_t, Waiting> m_in_flight;                   // by check id (= seq)
   std::map<std::string, uint64_t> m_key_in_flight;           // cache key → check id

@@ -15,6 +15,7 @@ namespace harness {
 
 // A finished line or attempt, before it is written.
 struct Row {
+  uint64_t seq = 0;  // its place among the pipeline's additions (harness/pipeline.hpp)
   int64_t line = 0;
   std::string name;
   std::optional<store::TaskRecord> task;

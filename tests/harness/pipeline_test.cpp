@@ -86,6 +86,42 @@ TEST_CASE("rows come back in input order whatever order Lean answers in", "[pipe
   CHECK(p.pending() == 0);
 }
 
+TEST_CASE("unordered, each row comes back as soon as it is decided, with its seq",
+          "[pipeline]") {
+  FakeLean lean;
+  lean.hold = true;
+  auto opts = options();
+  opts.ordered = false;
+  Pipeline p(guard(), nullptr, checker_of(lean), opts);
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < 4; ++i) {
+    seqs.push_back(p.add(candidate(i + 1, "u" + std::to_string(i), "  trivial\n")));
+  }
+  CHECK(seqs == std::vector<uint64_t>{0, 1, 2, 3});
+  Row refused;
+  refused.line = 5;
+  refused.verdict = Verdict::invalid;
+  CHECK(p.add_row(refused) == 4);
+  // The row decided without Lean comes first, then each as Lean answers it.
+  auto first = p.take_ready(std::chrono::milliseconds(0));
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].seq == 4);
+  CHECK(first[0].line == 5);
+  for (uint64_t id : {3, 1}) {
+    lean.release(lean.submitted[id].id);
+    auto rows = p.take_ready(std::chrono::milliseconds(0));
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].seq == id);
+    CHECK(rows[0].line == static_cast<int64_t>(id) + 1);
+  }
+  CHECK(p.pending() == 2);
+  lean.release(lean.submitted[0].id);
+  lean.release(lean.submitted[2].id);
+  auto rest = p.take_ready(std::chrono::milliseconds(0));
+  REQUIRE(rest.size() == 2);
+  CHECK(p.pending() == 0);
+}
+
 TEST_CASE("identical candidates in flight are checked once", "[pipeline]") {
   FakeLean lean;
   lean.hold = true;
