@@ -12,6 +12,7 @@
 #include "harness/metrics_command.hpp"
 #include "harness/progress.hpp"
 #include "harness/score_settings.hpp"
+#include "harness/serve_settings.hpp"
 #include "harness/search_settings.hpp"
 #include "harness/settings_cli.hpp"
 #include "harness/settings_tables.hpp"
@@ -150,6 +151,15 @@ const std::vector<Command>& commands() {
              add_settings(app, settings::metrics_group(), s);
            },
            [](MetricsSettings& s) { return run_metrics(s); })},
+      {"serve",
+       "Serve verdicts and rewards over HTTP, as Kimina Lean Server does, for RL trainers "
+       "(in progress: docs/serve.md)",
+       with_settings<ServeSettings>(
+           [](CLI::App& app, ServeSettings& s) {
+             add_settings(app, settings::serve_group(), s);
+             add_settings(app, settings::engine_group(), s);
+           },
+           [](ServeSettings& s) { return run_serve(s); })},
       {"doctor",
        "Say what this machine has for checking Lean proofs, what is missing and how to fix it",
        with_settings<DoctorSettings>(

@@ -103,6 +103,45 @@ const Group<EngineSettings>& engine_group() {
   return group;
 }
 
+const Group<ServeSettings>& serve_group() {
+  using S = ServeSettings;
+  static const Group<S> group{
+      "serve",
+      "`harness serve` (in progress: Kimina Lean Server's endpoints, docs/serve.md)",
+      {
+          setting<S>(&S::host, {.names = "--host", .value = "ADDR",
+                                .help = "Address to listen on (127.0.0.1: this machine only)"}),
+          setting<S>(&S::port, {.names = "--port", .value = "P",
+                                .help = "Port to listen on (0: any free one); the first line on "
+                                        "stdout says `listening on PORT`",
+                                .check = range(0, 65535)}),
+          setting<S>(&S::tasks, {.names = "--tasks", .value = "FILE",
+                                 .help = "Trusted tasks: code declaring a task's theorem is judged "
+                                         "against its statement and earns a reward; other code "
+                                         "gets reward null"}),
+          setting<S>(&S::max_batch, {.names = "--max-batch", .value = "N",
+                                     .help = "Snippets one request may hold (413 beyond)",
+                                     .check = range(1, 1000000)}),
+          setting<S>(&S::max_body_mb, {.names = "--max-body-mb", .value = "M",
+                                       .help = "Request body size in MiB (413 beyond)",
+                                       .check = range(1, 4096)}),
+          setting<S>(&S::max_queued, {.names = "--max-queued", .value = "N",
+                                      .help = "Snippets queued or being checked; a request that "
+                                              "would pass it gets 429 with Retry-After",
+                                      .check = range(1, 100000000)}),
+          setting<S>(&S::http_threads, {.names = "--http-threads", .value = "N",
+                                        .help = "HTTP I/O threads (connections are not bound to "
+                                                "threads)",
+                                        .check = range(1, 256)}),
+          setting<S>(&S::api_key_env,
+                     {.names = "--api-key-env", .value = "NAME",
+                      .help = "Environment variable holding the key clients must send as "
+                              "`Authorization: Bearer KEY` (never the key itself on the command "
+                              "line); health endpoints stay open"}),
+      }};
+  return group;
+}
+
 const Group<ScoreSettings>& score_group() {
   using S = ScoreSettings;
   static const Group<S> group{
@@ -347,7 +386,8 @@ GroupRows group_rows(const Group<S>& g) {
 std::vector<GroupRows> all_groups() {
   return {group_rows(score_group()),   group_rows(engine_group()),
           group_rows(search_group()),  group_rows(remote_policy_group()),
-          group_rows(metrics_group()), group_rows(doctor_group())};
+          group_rows(metrics_group()), group_rows(doctor_group()),
+          group_rows(serve_group())};
 }
 
 }  // namespace harness::settings

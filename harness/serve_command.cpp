@@ -1,0 +1,178 @@
+// `harness serve`: settings → engine, store, serve run, dispatcher, HTTP server → serves until
+// SIGTERM or SIGINT, then drains (docs/serve.md).
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/exit_codes.hpp"
+#include "harness/interrupt.hpp"
+#include "harness/serve_run.hpp"
+#include "harness/serve_settings.hpp"
+#include "store/input_hash.hpp"
+#include "tasks/task_index.hpp"
+
+namespace harness {
+namespace {
+
+using nlohmann::json;
+using serve::HttpResponse;
+
+HttpResponse json_answer(int status, const json& body) {
+  return {status, "application/json", body.dump(), {}};
+}
+
+HttpResponse detail(int status, const std::string& text) {
+  return json_answer(status, json{{"detail", text}});
+}
+
+// What each path answers; the Kimina endpoints go to the dispatcher.
+class Routes {
+ public:
+  Routes(ServeDispatcher& dispatcher, std::string key, size_t max_batch)
+      : m_dispatcher(dispatcher), m_key(std::move(key)), m_max_batch(max_batch) {}
+
+  void operator()(const std::shared_ptr<serve::Exchange>& exchange) {
+    const auto& r = exchange->request();
+    if (r.path == "/" || r.path == "/health" || r.path == "/health/") {
+      if (r.method != "GET") return exchange->respond(detail(405, "use GET"));
+      return exchange->respond(json_answer(200, json{{"status", "ok"}}));
+    }
+    std::optional<serve::kimina::Endpoint> endpoint;
+    if (r.path == "/verify" || r.path == "/one_pass_verify_batch") {
+      endpoint = serve::kimina::Endpoint::verify;
+    } else if (r.path == "/api/check" || r.path == "/api/check/") {
+      endpoint = serve::kimina::Endpoint::check;
+    }
+    if (!endpoint) return exchange->respond(detail(404, fmt::format("no such endpoint: {}", r.path)));
+    if (r.method != "POST") return exchange->respond(detail(405, "use POST"));
+    if (!m_key.empty() && r.header("authorization") != "Bearer " + m_key) {
+      return exchange->respond(detail(401, "a valid `Authorization: Bearer KEY` is required"));
+    }
+    auto parsed = serve::kimina::parse_request(*endpoint, r.body, m_max_batch);
+    if (auto* bad = std::get_if<serve::kimina::BadRequest>(&parsed)) {
+      return exchange->respond(detail(bad->status, bad->detail()));
+    }
+    if (!m_dispatcher.submit(std::get<serve::kimina::Request>(std::move(parsed)), exchange)) {
+      HttpResponse busy = detail(429, "the queue is full; retry later");
+      busy.headers.emplace_back("Retry-After", "1");
+      return exchange->respond(std::move(busy));
+    }
+  }
+
+ private:
+  ServeDispatcher& m_dispatcher;
+  std::string m_key;
+  size_t m_max_batch;
+};
+
+json summary(const ServeDispatcher& d, const serve::HttpServer& http, double seconds) {
+  ServeStats s = d.stats();
+  PipelineStats p = d.pipeline_stats();
+  json out = {{"requests", s.requests},
+              {"snippets", s.snippets},
+              {"answered", s.answered},
+              {"refused", s.refused},
+              {"cancelled", s.cancelled},
+              {"connections", http.stats().connections_total},
+              {"cache_hits", p.cache_hits},
+              {"duplicates", p.duplicates},
+              {"lean_checks", p.lean_checks},
+              {"decided_early", p.decided_early},
+              {"infra_errors", p.infra_errors},
+              {"seconds", seconds}};
+  if (auto c = d.checker_stats()) {
+    out["workers"] = {{"started", c->starts}, {"timeouts", c->timeouts}, {"died", c->deaths},
+                      {"imports", c->imports + c->spare_starts},
+                      {"spares_taken", c->spares_taken}};
+  }
+  return out;
+}
+
+int serve_main(const ServeSettings& s) {
+  std::string key;
+  if (!s.api_key_env.empty()) {
+    const char* value = std::getenv(s.api_key_env.c_str());
+    if (value == nullptr || *value == '\0') {
+      throw UsageError(fmt::format("--api-key-env {}: the variable is not set", s.api_key_env));
+    }
+    key = value;
+  }
+  std::optional<tasks::TaskIndex> index;
+  if (s.tasks) index = tasks::TaskIndex::load(*s.tasks);
+  Engine engine = make_engine(s);
+  store::Store db = store::Store::open(s.db);
+  json settings = engine_settings_json(s, engine);
+  settings["host"] = s.host;
+  settings["port"] = s.port;
+  settings["tasks"] = s.tasks ? json(*s.tasks) : json(nullptr);
+  store::RunInfo info{"serve", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
+                      settings.dump(), s.tasks.value_or(""),
+                      s.tasks ? std::optional<std::string>(store::file_sha256(*s.tasks))
+                              : std::nullopt,
+                      host_name()};
+  int64_t run_id = db.begin_run(info);
+  auto began = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  };
+  std::optional<ServeDispatcher> dispatcher;
+  std::optional<serve::HttpServer> http;
+  try {
+    dispatcher.emplace(engine, db, run_id, index ? &*index : nullptr,
+                       static_cast<size_t>(s.max_queued));
+    serve::ServerOptions options;
+    options.host = s.host;
+    options.port = static_cast<uint16_t>(s.port);
+    options.threads = s.http_threads;
+    options.body_limit = static_cast<uint64_t>(s.max_body_mb) << 20;
+    Routes routes(*dispatcher, key, static_cast<size_t>(s.max_batch));
+    try {
+      http.emplace(options, [routes](std::shared_ptr<serve::Exchange> e) mutable { routes(e); });
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
+    install_interrupt_handlers();
+    http->start();
+    std::cout << "listening on " << http->port() << std::endl;
+    fmt::print(stderr, "harness serve: http://{}:{} (run {}); SIGTERM or Ctrl-C drains and stops\n",
+               s.host, http->port(), run_id);
+    while (!interrupt_requested() && !dispatcher->fatal_error()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    // Drain: no new connection, every request taken is answered and recorded.
+    http->stop_accepting();
+    dispatcher->drain();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the last answers go out
+    http->stop();
+  } catch (const std::exception&) {
+    try {
+      db.finish_run(run_id, store::RunStatus::failed,
+                    dispatcher && http ? summary(*dispatcher, *http, seconds()).dump() : "{}");
+    } catch (const store::StoreError&) {
+    }
+    throw;
+  }
+  json out = summary(*dispatcher, *http, seconds());
+  if (auto fatal = dispatcher->fatal_error()) {
+    db.finish_run(run_id, store::RunStatus::failed, out.dump());
+    fmt::print(stderr, "{}\n", *fatal);
+    return kExitLeanOrStore;
+  }
+  db.finish_run(run_id, store::RunStatus::completed, out.dump());
+  fmt::print(stderr, "harness serve: drained: {} requests, {} snippets answered\n",
+             out["requests"].get<int64_t>(), out["snippets"].get<int64_t>());
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_serve(const ServeSettings& settings) {
+  return run_command("serve", [&] { return serve_main(settings); });
+}
+
+}  // namespace harness

@@ -1,0 +1,196 @@
+#include "harness/serve_run.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/reward.hpp"
+#include "harness/rows.hpp"
+#include "lean-bridge/worker_pool.hpp"
+#include "serve/snippet.hpp"
+
+namespace harness {
+namespace {
+
+using nlohmann::json;
+
+std::string id_text(const json& id) { return id.is_string() ? id.get<std::string>() : id.dump(); }
+
+}  // namespace
+
+ServeDispatcher::ServeDispatcher(const Engine& engine, store::Store& store, int64_t run_id,
+                                 const tasks::TaskIndex* tasks, size_t max_queued)
+    : m_engine(engine),
+      m_store(store),
+      m_run_id(run_id),
+      m_tasks(tasks),
+      m_max_queued(max_queued),
+      m_cache(store) {
+  PipelineOptions options{engine.identity, true, engine.used_constants, "serve", 0};
+  options.ordered = false;
+  m_pipeline = std::make_unique<Pipeline>(
+      engine.guard, &m_cache,
+      [&engine] { return std::make_unique<lean_bridge::WorkerPool>(engine.pool); }, options);
+  m_thread = std::thread([this] { run(); });
+}
+
+ServeDispatcher::~ServeDispatcher() {
+  drain();
+  if (m_thread.joinable()) m_thread.join();
+}
+
+bool ServeDispatcher::submit(serve::kimina::Request request,
+                             std::shared_ptr<serve::Exchange> exchange) {
+  auto job = std::make_shared<Job>();
+  job->request = std::move(request);
+  job->exchange = std::move(exchange);
+  size_t n = job->request.snippets.size();
+  {
+    std::lock_guard lock(m_mutex);
+    ++m_stats.requests;
+    if (m_draining || m_queued + n > m_max_queued) {
+      ++m_stats.refused;
+      return false;
+    }
+    m_queued += n;
+    m_stats.snippets += static_cast<int64_t>(n);
+    m_incoming.push_back(job);
+  }
+  m_wake.notify_all();
+  return true;
+}
+
+void ServeDispatcher::drain() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_draining = true;
+  }
+  m_wake.notify_all();
+  if (m_thread.joinable()) m_thread.join();
+}
+
+ServeStats ServeDispatcher::stats() const {
+  std::lock_guard lock(m_mutex);
+  return m_stats;
+}
+
+PipelineStats ServeDispatcher::pipeline_stats() const {
+  std::lock_guard lock(m_mutex);
+  return m_pipeline_stats;
+}
+
+std::optional<std::string> ServeDispatcher::fatal_error() const {
+  std::lock_guard lock(m_mutex);
+  return m_fatal;
+}
+
+std::optional<lean_bridge::PoolStats> ServeDispatcher::checker_stats() const {
+  std::lock_guard lock(m_mutex);
+  return m_checker_stats;
+}
+
+// Each snippet into the pipeline; those without code are decided at once.
+void ServeDispatcher::start(std::shared_ptr<Job> job) {
+  size_t n = job->request.snippets.size();
+  job->outcomes.resize(n);
+  job->known.resize(n, false);
+  job->remaining = n;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& snippet = job->request.snippets[i];
+    if (!snippet.code) {
+      --job->remaining;
+      continue;
+    }
+    auto made = serve::candidate_for(*snippet.code, m_tasks);
+    made.candidate.line = m_next_line++;
+    made.candidate.name = id_text(snippet.id);
+    job->known[i] = made.known_task;
+    uint64_t seq = m_pipeline->add(made.candidate);
+    m_by_seq[seq] = {job, i};
+  }
+  if (job->remaining == 0) finish(*job);
+}
+
+void ServeDispatcher::finish(Job& job) {
+  job.exchange->respond({200, "application/json",
+                         serve::kimina::response(job.request, job.outcomes).dump(), {}});
+  std::lock_guard lock(m_mutex);
+  m_queued -= job.request.snippets.size();
+  ++m_stats.answered;
+  if (job.exchange->cancelled()) ++m_stats.cancelled;
+}
+
+void ServeDispatcher::run() {
+  try {
+    loop();
+  } catch (const std::exception& e) {
+    // The store or the pipeline failed: every request still owed gets 503 saying why, and no
+    // new one is taken.
+    std::string why = fmt::format("harness serve: {}", e.what());
+    fmt::print(stderr, "{}\n", why);
+    std::set<Job*> owed;
+    std::vector<std::shared_ptr<Job>> jobs;
+    for (auto& [_, entry] : m_by_seq) {
+      if (owed.insert(entry.first.get()).second) jobs.push_back(entry.first);
+    }
+    std::lock_guard lock(m_mutex);
+    m_draining = true;
+    m_fatal = why;
+    for (auto& job : m_incoming) jobs.push_back(job);
+    m_incoming.clear();
+    for (auto& job : jobs) {
+      job->exchange->respond({503, "application/json", json{{"detail", why}}.dump(), {}});
+    }
+  }
+}
+
+void ServeDispatcher::loop() {
+  for (;;) {
+    std::deque<std::shared_ptr<Job>> incoming;
+    bool draining = false;
+    {
+      std::unique_lock lock(m_mutex);
+      if (m_by_seq.empty()) {
+        m_wake.wait(lock, [&] { return !m_incoming.empty() || m_draining; });
+      }
+      incoming.swap(m_incoming);
+      draining = m_draining;
+    }
+    for (auto& job : incoming) start(std::move(job));
+    if (draining && incoming.empty() && m_by_seq.empty()) break;
+    std::vector<store::AttemptRecord> batch;
+    std::vector<std::shared_ptr<Job>> done;
+    for (Row& row : m_pipeline->take_ready(std::chrono::milliseconds(incoming.empty() ? 20 : 0))) {
+      auto it = m_by_seq.find(row.seq);
+      if (it == m_by_seq.end()) continue;
+      auto [job, index] = it->second;
+      m_by_seq.erase(it);
+      serve::kimina::Outcome& o = job->outcomes[index];
+      o.verdict = row.verdict;
+      o.decided_by = row.decided_by;
+      o.reason = row.reason.empty() ? row.error : row.reason;
+      o.reward = job->known[index] ? reward_for(row.verdict) : std::nullopt;
+      o.messages = json::parse(row.messages_json, nullptr, false);
+      if (!o.messages.is_array()) o.messages = json::array();
+      o.time_s = static_cast<double>(row.elapsed_ms) / 1000.0;
+      store::AttemptRecord record = attempt_record(m_run_id, row);
+      if (!job->known[index]) record.reward = std::nullopt;
+      batch.push_back(std::move(record));
+      if (--job->remaining == 0) done.push_back(job);
+    }
+    // The store first, then the answers: every verification answered is recorded.
+    if (!batch.empty()) {
+      m_store.record(batch);
+      m_pipeline->forget_decided();
+    }
+    for (auto& job : done) finish(*job);
+    std::lock_guard lock(m_mutex);
+    m_pipeline_stats = m_pipeline->stats();
+    m_checker_stats = m_pipeline->checker_stats();
+  }
+  m_pipeline->close();
+}
+
+}  // namespace harness

@@ -1,0 +1,85 @@
+#pragma once
+// The verification side of `harness serve`: one dispatcher thread owns the pipeline (unordered:
+// each snippet's row as soon as it is decided) and the store. HTTP threads hand it jobs (the
+// snippets of one request and the exchange to answer); it turns each snippet into a candidate
+// (serve/snippet.hpp), records every verification in the serve run, and answers each exchange
+// once all its snippets are decided.
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/engine.hpp"
+#include "harness/pipeline.hpp"
+#include "serve/http_server.hpp"
+#include "serve/kimina.hpp"
+#include "store/store.hpp"
+#include "tasks/task_index.hpp"
+
+namespace harness {
+
+struct ServeStats {
+  int64_t requests = 0;
+  int64_t snippets = 0;
+  int64_t answered = 0;   // exchanges answered
+  int64_t cancelled = 0;  // clients that went away before their answer
+  int64_t refused = 0;    // 429: the queue was full
+};
+
+class ServeDispatcher {
+ public:
+  ServeDispatcher(const Engine& engine, store::Store& store, int64_t run_id,
+                  const tasks::TaskIndex* tasks, size_t max_queued);
+  // Finishes what is queued, then stops.
+  ~ServeDispatcher();
+
+  // Queues a Kimina request; false (nothing queued) when the snippets would not fit.
+  bool submit(serve::kimina::Request request, std::shared_ptr<serve::Exchange> exchange);
+  // Stops taking jobs and waits until every queued one is answered.
+  void drain();
+  ServeStats stats() const;
+  PipelineStats pipeline_stats() const;
+  std::optional<lean_bridge::PoolStats> checker_stats() const;
+  std::optional<std::string> fatal_error() const;
+
+ private:
+  struct Job {
+    serve::kimina::Request request;
+    std::shared_ptr<serve::Exchange> exchange;
+    std::vector<serve::kimina::Outcome> outcomes;
+    std::vector<bool> known;
+    size_t remaining = 0;
+  };
+  void run();
+  void loop();
+  void start(std::shared_ptr<Job> job);
+  void finish(Job& job);
+
+  const Engine& m_engine;
+  store::Store& m_store;
+  int64_t m_run_id;
+  const tasks::TaskIndex* m_tasks;
+  size_t m_max_queued;
+  StoreCache m_cache;
+  std::unique_ptr<Pipeline> m_pipeline;  // the dispatcher thread's only
+  mutable std::mutex m_mutex;
+  std::condition_variable m_wake;
+  std::deque<std::shared_ptr<Job>> m_incoming;
+  size_t m_queued = 0;  // snippets submitted and not yet answered
+  bool m_draining = false;
+  std::optional<std::string> m_fatal;  // why the dispatcher stopped
+  ServeStats m_stats;
+  PipelineStats m_pipeline_stats;
+  std::optional<lean_bridge::PoolStats> m_checker_stats;
+  std::map<uint64_t, std::pair<std::shared_ptr<Job>, size_t>> m_by_seq;  // dispatcher's
+  int64_t m_next_line = 1;
+  std::thread m_thread;
+};
+
+}  // namespace harness

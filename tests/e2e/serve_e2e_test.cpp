@@ -1,0 +1,245 @@
+// `harness serve` end to end: the built binary against the REPL double, over real loopback
+// HTTP, with the request shapes of Kimina Lean Server's clients (docs/serve-clients.md).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// `harness serve --port 0 ARGS...` as a child: its port from the first stdout line; SIGTERM at
+// stop() (or destruction), and its exit status.
+class Server {
+ public:
+  explicit Server(std::vector<std::string> args, std::vector<std::string> env = {}) {
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    std::vector<std::string> argv = {"/usr/bin/env"};
+    for (auto& e : env) argv.push_back(e);
+    argv.insert(argv.end(), {HARNESS_PATH, "serve", "--port", "0"});
+    argv.insert(argv.end(), args.begin(), args.end());
+    m_pid = ::fork();
+    REQUIRE(m_pid >= 0);
+    if (m_pid == 0) {
+      ::dup2(fds[1], 1);
+      int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 2);
+      std::vector<char*> raw;
+      for (auto& a : argv) raw.push_back(a.data());
+      raw.push_back(nullptr);
+      ::execv(raw[0], raw.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    m_out = fds[0];
+    std::string line;
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < until) {
+      pollfd p{m_out, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char c;
+      if (::read(m_out, &c, 1) != 1) break;
+      line += c;
+    }
+    REQUIRE(line.rfind("listening on ", 0) == 0);
+    m_port = std::stoi(line.substr(13));
+  }
+  ~Server() { stop(); }
+  int port() const { return m_port; }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", m_port);
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+  int stop() {
+    if (m_pid > 0) {
+      ::kill(m_pid, SIGTERM);
+      int status = 0;
+      ::waitpid(m_pid, &status, 0);
+      m_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      m_pid = -1;
+      ::close(m_out);
+    }
+    return m_status;
+  }
+
+ private:
+  pid_t m_pid = -1;
+  int m_out = -1;
+  int m_port = 0;
+  int m_status = -1;
+};
+
+std::vector<std::string> args(const test_support::TempDir& dir, std::vector<std::string> more = {}) {
+  std::vector<std::string> a = {"--db", (dir.path() / "h.db").string(), "--workers", "2",
+                                "--sandbox", "none", "--repl", FAKE_REPL_PATH, "--timeout", "5"};
+  a.insert(a.end(), more.begin(), more.end());
+  return a;
+}
+
+json post(httplib::Client& c, const std::string& path, const json& body, int expect = 200) {
+  auto res = c.Post(path.c_str(), body.dump(), "application/json");
+  REQUIRE(res);
+  INFO(res->body);
+  REQUIRE(res->status == expect);
+  CHECK(res->get_header_value("Content-Type") == "application/json");
+  return json::parse(res->body);
+}
+
+}  // namespace
+
+TEST_CASE("serve answers Kimina's /verify and /api/check with sound verdicts, and records them",
+          "[e2e][serve]") {
+  test_support::TempDir dir;
+  std::ofstream(dir.path() / "tasks.jsonl")
+      << json{{"name", "known"}, {"header", "import Mathlib\n"},
+              {"formal_statement", "theorem known : True := by\n"}}.dump()
+      << "\n";
+  Server server(args(dir, {"--tasks", (dir.path() / "tasks.jsonl").string()}));
+  auto c = server.client();
+  for (const char* path : {"/", "/health"}) {
+    auto res = c.Get(path);
+    REQUIRE(res);
+    CHECK(json::parse(res->body) == json{{"status", "ok"}});
+  }
+  json verify = post(c, "/verify",
+                     {{"codes",
+                       {{{"custom_id", "known"}, {"proof", "import Mathlib\n\ntheorem known : True := by\n  trivial\n"}},
+                        {{"custom_id", 7}, {"proof", "import Mathlib\ntheorem other : True := by\n  trivial\n"}},
+                        {{"custom_id", "errs"}, {"proof", "import Mathlib\ntheorem e : True := by\n--! error type mismatch\n  trivial\n"}},
+                        {{"custom_id", "cheat"}, {"proof", "theorem c : 2 + 2 = 4 := by native_decide\n"}},
+                        {{"custom_id", "wrong"}, {"proof", "import Mathlib\n\ntheorem known : False := by\n  trivial\n"}},
+                        {{"custom_id", "none"}}}},
+                      {"timeout", 60}});
+  const json& r = verify.at("results");
+  REQUIRE(r.size() == 6);
+  CHECK(r[0]["custom_id"] == "known");
+  CHECK(r[0]["verdict"] == "pass");
+  CHECK(r[0]["reward"] == 1.0);  // a known task's theorem
+  CHECK(r[0]["error"].is_null());
+  CHECK(r[0]["response"]["env"] == 0);
+  CHECK(r[1]["custom_id"] == 7);
+  CHECK(r[1]["verdict"] == "pass");
+  CHECK(r[1]["reward"].is_null());  // proves nothing anybody asked for
+  CHECK(r[2]["verdict"] == "fail");
+  CHECK(r[2]["response"]["messages"][0]["severity"] == "error");
+  CHECK(r[2]["response"]["messages"][0]["pos"]["line"] == 2);  // line 3 of the code, after the import
+  CHECK(r[3]["verdict"] == "rejected");
+  CHECK(r[3]["decided_by"] == "guard");
+  CHECK(r[3]["response"]["messages"][0]["severity"] == "error");
+  CHECK(r[4]["verdict"] != "pass");  // not the task's statement
+  CHECK(r[4]["reward"] == 0.0);
+  CHECK(r[5]["error"] == "No code provided");
+
+  json check = post(c, "/api/check",
+                    {{"snippets", {{{"id", "a1"}, {"code", "theorem t : True := by\n  trivial\n"}},
+                                   {{"id", "a2"}, {"code", "theorem s : True := by\n  sorry\n"}}}},
+                     {"timeout", 60}, {"debug", false}, {"reuse", true}, {"infotree", nullptr}});
+  const json& k = check.at("results");
+  REQUIRE(k.size() == 2);
+  CHECK(k[0]["id"] == "a1");
+  CHECK(k[0].contains("time"));
+  CHECK(k[0].contains("response"));
+  CHECK_FALSE(k[0].contains("error"));
+  CHECK(k[1]["verdict"] == "incomplete");
+  CHECK(server.stop() == 0);
+
+  // Every verification is in the store, as a run of kind serve, named by the request's ids.
+  auto db = store::Store::open((dir.path() / "h.db").string());
+  auto run = db.latest_run("serve");
+  REQUIRE(run);
+  CHECK(run->status == store::RunStatus::completed);
+  auto attempts = db.attempts(run->id);
+  CHECK(attempts.size() == 7);  // every snippet with code
+  std::vector<std::string> names;
+  for (const auto& a : attempts) names.push_back(a.name);
+  CHECK(std::find(names.begin(), names.end(), "7") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "a2") != names.end());
+}
+
+TEST_CASE("serve refuses what it cannot take with a clear status and the JSON path",
+          "[e2e][serve]") {
+  test_support::TempDir dir;
+  Server server(args(dir, {"--max-batch", "2", "--max-queued", "2", "--api-key-env", "SERVE_KEY"}),
+                {"SERVE_KEY=s3cret"});
+  auto c = server.client();
+  // Health stays open; the endpoints want the key.
+  auto health = c.Get("/health");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  json one = {{"codes", {{{"custom_id", "a"}, {"proof", "theorem a : True := trivial\n"}}}}};
+  auto no_key = c.Post("/verify", one.dump(), "application/json");
+  REQUIRE(no_key);
+  CHECK(no_key->status == 401);
+  c.set_bearer_token_auth("s3cret");
+  post(c, "/verify", one);
+  // Malformed and oversized bodies, unknown paths.
+  auto bad = c.Post("/verify", R"({"codes": [{"custom_id": 1.5}]})", "application/json");
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(json::parse(bad->body)["detail"] ==
+        "codes[0].custom_id: expected a string or an integer, got a number");
+  json three = {{"codes", json::array()}};
+  for (int i = 0; i < 3; ++i) three["codes"].push_back({{"custom_id", i}, {"proof", "x"}});
+  auto big = c.Post("/verify", three.dump(), "application/json");
+  REQUIRE(big);
+  CHECK(big->status == 413);
+  auto nowhere = c.Post("/nowhere", "{}", "application/json");
+  REQUIRE(nowhere);
+  CHECK(nowhere->status == 404);
+  // Past the queue: 429 with Retry-After. Two slow snippets fill it.
+  json slow = {{"codes", {{{"custom_id", "s1"}, {"proof", "theorem s1 : True := by\n--! sleep 1500\n  trivial\n"}},
+                          {{"custom_id", "s2"}, {"proof", "theorem s2 : True := by\n--! sleep 1500\n  trivial\n"}}}}};
+  auto pending = std::async(std::launch::async, [&] {
+    auto c2 = server.client();
+    c2.set_bearer_token_auth("s3cret");
+    auto res = c2.Post("/verify", slow.dump(), "application/json");
+    return res ? res->status : -1;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto full = c.Post("/verify", one.dump(), "application/json");
+  REQUIRE(full);
+  CHECK(full->status == 429);
+  CHECK(full->get_header_value("Retry-After") == "1");
+  CHECK(pending.get() == 200);
+}
+
+TEST_CASE("SIGTERM drains: a request in flight is answered, then serve exits 0", "[e2e][serve]") {
+  test_support::TempDir dir;
+  Server server(args(dir));
+  json slow = {{"codes", {{{"custom_id", "s"}, {"proof", "theorem s : True := by\n--! sleep 1000\n  trivial\n"}}}}};
+  auto pending = std::async(std::launch::async, [&] {
+    auto c = server.client();
+    auto res = c.Post("/verify", slow.dump(), "application/json");
+    return res ? json::parse(res->body) : json();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  CHECK(server.stop() == 0);
+  json answer = pending.get();
+  REQUIRE(answer.contains("results"));
+  CHECK(answer["results"][0]["verdict"] == "pass");
+  auto db = store::Store::open((dir.path() / "h.db").string());
+  auto run = db.latest_run("serve");
+  REQUIRE(run);
+  CHECK(run->status == store::RunStatus::completed);
+  CHECK(db.attempts(run->id).size() == 1);
+}
