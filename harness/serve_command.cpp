@@ -13,6 +13,8 @@
 #include "harness/interrupt.hpp"
 #include "harness/serve_run.hpp"
 #include "harness/serve_settings.hpp"
+#include "serve/openrlhf.hpp"
+#include "serve/snippet.hpp"
 #include "store/input_hash.hpp"
 #include "tasks/task_index.hpp"
 
@@ -33,14 +35,20 @@ HttpResponse detail(int status, const std::string& text) {
 // What each path answers; the Kimina endpoints go to the dispatcher.
 class Routes {
  public:
-  Routes(ServeDispatcher& dispatcher, std::string key, size_t max_batch)
-      : m_dispatcher(dispatcher), m_key(std::move(key)), m_max_batch(max_batch) {}
+  Routes(ServeDispatcher& dispatcher, const tasks::TaskIndex* tasks, std::string key,
+         size_t max_batch)
+      : m_dispatcher(dispatcher), m_tasks(tasks), m_key(std::move(key)), m_max_batch(max_batch) {}
 
   void operator()(const std::shared_ptr<serve::Exchange>& exchange) {
     const auto& r = exchange->request();
     if (r.path == "/" || r.path == "/health" || r.path == "/health/") {
       if (r.method != "GET") return exchange->respond(detail(405, "use GET"));
       return exchange->respond(json_answer(200, json{{"status", "ok"}}));
+    }
+    if (r.path == "/reward" || r.path == "/get_reward") {
+      if (r.method != "POST") return exchange->respond(detail(405, "use POST"));
+      if (!authorized(r)) return exchange->respond(unauthorized());
+      return reward(exchange);
     }
     std::optional<serve::kimina::Endpoint> endpoint;
     if (r.path == "/verify" || r.path == "/one_pass_verify_batch") {
@@ -50,14 +58,28 @@ class Routes {
     }
     if (!endpoint) return exchange->respond(detail(404, fmt::format("no such endpoint: {}", r.path)));
     if (r.method != "POST") return exchange->respond(detail(405, "use POST"));
-    if (!m_key.empty() && r.header("authorization") != "Bearer " + m_key) {
-      return exchange->respond(detail(401, "a valid `Authorization: Bearer KEY` is required"));
-    }
+    if (!authorized(r)) return exchange->respond(unauthorized());
     auto parsed = serve::kimina::parse_request(*endpoint, r.body, m_max_batch);
     if (auto* bad = std::get_if<serve::kimina::BadRequest>(&parsed)) {
       return exchange->respond(detail(bad->status, bad->detail()));
     }
-    if (!m_dispatcher.submit(std::get<serve::kimina::Request>(std::move(parsed)), exchange)) {
+    auto request = std::make_shared<serve::kimina::Request>(
+        std::get<serve::kimina::Request>(std::move(parsed)));
+    std::vector<ServeDispatcher::Item> items;
+    for (const auto& snippet : request->snippets) {
+      ServeDispatcher::Item item;
+      if (snippet.code) {
+        auto made = serve::candidate_for(*snippet.code, m_tasks);
+        made.candidate.name = snippet.id.is_string() ? snippet.id.get<std::string>() : snippet.id.dump();
+        item.candidate = std::move(made.candidate);
+        item.known_task = made.known_task;
+      }
+      items.push_back(std::move(item));
+    }
+    auto answer = [request](const std::vector<serve::kimina::Outcome>& outcomes) {
+      return json_answer(200, serve::kimina::response(*request, outcomes));
+    };
+    if (!m_dispatcher.submit(std::move(items), exchange, answer)) {
       HttpResponse busy = detail(429, "the queue is full; retry later");
       busy.headers.emplace_back("Retry-After", "1");
       return exchange->respond(std::move(busy));
@@ -65,7 +87,47 @@ class Routes {
   }
 
  private:
+  bool authorized(const serve::HttpRequest& r) const {
+    return m_key.empty() || r.header("authorization") == "Bearer " + m_key;
+  }
+  static HttpResponse unauthorized() {
+    return detail(401, "a valid `Authorization: Bearer KEY` is required");
+  }
+
+  // OpenRLHF's remote reward model: one number per query.
+  void reward(const std::shared_ptr<serve::Exchange>& exchange) {
+    auto parsed = serve::openrlhf::parse_request(exchange->request().body, m_max_batch);
+    if (auto* bad = std::get_if<serve::kimina::BadRequest>(&parsed)) {
+      return exchange->respond(detail(bad->status, bad->detail()));
+    }
+    const auto& request = std::get<serve::openrlhf::Request>(parsed);
+    std::vector<ServeDispatcher::Item> items;
+    for (size_t i = 0; i < request.queries.size(); ++i) {
+      auto prepared = serve::openrlhf::prepare(request.queries[i], m_tasks);
+      ServeDispatcher::Item item;
+      item.known_task = prepared.known_task;
+      if (prepared.candidate) {
+        item.candidate = std::move(prepared.candidate);
+        item.candidate->name = fmt::format("query[{}]", i);
+      } else {
+        item.decided.verdict = lean_bridge::Verdict::invalid;
+        item.decided.decided_by = lean_bridge::DecidedBy::input;
+        item.decided.reason = prepared.problem;
+      }
+      items.push_back(std::move(item));
+    }
+    auto answer = [](const std::vector<serve::kimina::Outcome>& outcomes) {
+      return json_answer(200, serve::openrlhf::response(outcomes));
+    };
+    if (!m_dispatcher.submit(std::move(items), exchange, answer)) {
+      HttpResponse busy = detail(429, "the queue is full; retry later");
+      busy.headers.emplace_back("Retry-After", "1");
+      exchange->respond(std::move(busy));
+    }
+  }
+
   ServeDispatcher& m_dispatcher;
+  const tasks::TaskIndex* m_tasks;
   std::string m_key;
   size_t m_max_batch;
 };
@@ -130,7 +192,7 @@ int serve_main(const ServeSettings& s) {
     options.port = static_cast<uint16_t>(s.port);
     options.threads = s.http_threads;
     options.body_limit = static_cast<uint64_t>(s.max_body_mb) << 20;
-    Routes routes(*dispatcher, key, static_cast<size_t>(s.max_batch));
+    Routes routes(*dispatcher, index ? &*index : nullptr, key, static_cast<size_t>(s.max_batch));
     try {
       http.emplace(options, [routes](std::shared_ptr<serve::Exchange> e) mutable { routes(e); });
     } catch (const std::runtime_error& e) {

@@ -9,14 +9,11 @@
 #include "harness/reward.hpp"
 #include "harness/rows.hpp"
 #include "lean-bridge/worker_pool.hpp"
-#include "serve/snippet.hpp"
 
 namespace harness {
 namespace {
 
 using nlohmann::json;
-
-std::string id_text(const json& id) { return id.is_string() ? id.get<std::string>() : id.dump(); }
 
 }  // namespace
 
@@ -41,12 +38,13 @@ ServeDispatcher::~ServeDispatcher() {
   if (m_thread.joinable()) m_thread.join();
 }
 
-bool ServeDispatcher::submit(serve::kimina::Request request,
-                             std::shared_ptr<serve::Exchange> exchange) {
+bool ServeDispatcher::submit(std::vector<Item> items, std::shared_ptr<serve::Exchange> exchange,
+                             Answer answer) {
   auto job = std::make_shared<Job>();
-  job->request = std::move(request);
+  job->items = std::move(items);
   job->exchange = std::move(exchange);
-  size_t n = job->request.snippets.size();
+  job->answer = std::move(answer);
+  size_t n = job->items.size();
   {
     std::lock_guard lock(m_mutex);
     ++m_stats.requests;
@@ -91,33 +89,29 @@ std::optional<lean_bridge::PoolStats> ServeDispatcher::checker_stats() const {
   return m_checker_stats;
 }
 
-// Each snippet into the pipeline; those without code are decided at once.
+// Each item into the pipeline; those decided without Lean keep their outcome.
 void ServeDispatcher::start(std::shared_ptr<Job> job) {
-  size_t n = job->request.snippets.size();
+  size_t n = job->items.size();
   job->outcomes.resize(n);
-  job->known.resize(n, false);
   job->remaining = n;
   for (size_t i = 0; i < n; ++i) {
-    const auto& snippet = job->request.snippets[i];
-    if (!snippet.code) {
+    Item& item = job->items[i];
+    if (!item.candidate) {
+      job->outcomes[i] = item.decided;
       --job->remaining;
       continue;
     }
-    auto made = serve::candidate_for(*snippet.code, m_tasks);
-    made.candidate.line = m_next_line++;
-    made.candidate.name = id_text(snippet.id);
-    job->known[i] = made.known_task;
-    uint64_t seq = m_pipeline->add(made.candidate);
+    item.candidate->line = m_next_line++;
+    uint64_t seq = m_pipeline->add(*item.candidate);
     m_by_seq[seq] = {job, i};
   }
   if (job->remaining == 0) finish(*job);
 }
 
 void ServeDispatcher::finish(Job& job) {
-  job.exchange->respond({200, "application/json",
-                         serve::kimina::response(job.request, job.outcomes).dump(), {}});
+  job.exchange->respond(job.answer(job.outcomes));
   std::lock_guard lock(m_mutex);
-  m_queued -= job.request.snippets.size();
+  m_queued -= job.items.size();
   ++m_stats.answered;
   if (job.exchange->cancelled()) ++m_stats.cancelled;
 }
@@ -171,12 +165,13 @@ void ServeDispatcher::loop() {
       o.verdict = row.verdict;
       o.decided_by = row.decided_by;
       o.reason = row.reason.empty() ? row.error : row.reason;
-      o.reward = job->known[index] ? reward_for(row.verdict) : std::nullopt;
+      bool known = job->items[index].known_task;
+      o.reward = known ? reward_for(row.verdict) : std::nullopt;
       o.messages = json::parse(row.messages_json, nullptr, false);
       if (!o.messages.is_array()) o.messages = json::array();
       o.time_s = static_cast<double>(row.elapsed_ms) / 1000.0;
       store::AttemptRecord record = attempt_record(m_run_id, row);
-      if (!job->known[index]) record.reward = std::nullopt;
+      if (!known) record.reward = std::nullopt;
       batch.push_back(std::move(record));
       if (--job->remaining == 0) done.push_back(job);
     }

@@ -39,8 +39,18 @@ class ServeDispatcher {
   // Finishes what is queued, then stops.
   ~ServeDispatcher();
 
-  // Queues a Kimina request; false (nothing queued) when the snippets would not fit.
-  bool submit(serve::kimina::Request request, std::shared_ptr<serve::Exchange> exchange);
+  // One thing a request asks to have checked: a candidate, or an outcome decided without Lean
+  // (no code, no usable answer).
+  struct Item {
+    std::optional<tasks::Candidate> candidate;
+    bool known_task = false;  // its reward counts; else the reward is null
+    serve::kimina::Outcome decided;  // when there is no candidate
+  };
+  // Builds the HTTP answer from the items' outcomes, in order (runs on the dispatcher).
+  using Answer = std::function<serve::HttpResponse(const std::vector<serve::kimina::Outcome>&)>;
+
+  // Queues a request's items; false (nothing queued) when they would not fit.
+  bool submit(std::vector<Item> items, std::shared_ptr<serve::Exchange> exchange, Answer answer);
   // Stops taking jobs and waits until every queued one is answered.
   void drain();
   ServeStats stats() const;
@@ -50,10 +60,10 @@ class ServeDispatcher {
 
  private:
   struct Job {
-    serve::kimina::Request request;
+    std::vector<Item> items;
     std::shared_ptr<serve::Exchange> exchange;
+    Answer answer;
     std::vector<serve::kimina::Outcome> outcomes;
-    std::vector<bool> known;
     size_t remaining = 0;
   };
   void run();

@@ -243,3 +243,42 @@ TEST_CASE("SIGTERM drains: a request in flight is answered, then serve exits 0",
   CHECK(run->status == store::RunStatus::completed);
   CHECK(db.attempts(run->id).size() == 1);
 }
+
+TEST_CASE("serve answers OpenRLHF's /reward with one number per query", "[e2e][serve]") {
+  test_support::TempDir dir;
+  std::ofstream(dir.path() / "tasks.jsonl")
+      << json{{"name", "t2"}, {"header", "import Mathlib\n"},
+              {"formal_statement", "theorem t2 : True := by\n"}}.dump()
+      << "\n";
+  Server server(args(dir, {"--tasks", (dir.path() / "tasks.jsonl").string()}));
+  auto c = server.client();
+  const std::string fewshot =
+      "Example:\n```lean\nimport Mathlib\ntheorem t2 : True := by\n  trivial\n```\nNow prove t2.\n";
+  const std::string opens = "Complete:\n```lean4\nimport Mathlib\n\ntheorem t2 : True := by\n";
+  json labelled = {{"header", "import Mathlib\n"}, {"formal_statement", "theorem j : True := by\n"}};
+  json body = {
+      {"query",
+       {opens + "  trivial\n```<|eos|>",
+        "Prove t2.<|assistant|>Here:\n```lean\nimport Mathlib\n\ntheorem t2 : True := by\n  trivial\n```",
+        fewshot + "I cannot do it.<|eos|>",
+        "Q<|assistant|>```lean\ntheorem j : True := by\n--! error nope\n  trivial\n```",
+        "Q<|assistant|>```lean\ntheorem free : True := by\n  trivial\n```"}},
+      {"prompts", {opens, "Prove t2.<|assistant|>", fewshot, "Q<|assistant|>", "Q<|assistant|>"}},
+      {"labels", {"t2", "t2", "t2", labelled.dump(), nullptr}}};
+  json r = post(c, "/reward", body);
+  CHECK(r["rewards"] == json({1.0, 1.0, 0.0, 0.0, 0.0}));
+  CHECK(r["scores"] == r["rewards"]);
+  CHECK(r["verdicts"] == json({"pass", "pass", "invalid", "fail", "pass"}));
+  // The few-shot prompt's passing block is not the response's: nothing to check, reward 0.
+  CHECK(r["extra_logs"]["lean_unusable"] == json({0.0, 0.0, 1.0, 0.0, 0.0}));
+  CHECK(r["extra_logs"]["lean_pass"] == json({1.0, 1.0, 0.0, 0.0, 1.0}));
+  // Empty lists (OpenRLHF's other URLs when it sends one sample at a time): empty answers.
+  json empty = post(c, "/get_reward", {{"query", json::array()}, {"prompts", json::array()},
+                                       {"labels", json::array()}});
+  CHECK(empty["rewards"] == json::array());
+  CHECK(empty["extra_logs"]["lean_pass"] == json::array());
+  auto bad = c.Post("/reward", R"({"query": ["a"], "prompts": ["a", "b"]})", "application/json");
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(json::parse(bad->body)["detail"] == "prompts: 2 entries, but query has 1");
+}
