@@ -282,3 +282,64 @@ TEST_CASE("serve answers OpenRLHF's /reward with one number per query", "[e2e][s
   CHECK(bad->status == 400);
   CHECK(json::parse(bad->body)["detail"] == "prompts: 2 entries, but query has 1");
 }
+
+namespace {
+
+// Runs python3 with `code` against the server; its stdout.
+std::string python(const Server& server, const std::string& code) {
+  std::string command = "HARNESS_SERVE_URL=http://127.0.0.1:" + std::to_string(server.port()) +
+                        " python3 -c '" + code + "' 2>&1";
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = ::pclose(p);
+  INFO(out);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("examples/verl_reward.py scores samples through serve, a batch in one request",
+          "[e2e][serve]") {
+  test_support::TempDir dir;
+  std::ofstream(dir.path() / "tasks.jsonl")
+      << json{{"name", "v"}, {"header", "import Mathlib\n"},
+              {"formal_statement", "theorem v : True := by\n"}}.dump()
+      << "\n";
+  Server server(args(dir, {"--tasks", (dir.path() / "tasks.jsonl").string()}));
+  const std::string prelude =
+      "import json, sys; sys.path.insert(0, \"" HARNESS_SOURCE_DIR "/examples\"); "
+      "import verl_reward as v; ";
+  std::string one = python(
+      server, prelude +
+                  "print(json.dumps(v.compute_score(\"lean\", \"```lean\\nimport Mathlib\\n"
+                  "theorem v : True := by\\n  trivial\\n```\", \"v\", {})))");
+  json single = json::parse(one);
+  CHECK(single["score"] == 1.0);
+  CHECK(single["verdict"] == "pass");
+  std::string many = python(
+      server, prelude +
+                  "print(json.dumps(v.compute_score_batch([\"lean\"] * 3, ["
+                  "\"```lean\\nimport Mathlib\\ntheorem v : True := by\\n  trivial\\n```\", "
+                  "\"no code\", "
+                  "\"```lean\\nimport Mathlib\\ntheorem v : True := by\\n  sorry\\n```\"], "
+                  "[\"v\", \"v\", \"v\"], [None, None, None])))");
+  json batch = json::parse(many);
+  REQUIRE(batch.size() == 3);
+  CHECK(batch[0]["score"] == 1.0);
+  CHECK(batch[1]["score"] == 0.0);
+  CHECK(batch[1]["verdict"] == "invalid");
+  CHECK(batch[2]["score"] == 0.0);
+  CHECK(batch[2]["verdict"] == "incomplete");
+  CHECK(server.stop() == 0);
+  // Two calls, two requests: the batch went in one.
+  auto db = store::Store::open((dir.path() / "h.db").string());
+  auto run = db.latest_run("serve");
+  REQUIRE(run);
+  REQUIRE(run->summary_json);
+  CHECK(json::parse(*run->summary_json)["requests"] == 2);
+}
