@@ -1,6 +1,9 @@
 // `harness serve`: settings → engine, store, serve run, dispatcher, HTTP server → serves until
 // SIGTERM or SIGINT, then drains (docs/serve.md).
+#include <atomic>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -32,6 +35,87 @@ HttpResponse detail(int status, const std::string& text) {
   return json_answer(status, json{{"detail", text}});
 }
 
+// Requests by endpoint and status, and their latency, for /metrics.
+class RequestMetrics {
+ public:
+  static constexpr double kBuckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                        1,     2.5,  5,     10,   30,  60,   300};
+  void record(const std::string& endpoint, int status, double seconds) {
+    std::lock_guard lock(m_mutex);
+    ++m_counts[{endpoint, status}];
+    auto& h = m_latency[endpoint];
+    h.resize(std::size(kBuckets) + 1);
+    size_t b = 0;
+    while (b < std::size(kBuckets) && seconds > kBuckets[b]) ++b;
+    ++h[b];
+    m_sum[endpoint] += seconds;
+  }
+  void write(std::string& out) const {
+    std::lock_guard lock(m_mutex);
+    out += "# HELP harness_http_requests_total HTTP requests answered, by endpoint and status\n"
+           "# TYPE harness_http_requests_total counter\n";
+    for (const auto& [key, n] : m_counts) {
+      out += fmt::format("harness_http_requests_total{{endpoint=\"{}\",status=\"{}\"}} {}\n",
+                         key.first, key.second, n);
+    }
+    out += "# HELP harness_http_request_seconds Time from a request's arrival to its answer\n"
+           "# TYPE harness_http_request_seconds histogram\n";
+    for (const auto& [endpoint, h] : m_latency) {
+      int64_t cumulative = 0;
+      for (size_t b = 0; b < h.size(); ++b) {
+        cumulative += h[b];
+        std::string le = b < std::size(kBuckets) ? fmt::format("{}", kBuckets[b]) : "+Inf";
+        out += fmt::format("harness_http_request_seconds_bucket{{endpoint=\"{}\",le=\"{}\"}} {}\n",
+                           endpoint, le, cumulative);
+      }
+      out += fmt::format("harness_http_request_seconds_sum{{endpoint=\"{}\"}} {}\n", endpoint,
+                         m_sum.at(endpoint));
+      out += fmt::format("harness_http_request_seconds_count{{endpoint=\"{}\"}} {}\n", endpoint,
+                         cumulative);
+    }
+  }
+
+ private:
+  mutable std::mutex m_mutex;
+  std::map<std::pair<std::string, int>, int64_t> m_counts;
+  std::map<std::string, std::vector<int64_t>> m_latency;
+  std::map<std::string, double> m_sum;
+};
+
+// An exchange that counts its answer in the metrics as it goes.
+class CountedExchange final : public serve::Exchange {
+ public:
+  CountedExchange(std::shared_ptr<serve::Exchange> inner, std::string endpoint,
+                  std::shared_ptr<RequestMetrics> metrics)
+      : m_inner(std::move(inner)), m_endpoint(std::move(endpoint)), m_metrics(std::move(metrics)) {}
+  const serve::HttpRequest& request() const override { return m_inner->request(); }
+  void respond(HttpResponse response) override {
+    if (!m_counted.exchange(true)) {
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_began).count();
+      m_metrics->record(m_endpoint, response.status, seconds);
+    }
+    m_inner->respond(std::move(response));
+  }
+  bool cancelled() const override { return m_inner->cancelled(); }
+  void on_cancel(std::function<void()> f) override { m_inner->on_cancel(std::move(f)); }
+
+ private:
+  std::shared_ptr<serve::Exchange> m_inner;
+  std::string m_endpoint;
+  std::shared_ptr<RequestMetrics> m_metrics;
+  std::chrono::steady_clock::time_point m_began = std::chrono::steady_clock::now();
+  std::atomic<bool> m_counted{false};
+};
+
+// The endpoints /metrics names: the known ones, everything else as "other".
+std::string endpoint_label(const std::string& path) {
+  for (const char* known : {"/", "/health", "/health/", "/verify", "/one_pass_verify_batch",
+                            "/api/check", "/api/check/", "/reward", "/get_reward", "/metrics"}) {
+    if (path == known) return path;
+  }
+  return "other";
+}
+
 // What each path answers; the Kimina endpoints go to the dispatcher.
 class Routes {
  public:
@@ -39,8 +123,14 @@ class Routes {
          size_t max_batch)
       : m_dispatcher(dispatcher), m_tasks(tasks), m_key(std::move(key)), m_max_batch(max_batch) {}
 
-  void operator()(const std::shared_ptr<serve::Exchange>& exchange) {
+  void operator()(const std::shared_ptr<serve::Exchange>& raw) {
+    auto exchange = std::make_shared<CountedExchange>(raw, endpoint_label(raw->request().path),
+                                                      m_metrics);
     const auto& r = exchange->request();
+    if (r.path == "/metrics") {
+      if (r.method != "GET") return exchange->respond(detail(405, "use GET"));
+      return exchange->respond({200, "text/plain; version=0.0.4", metrics_text(), {}});
+    }
     if (r.path == "/" || r.path == "/health" || r.path == "/health/") {
       if (r.method != "GET") return exchange->respond(detail(405, "use GET"));
       return exchange->respond(json_answer(200, json{{"status", "ok"}}));
@@ -87,6 +177,39 @@ class Routes {
   }
 
  private:
+  std::string metrics_text() const {
+    std::string out;
+    m_metrics->write(out);
+    ServeStats s = m_dispatcher.stats();
+    PipelineStats p = m_dispatcher.pipeline_stats();
+    auto counter = [&](const char* name, const char* help, int64_t value) {
+      out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, value);
+    };
+    auto gauge = [&](const char* name, const char* help, int64_t value) {
+      out += fmt::format("# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}\n", name, help, value);
+    };
+    out += "# HELP harness_verdicts_total Items decided, by verdict\n"
+           "# TYPE harness_verdicts_total counter\n";
+    for (const auto& [verdict, n] : s.verdicts) {
+      out += fmt::format("harness_verdicts_total{{verdict=\"{}\"}} {}\n", verdict, n);
+    }
+    gauge("harness_queue_items", "Items waiting or being checked", s.queued);
+    gauge("harness_checks_in_flight", "Items in the pipeline (at Lean or about to be)", s.in_flight);
+    counter("harness_refused_total", "Requests answered 429: the queue was full", s.refused);
+    counter("harness_cache_hits_total", "Items answered by the verification cache", p.cache_hits);
+    counter("harness_duplicates_total", "Items answered by an identical check", p.duplicates);
+    counter("harness_lean_checks_total", "Items answered by Lean", p.lean_checks);
+    counter("harness_decided_early_total", "Items decided without Lean (guard, input)", p.decided_early);
+    if (auto c = m_dispatcher.checker_stats()) {
+      counter("harness_worker_starts_total", "REPL processes the workers started", c->starts);
+      counter("harness_worker_timeouts_total", "Checks stopped by the wall clock", c->timeouts);
+      counter("harness_worker_deaths_total", "REPL processes that died", c->deaths);
+      counter("harness_imports_total", "Import sets elaborated, the spares' included",
+              c->imports + c->spare_starts);
+    }
+    return out;
+  }
+
   bool authorized(const serve::HttpRequest& r) const {
     return m_key.empty() || r.header("authorization") == "Bearer " + m_key;
   }
@@ -127,6 +250,7 @@ class Routes {
   }
 
   ServeDispatcher& m_dispatcher;
+  std::shared_ptr<RequestMetrics> m_metrics = std::make_shared<RequestMetrics>();
   const tasks::TaskIndex* m_tasks;
   std::string m_key;
   size_t m_max_batch;

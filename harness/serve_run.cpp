@@ -71,7 +71,9 @@ void ServeDispatcher::drain() {
 
 ServeStats ServeDispatcher::stats() const {
   std::lock_guard lock(m_mutex);
-  return m_stats;
+  ServeStats out = m_stats;
+  out.queued = static_cast<int64_t>(m_queued);
+  return out;
 }
 
 PipelineStats ServeDispatcher::pipeline_stats() const {
@@ -111,6 +113,7 @@ void ServeDispatcher::start(std::shared_ptr<Job> job) {
 void ServeDispatcher::finish(Job& job) {
   job.exchange->respond(job.answer(job.outcomes));
   std::lock_guard lock(m_mutex);
+  for (const auto& o : job.outcomes) ++m_stats.verdicts[std::string(to_string(o.verdict))];
   m_queued -= job.items.size();
   ++m_stats.answered;
   if (job.exchange->cancelled()) ++m_stats.cancelled;
@@ -182,6 +185,7 @@ void ServeDispatcher::loop() {
     }
     for (auto& job : done) finish(*job);
     std::lock_guard lock(m_mutex);
+    m_stats.in_flight = static_cast<int64_t>(m_by_seq.size());
     m_pipeline_stats = m_pipeline->stats();
     m_checker_stats = m_pipeline->checker_stats();
   }

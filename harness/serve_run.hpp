@@ -30,6 +30,9 @@ struct ServeStats {
   int64_t answered = 0;   // exchanges answered
   int64_t cancelled = 0;  // clients that went away before their answer
   int64_t refused = 0;    // 429: the queue was full
+  int64_t queued = 0;     // items waiting or being checked now
+  int64_t in_flight = 0;  // items in the pipeline now
+  std::map<std::string, int64_t> verdicts;  // decided items by verdict
 };
 
 class ServeDispatcher {

@@ -343,3 +343,26 @@ TEST_CASE("examples/verl_reward.py scores samples through serve, a batch in one 
   REQUIRE(run->summary_json);
   CHECK(json::parse(*run->summary_json)["requests"] == 2);
 }
+
+TEST_CASE("serve's /metrics counts requests, verdicts and latency in Prometheus text",
+          "[e2e][serve]") {
+  test_support::TempDir dir;
+  Server server(args(dir));
+  auto c = server.client();
+  post(c, "/verify", {{"codes", {{{"custom_id", "a"}, {"proof", "theorem a : True := by\n  trivial\n"}},
+                                 {{"custom_id", "b"}, {"proof", "theorem b : True := by\n  sorry\n"}}}}});
+  c.Post("/verify", "{", "application/json");
+  auto res = c.Get("/metrics");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(res->get_header_value("Content-Type").rfind("text/plain", 0) == 0);
+  const std::string& text = res->body;
+  INFO(text);
+  CHECK(text.find("harness_http_requests_total{endpoint=\"/verify\",status=\"200\"} 1\n") != std::string::npos);
+  CHECK(text.find("harness_http_requests_total{endpoint=\"/verify\",status=\"400\"} 1\n") != std::string::npos);
+  CHECK(text.find("harness_verdicts_total{verdict=\"pass\"} 1\n") != std::string::npos);
+  CHECK(text.find("harness_verdicts_total{verdict=\"incomplete\"} 1\n") != std::string::npos);
+  CHECK(text.find("harness_http_request_seconds_bucket{endpoint=\"/verify\",le=\"+Inf\"} 2\n") != std::string::npos);
+  CHECK(text.find("# TYPE harness_queue_items gauge\nharness_queue_items 0\n") != std::string::npos);
+  CHECK(text.find("harness_lean_checks_total ") != std::string::npos);
+}
