@@ -1,5 +1,7 @@
 #include "harness/pipeline.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "harness/assembly.hpp"
@@ -112,6 +114,28 @@ void Pipeline::add_unrowed(lean_bridge::CheckRequest request, CheckDone done) {
 void Pipeline::submit(lean_bridge::CheckRequest request) {
   if (!m_checker) m_checker = m_make_checker();
   m_checker->submit(std::move(request));
+}
+
+bool Pipeline::cancel(uint64_t seq) {
+  if (m_options.ordered) return false;  // a hole would hold back every later row
+  for (auto group = m_twins.begin(); group != m_twins.end(); ++group) {
+    auto& twins = group->second;
+    auto it = std::find_if(twins.begin(), twins.end(), [&](const Waiting& w) { return w.seq == seq; });
+    if (it == twins.end()) continue;
+    twins.erase(it);
+    if (twins.empty()) m_twins.erase(group);
+    ++m_returned;
+    return true;
+  }
+  auto it = m_in_flight.find(seq);
+  if (it == m_in_flight.end() || !m_checker) return false;
+  const std::string key = *it->second.row.cache_key;
+  if (m_twins.count(key) > 0) return false;  // an identical addition waits for its answer
+  if (!m_checker->cancel(seq)) return false;  // already at Lean: its answer will come
+  m_in_flight.erase(it);
+  m_key_in_flight.erase(key);
+  ++m_returned;
+  return true;
 }
 
 void Pipeline::on_result(lean_bridge::CheckResult result) {

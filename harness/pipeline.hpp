@@ -94,6 +94,10 @@ class Pipeline {
   std::vector<Row> take_ready(std::chrono::milliseconds wait);
   // Rows not yet returned, plus unrowed checks not yet done.
   size_t pending() const;
+  // Unordered pipelines only: drops an addition whose row is not decided yet (its client went
+  // away): a check still queued is cancelled at the checker, unless an identical addition waits
+  // for it. True when dropped: its row never comes, and it no longer counts in pending().
+  bool cancel(uint64_t seq);
   // No more additions: the checker finishes what it holds.
   void close();
   void forget_decided();

@@ -264,6 +264,7 @@ json summary(const ServeDispatcher& d, const serve::HttpServer& http, double sec
               {"answered", s.answered},
               {"refused", s.refused},
               {"cancelled", s.cancelled},
+              {"dropped", s.dropped},
               {"connections", http.stats().connections_total},
               {"cache_hits", p.cache_hits},
               {"duplicates", p.duplicates},

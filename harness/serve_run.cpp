@@ -56,6 +56,14 @@ bool ServeDispatcher::submit(std::vector<Item> items, std::shared_ptr<serve::Exc
     m_stats.snippets += static_cast<int64_t>(n);
     m_incoming.push_back(job);
   }
+  std::weak_ptr<Job> weak = job;
+  job->exchange->on_cancel([this, weak] {
+    {
+      std::lock_guard lock(m_mutex);
+      m_gone.push_back(weak);
+    }
+    m_wake.notify_all();
+  });
   m_wake.notify_all();
   return true;
 }
@@ -106,8 +114,27 @@ void ServeDispatcher::start(std::shared_ptr<Job> job) {
     item.candidate->line = m_next_line++;
     uint64_t seq = m_pipeline->add(*item.candidate);
     m_by_seq[seq] = {job, i};
+    job->seqs.push_back(seq);
   }
   if (job->remaining == 0) finish(*job);
+}
+
+// The checks of a gone client that Lean has not started are dropped; the others finish and
+// are recorded (and cached) as usual.
+void ServeDispatcher::drop(const std::shared_ptr<Job>& job) {
+  int64_t dropped = 0;
+  for (uint64_t seq : job->seqs) {
+    auto it = m_by_seq.find(seq);
+    if (it == m_by_seq.end() || !m_pipeline->cancel(seq)) continue;
+    m_by_seq.erase(it);
+    ++dropped;
+    --job->remaining;
+  }
+  {
+    std::lock_guard lock(m_mutex);
+    m_stats.dropped += dropped;
+  }
+  if (dropped > 0 && job->remaining == 0) finish(*job);
 }
 
 void ServeDispatcher::finish(Job& job) {
@@ -146,6 +173,7 @@ void ServeDispatcher::run() {
 void ServeDispatcher::loop() {
   for (;;) {
     std::deque<std::shared_ptr<Job>> incoming;
+    std::vector<std::weak_ptr<Job>> gone;
     bool draining = false;
     {
       std::unique_lock lock(m_mutex);
@@ -153,9 +181,13 @@ void ServeDispatcher::loop() {
         m_wake.wait(lock, [&] { return !m_incoming.empty() || m_draining; });
       }
       incoming.swap(m_incoming);
+      gone.swap(m_gone);
       draining = m_draining;
     }
     for (auto& job : incoming) start(std::move(job));
+    for (auto& weak : gone) {
+      if (auto job = weak.lock()) drop(job);
+    }
     if (draining && incoming.empty() && m_by_seq.empty()) break;
     std::vector<store::AttemptRecord> batch;
     std::vector<std::shared_ptr<Job>> done;

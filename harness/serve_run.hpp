@@ -29,6 +29,7 @@ struct ServeStats {
   int64_t snippets = 0;
   int64_t answered = 0;   // exchanges answered
   int64_t cancelled = 0;  // clients that went away before their answer
+  int64_t dropped = 0;    // checks of theirs dropped before Lean ran them
   int64_t refused = 0;    // 429: the queue was full
   int64_t queued = 0;     // items waiting or being checked now
   int64_t in_flight = 0;  // items in the pipeline now
@@ -67,8 +68,10 @@ class ServeDispatcher {
     std::shared_ptr<serve::Exchange> exchange;
     Answer answer;
     std::vector<serve::kimina::Outcome> outcomes;
+    std::vector<uint64_t> seqs;  // its items' places in the pipeline
     size_t remaining = 0;
   };
+  void drop(const std::shared_ptr<Job>& job);  // its client went away
   void run();
   void loop();
   void start(std::shared_ptr<Job> job);
@@ -84,6 +87,7 @@ class ServeDispatcher {
   mutable std::mutex m_mutex;
   std::condition_variable m_wake;
   std::deque<std::shared_ptr<Job>> m_incoming;
+  std::vector<std::weak_ptr<Job>> m_gone;  // jobs whose client went away
   size_t m_queued = 0;  // snippets submitted and not yet answered
   bool m_draining = false;
   std::optional<std::string> m_fatal;  // why the dispatcher stopped

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -365,4 +366,31 @@ TEST_CASE("serve's /metrics counts requests, verdicts and latency in Prometheus 
   CHECK(text.find("harness_http_request_seconds_bucket{endpoint=\"/verify\",le=\"+Inf\"} 2\n") != std::string::npos);
   CHECK(text.find("# TYPE harness_queue_items gauge\nharness_queue_items 0\n") != std::string::npos);
   CHECK(text.find("harness_lean_checks_total ") != std::string::npos);
+}
+
+TEST_CASE("a client that goes away has its checks not yet started dropped", "[e2e][serve]") {
+  test_support::TempDir dir;
+  Server server(args(dir));  // 2 workers
+  json codes = json::array();
+  for (int i = 0; i < 8; ++i) {
+    codes.push_back({{"custom_id", i},
+                     {"proof", fmt::format("theorem g{} : True := by\n--! sleep 1500\n  trivial\n", i)}});
+  }
+  {
+    auto c = server.client();
+    c.set_read_timeout(0, 400'000);  // gives up, and closes the connection
+    auto res = c.Post("/verify", json{{"codes", codes}}.dump(), "application/json");
+    CHECK_FALSE(res);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(server.stop() == 0);
+  auto db = store::Store::open((dir.path() / "h.db").string());
+  auto run = db.latest_run("serve");
+  REQUIRE(run);
+  REQUIRE(run->summary_json);
+  json summary = json::parse(*run->summary_json);
+  INFO(summary.dump());
+  CHECK(summary["dropped"].get<int>() >= 4);  // at most 2 workers' worth had started
+  // What ran is recorded; what was dropped is not.
+  CHECK(db.attempts(run->id).size() == static_cast<size_t>(8 - summary["dropped"].get<int>()));
 }

@@ -122,6 +122,32 @@ TEST_CASE("unordered, each row comes back as soon as it is decided, with its seq
   CHECK(p.pending() == 0);
 }
 
+TEST_CASE("unordered, an addition not yet decided can be dropped", "[pipeline]") {
+  FakeLean lean;
+  lean.hold = true;
+  auto opts = options();
+  opts.ordered = false;
+  Pipeline p(guard(), nullptr, checker_of(lean), opts);
+  uint64_t a = p.add(candidate(1, "a", "  trivial\n"));
+  uint64_t b = p.add(candidate(2, "b", "  trivial\n"));
+  uint64_t twin = p.add(candidate(3, "b", "  trivial\n"));  // identical to b: waits for it
+  REQUIRE(lean.submitted.size() == 2);
+  CHECK_FALSE(p.cancel(b));  // its twin waits for its answer
+  CHECK(p.cancel(twin));
+  CHECK(p.cancel(b));        // now alone: cancelled at the checker
+  CHECK(lean.cancelled == std::vector<uint64_t>{b});
+  CHECK(p.pending() == 1);
+  lean.release(lean.submitted[0].id);
+  auto rows = p.take_ready(std::chrono::milliseconds(0));
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].seq == a);
+  CHECK_FALSE(p.cancel(a));  // decided
+  CHECK(p.pending() == 0);
+  // Ordered pipelines keep every row.
+  Pipeline ordered(guard(), nullptr, checker_of(lean), options());
+  CHECK_FALSE(ordered.cancel(ordered.add(candidate(4, "c", "  trivial\n"))));
+}
+
 TEST_CASE("identical candidates in flight are checked once", "[pipeline]") {
   FakeLean lean;
   lean.hold = true;
