@@ -56,13 +56,13 @@ uint64_t Pipeline::add_row(Row row) {
   return seq;
 }
 
-uint64_t Pipeline::add(const tasks::Candidate& candidate) {
+uint64_t Pipeline::add(const tasks::Candidate& candidate, const AddOptions& options) {
   uint64_t seq = m_next_seq++;
-  add_at(seq, candidate);
+  add_at(seq, candidate, options);
   return seq;
 }
 
-void Pipeline::add_at(uint64_t seq, const tasks::Candidate& candidate) {
+void Pipeline::add_at(uint64_t seq, const tasks::Candidate& candidate, const AddOptions& add) {
   Row row = candidate_row(candidate);
   Assembly assembly = assemble(candidate, m_guard, m_options.identity.heartbeats);
   if (assembly.early) {
@@ -81,11 +81,12 @@ void Pipeline::add_at(uint64_t seq, const tasks::Candidate& candidate) {
     m_twins[key].push_back(Waiting{seq, std::move(row)});
     return;
   }
-  if (auto decided = m_decided.find(key); decided != m_decided.end()) {
+  if (auto decided = add.use_cache ? m_decided.find(key) : m_decided.end();
+      decided != m_decided.end()) {
     ++m_stats.duplicates;
     return finish(seq, answered_like(decided->second, std::move(row)));
   }
-  if (m_options.use_cache && m_cache != nullptr) {
+  if (m_options.use_cache && add.use_cache && m_cache != nullptr) {
     // A verdict cached without the constants this run asks for is checked again.
     auto hit = m_cache->lookup(key);
     if (hit && (!m_options.used_constants || hit->used_constants_json)) {
@@ -97,6 +98,7 @@ void Pipeline::add_at(uint64_t seq, const tasks::Candidate& candidate) {
   assembly.request.id = seq;
   assembly.request.used_constants = m_options.used_constants;
   assembly.request.priority = m_options.priority;
+  if (add.wall) assembly.request.budget.wall = *add.wall;
   m_key_in_flight[key] = seq;
   m_in_flight.emplace(seq, Waiting{seq, std::move(row)});
   m_last_request.imports = assembly.request.imports;

@@ -84,8 +84,14 @@ class Pipeline {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
+  // What one addition may ask beyond the pipeline's options (a served request's own).
+  struct AddOptions {
+    std::optional<std::chrono::milliseconds> wall;  // its check's wall clock (CheckBudget)
+    bool use_cache = true;  // false: neither the cache nor a remembered verdict answers it
+  };
   // Each returns the row's place in the order of additions (Row::seq of its row).
-  uint64_t add(const tasks::Candidate& candidate);
+  uint64_t add(const tasks::Candidate& candidate, const AddOptions& options);
+  uint64_t add(const tasks::Candidate& candidate) { return add(candidate, AddOptions{}); }
   uint64_t add_row(Row row);
   // A check that becomes no row (a canary): never cached nor deduplicated; `done` runs from
   // take_ready() when its result arrives.
@@ -116,7 +122,7 @@ class Pipeline {
     Row row;
   };
   void finish(uint64_t seq, Row row);
-  void add_at(uint64_t seq, const tasks::Candidate& candidate);
+  void add_at(uint64_t seq, const tasks::Candidate& candidate, const AddOptions& options);
   void on_result(lean_bridge::CheckResult result);
   void submit(lean_bridge::CheckRequest request);
 

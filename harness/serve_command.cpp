@@ -1,5 +1,6 @@
 // `harness serve`: settings → engine, store, serve run, dispatcher, HTTP server → serves until
 // SIGTERM or SIGINT, then drains (docs/serve.md).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -120,8 +121,12 @@ std::string endpoint_label(const std::string& path) {
 class Routes {
  public:
   Routes(ServeDispatcher& dispatcher, const tasks::TaskIndex* tasks, std::string key,
-         size_t max_batch)
-      : m_dispatcher(dispatcher), m_tasks(tasks), m_key(std::move(key)), m_max_batch(max_batch) {}
+         size_t max_batch, std::chrono::milliseconds max_wall)
+      : m_dispatcher(dispatcher),
+        m_tasks(tasks),
+        m_key(std::move(key)),
+        m_max_batch(max_batch),
+        m_max_wall(max_wall) {}
 
   void operator()(const std::shared_ptr<serve::Exchange>& raw) {
     auto exchange = std::make_shared<CountedExchange>(raw, endpoint_label(raw->request().path),
@@ -163,6 +168,7 @@ class Routes {
         made.candidate.name = snippet.id.is_string() ? snippet.id.get<std::string>() : snippet.id.dump();
         item.candidate = std::move(made.candidate);
         item.known_task = made.known_task;
+        item.options = add_options(*request);
       }
       items.push_back(std::move(item));
     }
@@ -177,6 +183,17 @@ class Routes {
   }
 
  private:
+  // A Kimina request's timeout (within the server's --timeout; 0: the server's) and cache use.
+  Pipeline::AddOptions add_options(const serve::kimina::Request& request) const {
+    Pipeline::AddOptions out;
+    out.use_cache = request.use_cache;
+    if (request.timeout_s > 0) {
+      auto wall = std::chrono::milliseconds(static_cast<int64_t>(request.timeout_s * 1000));
+      out.wall = std::min(wall, m_max_wall);
+    }
+    return out;
+  }
+
   std::string metrics_text() const {
     std::string out;
     m_metrics->write(out);
@@ -254,6 +271,7 @@ class Routes {
   const tasks::TaskIndex* m_tasks;
   std::string m_key;
   size_t m_max_batch;
+  std::chrono::milliseconds m_max_wall;  // the server's --timeout
 };
 
 json summary(const ServeDispatcher& d, const serve::HttpServer& http, double seconds) {
@@ -317,7 +335,8 @@ int serve_main(const ServeSettings& s) {
     options.port = static_cast<uint16_t>(s.port);
     options.threads = s.http_threads;
     options.body_limit = static_cast<uint64_t>(s.max_body_mb) << 20;
-    Routes routes(*dispatcher, index ? &*index : nullptr, key, static_cast<size_t>(s.max_batch));
+    Routes routes(*dispatcher, index ? &*index : nullptr, key, static_cast<size_t>(s.max_batch),
+                  engine.pool.worker.proof_timeout);
     try {
       http.emplace(options, [routes](std::shared_ptr<serve::Exchange> e) mutable { routes(e); });
     } catch (const std::runtime_error& e) {

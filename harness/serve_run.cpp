@@ -112,7 +112,7 @@ void ServeDispatcher::start(std::shared_ptr<Job> job) {
       continue;
     }
     item.candidate->line = m_next_line++;
-    uint64_t seq = m_pipeline->add(*item.candidate);
+    uint64_t seq = m_pipeline->add(*item.candidate, item.options);
     m_by_seq[seq] = {job, i};
     job->seqs.push_back(seq);
   }

@@ -49,6 +49,7 @@ class ServeDispatcher {
     std::optional<tasks::Candidate> candidate;
     bool known_task = false;  // its reward counts; else the reward is null
     serve::kimina::Outcome decided;  // when there is no candidate
+    Pipeline::AddOptions options;    // the request's own timeout and cache use
   };
   // Builds the HTTP answer from the items' outcomes, in order (runs on the dispatcher).
   using Answer = std::function<serve::HttpResponse(const std::vector<serve::kimina::Outcome>&)>;

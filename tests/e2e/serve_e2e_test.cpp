@@ -394,3 +394,20 @@ TEST_CASE("a client that goes away has its checks not yet started dropped", "[e2
   // What ran is recorded; what was dropped is not.
   CHECK(db.attempts(run->id).size() == static_cast<size_t>(8 - summary["dropped"].get<int>()));
 }
+
+TEST_CASE("a request's own timeout bounds its checks, within the server's", "[e2e][serve]") {
+  test_support::TempDir dir;
+  Server server(args(dir));  // --timeout 5
+  auto c = server.client();
+  json r = post(c, "/api/check",
+                {{"snippets", {{{"id", "slow"}, {"code", "theorem s : True := by\n--! sleep 1500\n  trivial\n"}}}},
+                 {"timeout", 0.5}});
+  const json& result = r.at("results").at(0);
+  CHECK(result["verdict"] == "timeout");
+  CHECK(result["error"].get<std::string>().find("timed out") != std::string::npos);
+  CHECK(result["time"].get<double>() < 1.4);
+  // The same snippet with Kimina's default (30 s, within the server's 5 s) passes.
+  json again = post(c, "/api/check",
+                    {{"snippets", {{{"id", "slow"}, {"code", "theorem s : True := by\n--! sleep 1500\n  trivial\n"}}}}});
+  CHECK(again.at("results").at(0)["verdict"] == "pass");
+}

@@ -348,6 +348,33 @@ TEST_CASE("every check runs under the heartbeat budget of the pipeline's identit
   CHECK(p.last_request().header_rest == "set_option maxHeartbeats 1234\n");
 }
 
+TEST_CASE("an addition's own wall clock reaches its check, and it may skip the cache",
+          "[pipeline]") {
+  FakeLean lean;
+  MapCache cache;
+  Pipeline p(guard(), &cache, checker_of(lean), options());
+  Pipeline::AddOptions own;
+  own.wall = std::chrono::milliseconds(1500);
+  p.add(candidate(1, "t", "  trivial\n"), own);
+  REQUIRE(lean.submitted.size() == 1);
+  REQUIRE(lean.submitted[0].budget.wall);
+  CHECK(*lean.submitted[0].budget.wall == std::chrono::milliseconds(1500));
+  CHECK(cache.lookups == 1);
+  take(p, 1);
+  // Remembered now, and in the cache: an addition that skips the cache is checked again.
+  cache.entries[verification_key(identity(), candidate(1, "t", "  trivial\n"))] =
+      store::CachedVerdict{};
+  Pipeline::AddOptions fresh;
+  fresh.use_cache = false;
+  p.add(candidate(2, "t", "  trivial\n"), fresh);
+  CHECK(lean.submitted.size() == 2);
+  CHECK(cache.lookups == 1);
+  CHECK_FALSE(lean.submitted[1].budget.wall);  // the worker's own --timeout
+  take(p, 1);
+  p.add(candidate(3, "t", "  trivial\n"));  // the default reads it again
+  CHECK(lean.submitted.size() == 2);
+}
+
 TEST_CASE("the heartbeat budget is part of the cache key", "[pipeline]") {
   auto c = candidate(1, "t", "  trivial\n");
   CheckIdentity other = identity();
