@@ -36,6 +36,13 @@ HttpResponse detail(int status, const std::string& text) {
   return json_answer(status, json{{"detail", text}});
 }
 
+// The queue has no room for a request: 429, and when to try again.
+HttpResponse queue_full() {
+  HttpResponse busy = detail(429, "the queue is full; retry later");
+  busy.headers.emplace_back("Retry-After", "1");
+  return busy;
+}
+
 // Requests by endpoint and status, and their latency, for /metrics.
 class RequestMetrics {
  public:
@@ -175,11 +182,7 @@ class Routes {
     auto answer = [request](const std::vector<serve::kimina::Outcome>& outcomes) {
       return json_answer(200, serve::kimina::response(*request, outcomes));
     };
-    if (!m_dispatcher.submit(std::move(items), exchange, answer)) {
-      HttpResponse busy = detail(429, "the queue is full; retry later");
-      busy.headers.emplace_back("Retry-After", "1");
-      return exchange->respond(std::move(busy));
-    }
+    if (!m_dispatcher.submit(std::move(items), exchange, answer)) exchange->respond(queue_full());
   }
 
  private:
@@ -259,11 +262,7 @@ class Routes {
     auto answer = [](const std::vector<serve::kimina::Outcome>& outcomes) {
       return json_answer(200, serve::openrlhf::response(outcomes));
     };
-    if (!m_dispatcher.submit(std::move(items), exchange, answer)) {
-      HttpResponse busy = detail(429, "the queue is full; retry later");
-      busy.headers.emplace_back("Retry-After", "1");
-      exchange->respond(std::move(busy));
-    }
+    if (!m_dispatcher.submit(std::move(items), exchange, answer)) exchange->respond(queue_full());
   }
 
   ServeDispatcher& m_dispatcher;

@@ -4,6 +4,8 @@
 #include <sys/types.h>
 
 #include <algorithm>
+#include <map>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -162,7 +164,8 @@ std::deque<CheckRequest>::iterator WorkerPool::choose(const Slot& slot, int prio
       return r.priority == priority && accept(r);
     });
   };
-  if (auto imports = worker.imports()) {
+  const std::optional<std::string> imports = worker.imports();
+  if (imports) {
     if (auto it = oldest([&](const CheckRequest& r) { return r.imports == *imports; });
         it != m_queue.end()) {
       return it;
@@ -172,15 +175,17 @@ std::deque<CheckRequest>::iterator WorkerPool::choose(const Slot& slot, int prio
       return it;
     }
   }
-  auto holders = [&](const std::string& imports) {
-    int n = 0;
-    for (const Slot& other : m_slots) {
-      if (&other == &slot) continue;
-      n += std::find(other.held.begin(), other.held.end(), imports) != other.held.end();
-    }
-    return n;
+  // How many other workers hold each import set: counted once, then looked up per request.
+  std::map<std::string_view, int> held_by_others;
+  for (const Slot& other : m_slots) {
+    if (&other == &slot) continue;
+    for (const std::string& set : other.held) ++held_by_others[set];
+  }
+  auto holders = [&](const std::string& set) {
+    auto it = held_by_others.find(set);
+    return it == held_by_others.end() ? 0 : it->second;
   };
-  if (!worker.imports()) {
+  if (!imports) {
     // It must start a process anyway: for the imports the fewest others hold.
     auto best = first;
     int fewest = holders(first->imports);
@@ -197,12 +202,12 @@ std::deque<CheckRequest>::iterator WorkerPool::choose(const Slot& slot, int prio
       it != m_queue.end()) {
     return it;
   }
-  int64_t imports = 0, import_ms = 0;
+  int64_t paid = 0, import_ms = 0;
   for (const Slot& s : m_slots) {
-    imports += s.counters.imports;
+    paid += s.counters.imports;
     import_ms += s.counters.import_ms;
   }
-  auto import_time = std::chrono::milliseconds(imports > 0 ? import_ms / imports : 0);
+  auto import_time = std::chrono::milliseconds(paid > 0 ? import_ms / paid : 0);
   return idle >= import_time ? first : m_queue.end();
 }
 
