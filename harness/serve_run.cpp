@@ -137,13 +137,17 @@ void ServeDispatcher::drop(const std::shared_ptr<Job>& job) {
   if (dropped > 0 && job->remaining == 0) finish(*job);
 }
 
+// The counts are taken before the answer leaves, so a client that reads /metrics after its
+// answer sees its own items counted.
 void ServeDispatcher::finish(Job& job) {
+  {
+    std::lock_guard lock(m_mutex);
+    for (const auto& o : job.outcomes) ++m_stats.verdicts[std::string(to_string(o.verdict))];
+    m_queued -= job.items.size();
+    ++m_stats.answered;
+    if (job.exchange->cancelled()) ++m_stats.cancelled;
+  }
   job.exchange->respond(job.answer(job.outcomes));
-  std::lock_guard lock(m_mutex);
-  for (const auto& o : job.outcomes) ++m_stats.verdicts[std::string(to_string(o.verdict))];
-  m_queued -= job.items.size();
-  ++m_stats.answered;
-  if (job.exchange->cancelled()) ++m_stats.cancelled;
 }
 
 void ServeDispatcher::run() {
