@@ -218,6 +218,10 @@ std::optional<lean_bridge::PoolStats> Pipeline::checker_stats() const {
   return m_checker->stats();
 }
 
+lean_bridge::ResidentMemory Pipeline::checker_memory() const {
+  return m_checker ? m_checker->resident_memory() : lean_bridge::ResidentMemory{};
+}
+
 std::optional<std::vector<Row>> check_batch(Pipeline& pipeline,
                                             const std::vector<tasks::Candidate>& candidates) {
   for (const auto& candidate : candidates) pipeline.add(candidate);

@@ -113,6 +113,8 @@ class Pipeline {
   std::optional<std::string> fatal_error() const;
   const PipelineStats& stats() const { return m_stats; }
   std::optional<lean_bridge::PoolStats> checker_stats() const;
+  // The Lean processes' resident memory (reads /proc); empty before the checker starts.
+  lean_bridge::ResidentMemory checker_memory() const;
   // The imports and header rest of the latest candidate sent to Lean (canaries follow them).
   const lean_bridge::CheckRequest& last_request() const { return m_last_request; }
 

@@ -226,6 +226,20 @@ class Routes {
       counter("harness_worker_deaths_total", "REPL processes that died", c->deaths);
       counter("harness_imports_total", "Import sets elaborated, the spares' included",
               c->imports + c->spare_starts);
+      gauge("harness_workers", "Worker slots, each with at most one REPL process", c->workers);
+      gauge("harness_workers_busy", "Workers with a check in hand", c->busy);
+      gauge("harness_spares_ready", "Warm spares imported and waiting", c->spares_ready);
+    }
+    lean_bridge::ResidentMemory memory = m_dispatcher.resident_memory();
+    if (!memory.workers.empty()) {
+      out += "# HELP harness_worker_resident_bytes Resident memory of a worker's REPL process "
+             "and its children (0: none running), read every few seconds\n"
+             "# TYPE harness_worker_resident_bytes gauge\n";
+      for (size_t i = 0; i < memory.workers.size(); ++i) {
+        out += fmt::format("harness_worker_resident_bytes{{worker=\"{}\"}} {}\n", i, memory.workers[i]);
+      }
+      gauge("harness_spares_resident_bytes", "Resident memory of the warm spares ready",
+            static_cast<int64_t>(memory.spares));
     }
     return out;
   }

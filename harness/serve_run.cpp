@@ -94,6 +94,11 @@ std::optional<std::string> ServeDispatcher::fatal_error() const {
   return m_fatal;
 }
 
+lean_bridge::ResidentMemory ServeDispatcher::resident_memory() const {
+  std::lock_guard lock(m_mutex);
+  return m_memory;
+}
+
 std::optional<lean_bridge::PoolStats> ServeDispatcher::checker_stats() const {
   std::lock_guard lock(m_mutex);
   return m_checker_stats;
@@ -182,7 +187,8 @@ void ServeDispatcher::loop() {
     {
       std::unique_lock lock(m_mutex);
       if (m_by_seq.empty()) {
-        m_wake.wait(lock, [&] { return !m_incoming.empty() || m_draining; });
+        // Idle: wakes for work, or to read the processes' memory again.
+        m_wake.wait_for(lock, kMemoryEvery, [&] { return !m_incoming.empty() || m_draining; });
       }
       incoming.swap(m_incoming);
       gone.swap(m_gone);
@@ -224,6 +230,11 @@ void ServeDispatcher::loop() {
     m_stats.in_flight = static_cast<int64_t>(m_by_seq.size());
     m_pipeline_stats = m_pipeline->stats();
     m_checker_stats = m_pipeline->checker_stats();
+    auto now = std::chrono::steady_clock::now();
+    if (now - m_memory_read >= kMemoryEvery || (m_memory.workers.empty() && m_checker_stats)) {
+      m_memory_read = now;
+      m_memory = m_pipeline->checker_memory();
+    }
   }
   m_pipeline->close();
 }

@@ -61,7 +61,10 @@ class ServeDispatcher {
   ServeStats stats() const;
   PipelineStats pipeline_stats() const;
   std::optional<lean_bridge::PoolStats> checker_stats() const;
+  // The Lean processes' resident memory, read at most every kMemoryEvery by the dispatcher.
+  lean_bridge::ResidentMemory resident_memory() const;
   std::optional<std::string> fatal_error() const;
+  static constexpr std::chrono::seconds kMemoryEvery{1};
 
  private:
   struct Job {
@@ -95,6 +98,8 @@ class ServeDispatcher {
   ServeStats m_stats;
   PipelineStats m_pipeline_stats;
   std::optional<lean_bridge::PoolStats> m_checker_stats;
+  lean_bridge::ResidentMemory m_memory;
+  std::chrono::steady_clock::time_point m_memory_read{};
   std::map<uint64_t, std::pair<std::shared_ptr<Job>, size_t>> m_by_seq;  // dispatcher's
   int64_t m_next_line = 1;
   std::thread m_thread;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "lean-bridge/check.hpp"
@@ -33,6 +34,16 @@ struct PoolStats : WorkerCounters {
   int spare_starts = 0;      // processes the spares started (each with one import)
   int spares_target = 0;     // warm spares wanted at the end
   int spares_discarded = 0;  // ready spares dropped for imports more in demand
+  int spares_ready = 0;      // warm spares ready now
+  int workers = 0;           // pool slots
+  int busy = 0;              // workers with a check in hand now (importing for it included)
+};
+
+// What a checker's Lean processes hold in memory now, in bytes: each worker's process (0 when
+// it has none) and the warm spares ready.
+struct ResidentMemory {
+  std::vector<uint64_t> workers;
+  uint64_t spares = 0;
 };
 
 class Checker {
@@ -47,6 +58,8 @@ class Checker {
                                                      bool& drained) = 0;
   virtual std::optional<std::string> fatal_error() const = 0;
   virtual PoolStats stats() const = 0;
+  // Reads /proc once: for a gauge read seconds apart, not for every check. Thread-safe.
+  virtual ResidentMemory resident_memory() const { return {}; }
 };
 
 // One worker, driven inline by the thread that owns it: submit() runs the check at once (a

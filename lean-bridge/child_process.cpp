@@ -134,15 +134,16 @@ struct FdList {
   }
 };
 
-// Resident pages of the processes in `group` and of every descendant of `group`'s leader.
-uint64_t rss_of_group(pid_t group) {
-  struct Entry {
-    long pid, ppid, pgrp;
-    uint64_t rss;
-  };
-  std::vector<Entry> entries;
+// The processes of /proc: pid, parent, process group and resident pages.
+struct ProcEntry {
+  long pid, ppid, pgrp;
+  uint64_t rss;
+};
+
+std::vector<ProcEntry> read_proc() {
+  std::vector<ProcEntry> entries;
   DIR* proc = opendir("/proc");
-  if (proc == nullptr) return 0;
+  if (proc == nullptr) return entries;
   while (dirent* entry = readdir(proc)) {
     if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
     std::ifstream stat(fmt::format("/proc/{}/stat", entry->d_name));
@@ -167,6 +168,12 @@ uint64_t rss_of_group(pid_t group) {
     entries.push_back({std::atol(entry->d_name), ppid, pgrp, rss});
   }
   closedir(proc);
+  return entries;
+}
+
+// Resident bytes of the processes in `group` and of every descendant of `group`'s leader.
+uint64_t rss_of_group(const std::vector<ProcEntry>& entries, pid_t group) {
+  if (group <= 0) return 0;
   // Members: the group, then (to a fixed point) every child of a member.
   std::vector<bool> member(entries.size(), false);
   std::unordered_set<long> members;
@@ -322,7 +329,15 @@ int ChildProcess::reap(int timeout_ms) {
   return *m_status;
 }
 
-uint64_t ChildProcess::group_rss_bytes() const { return m_pid > 0 ? rss_of_group(m_pid) : 0; }
+uint64_t ChildProcess::group_rss_bytes() const { return m_pid > 0 ? rss_of_group(read_proc(), m_pid) : 0; }
+
+std::vector<uint64_t> resident_bytes_of_groups(const std::vector<pid_t>& groups) {
+  std::vector<ProcEntry> entries = read_proc();
+  std::vector<uint64_t> out;
+  out.reserve(groups.size());
+  for (pid_t group : groups) out.push_back(rss_of_group(entries, group));
+  return out;
+}
 
 CapturedRun capture_output(const ProcessSpec& spec, int timeout_ms, std::string_view input) {
   CapturedRun run;

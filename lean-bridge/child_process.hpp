@@ -41,6 +41,10 @@ struct ProcessSpec {
   std::vector<PassedData> passed = {};
 };
 
+// Resident memory of each process group (as ChildProcess::group_rss_bytes: the group and every
+// descendant of its leader) from one reading of /proc; 0 for a group that is 0 or gone.
+std::vector<uint64_t> resident_bytes_of_groups(const std::vector<pid_t>& groups);
+
 class SpawnError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

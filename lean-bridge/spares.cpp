@@ -138,6 +138,13 @@ SpareStats SpareSet::stats() const {
   return out;
 }
 
+std::vector<pid_t> SpareSet::ready_groups() const {
+  std::lock_guard lock(m_mutex);
+  std::vector<pid_t> out;
+  for (const StartedRepl& r : m_ready) out.push_back(r.process->pid());
+  return out;
+}
+
 int SpareSet::held_locked(const std::string& imports) const {
   int n = static_cast<int>(std::count_if(m_ready.begin(), m_ready.end(),
                                          [&](const StartedRepl& r) { return r.imports == imports; }));

@@ -68,6 +68,8 @@ class SpareSet final : public ProcessSource {
   // No spare is started after this; those importing finish or are killed by the destructor.
   void stop();
   SpareStats stats() const;
+  // The process groups of the spares ready now (for their resident memory).
+  std::vector<pid_t> ready_groups() const;
 
  private:
   void run_warmer(size_t index);

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "lean-bridge/child_process.hpp"
+
 namespace lean_bridge {
 namespace {
 
@@ -117,12 +119,33 @@ PoolStats WorkerPool::stats() const {
   if (m_spares) spares = m_spares->stats();  // before the pool's lock: the spares take theirs first
   std::lock_guard lock(m_mutex);
   PoolStats out = m_stats;
-  for (const Slot& slot : m_slots) out += slot.counters;
+  for (const Slot& slot : m_slots) {
+    out += slot.counters;
+    out.busy += slot.working;
+  }
+  out.workers = static_cast<int>(m_slots.size());
   if (spares) {
     out.spare_starts = spares->counters.starts;
     out.spares_target = spares->target;
     out.spares_discarded = spares->discarded;
+    out.spares_ready = spares->ready;
   }
+  return out;
+}
+
+ResidentMemory WorkerPool::resident_memory() const {
+  // The process groups are atomics of their workers and of the spares: no pool lock needed.
+  std::vector<pid_t> groups;
+  for (const Slot& slot : m_slots) groups.push_back(slot.worker->current_group());
+  size_t n = groups.size();
+  if (m_spares) {
+    auto spares = m_spares->ready_groups();
+    groups.insert(groups.end(), spares.begin(), spares.end());
+  }
+  std::vector<uint64_t> bytes = resident_bytes_of_groups(groups);
+  ResidentMemory out;
+  out.workers.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+  for (size_t i = n; i < bytes.size(); ++i) out.spares += bytes[i];
   return out;
 }
 
@@ -223,6 +246,7 @@ std::optional<CheckRequest> WorkerPool::take(Slot& slot) {
     if (it != m_queue.end()) {
       CheckRequest request = std::move(*it);
       m_queue.erase(it);
+      slot.working = true;
       lock.unlock();
       m_space_ready.notify_one();
       return request;
@@ -302,6 +326,7 @@ void WorkerPool::run_slot(Slot& slot) {
       if (m_any_started) m_start_failures = 0;
       slot.counters = worker.counters();
       slot.held = worker.held();
+      slot.working = false;
     }
     deliver(std::move(result));
   }

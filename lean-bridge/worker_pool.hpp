@@ -57,6 +57,7 @@ class WorkerPool final : public Checker {
                                              bool& drained) override;
   std::optional<std::string> fatal_error() const override;
   PoolStats stats() const override;
+  ResidentMemory resident_memory() const override;
 
  private:
   struct Slot {
@@ -64,6 +65,7 @@ class WorkerPool final : public Checker {
     std::thread thread;
     WorkerCounters counters;  // the worker's counters as of its last finished check
     std::vector<std::string> held;  // the import sets its process held then
+    bool working = false;  // a check taken and not yet finished (its imports, retries included)
     // The running check's wall-clock budget, read by the spares' risk probe without the pool's
     // lock (with the worker's proof_started_ns()).
     std::unique_ptr<std::atomic<int64_t>> budget_ms = std::make_unique<std::atomic<int64_t>>(0);

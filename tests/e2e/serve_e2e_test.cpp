@@ -366,6 +366,49 @@ TEST_CASE("serve's /metrics counts requests, verdicts and latency in Prometheus 
   CHECK(text.find("harness_http_request_seconds_bucket{endpoint=\"/verify\",le=\"+Inf\"} 2\n") != std::string::npos);
   CHECK(text.find("# TYPE harness_queue_items gauge\nharness_queue_items 0\n") != std::string::npos);
   CHECK(text.find("harness_lean_checks_total ") != std::string::npos);
+  CHECK(text.find("# TYPE harness_workers gauge\nharness_workers 2\n") != std::string::npos);
+  CHECK(text.find("# TYPE harness_workers_busy gauge\nharness_workers_busy 0\n") != std::string::npos);
+  // The REPL processes' memory is read every second: within a few, a worker that checked
+  // shows its process's resident bytes.
+  auto resident = [&](const std::string& metrics) {
+    uint64_t most = 0;
+    for (size_t at = 0; (at = metrics.find("harness_worker_resident_bytes{worker=", at)) != std::string::npos;) {
+      at = metrics.find("} ", at) + 2;
+      most = std::max<uint64_t>(most, std::stoull(metrics.substr(at, metrics.find('\n', at) - at)));
+    }
+    return most;
+  };
+  uint64_t most = resident(text);
+  for (int i = 0; i < 30 && most == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto again = c.Get("/metrics");
+    REQUIRE(again);
+    most = resident(again->body);
+  }
+  CHECK(most > 100'000);  // the double's process is at least this large
+}
+
+TEST_CASE("serve's /metrics shows the workers busy while a check runs", "[e2e][serve]") {
+  test_support::TempDir dir;
+  Server server(args(dir));
+  std::thread slow([&] {
+    auto c = server.client();
+    post(c, "/verify", {{"codes", {{{"custom_id", "s"},
+                                    {"proof", "theorem s : True := by\n--! sleep 1500\n  trivial\n"}}}}});
+  });
+  auto c = server.client();
+  std::string seen;
+  for (int i = 0; i < 40; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto res = c.Get("/metrics");
+    REQUIRE(res);
+    if (res->body.find("harness_workers_busy 1\n") != std::string::npos) {
+      seen = res->body;
+      break;
+    }
+  }
+  slow.join();
+  CHECK_FALSE(seen.empty());
 }
 
 TEST_CASE("a client that goes away has its checks not yet started dropped", "[e2e][serve]") {

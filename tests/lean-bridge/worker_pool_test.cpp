@@ -412,3 +412,32 @@ TEST_CASE("a request's own time budget replaces the worker's timeout", "[pool][c
   CHECK(r[1].verdict == Verdict::pass);  // the worker's own 5 s
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(4000));
 }
+
+TEST_CASE("the pool reads each worker's resident memory and counts the workers busy", "[pool]") {
+  WorkerPool pool(fake_pool(2));
+  CHECK(pool.stats().workers == 2);
+  CHECK(pool.stats().busy == 0);
+  // One worker's process grows by 64 MiB, and keeps it.
+  pool.submit(proof(0, "big", "--! grow 64\n"));
+  auto big = pool.next_result();
+  REQUIRE(big);
+  REQUIRE(big->verdict == Verdict::pass);
+  ResidentMemory memory = pool.resident_memory();
+  REQUIRE(memory.workers.size() == 2);
+  uint64_t most = std::max(memory.workers[0], memory.workers[1]);
+  uint64_t least = std::min(memory.workers[0], memory.workers[1]);
+  CHECK(most > 64ull << 20);
+  CHECK(least < most);
+  CHECK(pool.stats().busy == 0);
+  // While a check runs, its worker is busy.
+  pool.submit(proof(1, "slow", "--! sleep 800\n"));
+  int busy = 0;
+  for (int i = 0; i < 50 && busy == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    busy = pool.stats().busy;
+  }
+  CHECK(busy == 1);
+  auto slow = pool.next_result();
+  REQUIRE(slow);
+  CHECK(pool.stats().busy == 0);
+}
