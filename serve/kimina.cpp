@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "common/lean_lexer.hpp"
+
 namespace serve::kimina {
 namespace {
 
@@ -166,6 +168,23 @@ bool has_severity(const json& messages, const std::string& severity) {
   return false;
 }
 
+// The `sorry`s and `admit`s of code Lean did not elaborate, in the REPL's `sorries` form (body
+// positions); the goal is unknown, so empty. At least one entry: the guard may have refused a
+// spelling that is not a token of its own (`sorryAx`).
+json guard_sorries(std::string_view body) {
+  json out = json::array();
+  for (const common::Token& t : common::lex(body)) {
+    if (t.kind != common::TokenKind::keyword || (t.text != "sorry" && t.text != "admit")) continue;
+    out.push_back({{"pos", {{"line", t.line}, {"column", t.column}}},
+                   {"endPos", {{"line", t.line}, {"column", t.column + static_cast<int>(t.text.size())}}},
+                   {"goal", ""}});
+  }
+  if (out.empty()) {
+    out.push_back({{"pos", {{"line", 1}, {"column", 0}}}, {"endPos", nullptr}, {"goal", ""}});
+  }
+  return out;
+}
+
 // Verdicts Kimina's clients see as an `error` (no response): the harness could not get an
 // answer from Lean, or the wall clock stopped it.
 std::optional<std::string> error_text(const Request& request, const Outcome& o) {
@@ -217,6 +236,12 @@ json result(const Request& request, const Snippet& snippet, const Outcome& outco
     for (const json& m : outcome.messages) messages.push_back(shifted(m, body_line));
     json sorries = json::array();
     for (const json& s : outcome.sorries) sorries.push_back(shifted(s, body_line));
+    // An incomplete proof that Lean did not see (the guard refused its `sorry`) still shows as
+    // one both ways Kimina's clients read it: the current ones read `sorries`, the older ones
+    // the warning.
+    if (outcome.verdict == Verdict::incomplete && sorries.empty()) {
+      sorries = guard_sorries(split_code(*snippet.code).body);
+    }
     if (outcome.verdict == Verdict::incomplete && !has_message(messages, "warning", "declaration uses")) {
       messages.push_back({{"severity", "warning"},
                           {"pos", {{"line", 1}, {"column", 0}}},

@@ -454,3 +454,115 @@ TEST_CASE("a request's own timeout bounds its checks, within the server's", "[e2
                     {{"snippets", {{{"id", "slow"}, {"code", "theorem s : True := by\n--! sleep 1500\n  trivial\n"}}}}});
   CHECK(again.at("results").at(0)["verdict"] == "pass");
 }
+
+namespace {
+
+// A python3 that has Debian's aiohttp, httpx and tenacity (scripts/setup installs them).
+std::string client_python() {
+  for (const char* candidate : {"/usr/bin/python3", "python3"}) {
+    std::string probe = std::string(candidate) + " -c 'import aiohttp, httpx, tenacity' 2>/dev/null";
+    if (std::system(probe.c_str()) == 0) return candidate;
+  }
+  FAIL("Kimina's clients need python3 with python3-aiohttp, python3-httpx and python3-tenacity: "
+       "run scripts/setup");
+  return {};
+}
+
+// tests/e2e/kimina_clients.py SCENARIO against the server: what the client read, as JSON.
+json kimina_client(const Server& server, const std::string& scenario, const std::string& env = "") {
+  std::string command = fmt::format("{} {} {}/tests/e2e/kimina_clients.py http://127.0.0.1:{} {} 2>&1",
+                                    env, client_python(), HARNESS_SOURCE_DIR, server.port(), scenario);
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = ::pclose(p);
+  INFO(out);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  return json::parse(out);
+}
+
+}  // namespace
+
+TEST_CASE("Kimina's original Lean4Client works unchanged: connection check, Bearer None, batches",
+          "[e2e][serve]") {
+  test_support::TempDir dir;
+  Server server(args(dir));
+  json got = kimina_client(server, "lean4client");
+  INFO(got.dump(2));
+  // GET / once, then 20 proofs in batches of 8: nothing retried.
+  CHECK(got["requests"] == 4);
+  REQUIRE(got["read"].size() == 20);
+  for (auto& [id, kind] : got["kinds"].items()) {
+    INFO(id);
+    const json& read = got["read"].at(id);
+    if (kind == "ok" || kind == "slow_ok") {
+      CHECK(read["has_error"] == false);
+      CHECK(read["verdict"] == "pass");
+    } else if (kind == "uses_sorry") {
+      CHECK(read["has_error"] == true);  // the sorry warning, read from its text
+      CHECK(read["has_error_accepting_sorry"] == false);
+      CHECK(read["verdict"] == "incomplete");
+    } else {
+      // Lean's own error, and the cheat Lean alone would accept: both errors to this reader.
+      CHECK(read["has_error"] == true);
+      CHECK(read["has_error_accepting_sorry"] == true);
+      CHECK(read["verdict"] != "pass");
+    }
+  }
+}
+
+TEST_CASE("Kimina's current KiminaClient works unchanged: keep-alive, /api/check, analyze()",
+          "[e2e][serve]") {
+  test_support::TempDir dir;
+  Server server(args(dir));
+  json got = kimina_client(server, "kimina_client");
+  INFO(got.dump(2));
+  CHECK(got["health"] == json{{"status", "ok"}});
+  CHECK(got["requests"] == 4);  // 30 snippets in batches of 8
+  CHECK(got["statuses"] == json::array({200, 200, 200, 200}));
+  REQUIRE(got["read"].size() == 30);
+  for (auto& [id, kind] : got["kinds"].items()) {
+    INFO(id);
+    const json& read = got["read"].at(id);
+    if (kind == "ok" || kind == "slow_ok") {
+      CHECK(read["status"] == "valid");
+    } else if (kind == "uses_sorry") {
+      CHECK(read["status"] == "sorry");
+    } else {
+      CHECK(read["status"] == "lean_error");
+    }
+  }
+}
+
+TEST_CASE("KiminaClient's retries carry it through 429s: every snippet answered right",
+          "[e2e][serve]") {
+  test_support::TempDir dir;
+  Server server(args(dir, {"--max-queued", "4"}));
+  json got = kimina_client(server, "retries");
+  INFO(got.dump(2));
+  REQUIRE(got["read"].size() == 20);
+  bool refused = false;
+  for (const json& s : got["statuses"]) refused = refused || s == 429;
+  CHECK(refused);  // the bound was reached, and answered 429 rather than queued
+  for (auto& [id, kind] : got["kinds"].items()) {
+    INFO(id);
+    const json& read = got["read"].at(id);
+    CHECK(read["status"] != "server_error");
+    if (kind == "ok" || kind == "slow_ok") CHECK(read["status"] == "valid");
+    if (kind == "uses_sorry") CHECK(read["status"] == "sorry");
+  }
+}
+
+TEST_CASE("both Kimina clients send the key from their environment variables", "[e2e][serve]") {
+  test_support::TempDir dir;
+  Server server(args(dir, {"--api-key-env", "SERVE_KEY"}), {"SERVE_KEY=k3y"});
+  json got = kimina_client(server, "auth", "LEAN_SERVER_API_KEY=k3y LEANSERVER_API_KEY=k3y");
+  INFO(got.dump(2));
+  CHECK(got["new"] == "valid");
+  CHECK(got["old"] == false);
+  CHECK(got["keyless_statuses"] == json::array({401}));
+  CHECK(got["keyless"].get<std::string>().find("failed after 1 retries") != std::string::npos);
+}

@@ -180,6 +180,11 @@ TEST_CASE("kimina: a verdict Lean's messages do not show is an error message", "
   REQUIRE(holey.size() == 1);
   CHECK(holey[0]["severity"] == "warning");
   CHECK(holey[0]["data"] == "declaration uses 'sorry'");
+  // and the `sorries` the current clients read, at the token Lean was not shown.
+  CHECK(results[2]["response"]["sorries"] ==
+        json::array({{{"pos", {{"line", 2}, {"column", 2}}},
+                      {"endPos", {{"line", 2}, {"column", 7}}},
+                      {"goal", ""}}}));
   // The harness's own failure: an error, no response.
   CHECK(results[3]["error"] == "harness: error: the REPL died");
   CHECK_FALSE(results[3].contains("response"));
@@ -187,4 +192,26 @@ TEST_CASE("kimina: a verdict Lean's messages do not show is an error message", "
   CHECK(results[4]["verdict"] == "pass");
   CHECK(results[4]["reward"].is_null());
   CHECK(results[4]["response"] == json{{"env", 0}});
+}
+
+TEST_CASE("kimina: a sorry Lean reported is passed on, and none is made up beside it",
+          "[serve][kimina]") {
+  auto r = parsed(Endpoint::check, R"({"snippets": [
+      {"id": "lean", "code": "import Mathlib\n\ntheorem t : True := by\n  sorry"},
+      {"id": "ax", "code": "theorem t : True := by exact sorryAx _ false"}]})");
+  Outcome seen = outcome(Verdict::incomplete, DecidedBy::lean,
+                         json::array({message("warning", 3, 8, "declaration uses 'sorry'")}));
+  seen.sorries = json::array({{{"pos", {{"line", 4}, {"column", 2}}},
+                               {"endPos", {{"line", 4}, {"column", 7}}},
+                               {"goal", "⊢ True"}}});
+  auto answer = response(r, {seen, outcome(Verdict::incomplete, DecidedBy::guard)});
+  const json& lean = answer["results"][0]["response"];
+  REQUIRE(lean["sorries"].size() == 1);
+  CHECK(lean["sorries"][0]["goal"] == "⊢ True");
+  CHECK(lean["sorries"][0]["pos"] == json{{"line", 2}, {"column", 2}});  // body-relative
+  REQUIRE(lean["messages"].size() == 1);
+  // No `sorry` token: one entry all the same, so the snippet never reads as valid.
+  const json& ax = answer["results"][1]["response"];
+  REQUIRE(ax["sorries"].size() == 1);
+  CHECK(ax["sorries"][0]["pos"] == json{{"line", 1}, {"column", 0}});
 }
