@@ -11,10 +11,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -565,4 +569,158 @@ TEST_CASE("both Kimina clients send the key from their environment variables", "
   CHECK(got["old"] == false);
   CHECK(got["keyless_statuses"] == json::array({401}));
   CHECK(got["keyless"].get<std::string>().find("failed after 1 retries") != std::string::npos);
+}
+
+namespace {
+
+// `command`'s stdout and stderr, and whether it exited 0.
+std::pair<std::string, bool> run_command(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = ::pclose(p);
+  return {out, WIFEXITED(status) && WEXITSTATUS(status) == 0};
+}
+
+// A deployment's `harness serve` arguments made to run here: the port any free one, paths in
+// `dir`, the REPL double unsandboxed. Every other flag stays as the docs give it.
+std::vector<std::string> runnable_here(std::vector<std::string> args, const test_support::TempDir& dir) {
+  REQUIRE(!args.empty());
+  REQUIRE(args[0] == "serve");
+  args.erase(args.begin());
+  std::ofstream(dir.path() / "tasks.jsonl")
+      << json{{"name", "d"}, {"header", "import Mathlib\n"},
+              {"formal_statement", "theorem d : True := by\n"}}.dump()
+      << "\n";
+  std::vector<std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool valued = i + 1 < args.size();
+    if (a == "--port" && valued) { ++i; continue; }  // the Server helper gives --port 0
+    if (a == "--db" && valued) { out.insert(out.end(), {a, (dir.path() / "d.db").string()}); ++i; continue; }
+    if (a == "--workspace" && valued) { out.insert(out.end(), {a, dir.path().string()}); ++i; continue; }
+    if (a == "--tasks" && valued) { out.insert(out.end(), {a, (dir.path() / "tasks.jsonl").string()}); ++i; continue; }
+    if (a == "--host" && valued) { out.insert(out.end(), {a, "127.0.0.1"}); ++i; continue; }
+    out.push_back(a);
+  }
+  out.insert(out.end(), {"--repl", FAKE_REPL_PATH, "--sandbox", "none"});
+  return out;
+}
+
+// The server started from a deployment's arguments answers a known task's proof with the key.
+void serves_with_key(const std::vector<std::string>& args, const std::string& key_env) {
+  Server server(args, {key_env + "=s3cret"});
+  auto c = server.client();
+  auto health = c.Get("/health");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  json body = {{"codes", {{{"custom_id", "d"}, {"proof", "import Mathlib\ntheorem d : True := by\n  trivial\n"}}}}};
+  auto refused = c.Post("/verify", body.dump(), "application/json");
+  REQUIRE(refused);
+  CHECK(refused->status == 401);
+  httplib::Headers auth = {{"Authorization", "Bearer s3cret"}};
+  auto res = c.Post("/verify", auth, body.dump(), "application/json");
+  REQUIRE(res);
+  INFO(res->body);
+  REQUIRE(res->status == 200);
+  json r = json::parse(res->body)["results"][0];
+  CHECK(r["verdict"] == "pass");
+  CHECK(r["reward"] == 1.0);
+  CHECK(server.stop() == 0);
+}
+
+std::vector<std::string> split_words(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("docs/deploy's systemd unit verifies, and its command line serves as documented",
+          "[e2e][serve]") {
+  test_support::TempDir dir;
+  std::ifstream in(HARNESS_SOURCE_DIR "/docs/deploy/harness-serve.service");
+  REQUIRE(in);
+  std::string unit((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto at = unit.find("\nExecStart=");
+  REQUIRE(at != std::string::npos);
+  at += 11;
+  std::string exec = unit.substr(at, unit.find('\n', at) - at);
+  std::vector<std::string> words = split_words(exec);
+  REQUIRE(words.size() > 2);
+  CHECK(words[0] == "/usr/local/bin/harness");
+  // systemd's own check, with the binary where this build has it and no user to look up.
+  std::string here = unit;
+  here.replace(at, words[0].size(), HARNESS_PATH);
+  for (const char* line : {"User=harness\n", "Group=harness\n"}) {
+    auto found = here.find(line);
+    REQUIRE(found != std::string::npos);
+    here.erase(found, std::strlen(line));
+  }
+  std::ofstream(dir.path() / "harness-serve.service") << here;
+  if (std::system("command -v systemd-analyze >/dev/null") != 0) {
+    FAIL("systemd-analyze is missing: run scripts/setup (Debian's systemd)");
+  }
+  auto [said, ok] = run_command("systemd-analyze verify " + (dir.path() / "harness-serve.service").string());
+  INFO(said);
+  CHECK(ok);
+  CHECK(said.empty());  // no unknown key, no warning
+  // The command line itself: every flag real, the key from the environment the unit names.
+  std::vector<std::string> args(words.begin() + 1, words.end());
+  auto key = std::find(args.begin(), args.end(), "--api-key-env");
+  REQUIRE(key != args.end());
+  serves_with_key(runnable_here(args, dir), *(key + 1));
+}
+
+TEST_CASE("docs/deploy's Kubernetes replicas: services that match, and arguments that serve",
+          "[e2e][serve]") {
+  test_support::TempDir dir;
+  auto [text, ok] = run_command(
+      "/usr/bin/python3 -c 'import sys, json, yaml; "
+      "print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))))' " HARNESS_SOURCE_DIR
+      "/docs/deploy/kubernetes.yaml");
+  INFO(text);
+  REQUIRE(ok);  // python3-yaml comes with scripts/setup
+  json docs = json::parse(text);
+  std::map<std::string, json> by_kind_name;
+  for (const json& d : docs) by_kind_name[d["kind"].get<std::string>() + "/" + d["metadata"]["name"].get<std::string>()] = d;
+  REQUIRE(by_kind_name.count("StatefulSet/harness-serve"));
+  REQUIRE(by_kind_name.count("Service/harness-serve"));
+  REQUIRE(by_kind_name.count("Service/harness-serve-replicas"));
+  const json& set = by_kind_name["StatefulSet/harness-serve"];
+  const json& pod = set["spec"]["template"];
+  // The services select the replicas' pods, the headless one names them.
+  for (const char* s : {"Service/harness-serve", "Service/harness-serve-replicas"}) {
+    CHECK(by_kind_name[s]["spec"]["selector"] == pod["metadata"]["labels"]);
+  }
+  CHECK(set["spec"]["serviceName"] == "harness-serve-replicas");
+  CHECK(by_kind_name["Service/harness-serve-replicas"]["spec"]["clusterIP"] == "None");
+  CHECK(set["spec"]["selector"]["matchLabels"] == pod["metadata"]["labels"]);
+  const json& container = pod["spec"]["containers"][0];
+  std::vector<std::string> args = container["args"].get<std::vector<std::string>>();
+  // The port the server listens on is the container's, and the probes ask /health of it.
+  auto port = std::find(args.begin(), args.end(), "--port");
+  REQUIRE(port != args.end());
+  CHECK(container["ports"][0]["containerPort"] == std::stoi(*(port + 1)));
+  CHECK(container["readinessProbe"]["httpGet"]["path"] == "/health");
+  // Each replica's store on its own volume, mounted where --db points.
+  auto db = std::find(args.begin(), args.end(), "--db");
+  REQUIRE(db != args.end());
+  std::string mount = container["volumeMounts"][0]["mountPath"];
+  CHECK((db + 1)->rfind(mount + "/", 0) == 0);
+  CHECK(set["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == container["volumeMounts"][0]["name"]);
+  // The key from a secret, under the name --api-key-env gives.
+  auto key = std::find(args.begin(), args.end(), "--api-key-env");
+  REQUIRE(key != args.end());
+  CHECK(container["env"][0]["name"] == *(key + 1));
+  CHECK(container["env"][0]["valueFrom"].contains("secretKeyRef"));
+  // The drain has time: the grace period outlasts a check's --timeout.
+  auto timeout = std::find(args.begin(), args.end(), "--timeout");
+  REQUIRE(timeout != args.end());
+  CHECK(pod["spec"]["terminationGracePeriodSeconds"].get<int>() > std::stoi(*(timeout + 1)));
+  serves_with_key(runnable_here(args, dir), *(key + 1));
 }
