@@ -219,5 +219,41 @@ sys.exit(0 if em and em[0]["reuse"] >= 1 and em[0]["method"] == "lean" else 1)
 PY
 check "A22 allTactics usedConstants name Classical.em for its proof" $?
 
+# harness serve with real Lean: Kimina's positions are relative to the text after the leading
+# import and blank lines (docs/serve-clients.md, item 10: the unused-variable warning of its
+# lean_workbook_10026 match test, here with core Lean only), and a sorry shows both ways.
+(cd "$workspace" && timeout 600 python3 - "$harness" <<'PY'
+import json, subprocess, sys, tempfile, urllib.request
+db = tempfile.mktemp(suffix=".db")
+server = subprocess.Popen([sys.argv[1], "serve", "--port", "0", "--db", db, "--workers", "1"],
+                          stdout=subprocess.PIPE, text=True)
+try:
+    port = int(server.stdout.readline().split()[-1])
+    code = ("import Init\nimport Lean\n\nset_option maxHeartbeats 0\n\nopen Nat\n\n/- a comment -/\n"
+            "theorem kimina_positions (a b : Nat) (h1 : a + b = 1) (h2 : a = a) : a + b = 1 := h1\n")
+    holey = "theorem kimina_sorry : 1 = 1 := by\n  sorry\n"
+    body = json.dumps({"snippets": [{"id": "pos", "code": code}, {"id": "sorry", "code": holey}],
+                       "timeout": 300}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/check", body,
+                                     {"Content-Type": "application/json"})
+    results = json.load(urllib.request.urlopen(request, timeout=600))["results"]
+    print(json.dumps(results, indent=1))
+    theorem = code.split("\n")[3:].index(next(l for l in code.split("\n") if l.startswith("theorem"))) + 1
+    column = code.split("\n")[3 + theorem - 1].index("h2 :")
+    warned = [m for m in results[0]["response"].get("messages", [])
+              if m["severity"] == "warning" and "unused variable" in m["data"]]
+    ok = bool(warned) and warned[0]["pos"] == {"line": theorem, "column": column}
+    ok = ok and results[0]["verdict"] == "pass"
+    response = results[1]["response"]
+    ok = ok and results[1]["verdict"] == "incomplete" and response.get("sorries") and any(
+        "declaration uses 'sorry'" in m["data"] for m in response.get("messages", []))
+finally:
+    server.terminate()
+    server.wait(timeout=300)
+sys.exit(0 if ok and server.returncode == 0 else 1)
+PY
+)
+check "serve: Kimina's body-relative positions and both signs of a sorry, from real Lean" $?
+
 echo "real-Lean tier: $failures failure(s)"
 [ "$failures" -eq 0 ]
