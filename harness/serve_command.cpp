@@ -167,6 +167,10 @@ class Routes {
     }
     auto request = std::make_shared<serve::kimina::Request>(
         std::get<serve::kimina::Request>(std::move(parsed)));
+    // The timeout the checks get, and that a "timed out" error names: the client's within the
+    // server's --timeout (0: the server's).
+    double max_s = std::chrono::duration<double>(m_max_wall).count();
+    if (request->timeout_s <= 0 || request->timeout_s > max_s) request->timeout_s = max_s;
     std::vector<ServeDispatcher::Item> items;
     for (const auto& snippet : request->snippets) {
       ServeDispatcher::Item item;
@@ -186,14 +190,12 @@ class Routes {
   }
 
  private:
-  // A Kimina request's timeout (within the server's --timeout; 0: the server's) and cache use.
+  // A Kimina request's timeout (already within the server's --timeout) and cache use.
   Pipeline::AddOptions add_options(const serve::kimina::Request& request) const {
     Pipeline::AddOptions out;
     out.use_cache = request.use_cache;
-    if (request.timeout_s > 0) {
-      auto wall = std::chrono::milliseconds(static_cast<int64_t>(request.timeout_s * 1000));
-      out.wall = std::min(wall, m_max_wall);
-    }
+    auto wall = std::chrono::milliseconds(static_cast<int64_t>(request.timeout_s * 1000));
+    out.wall = std::min(wall, m_max_wall);
     return out;
   }
 

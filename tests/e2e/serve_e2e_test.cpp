@@ -459,6 +459,19 @@ TEST_CASE("a request's own timeout bounds its checks, within the server's", "[e2
   CHECK(again.at("results").at(0)["verdict"] == "pass");
 }
 
+TEST_CASE("a timeout error names the timeout the check had, the server's when it is lower",
+          "[e2e][serve]") {
+  test_support::TempDir dir;
+  Server server(args(dir, {"--timeout", "1"}));
+  auto c = server.client();
+  json r = post(c, "/verify",
+                {{"codes", {{{"custom_id", "slow"}, {"proof", "theorem s : True := by\n--! sleep 3000\n  trivial\n"}}}},
+                 {"timeout", 60}});
+  const json& result = r.at("results").at(0);
+  CHECK(result["verdict"] == "timeout");
+  CHECK(result["error"] == "Lean REPL command timed out in 1 seconds");
+}
+
 namespace {
 
 // A python3 that has Debian's aiohttp, httpx and tenacity (scripts/setup installs them).
