@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Real Lean, no double: checks the assumptions listed in docs/lean-assumptions.md and the
 # verdicts of known proofs, through `harness doctor --selftest` and `harness score`.
-# Usage: run.sh HARNESS WORKSPACE THIS_DIR. Exit 77 (skipped) when no toolchain is usable.
+# Usage: run.sh HARNESS WORKSPACE THIS_DIR. Exit 77 (skipped) when no toolchain is usable,
+# 1 then instead when HARNESS_REQUIRE_LEAN=1.
 set -uo pipefail
 harness=$1 workspace=$2 here=$3
 
-skip() { echo "SKIPPED: real-Lean tier: $*"; exit 77; }
+# With HARNESS_REQUIRE_LEAN=1 (scripts/test --require-lean: a CI that has Lean) a tier that
+# cannot run is a failure, never a skip.
+skip() {
+  if [ "${HARNESS_REQUIRE_LEAN:-0}" = 1 ]; then
+    echo "FAILED: real-Lean tier required (HARNESS_REQUIRE_LEAN=1) but it cannot run: $*"
+    exit 1
+  fi
+  echo "SKIPPED: real-Lean tier: $*"
+  exit 77
+}
 command -v lake >/dev/null || skip "lake is not installed (scripts/setup installs it where the network allows)"
 version=$(cd "$workspace" && timeout 60 lake --version 2>&1) ||
   skip "'lake --version' failed: $(echo "$version" | grep -m1 '^error:' || echo "$version" | tail -n 1)"
