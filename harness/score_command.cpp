@@ -10,6 +10,7 @@
 #include "harness/interrupt.hpp"
 #include "harness/score_run.hpp"
 #include "harness/score_settings.hpp"
+#include "harness/shard.hpp"
 #include "harness/workspace.hpp"
 #include "lean-bridge/guard.hpp"
 #include "lean-bridge/sandbox.hpp"
@@ -58,6 +59,7 @@ int finish(store::Store& db, int64_t run_id, ScoreRun& run) {
 
 int score(ScoreSettings s) {
   if (!std::filesystem::exists(s.input)) throw UsageError(fmt::format("{}: no such file", s.input));
+  if (s.shard) Shard::parse(*s.shard);  // refused before anything starts
   if (s.out.empty()) s.out = std::filesystem::path(s.input).replace_extension(".scored.jsonl").string();
   tasks::ReaderOptions reader_options;
   reader_options.default_header = default_header(s);
@@ -81,6 +83,7 @@ int score(ScoreSettings s) {
   settings["tasks"] = s.tasks ? json(*s.tasks) : json(nullptr);
   settings["strict"] = s.strict;
   settings["canaries"] = s.canaries;
+  settings["shard"] = s.shard ? json(Shard::parse(*s.shard).text()) : json(nullptr);
   store::RunInfo info{"score", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
                       settings.dump(), s.input, store::file_sha256(s.input), host_name()};
   int64_t run_id = db.begin_run(info);

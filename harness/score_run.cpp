@@ -56,9 +56,11 @@ ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t r
                  PipelineOptions{engine.identity, settings.use_cache, settings.used_constants,
                                  settings.input, 0}),
       m_out(settings.out, std::ios::binary | std::ios::trunc),
+      m_shard(settings.shard ? Shard::parse(*settings.shard) : Shard{}),
       m_last_flush(std::chrono::steady_clock::now()),
       m_start(std::chrono::steady_clock::now()),
-      m_progress(settings.progress, settings.progress ? count_lines(settings.input) : -1) {
+      // A shard's share of the lines is not known ahead: no total.
+      m_progress(settings.progress, settings.progress && !settings.shard ? count_lines(settings.input) : -1) {
   if (!m_out) {
     int error = errno;
     std::error_code ec;
@@ -84,6 +86,13 @@ void ScoreRun::run(tasks::CandidateReader& reader) {
     }
     auto entry = reader.next();
     if (!entry) break;
+    auto* as_candidate = std::get_if<tasks::Candidate>(&*entry);
+    bool ours = as_candidate ? m_shard.owns_task(as_candidate->task.id)
+                             : m_shard.owns_line(std::get<tasks::InvalidLine>(*entry).line);
+    if (!ours) {
+      ++m_other_shards;
+      continue;
+    }
     ++m_read;
     if (auto* candidate = std::get_if<tasks::Candidate>(&*entry)) {
       m_pipeline.add(*candidate);
@@ -193,6 +202,9 @@ std::string ScoreRun::summary_json() const {
                {"infra_errors", p.infra_errors},
                {"seconds", seconds},
                {"lines_per_second", seconds > 0 ? m_written / seconds : 0}};
+  if (!m_shard.all()) {
+    out["shard"] = {{"part", m_shard.text()}, {"other_lines", m_other_shards}};
+  }
   if (!m_canaries.empty()) {
     out["canaries"] = {{"mixed_in", m_canaries.size()}, {"checked", m_canaries_done},
                        {"refused", m_canaries_refused}};
@@ -219,6 +231,10 @@ void ScoreRun::print_summary() const {
   if (!counts.empty()) counts.pop_back();
   fmt::print(stderr, "scored {} lines in {:.1f} s ({:.1f} lines/s):{}\n", s["lines"].get<int64_t>(),
              s["seconds"].get<double>(), s["lines_per_second"].get<double>(), counts);
+  if (s.contains("shard")) {
+    fmt::print(stderr, "shard {}: {} lines left to the other shards\n",
+               s["shard"]["part"].get<std::string>(), s["shard"]["other_lines"].get<int64_t>());
+  }
   if (int64_t blank = s["blank_lines"].get<int64_t>(); blank > 0) {
     fmt::print(stderr, "blank lines skipped (no row): {}\n", blank);
   }

@@ -19,6 +19,7 @@
 #include "harness/rows.hpp"
 #include "lean-bridge/guard.hpp"
 #include "harness/score_settings.hpp"
+#include "harness/shard.hpp"
 #include "harness/workspace.hpp"
 #include "lean-bridge/worker_pool.hpp"
 #include "store/store.hpp"
@@ -58,6 +59,8 @@ class ScoreRun {
   int64_t m_read = 0;     // lines read
   int64_t m_written = 0;  // rows written
   int64_t m_blank_lines = 0;  // skipped by the reader: no row
+  Shard m_shard;
+  int64_t m_other_shards = 0;  // lines left to the other shards: no row
   std::vector<store::AttemptRecord> m_batch;
   std::vector<std::string> m_out_lines;
   std::chrono::steady_clock::time_point m_last_flush;

@@ -21,6 +21,7 @@ struct ScoreSettings : EngineSettings {
   bool strict = false;                      // stop at the first invalid line
   int canaries = 0;                         // known-false statements mixed into the run
   std::optional<std::string> canary_file;   // canaries to use instead of the built-in set
+  std::optional<std::string> shard;         // "I/N": this run's part of the input (shard.hpp)
 };
 
 int run_score(const ScoreSettings& settings);

@@ -9,6 +9,7 @@
 #include "harness/interrupt.hpp"
 #include "harness/score_settings.hpp"
 #include "harness/search_run.hpp"
+#include "harness/shard.hpp"
 #include "harness/search_settings.hpp"
 #include "harness/settings_tables.hpp"
 #include "policy/make_policy.hpp"
@@ -85,8 +86,19 @@ int search(SearchSettings s) {
   if (!std::filesystem::exists(s.tasks)) throw UsageError(fmt::format("{}: no such file", s.tasks));
   tasks::TaskIndex index = tasks::TaskIndex::load(s.tasks, s.header.value_or(""));
   if (index.size() == 0) throw UsageError(fmt::format("{}: no tasks", s.tasks));
+  Shard shard = s.shard ? Shard::parse(*s.shard) : Shard{};
   std::vector<tasks::Task> task_list;
-  for (const auto& t : index.tasks()) task_list.push_back(t.task);
+  for (const auto& t : index.tasks()) {
+    if (shard.owns_task(t.task.id)) task_list.push_back(t.task);
+  }
+  if (task_list.empty()) {
+    throw UsageError(fmt::format("--shard {}: none of the {} tasks of {} falls in this shard",
+                                 shard.text(), index.size(), s.tasks));
+  }
+  if (!shard.all()) {
+    fmt::print(stderr, "harness search: shard {}: {} of {} tasks\n", shard.text(), task_list.size(),
+               index.size());
+  }
 
   std::unique_ptr<policy::Policy> policy;
   try {

@@ -41,6 +41,7 @@ struct SearchSettings : EngineSettings {
   std::optional<double> learning_rate;    // built-in policy; default: the policy's own
   // Run lifecycle.
   std::optional<std::string> resume;      // run uuid or "latest": continue a killed run
+  std::optional<std::string> shard;       // "I/N": this run's part of the tasks (shard.hpp)
 };
 
 int run_search(const SearchSettings& settings);

@@ -173,6 +173,12 @@ const Group<ScoreSettings>& score_group() {
                      {.names = "--canary-file", .value = "FILE",
                       .help = "Canaries to use (JSONL: name, formal_statement, proof)",
                       .default_text = "the built-in set"}),
+          setting<S>(&S::shard,
+                     {.names = "--shard", .value = "I/N",
+                      .help = "Check only part I of N (0 <= I < N), chosen by a stable hash of "
+                              "each line's task: N runs with I = 0..N-1 (a Slurm array, an "
+                              "Indexed Job) cover the input once, then `harness merge`",
+                      .default_text = "all lines"}),
       }};
   return group;
 }
@@ -242,6 +248,11 @@ const Group<SearchSettings>& search_group() {
                      {.names = "--resume", .value = "RUN",
                       .help = "Continue a killed run (its uuid, or latest) from its last "
                               "finished epoch, with its recorded settings"}),
+          setting<S>(&S::shard,
+                     {.names = "--shard", .key = "shard", .value = "I/N",
+                      .help = "Search only part I of N of the tasks (0 <= I < N), by a stable hash "
+                              "of each task; with --epochs each part trains its own policy",
+                      .default_text = "all tasks"}),
       }};
   return group;
 }

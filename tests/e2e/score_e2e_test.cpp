@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -524,4 +526,60 @@ TEST_CASE("a worker killed at the wall clock is replaced by a warm spare, verdic
   CHECK(cold["spares_taken"] == 0);
   CHECK(cold["started"] == 3);  // the first process and one per kill, each importing
   CHECK(cold["import_wait_s"].get<double>() >= 0.6);
+}
+
+TEST_CASE("score --shard I/N: N runs cover every line once, a task's lines in one shard",
+          "[e2e]") {
+  Sandbox box;
+  // 30 tasks, each tried twice (two proofs), two unreadable lines, a blank one.
+  std::string input;
+  for (int i = 0; i < 30; ++i) {
+    std::string statement = fmt::format("theorem s{} : True := by\n", i);
+    input += line(fmt::format("s{}", i), statement, "  trivial\n");
+    input += line(fmt::format("s{}", i), statement, "  sorry\n");
+  }
+  input += "{\"name\": \"broken\"\n";
+  input += "\n";
+  input += "not json\n";
+  auto path = box.write("in.jsonl", input);
+  std::map<int64_t, std::string> line_shard;        // input line -> shard that wrote it
+  std::map<std::string, std::set<std::string>> task_shards;  // name -> shards
+  size_t rows_total = 0;
+  for (int part = 0; part < 3; ++part) {
+    std::string shard = fmt::format("{}/3", part);
+    auto out = fmt::format("out{}.jsonl", part);
+    auto run = harness(box, {"score", path.string(), "--out", out, "--db", fmt::format("h{}.db", part),
+                             "--workers", "2", "--repl", box.repl(), "--no-progress", "--shard", shard});
+    INFO(run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(run.output.find("shard " + shard + ": ") != std::string::npos);
+    auto rows = read_jsonl(box.dir / out);
+    rows_total += rows.size();
+    for (const json& r : rows) {
+      int64_t at = r["line"];
+      CHECK(line_shard.emplace(at, shard).second);  // no line twice
+      if (r["verdict"] != "invalid") task_shards[r["name"]].insert(shard);
+    }
+    auto db = store::Store::open((box.dir / fmt::format("h{}.db", part)).string());
+    auto recorded = db.latest_run("score");
+    REQUIRE(recorded);
+    CHECK(db.attempts(recorded->id).size() == rows.size());
+    CHECK(json::parse(recorded->settings_json)["shard"] == shard);
+  }
+  CHECK(rows_total == 62);  // 60 proofs and the 2 unreadable lines; the blank line has no row
+  CHECK(line_shard.size() == 62);
+  CHECK(task_shards.size() == 30);
+  for (auto& [name, shards] : task_shards) {
+    INFO(name);
+    CHECK(shards.size() == 1);
+  }
+  // Every shard got some of the 30 tasks.
+  std::set<std::string> used;
+  for (auto& [_, shards] : task_shards) used.insert(*shards.begin());
+  CHECK(used.size() == 3);
+  // A shard that does not exist is refused before anything runs.
+  auto bad = harness(box, {"score", path.string(), "--db", "bad.db", "--repl", box.repl(), "--shard", "3/3"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("--shard 3/3: I must be below N") != std::string::npos);
+  CHECK_FALSE(fs::exists(box.dir / "bad.db"));
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -470,4 +471,30 @@ TEST_CASE("a task file without splits trains on every task and says so", "[searc
   Run refused = harness(box, args);
   CHECK(refused.exit_code == 2);
   CHECK(refused.output.find("no task of split `train`") != std::string::npos);
+}
+
+TEST_CASE("search --shard I/N: the parts' evaluations cover every task once", "[search][shard]") {
+  std::map<std::string, int> seen;  // task id -> parts that searched it
+  size_t total = 0;
+  for (int part = 0; part < 2; ++part) {
+    Box box;
+    fs::path out = box.dir / "rollouts.jsonl";
+    Run run = harness(box, search_args(box, {"--samples", "1", "--out", out.string(), "--shard",
+                                             fmt::format("{}/2", part)}));
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.output.find(fmt::format("shard {}/2: ", part)) != std::string::npos);
+    std::set<std::string> ids;
+    for (const json& r : read_jsonl(out)) ids.insert(r.at("task_id").get<std::string>());
+    for (const auto& id : ids) ++seen[id];
+    total += ids.size();
+    CHECK(ids.size() > 40);  // about half of 150 each
+    // The shard is a recorded setting: a resumed run keeps it.
+    auto db = store::Store::open(box.db());
+    CHECK(json::parse(db.latest_run("search")->settings_json)["search"]["shard"] ==
+          fmt::format("{}/2", part));
+  }
+  CHECK(total == 150);
+  CHECK(seen.size() == 150);
+  for (auto& [id, parts] : seen) CHECK(parts == 1);
 }
