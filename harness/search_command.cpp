@@ -132,7 +132,7 @@ int search(SearchSettings s) {
       kept = checkpoint->epoch;
     }
     db->discard_after_epoch(run_id, kept);
-    db->reopen_run(run_id);
+    db->reopen_run(run_id, host_name());
     fmt::print(stderr, "harness search: resuming run {} after epoch {}\n", resumed->uuid, kept);
   } else {
     json settings = engine_settings_json(s, engine);

@@ -6,11 +6,12 @@
 namespace store {
 namespace {
 
-constexpr std::array<std::pair<RunStatus, std::string_view>, 4> kRunStatusNames{{
+constexpr std::array<std::pair<RunStatus, std::string_view>, 5> kRunStatusNames{{
     {RunStatus::running, "running"},
     {RunStatus::completed, "completed"},
     {RunStatus::failed, "failed"},
     {RunStatus::interrupted, "interrupted"},
+    {RunStatus::abandoned, "abandoned"},
 }};
 
 }  // namespace

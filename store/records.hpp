@@ -10,12 +10,30 @@
 
 namespace store {
 
-enum class RunStatus { running, completed, failed, interrupted };
+// A run is running from begin_run until finish_run gives it one of the final statuses; a run
+// whose process is gone without finishing it (killed, crashed, its machine rebooted) becomes
+// abandoned when a later run begins on the same host (Store::begin_run).
+enum class RunStatus { running, completed, failed, interrupted, abandoned };
 
-// "running", "completed", "failed", "interrupted": the text stored in runs.status.
+// "running", "completed", "failed", "interrupted", "abandoned": the text stored in runs.status.
 std::string_view to_string(RunStatus status);
 // Inverse of to_string; nullopt for any other text.
 std::optional<RunStatus> parse_run_status(std::string_view text);
+
+// What tells the process that runs a run apart from every other process of its host, now and
+// later: its pid, when it started (clock ticks after boot, field 22 of /proc/PID/stat, so that
+// a pid reused by a later process is told apart), the kernel's boot id
+// (/proc/sys/kernel/random/boot_id: a pid of an earlier boot is another process) and its pid
+// namespace (/proc/self/ns/pid: a pid of another namespace, such as another container with the
+// same host name, cannot be looked up from here). Read by store::this_process (process.hpp).
+struct ProcessIdentity {
+  int64_t pid = 0;
+  int64_t start_ticks = 0;
+  std::string boot_id;        // "" when unknown
+  std::string pid_namespace;  // "pid:[4026531836]"; "" when unknown
+
+  bool operator==(const ProcessIdentity&) const = default;
+};
 
 // What begin_run records about a run before any attempt.
 struct RunInfo {
@@ -27,6 +45,8 @@ struct RunInfo {
   std::string input_path;     // the input file, "" when there is none
   std::optional<std::string> input_sha256;
   std::optional<std::string> host;
+  // The process that runs it, on `host`; absent: the calling process (this_process()).
+  std::optional<ProcessIdentity> process = std::nullopt;
 };
 
 // A task, addressed by `task_id`, a hash of its content computed by the caller.
@@ -88,6 +108,9 @@ struct RunRow {
   std::optional<std::string> input_sha256;
   std::optional<std::string> summary_json;
   std::optional<std::string> host;
+  // The process that ran it last (begin_run, or reopen_run on resume); absent for runs
+  // recorded before schema version 4.
+  std::optional<ProcessIdentity> process;
 };
 
 // A row of `attempts`.

@@ -302,3 +302,63 @@ CREATE TABLE declaration_metrics (
   declared_in INTEGER NOT NULL CHECK (declared_in >= 0),  -- proofs declaring it; 0: global
   PRIMARY KEY (computation, name, digest)
 ) STRICT;
+
+-- migration 4: abandoned runs: each run records its process, and a run whose process is gone becomes 'abandoned'
+
+-- A run left 'running' by a process that never finished it (SIGKILL, a crash, a Slurm time
+-- limit, a reboot) would stay 'running' for ever. Each run now records what identifies its
+-- process on its host: the pid, its start time in clock ticks after boot (field 22 of
+-- /proc/PID/stat, which tells a later process that reuses the pid apart), the kernel's boot id
+-- and the pid namespace. When a command begins a run (or resumes one), every run of the same
+-- host still 'running' whose process is gone (no such pid, another start time, another boot)
+-- becomes 'abandoned', with ended_at the time that was noticed. Runs of other hosts, runs of
+-- another pid namespace and runs recorded before this migration (pid NULL) are left as they
+-- are: their process cannot be looked at from here. An abandoned search run can be resumed
+-- like an interrupted one.
+--
+-- SQLite cannot change a CHECK constraint, so `runs` is rebuilt: its rows are copied aside,
+-- the table is dropped and created again under its own name, and the rows are copied back
+-- with their ids. attempts and epochs reference runs (id) and foreign keys are on: with them
+-- deferred (until the commit, which also switches the pragma off again), dropping the table
+-- counts every referencing row as a violation, and inserting each run back with its id
+-- settles those rows again, so the migration commits only if every reference is intact.
+PRAGMA defer_foreign_keys = ON;
+
+CREATE TEMP TABLE runs_before_migration_4 AS SELECT * FROM main.runs;
+DROP TABLE main.runs;  -- and its index runs_by_command
+
+CREATE TABLE runs (
+  id           INTEGER PRIMARY KEY,       -- local to this database file
+  uuid         TEXT NOT NULL UNIQUE,      -- global identity, stable across shard merges
+  command      TEXT NOT NULL,             -- the subcommand, e.g. 'score'
+  argv         TEXT NOT NULL CHECK (json_valid(argv)),       -- JSON array of the arguments
+  started_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  ended_at     TEXT,                      -- NULL while running
+  status       TEXT NOT NULL DEFAULT 'running'
+               CONSTRAINT known_run_status
+               CHECK (status IN ('running', 'completed', 'failed', 'interrupted', 'abandoned')),
+  toolchain    TEXT NOT NULL,             -- identity of the Lean toolchain
+  repl         TEXT NOT NULL,             -- command line / identity of the REPL
+  settings     TEXT NOT NULL CHECK (json_valid(settings)),   -- JSON object of every setting
+  input_path   TEXT NOT NULL,             -- the tasks or candidates file ('' when none)
+  input_sha256 TEXT,                      -- hex SHA-256 of the input, NULL when not a file
+  summary      TEXT CHECK (summary IS NULL OR json_valid(summary)),  -- set by finish_run
+  host         TEXT,                      -- machine that ran it, for merged shards
+  -- The process that runs it on `host` (the last one, for a resumed run); NULL before
+  -- migration 4.
+  pid          INTEGER CHECK (pid IS NULL OR pid > 0),
+  pid_start    INTEGER,                   -- its start, clock ticks after boot
+  boot_id      TEXT,                      -- /proc/sys/kernel/random/boot_id of its boot
+  pid_ns       TEXT,                      -- its pid namespace, e.g. 'pid:[4026531836]'
+  CONSTRAINT ended_iff_finished CHECK ((status = 'running') = (ended_at IS NULL))
+) STRICT;
+
+INSERT INTO runs (id, uuid, command, argv, started_at, ended_at, status, toolchain, repl,
+                  settings, input_path, input_sha256, summary, host)
+SELECT id, uuid, command, argv, started_at, ended_at, status, toolchain, repl,
+       settings, input_path, input_sha256, summary, host
+FROM temp.runs_before_migration_4;
+DROP TABLE temp.runs_before_migration_4;
+
+-- latest_run: the newest run of a command.
+CREATE INDEX runs_by_command ON runs (command);

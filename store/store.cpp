@@ -54,7 +54,15 @@ Store Store::open(const std::string& path, OpenMode mode, std::string_view purpo
     refuse_missing(path, "the file holds no harness schema", purpose);
   }
   for (std::string_view pragma : kOpenPragmas) apply_pragma(db, pragma);
+  int64_t version = db.query_int("PRAGMA user_version", "read schema version");
   migrate(db, schema_migrations());
+  // The pages the migrations wrote (a new store's whole schema; migration 4's rebuilt runs
+  // table) would wait in the write-ahead log for the next automatic checkpoint, 1000 pages
+  // away: copied into the file now, the log starts over at the first write. PASSIVE never
+  // waits for another connection; one that reads meanwhile only delays the restart.
+  if (db.query_int("PRAGMA user_version", "read schema version") != version) {
+    db.exec("PRAGMA wal_checkpoint(PASSIVE)", "open (checkpoint after migrating)");
+  }
   return Store(std::make_unique<Impl>(std::move(db)));
 }
 

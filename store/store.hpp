@@ -51,15 +51,27 @@ class Store {
 
   // --- Runs (runs.cpp) ---
 
-  // Records a new run with status 'running' and a fresh random uuid; returns its id.
+  // Records a new run with status 'running', a fresh random uuid and its process
+  // (info.process, else the calling one); returns its id. First, when info.host is given, the
+  // runs of that host still 'running' whose process is gone become 'abandoned'
+  // (abandon_gone_runs), in the same transaction.
   int64_t begin_run(const RunInfo& info);
+  // Every run of `host` (this machine: the caller's word) still 'running' whose process is gone
+  // (process_state, process.hpp: no such pid, a zombie, a later process that reuses the pid,
+  // another boot) becomes 'abandoned', its ended_at now. Runs of other hosts, of another pid
+  // namespace and runs without a recorded process (before schema version 4) are left as they
+  // are. Returns how many runs it marked.
+  int64_t abandon_gone_runs(const std::string& host);
   // Gives a running run its final status, its end time and its summary (JSON text).
   // Throws if `run_id` is not a running run, or if `status` is RunStatus::running.
   void finish_run(int64_t run_id, RunStatus status, const std::string& summary_json);
-  // Resume: a completed, failed or interrupted run goes back to 'running' (ended_at NULL);
-  // its summary is kept until finish_run replaces it. A run still 'running' (its process was
-  // killed) is left as it is. Throws if no run has that id.
-  void reopen_run(int64_t run_id);
+  // Resume: a completed, failed, interrupted or abandoned run goes back to 'running' (ended_at
+  // NULL), run by the calling process from now on; its summary is kept until finish_run
+  // replaces it. A run still 'running' (its process was killed) stays 'running' and takes the
+  // calling process too. With `host`, the runs of that host whose process is gone are marked
+  // abandoned first (as begin_run does) and the run's host becomes `host`. Throws if no run
+  // has that id.
+  void reopen_run(int64_t run_id, const std::optional<std::string>& host = std::nullopt);
   std::optional<RunRow> run(int64_t id) const;
   std::optional<RunRow> run_by_uuid(const std::string& uuid) const;
   std::optional<RunRow> latest_run(const std::string& command) const;  // highest id

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "common/tagged_hash.hpp"
 #include "fixtures.hpp"
 #include "store/database.hpp"
@@ -275,4 +277,125 @@ TEST_CASE("a version 2 database with search data upgrades to the latest schema a
   auto next = store_test::sample_attempt(7, 3);
   db.record({next});
   CHECK(db.attempts(7).back().used_constants_json == next.used_constants_json);
+}
+
+TEST_CASE("a version 3 store with runs, attempts, search and metrics rows upgrades to version 4 "
+          "with every row and reference intact",
+          "[store][migrations][abandoned]") {
+  TempDir dir;
+  auto path = dir.file("v3.db");
+  auto fresh = dir.file("fresh.db");
+  {
+    auto db = store::Database::open(path);
+    db.exec("PRAGMA foreign_keys = ON", "test");
+    const auto& all = store::schema_migrations();
+    store::migrate(db, {all.at(0), all.at(1), all.at(2)});
+  }
+  const std::string sha = common::sha256_hex("weights");
+  {
+    RawDb raw(path);
+    REQUIRE(raw.query_int("PRAGMA user_version") == 3);
+    raw.exec("PRAGMA foreign_keys = ON");
+    raw.exec(R"sql(
+      INSERT INTO runs (id, uuid, command, argv, toolchain, repl, settings, input_path, status,
+                        ended_at, summary, host)
+      VALUES (3, 'a3c1e3f0-0000-4000-8000-000000000003', 'score', '["harness","score"]', 'lean',
+              'repl', '{}', 'in.jsonl', 'completed', '2024-05-01T12:00:00.000Z', '{"lines":2}',
+              'node-1'),
+             (7, 'a3c1e3f0-0000-4000-8000-000000000007', 'search', '[]', 'lean', 'repl', '{}',
+              '', 'running', NULL, NULL, 'node-1');
+      INSERT INTO tasks VALUES ('task-v1:0001', 't', 'import Mathlib', 'theorem t : True', 'train');
+      INSERT INTO attempts (run_id, line, name, task_id, verdict, decided_by, reason, reward,
+                            elapsed_ms, cached, messages, proof, cache_key, used_constants)
+      VALUES (3, 1, 't', 'task-v1:0001', 'pass', 'lean', 'ok', 1.0, 5, 0, '[]', 'trivial',
+              'verify-v2:k1', '["True.intro"]'),
+             (3, 2, 't', 'task-v1:0001', 'fail', 'lean', 'no', 0.0, 6, 0, '[]', 'sorry', NULL,
+              NULL),
+             (7, 1, 't', 'task-v1:0001', 'pass', 'lean', 'ok', 1.0, 5, 1, '[]', 'trivial',
+              'verify-v2:k1', NULL);
+      INSERT INTO verification_cache (key, verdict, decided_by, reason, elapsed_ms, messages)
+      VALUES ('verify-v2:k1', 'pass', 'lean', 'ok', 5, '[]');
+      INSERT INTO search_attempts (run_id, line, epoch, phase, group_index, sample, mode,
+                                   policy_version, prompt, completion)
+      VALUES (7, 1, 0, 'train', 0, 0, 'whole', 'v0', 'p', 'trivial');
+      INSERT INTO epochs (run_id, epoch, phase, tasks, attempts, passes, errors, pass_rate,
+                          mean_reward, new_solved, seconds, stats)
+      VALUES (7, 0, 'train', 1, 1, 1, 0, 1.0, 1.0, 1, 1.5, '{}');
+      INSERT INTO task_samples VALUES (7, 0, 'task-v1:0001', 'train', 1, 1);
+      INSERT INTO metrics_computations (id, scope, params, summary) VALUES (1, 'all', '{}', '{}');
+      INSERT INTO dictionaries (id, computation, version, fold, kind, samples, params, bytes, sha256)
+      VALUES (1, 1, 'raw-v1', 0, 'raw', 1, '{}', CAST('d' AS BLOB), ')sql" +
+             common::sha256_hex("d") + R"sql(');
+      INSERT INTO proof_metrics VALUES (1, 3, 1, 7, 1, 16, 12, 4, 0.75, 0, 1);
+      INSERT INTO task_metrics VALUES (1, 'task-v1:0001', 1, NULL);
+    )sql");
+    raw.exec("INSERT INTO checkpoints (run_id, epoch, policy_kind, policy_version, bytes, sha256, "
+             "state) VALUES (7, 0, 'builtin', 'v1', CAST('weights' AS BLOB), '" + sha + "', '{}')");
+  }
+  auto count_rows = [](RawDb& raw) {
+    std::map<std::string, int64_t> counts;
+    for (const char* table : {"runs", "tasks", "attempts", "verification_cache", "search_attempts",
+                              "epochs", "task_samples", "checkpoints", "metrics_computations",
+                              "dictionaries", "proof_metrics", "task_metrics"}) {
+      counts[table] = raw.query_int(std::string("SELECT count(*) FROM ") + table);
+    }
+    return counts;
+  };
+  std::map<std::string, int64_t> before;
+  {
+    RawDb raw(path);
+    before = count_rows(raw);
+  }
+  { auto created = store::Store::open(fresh); }
+
+  auto db = store::Store::open(path);
+  {
+    RawDb raw(path);
+    CHECK(raw.query_int("PRAGMA user_version") == store::latest_schema_version());
+    CHECK(count_rows(raw) == before);
+    CHECK(raw.query_int("SELECT count(*) FROM pragma_foreign_key_check") == 0);
+    CHECK(raw.query_int("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'")
+          == 0);
+    // The same layout as a new file.
+    raw.exec("ATTACH DATABASE '" + fresh + "' AS fresh");
+    auto select = [](const std::string& schema) {
+      return "SELECT type, name, tbl_name, sql FROM " + schema + ".sqlite_schema";
+    };
+    CHECK(raw.query_int("SELECT count(*) FROM (" + select("main") + " EXCEPT " + select("fresh") +
+                        ")") == 0);
+    CHECK(raw.query_int("SELECT count(*) FROM (" + select("fresh") + " EXCEPT " + select("main") +
+                        ")") == 0);
+    // The foreign keys into runs still hold: a run with attempts cannot be deleted.
+    raw.exec("PRAGMA foreign_keys = ON");
+    CHECK_THROWS(raw.exec("DELETE FROM runs WHERE id = 3"));
+  }
+  auto score = db.run(3);
+  REQUIRE(score);
+  CHECK(score->uuid == "a3c1e3f0-0000-4000-8000-000000000003");
+  CHECK(score->status == store::RunStatus::completed);
+  CHECK(score->ended_at == "2024-05-01T12:00:00.000Z");
+  CHECK(score->summary_json == R"({"lines":2})");
+  CHECK(score->argv_json == R"(["harness","score"])");
+  CHECK(score->host == "node-1");
+  CHECK_FALSE(score->process);  // recorded before runs had a process
+  CHECK(db.latest_run("search")->id == 7);
+  CHECK(db.attempts(3).size() == 2);
+  CHECK(db.attempts(3)[0].used_constants_json == R"(["True.intro"])");
+  CHECK(db.search_attempts(7).size() == 1);
+  CHECK(db.epochs(7).size() == 1);
+  CHECK(db.task_samples(7).size() == 1);
+  CHECK(db.latest_checkpoint(7)->bytes == "weights");
+  CHECK(db.proof_metrics(1).size() == 1);
+  CHECK(db.task_metrics(1).size() == 1);
+  CHECK(db.dictionaries(1).size() == 1);
+
+  // The running run of before has no process to look at: a new run of its host leaves it.
+  auto info = store_test::sample_run_info();
+  info.host = "node-1";
+  int64_t next = db.begin_run(info);
+  CHECK(next == 8);
+  CHECK(db.run(7)->status == store::RunStatus::running);
+  RawDb(path).exec("UPDATE runs SET status = 'abandoned', ended_at = '2024-05-02T00:00:00.000Z' "
+                   "WHERE id = 7");
+  CHECK(db.run(7)->status == store::RunStatus::abandoned);
 }

@@ -166,7 +166,8 @@ TEST_CASE("a moved Store keeps working and the old one can be destroyed", "[stor
 
 TEST_CASE("run statuses convert to and from their stored text", "[store]") {
   for (auto status : {store::RunStatus::running, store::RunStatus::completed,
-                      store::RunStatus::failed, store::RunStatus::interrupted}) {
+                      store::RunStatus::failed, store::RunStatus::interrupted,
+                      store::RunStatus::abandoned}) {
     CHECK(store::parse_run_status(store::to_string(status)) == status);
   }
   CHECK_FALSE(store::parse_run_status("done"));
