@@ -11,6 +11,7 @@
 #include "harness/exit_codes.hpp"
 #include "harness/metrics_command.hpp"
 #include "harness/progress.hpp"
+#include "harness/prune_command.hpp"
 #include "harness/score_settings.hpp"
 #include "harness/serve_settings.hpp"
 #include "harness/search_settings.hpp"
@@ -55,7 +56,7 @@ const settings::Group<SettingsCommand>& settings_command_group() {
                                {.names = "--markdown", .value = "SECTION",
                                 .help = "Print a generated README section: a settings group "
                                         "(engine, score, search, remote-policy, metrics, "
-                                        "doctor), exit-codes or commands"}),
+                                        "doctor, serve, prune), exit-codes or commands"}),
           settings::setting<S>(&S::update_readme,
                                {.names = "--update-readme", .value = "FILE",
                                 .help = "Regenerate the generated sections of FILE in place"}),
@@ -160,6 +161,14 @@ const std::vector<Command>& commands() {
              add_settings(app, settings::engine_group(), s);
            },
            [](ServeSettings& s) { return run_serve(s); })},
+      {"prune",
+       "Delete old attempts (serve traffic by default) with the rows that depend on them, "
+       "keeping runs, their summaries and the verification cache, then shrink the file",
+       with_settings<PruneSettings>(
+           [](CLI::App& app, PruneSettings& s) {
+             add_settings(app, settings::prune_group(), s);
+           },
+           [](PruneSettings& s) { return run_prune(s); })},
       {"doctor",
        "Say what this machine has for checking Lean proofs, what is missing and how to fix it",
        with_settings<DoctorSettings>(

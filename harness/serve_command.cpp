@@ -344,7 +344,7 @@ int serve_main(const ServeSettings& s) {
   std::optional<serve::HttpServer> http;
   try {
     dispatcher.emplace(engine, db, run_id, index ? &*index : nullptr,
-                       static_cast<size_t>(s.max_queued));
+                       static_cast<size_t>(s.max_queued), s.retain_days);
     serve::ServerOptions options;
     options.host = s.host;
     options.port = static_cast<uint16_t>(s.port);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -15,16 +16,23 @@ namespace {
 
 using nlohmann::json;
 
+// Retention: attempts deleted per round of the loop (a few milliseconds of the dispatcher's
+// time), and the pause between two prunings.
+constexpr int64_t kPruneChunk = 2000;
+constexpr auto kPruneEvery = std::chrono::hours(1);
+
 }  // namespace
 
 ServeDispatcher::ServeDispatcher(const Engine& engine, store::Store& store, int64_t run_id,
-                                 const tasks::TaskIndex* tasks, size_t max_queued)
+                                 const tasks::TaskIndex* tasks, size_t max_queued,
+                                 int retain_days)
     : m_engine(engine),
       m_store(store),
       m_run_id(run_id),
       m_tasks(tasks),
       m_max_queued(max_queued),
-      m_cache(store) {
+      m_cache(store),
+      m_retain_days(retain_days) {
   PipelineOptions options{engine.identity, true, engine.used_constants, "serve", 0};
   options.ordered = false;
   m_pipeline = std::make_unique<Pipeline>(
@@ -179,16 +187,38 @@ void ServeDispatcher::run() {
   }
 }
 
+// --retain-days: one chunk of the serve attempts past the retention, oldest first, when a
+// pruning is due; the next round takes the next chunk, until none is left and the next pruning
+// is an hour away. No VACUUM: it would hold the file against every write for as long as it
+// rewrites it; the pages freed take the new attempts, so the file stops growing.
+void ServeDispatcher::prune() {
+  if (m_retain_days <= 0 || std::chrono::steady_clock::now() < m_next_prune) return;
+  auto removed = m_store.prune_attempts(
+      {.keep_days = m_retain_days, .command = "serve", .limit = kPruneChunk});
+  m_pruned += removed.attempts;
+  if (removed.attempts < kPruneChunk) {
+    if (m_pruned > 0) {
+      fmt::print(stderr, "harness serve: deleted {} serve attempts created before {} "
+                         "(--retain-days {})\n", m_pruned, removed.cutoff, m_retain_days);
+    }
+    m_pruned = 0;
+    m_next_prune = std::chrono::steady_clock::now() + kPruneEvery;
+  }
+}
+
 void ServeDispatcher::loop() {
   for (;;) {
+    prune();
     std::deque<std::shared_ptr<Job>> incoming;
     std::vector<std::weak_ptr<Job>> gone;
     bool draining = false;
     {
       std::unique_lock lock(m_mutex);
       if (m_by_seq.empty()) {
-        // Idle: wakes for work, or to read the processes' memory again.
-        m_wake.wait_for(lock, kMemoryEvery, [&] { return !m_incoming.empty() || m_draining; });
+        // Idle: wakes for work, to read the processes' memory again, or to prune when due.
+        auto until = std::chrono::steady_clock::now() + kMemoryEvery;
+        if (m_retain_days > 0) until = std::min(until, m_next_prune);
+        m_wake.wait_until(lock, until, [&] { return !m_incoming.empty() || m_draining; });
       }
       incoming.swap(m_incoming);
       gone.swap(m_gone);

@@ -4,6 +4,7 @@
 // snippets of one request and the exchange to answer); it turns each snippet into a candidate
 // (serve/snippet.hpp), records every verification in the serve run, and answers each exchange
 // once all its snippets are decided.
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -38,8 +39,10 @@ struct ServeStats {
 
 class ServeDispatcher {
  public:
+  // retain_days > 0: the dispatcher deletes the store's serve attempts older than that at its
+  // start and about once an hour (prune()).
   ServeDispatcher(const Engine& engine, store::Store& store, int64_t run_id,
-                  const tasks::TaskIndex* tasks, size_t max_queued);
+                  const tasks::TaskIndex* tasks, size_t max_queued, int retain_days = 0);
   // Finishes what is queued, then stops.
   ~ServeDispatcher();
 
@@ -80,6 +83,7 @@ class ServeDispatcher {
   void loop();
   void start(std::shared_ptr<Job> job);
   void finish(Job& job);
+  void prune();
 
   const Engine& m_engine;
   store::Store& m_store;
@@ -102,6 +106,9 @@ class ServeDispatcher {
   std::chrono::steady_clock::time_point m_memory_read{};
   std::map<uint64_t, std::pair<std::shared_ptr<Job>, size_t>> m_by_seq;  // dispatcher's
   int64_t m_next_line = 1;
+  int m_retain_days = 0;
+  std::chrono::steady_clock::time_point m_next_prune{};  // dispatcher's
+  int64_t m_pruned = 0;  // attempts deleted by the pruning in progress
   std::thread m_thread;
 };
 

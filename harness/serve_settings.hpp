@@ -17,6 +17,7 @@ struct ServeSettings : EngineSettings {
   int max_queued = 8192;                   // snippets waiting or in checking (429 beyond)
   int http_threads = 2;                    // I/O threads
   std::string api_key_env;                 // environment variable holding the bearer key
+  int retain_days = 0;                     // serve attempts kept this many days; 0: all
 };
 
 int run_serve(const ServeSettings& settings);

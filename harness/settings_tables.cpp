@@ -138,6 +138,13 @@ const Group<ServeSettings>& serve_group() {
                       .help = "Environment variable holding the key clients must send as "
                               "`Authorization: Bearer KEY` (never the key itself on the command "
                               "line); health endpoints stay open"}),
+          setting<S>(&S::retain_days,
+                     {.names = "--retain-days", .value = "N",
+                      .help = "Delete the store's serve attempts older than N days at start and "
+                              "about once an hour (0: keep everything); runs, their summaries "
+                              "and the verification cache stay. The file does not shrink (its "
+                              "free pages take new attempts); `harness prune` shrinks it",
+                      .check = at_least(0)}),
       }};
   return group;
 }
@@ -372,6 +379,32 @@ const Group<DoctorSettings>& doctor_group() {
   return group;
 }
 
+const Group<PruneSettings>& prune_group() {
+  using S = PruneSettings;
+  static const Group<S> group{
+      "prune",
+      "`harness prune`",
+      {
+          setting<S>(&S::db, {.names = "--db", .value = "FILE", .help = "SQLite store"}),
+          setting<S>(&S::keep_days,
+                     {.names = "--keep-days", .value = "N",
+                      .help = "Attempts created more than N days ago go, with their "
+                              "search_attempts and proof_metrics rows; runs (with their "
+                              "summaries), tasks, the verification cache, epochs, checkpoints "
+                              "and metrics computations stay",
+                      .check = at_least(0), .required = true}),
+          setting<S>(&S::command,
+                     {.names = "--command", .value = "NAME",
+                      .help = "Only attempts of this command's runs (all: every command's). "
+                              "Serve traffic is what grows without end; score and search "
+                              "attempts are a run's results (OUT rows, rollouts, resume, "
+                              "metrics) and go only when asked for"}),
+          setting<S>(&S::dry_run, {.names = "--dry-run",
+                                   .help = "Count what would go; delete nothing"}),
+      }};
+  return group;
+}
+
 nlohmann::json search_record(const SearchSettings& settings) {
   nlohmann::json out = nlohmann::json::object();
   record(search_group(), settings, out);
@@ -398,7 +431,7 @@ std::vector<GroupRows> all_groups() {
   return {group_rows(score_group()),   group_rows(engine_group()),
           group_rows(search_group()),  group_rows(remote_policy_group()),
           group_rows(metrics_group()), group_rows(doctor_group()),
-          group_rows(serve_group())};
+          group_rows(serve_group()),   group_rows(prune_group())};
 }
 
 }  // namespace harness::settings

@@ -39,6 +39,8 @@ class Database {
   void exec(const std::string& sql, std::string_view operation);
   // Runs a statement whose first row's first column is an integer (e.g. a pragma).
   int64_t query_int(const std::string& sql, std::string_view operation);
+  // Rows the last INSERT, UPDATE or DELETE of this connection changed.
+  int64_t changes() const { return sqlite3_changes64(m_db); }
 
   // Throws a StoreError for `operation` with error_cause().
   [[noreturn]] void fail(std::string_view operation) const;

@@ -213,6 +213,26 @@ struct TaskSampleRecord {
   bool operator==(const TaskSampleRecord&) const = default;
 };
 
+// --- Retention (`harness prune`, `harness serve --retain-days`) ---
+
+// Which attempts Store::prune_attempts deletes: those created more than keep_days days ago.
+struct PruneOptions {
+  int64_t keep_days = 0;  // attempts created before now minus this many days go (0: all)
+  std::optional<std::string> command = std::nullopt;  // only of runs of this command; absent: any
+  int64_t limit = 0;       // at most this many, the oldest first; 0: no bound
+  bool dry_run = false;    // count what would go; delete nothing
+};
+
+// What prune_attempts deleted (or, dry, would delete).
+struct PruneCounts {
+  std::string cutoff;  // attempts created before this time went (ISO-8601 UTC, as created_at)
+  int64_t attempts = 0;
+  int64_t search_attempts = 0;  // their search rows
+  int64_t proof_metrics = 0;    // their rows of metrics computations
+
+  bool operator==(const PruneCounts&) const = default;
+};
+
 // --- Proof compression metrics (`harness metrics`) ---
 // Every member has a default, so designated initializers may leave any of them out.
 

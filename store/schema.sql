@@ -362,3 +362,12 @@ DROP TABLE temp.runs_before_migration_4;
 
 -- latest_run: the newest run of a command.
 CREATE INDEX runs_by_command ON runs (command);
+
+-- migration 5: retention: attempts by age
+
+-- `harness prune` and `harness serve --retain-days` delete the attempts older than a number of
+-- days (with their search_attempts and proof_metrics rows), oldest first and in bounded
+-- chunks so that a store in use is never locked for long; runs, tasks, the verification cache,
+-- epochs, checkpoints and metrics computations stay. This index finds those attempts without
+-- reading every attempt.
+CREATE INDEX attempts_by_created ON attempts (created_at);

@@ -94,6 +94,25 @@ class Store {
   // 1 + the highest attempts.line of the run; 1 when it has none.
   int64_t next_line(int64_t run_id) const;
 
+  // --- Retention (prune.cpp) ---
+
+  // Deletes the attempts created before now minus options.keep_days days (of runs of
+  // options.command only, when given), the oldest first, at most options.limit of them, with
+  // the rows that reference them: their search_attempts rows and their proof_metrics rows.
+  // Everything else stays: runs with their summaries, tasks, the verification cache, epochs,
+  // task samples, checkpoints, metrics computations with their task and declaration rows.
+  // Works in transactions of a few thousand attempts, so that other writers of the file (a
+  // serving harness) wait at most a moment; a failure keeps the chunks already committed.
+  // With options.dry_run, counts what would go and deletes nothing.
+  PruneCounts prune_attempts(const PruneOptions& options);
+  // The database's size in bytes (pages × page size): the file's size once the write-ahead
+  // log is checkpointed.
+  int64_t size_bytes() const;
+  // Rewrites the file without its free pages (VACUUM) and truncates the write-ahead log; holds
+  // the file against every other writer while it runs and needs as much free disk as the
+  // database's size. Returns size_bytes() after.
+  int64_t vacuum();
+
   // --- Search runs: search attempts, epochs, task samples, checkpoints (search.cpp) ---
 
   // As record(), in ONE transaction, for a search: each attempt's task, the attempt, its

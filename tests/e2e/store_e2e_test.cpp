@@ -1,4 +1,7 @@
-// The store's life across runs, end to end: runs whose process was killed become abandoned.
+// The store's life across runs, end to end: runs whose process was killed become abandoned,
+// old attempts are pruned (harness prune, harness serve --retain-days).
+#include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
@@ -93,6 +96,48 @@ std::string start_and_kill(const Box& box, const std::string& command,
   return uuid;
 }
 
+// SQL on the store behind the harness's back (to age attempts); throws on failure.
+void exec_sql(const std::string& db, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
+  char* message = nullptr;
+  int rc = sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &message);
+  std::string text = message ? message : "";
+  sqlite3_free(message);
+  sqlite3_close(handle);
+  INFO(text);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+// Moves every attempt of `run_id` `days` days into the past.
+void age(const std::string& db, int64_t run_id, int days) {
+  exec_sql(db, fmt::format("UPDATE attempts SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', "
+                           "'now', '-{} days') WHERE run_id = {}", days, run_id));
+}
+
+// A finished serve run with `n` attempts (as the store records them), each with a cache entry.
+int64_t serve_run(const std::string& db_path, int n) {
+  auto db = store::Store::open(db_path);
+  store::RunInfo info{"serve", "[]", "lean", "repl", "{}", "", std::nullopt, "elsewhere"};
+  int64_t id = db.begin_run(info);
+  std::vector<store::AttemptRecord> batch;
+  for (int line = 1; line <= n; ++line) {
+    store::AttemptRecord a;
+    a.run_id = id;
+    a.line = line;
+    a.name = "snippet";
+    a.verdict = "pass";
+    a.decided_by = "lean";
+    a.reason = "accepted";
+    a.proof = fmt::format("theorem s{} : True := trivial", line);
+    a.cache_key = fmt::format("verify-v2:serve-{}-{}", id, line);
+    batch.push_back(a);
+  }
+  db.record(batch);
+  db.finish_run(id, store::RunStatus::completed, R"({"snippets":3})");
+  return id;
+}
+
 }  // namespace
 
 TEST_CASE("runs of a killed serve and a killed score become abandoned when the next run begins",
@@ -142,4 +187,78 @@ TEST_CASE("runs of a killed serve and a killed score become abandoned when the n
   CHECK(last->uuid != score);
   CHECK(last->status == store::RunStatus::completed);
   CHECK(db.run_by_uuid(serve)->status == store::RunStatus::abandoned);
+}
+
+TEST_CASE("harness prune deletes old serve attempts, keeps runs and the cache, and shrinks the "
+          "file",
+          "[e2e][prune]") {
+  Box box;
+  std::string input = box.tmp.write("in.jsonl", candidate("a") + candidate("b"));
+  auto args = engine(box, {"--out", "in.scored.jsonl"});
+  args.insert(args.begin(), {"score", input});
+  REQUIRE(harness(box, args).exit_code == 0);
+  int64_t serve = serve_run(box.db(), 300);
+  int64_t score = 1;
+  age(box.db(), serve, 40);
+  age(box.db(), score, 40);
+  int64_t cache = store::Store::open(box.db()).count_cache_entries();
+
+  Run dry = harness(box, {"prune", "--db", box.db(), "--keep-days", "30", "--dry-run"});
+  INFO(dry.output);
+  CHECK(dry.exit_code == 0);
+  CHECK(dry.output.find("attempts of serve runs created before") != std::string::npos);
+  CHECK(dry.output.find("would delete 300 attempts, 0 search_attempts rows, 0 proof_metrics rows")
+        != std::string::npos);
+  CHECK(store::Store::open(box.db()).attempts(serve).size() == 300);
+
+  Run pruned = harness(box, {"prune", "--db", box.db(), "--keep-days", "30"});
+  INFO(pruned.output);
+  CHECK(pruned.exit_code == 0);
+  CHECK(pruned.output.find("deleted 300 attempts") != std::string::npos);
+  CHECK(pruned.output.find("after VACUUM") != std::string::npos);
+  {
+    auto db = store::Store::open(box.db());
+    CHECK(db.attempts(serve).empty());
+    CHECK(db.attempts(score).size() == 2);  // score's results stay unless asked for
+    CHECK(db.run(serve)->summary_json == R"({"snippets":3})");
+    CHECK(db.count_cache_entries() == cache);
+  }
+  Run all = harness(box, {"prune", "--db", box.db(), "--keep-days", "30", "--command", "all"});
+  CHECK(all.exit_code == 0);
+  CHECK(all.output.find("attempts of every run") != std::string::npos);
+  CHECK(all.output.find("deleted 2 attempts") != std::string::npos);
+  CHECK(store::Store::open(box.db()).attempts(score).empty());
+  CHECK(store::Store::open(box.db()).run(score)->status == store::RunStatus::completed);
+
+  Run missing = harness(box, {"prune", "--db", box.db("typo.db"), "--keep-days", "30"});
+  CHECK(missing.exit_code == 3);
+  CHECK(missing.output.find("typo.db: no such store") != std::string::npos);
+  CHECK_FALSE(fs::exists(box.dir / "typo.db"));
+  Run no_days = harness(box, {"prune", "--db", box.db()});
+  CHECK(no_days.exit_code == 2);
+  CHECK(no_days.output.find("--keep-days") != std::string::npos);
+}
+
+TEST_CASE("harness serve --retain-days prunes its store's old serve attempts at start",
+          "[e2e][prune][serve]") {
+  Box box;
+  int64_t old_serve = serve_run(box.db(), 5);
+  int64_t recent_serve = serve_run(box.db(), 2);
+  age(box.db(), old_serve, 40);
+  age(box.db(), recent_serve, 2);
+  auto args = engine(box, {"--port", "0", "--retain-days", "30"});
+  args.insert(args.begin(), {HARNESS_PATH, "serve"});
+  lean_bridge::ProcessSpec spec{args, box.dir.string(), 0, false};
+  auto child = lean_bridge::ChildProcess::spawn(spec);
+  bool pruned = wait_for(box.db(), [&](store::Store& db) { return db.attempts(old_serve).empty(); });
+  ::kill(child->pid(), SIGTERM);
+  int status = child->reap(30'000);
+  REQUIRE(pruned);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  auto db = store::Store::open(box.db());
+  CHECK(db.attempts(recent_serve).size() == 2);
+  CHECK(db.run(old_serve)->summary_json == R"({"snippets":3})");
+  CHECK(db.count_cache_entries() == 7);
+  CHECK(db.latest_run("serve")->status == store::RunStatus::completed);
 }
