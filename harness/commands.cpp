@@ -9,6 +9,7 @@
 #include "harness/doctor.hpp"
 #include "harness/engine.hpp"
 #include "harness/exit_codes.hpp"
+#include "harness/merge_command.hpp"
 #include "harness/metrics_command.hpp"
 #include "harness/progress.hpp"
 #include "harness/prune_command.hpp"
@@ -56,7 +57,7 @@ const settings::Group<SettingsCommand>& settings_command_group() {
                                {.names = "--markdown", .value = "SECTION",
                                 .help = "Print a generated README section: a settings group "
                                         "(engine, score, search, remote-policy, metrics, "
-                                        "doctor, serve, prune), exit-codes or commands"}),
+                                        "doctor, serve, prune, merge), exit-codes or commands"}),
           settings::setting<S>(&S::update_readme,
                                {.names = "--update-readme", .value = "FILE",
                                 .help = "Regenerate the generated sections of FILE in place"}),
@@ -169,6 +170,14 @@ const std::vector<Command>& commands() {
              add_settings(app, settings::prune_group(), s);
            },
            [](PruneSettings& s) { return run_prune(s); })},
+      {"merge",
+       "Merge the stores of several machines (serve replicas, Slurm shards) into one, keeping "
+       "where each run came from",
+       with_settings<MergeSettings>(
+           [](CLI::App& app, MergeSettings& s) {
+             add_settings(app, settings::merge_group(), s);
+           },
+           [](MergeSettings& s) { return run_merge(s); })},
       {"doctor",
        "Say what this machine has for checking Lean proofs, what is missing and how to fix it",
        with_settings<DoctorSettings>(

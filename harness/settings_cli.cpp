@@ -38,7 +38,10 @@ void add_option(CLI::App& app, const Row& row, std::function<void(std::string_vi
         },
         help);
     option->type_name(spec.value.empty() ? "VALUE" : spec.value);
-    option->expected(1);
+    // An option takes one value each time it is given; a positional list takes every value
+    // left (harness merge A.db B.db ...).
+    bool positional = !spec.names.empty() && spec.names[0] != '-';
+    option->expected(list && positional ? -1 : 1);
     option->multi_option_policy(list ? CLI::MultiOptionPolicy::TakeAll
                                      : CLI::MultiOptionPolicy::TakeLast);
     if (spec.required) option->required();

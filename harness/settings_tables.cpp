@@ -405,6 +405,32 @@ const Group<PruneSettings>& prune_group() {
   return group;
 }
 
+const Group<MergeSettings>& merge_group() {
+  using S = MergeSettings;
+  static const Group<S> group{
+      "merge",
+      "`harness merge`",
+      {
+          setting<S>(&S::inputs,
+                     {.names = "inputs", .value = "STORE",
+                      .help = "Stores to merge (serve replicas, Slurm shards), at this harness's "
+                              "schema version; read, never written",
+                      .required = true}),
+          setting<S>(&S::out,
+                     {.names = "--out,-o", .value = "FILE",
+                      .help = "The store merged into: created when missing, else added to. Runs "
+                              "by uuid, tasks and the verification cache by key, every row of a "
+                              "run re-keyed; each run records the files it came from "
+                              "(run_sources). Merging a store again adds nothing",
+                      .required = true}),
+          setting<S>(&S::allow_different_toolchains,
+                     {.names = "--allow-different-toolchains",
+                      .help = "Merge runs of different Lean toolchains into one store (refused "
+                              "otherwise: their verdicts need not agree)"}),
+      }};
+  return group;
+}
+
 nlohmann::json search_record(const SearchSettings& settings) {
   nlohmann::json out = nlohmann::json::object();
   record(search_group(), settings, out);
@@ -431,7 +457,8 @@ std::vector<GroupRows> all_groups() {
   return {group_rows(score_group()),   group_rows(engine_group()),
           group_rows(search_group()),  group_rows(remote_policy_group()),
           group_rows(metrics_group()), group_rows(doctor_group()),
-          group_rows(serve_group()),   group_rows(prune_group())};
+          group_rows(serve_group()),   group_rows(prune_group()),
+          group_rows(merge_group())};
 }
 
 }  // namespace harness::settings

@@ -6,6 +6,7 @@
 
 #include "harness/doctor.hpp"
 #include "harness/engine.hpp"
+#include "harness/merge_command.hpp"
 #include "harness/metrics_command.hpp"
 #include "harness/prune_command.hpp"
 #include "harness/score_settings.hpp"
@@ -26,6 +27,7 @@ const Group<MetricsSettings>& metrics_group();
 const Group<DoctorSettings>& doctor_group();
 const Group<ServeSettings>& serve_group();
 const Group<PruneSettings>& prune_group();
+const Group<MergeSettings>& merge_group();
 
 // What a search run records of its settings (the rows with a key of the search, remote-policy
 // and engine groups) as one JSON object, and `search --resume`'s read-back of it: a key the

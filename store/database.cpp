@@ -88,6 +88,18 @@ Database Database::open(const std::string& path, bool create) {
   return opened;
 }
 
+Database Database::open_read_only(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string cause = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw make_store_error(path, "open", cause);
+  }
+  sqlite3_extended_result_codes(db, 1);
+  return Database(db, path);
+}
+
 Database::Database(Database&& other) noexcept
     : m_db(std::exchange(other.m_db, nullptr)),
       m_path(std::move(other.m_path)),

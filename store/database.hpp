@@ -25,6 +25,9 @@ class Database {
   // created). Refuses a file SQLite can only open read-only. Does not read the file yet: a
   // file that is not a database fails on first use.
   static Database open(const std::string& path, bool create = true);
+  // Opens an existing `path` read-only (a file to read and never write, e.g. a store being
+  // merged from); a missing file is refused.
+  static Database open_read_only(const std::string& path);
 
   Database(Database&& other) noexcept;
   Database& operator=(Database&& other) noexcept;

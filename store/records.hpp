@@ -4,9 +4,11 @@
 // rejected, timeout, error, invalid) and that JSON text is valid JSON, nothing more.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace store {
 
@@ -231,6 +233,24 @@ struct PruneCounts {
   int64_t proof_metrics = 0;    // their rows of metrics computations
 
   bool operator==(const PruneCounts&) const = default;
+};
+
+// --- Merging stores (`harness merge`) ---
+
+// What Store::inspect reads of a store file without changing it.
+struct StoreFacts {
+  int schema_version = 0;
+  std::vector<std::string> toolchains;  // of its runs, distinct, sorted
+  int64_t runs = 0;
+};
+
+// What Store::merge_from added: rows per table (runs: the runs new to the store), and the runs
+// already there that the source's copy brought further (a run that finished since, its new
+// attempts). Metrics computations over a whole source store are not merged (merge.cpp).
+struct MergeCounts {
+  std::map<std::string, int64_t> added;
+  int64_t runs_updated = 0;
+  int64_t computations_skipped = 0;  // of scope 'all' in the source (or using their dictionaries)
 };
 
 // --- Proof compression metrics (`harness metrics`) ---

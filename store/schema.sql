@@ -371,3 +371,19 @@ CREATE INDEX runs_by_command ON runs (command);
 -- epochs, checkpoints and metrics computations stay. This index finds those attempts without
 -- reading every attempt.
 CREATE INDEX attempts_by_created ON attempts (created_at);
+
+-- migration 6: merged stores: where each run came from
+
+-- `harness merge` brings the stores of several machines (serve replicas, Slurm shards) into
+-- one: runs by uuid, tasks and cache entries by content key, every row of a run re-keyed onto
+-- the run's id in the merged store. Each run merged records here the file it came from and its
+-- id in that file; rows of the source's own run_sources come along, so a store merged from
+-- merged stores still names every file a run passed through. Merging the same file again adds
+-- nothing (INSERT OR IGNORE on the key).
+CREATE TABLE run_sources (
+  run_id        INTEGER NOT NULL REFERENCES runs (id),
+  source        TEXT NOT NULL,            -- the merged file's absolute path
+  source_run_id INTEGER NOT NULL,         -- the run's id in that file
+  merged_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  PRIMARY KEY (run_id, source)
+) STRICT;

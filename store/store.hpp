@@ -113,6 +113,24 @@ class Store {
   // database's size. Returns size_bytes() after.
   int64_t vacuum();
 
+  // --- Merging stores (merge.cpp) ---
+
+  // Reads a store file's schema version and its runs' toolchains, read-only and without
+  // migrating it. Refuses a missing file and a database without the harness schema
+  // ("PATH: no such store").
+  static StoreFacts inspect(const std::string& path);
+  // Brings everything of the store at `source` (at this store's schema version, else refused;
+  // never written to) into this one, in ONE transaction: runs by uuid (a run already here takes
+  // the source's row when that one is further along: finished where this one is not, or
+  // finished later), tasks and verification cache entries by key (INSERT OR IGNORE; a cache
+  // entry keeps the larger hit count and the earlier creation), every row of a run (attempts,
+  // search attempts, epochs, task samples, checkpoints, run_sources) re-keyed onto the run's
+  // id here, and the metrics computations over one run with their dictionaries and rows. Each
+  // run records `source` (made absolute) in run_sources. Every table's columns are copied by
+  // name as the schema lists them. Merging the same file again adds nothing; merging several
+  // in any order gives the same rows (local ids aside). Refuses this store's own file.
+  MergeCounts merge_from(const std::string& source);
+
   // --- Search runs: search attempts, epochs, task samples, checkpoints (search.cpp) ---
 
   // As record(), in ONE transaction, for a search: each attempt's task, the attempt, its

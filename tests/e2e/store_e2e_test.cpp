@@ -1,5 +1,6 @@
 // The store's life across runs, end to end: runs whose process was killed become abandoned,
-// old attempts are pruned (harness prune, harness serve --retain-days).
+// old attempts are pruned (harness prune, harness serve --retain-days), stores of several
+// machines are merged (harness merge).
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -11,6 +12,8 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -261,4 +264,154 @@ TEST_CASE("harness serve --retain-days prunes its store's old serve attempts at 
   CHECK(db.run(old_serve)->summary_json == R"({"snippets":3})");
   CHECK(db.count_cache_entries() == 7);
   CHECK(db.latest_run("serve")->status == store::RunStatus::completed);
+}
+
+namespace {
+
+// Six lines with the double's verdicts: pass, fail, incomplete, rejected, pass, invalid.
+std::vector<std::string> six_lines() {
+  return {candidate("p1"),
+          candidate("f1", "  trivial\n--! error unsolved goals\n"),
+          candidate("i1", "  sorry\n"),
+          candidate("r1", "  trivial\n--! axioms Lean.ofReduceBool\n"),
+          candidate("p2", "  exact True.intro\n"),
+          "{\"name\": \"broken\"}\n"};
+}
+
+// Every attempt of a store as "name verdict decided_by reward", whatever run and line it has.
+std::multiset<std::string> verdicts(const std::string& path) {
+  auto db = store::Store::open(path, store::OpenMode::existing);
+  std::multiset<std::string> out;
+  for (int64_t id = 1; db.run(id); ++id) {
+    for (const auto& a : db.attempts(id)) {
+      out.insert(fmt::format("{} {} {} {}", a.name, a.verdict, a.decided_by,
+                             a.reward ? fmt::format("{}", *a.reward) : "null"));
+    }
+  }
+  return out;
+}
+
+// What a merged store holds, by run uuid: the run's host, argv, status and its attempts' lines,
+// verdicts and proofs; then the cache keys and the task ids.
+std::map<std::string, std::string> by_uuid(const std::string& path) {
+  auto db = store::Store::open(path, store::OpenMode::existing);
+  std::map<std::string, std::string> out;
+  for (int64_t id = 1; auto run = db.run(id); ++id) {
+    std::string rows = fmt::format("{} {} {} |", run->host.value_or(""), run->argv_json,
+                                   store::to_string(run->status));
+    for (const auto& a : db.attempts(id)) {
+      rows += fmt::format(" {}:{}:{}:{}", a.line, a.verdict, a.proof, a.cache_key.value_or(""));
+    }
+    out[run->uuid] = rows;
+  }
+  out["cache entries"] = std::to_string(db.count_cache_entries());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("harness merge of two shards equals one run verdict for verdict, in any order, once",
+          "[e2e][merge]") {
+  Box box;
+  auto lines = six_lines();
+  std::string first_half, second_half, whole;
+  for (size_t i = 0; i < lines.size(); ++i) (i < 3 ? first_half : second_half) += lines[i];
+  for (const auto& l : lines) whole += l;
+  auto score = [&](const std::string& name, const std::string& text, const std::string& db) {
+    std::string input = box.tmp.write(name + ".jsonl", text);
+    auto args = engine(box, {"--out", name + ".scored.jsonl"});
+    args[1] = box.db(db);  // --db
+    args.insert(args.begin(), {"score", input});
+    Run run = harness(box, args);
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+  };
+  score("a", first_half, "a.db");
+  score("b", second_half, "b.db");
+  score("whole", whole, "whole.db");
+
+  Run ab = harness(box, {"merge", box.db("a.db"), box.db("b.db"), "-o", box.db("ab.db")});
+  INFO(ab.output);
+  REQUIRE(ab.exit_code == 0);
+  CHECK(ab.output.find("a.db → " + box.db("ab.db") + ": runs 1 new") != std::string::npos);
+  CHECK(verdicts(box.db("ab.db")) == verdicts(box.db("whole.db")));
+  CHECK(verdicts(box.db("ab.db")).size() == 6);
+
+  Run ba = harness(box, {"merge", box.db("b.db"), box.db("a.db"), "--out", box.db("ba.db")});
+  REQUIRE(ba.exit_code == 0);
+  auto merged = by_uuid(box.db("ab.db"));
+  CHECK(merged == by_uuid(box.db("ba.db")));
+  CHECK(merged.size() == 3);  // two runs and the cache count
+
+  Run again = harness(box, {"merge", box.db("a.db"), box.db("b.db"), "-o", box.db("ab.db")});
+  INFO(again.output);
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.output.find("runs 0 new, 0 brought further; no other row new") != std::string::npos);
+  CHECK(by_uuid(box.db("ab.db")) == merged);
+  {
+    // Each run keeps its uuid, host and argv, and names the file it came from.
+    auto db = store::Store::open(box.db("ab.db"));
+    auto a = store::Store::open(box.db("a.db")).latest_run("score");
+    auto run = db.run_by_uuid(a->uuid);
+    REQUIRE(run);
+    CHECK(run->host == a->host);
+    CHECK(run->argv_json == a->argv_json);
+  }
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(box.db("ab.db").c_str(), &raw) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(raw, "SELECT source FROM run_sources ORDER BY source", -1, &stmt,
+                             nullptr) == SQLITE_OK);
+  std::vector<std::string> sources;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    sources.push_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(raw);
+  CHECK(sources == std::vector<std::string>{box.db("a.db"), box.db("b.db")});
+}
+
+TEST_CASE("harness merge refuses other toolchains, other schema versions and non-stores, naming "
+          "the file",
+          "[e2e][merge]") {
+  Box box;
+  std::string input = box.tmp.write("in.jsonl", candidate("a"));
+  for (const char* db : {"a.db", "c.db"}) {
+    auto args = engine(box, {"--out", "in.scored.jsonl"});
+    args[1] = box.db(db);
+    args.insert(args.begin(), {"score", input});
+    REQUIRE(harness(box, args).exit_code == 0);
+  }
+  exec_sql(box.db("c.db"), "UPDATE runs SET toolchain = 'leanprover/lean4:v4.0.0'");
+
+  Run mixed = harness(box, {"merge", box.db("a.db"), box.db("c.db"), "-o", box.db("out.db")});
+  INFO(mixed.output);
+  CHECK(mixed.exit_code == 2);
+  CHECK(mixed.output.find(box.db("c.db") + ": its runs are of the Lean toolchain "
+                          "leanprover/lean4:v4.0.0, where " + box.db("a.db") + "'s are of") !=
+        std::string::npos);
+  CHECK(mixed.output.find("--allow-different-toolchains") != std::string::npos);
+  CHECK_FALSE(fs::exists(box.dir / "out.db"));  // refused before anything is written
+  Run allowed = harness(box, {"merge", box.db("a.db"), box.db("c.db"), "-o", box.db("out.db"),
+                              "--allow-different-toolchains"});
+  CHECK(allowed.exit_code == 0);
+  // The output's own runs count too.
+  Run into = harness(box, {"merge", box.db("c.db"), "-o", box.db("a.db")});
+  CHECK(into.exit_code == 2);
+  CHECK(into.output.find(box.db("c.db") + ": its runs are of the Lean toolchain") !=
+        std::string::npos);
+
+  fs::copy_file(box.dir / "a.db", box.dir / "old.db");
+  exec_sql(box.db("old.db"), "PRAGMA user_version = 3");
+  Run old = harness(box, {"merge", box.db("old.db"), "-o", box.db("new.db")});
+  CHECK(old.exit_code == 2);
+  CHECK(old.output.find(box.db("old.db") + ": schema version 3, where this harness's stores are "
+                        "at") != std::string::npos);
+  Run missing = harness(box, {"merge", box.db("typo.db"), "-o", box.db("new.db")});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.output.find(box.db("typo.db") + ": no such store") != std::string::npos);
+  CHECK_FALSE(fs::exists(box.dir / "typo.db"));
+  Run self = harness(box, {"merge", box.db("a.db"), "-o", box.db("a.db")});
+  CHECK(self.exit_code == 2);
+  CHECK(self.output.find(box.db("a.db") + ": it is the output") != std::string::npos);
 }
