@@ -415,3 +415,32 @@ TEST_CASE("harness merge refuses other toolchains, other schema versions and non
   CHECK(self.exit_code == 2);
   CHECK(self.output.find(box.db("a.db") + ": it is the output") != std::string::npos);
 }
+
+TEST_CASE("harness merge of score --shard 0/2 and 1/2 of one input equals the unsharded run",
+          "[e2e][merge]") {
+  Box box;
+  std::string text;
+  for (int copy = 0; copy < 3; ++copy) {
+    for (const auto& l : six_lines()) text += l;  // a task's repeated lines stay in one shard
+  }
+  for (int i = 0; i < 8; ++i) text += candidate(fmt::format("extra{}", i));
+  std::string input = box.tmp.write("in.jsonl", text);
+  auto score = [&](const std::string& db, std::vector<std::string> more) {
+    auto args = engine(box, {"--out", db + ".scored.jsonl"});
+    args[1] = box.db(db);
+    args.insert(args.begin(), {"score", input});
+    args.insert(args.end(), more.begin(), more.end());
+    Run run = harness(box, args);
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+  };
+  score("whole.db", {});
+  score("s0.db", {"--shard", "0/2"});
+  score("s1.db", {"--shard", "1/2"});
+  Run merged = harness(box, {"merge", box.db("s0.db"), box.db("s1.db"), "-o", box.db("all.db")});
+  INFO(merged.output);
+  REQUIRE(merged.exit_code == 0);
+  CHECK(verdicts(box.db("all.db")) == verdicts(box.db("whole.db")));
+  CHECK(verdicts(box.db("all.db")).size() == 26);
+  CHECK(verdicts(box.db("s0.db")).size() < 26);
+}
