@@ -325,6 +325,9 @@ int serve_main(const ServeSettings& s) {
   std::optional<tasks::TaskIndex> index;
   if (s.tasks) index = tasks::TaskIndex::load(*s.tasks);
   Engine engine = make_engine(s);
+  // The dispatcher never waits for room at the pool: while it waited it would neither answer
+  // nor drop the checks of clients gone meanwhile. --max-queued bounds what is queued.
+  engine.pool.queue_limit = static_cast<size_t>(std::max(1, s.max_queued));
   store::Store db = store::Store::open(s.db);
   json settings = engine_settings_json(s, engine);
   settings["host"] = s.host;
