@@ -114,7 +114,10 @@ void Pipeline::add_unrowed(lean_bridge::CheckRequest request, CheckDone done) {
 }
 
 void Pipeline::submit(lean_bridge::CheckRequest request) {
-  if (!m_checker) m_checker = m_make_checker();
+  if (!m_checker) {
+    m_checker = m_make_checker();
+    if (m_on_results) m_checker->on_result(m_on_results);
+  }
   m_checker->submit(std::move(request));
 }
 

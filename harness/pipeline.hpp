@@ -98,6 +98,10 @@ class Pipeline {
   void add_unrowed(lean_bridge::CheckRequest request, CheckDone done);
   // Waits up to `wait` for Lean's answers and returns the rows whose turn has come.
   std::vector<Row> take_ready(std::chrono::milliseconds wait);
+  // Runs `hook` (on the checker's thread) whenever one of Lean's answers arrives, so that the
+  // owner may wait on its own condition variable and then take_ready(0). Set before the first
+  // addition; a checker that cannot tell never runs it (lean_bridge::Checker::on_result).
+  void on_results(std::function<void()> hook) { m_on_results = std::move(hook); }
   // Rows not yet returned, plus unrowed checks not yet done.
   size_t pending() const;
   // Unordered pipelines only: drops an addition whose row is not decided yet (its client went
@@ -131,6 +135,7 @@ class Pipeline {
   const lean_bridge::Guard& m_guard;
   VerdictCache* m_cache;
   CheckerFactory m_make_checker;
+  std::function<void()> m_on_results;
   PipelineOptions m_options;
   std::unique_ptr<lean_bridge::Checker> m_checker;
   uint64_t m_next_seq = 0;

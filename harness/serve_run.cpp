@@ -38,6 +38,13 @@ ServeDispatcher::ServeDispatcher(const Engine& engine, store::Store& store, int6
   m_pipeline = std::make_unique<Pipeline>(
       engine.guard, &m_cache,
       [&engine] { return std::make_unique<lean_bridge::WorkerPool>(engine.pool); }, options);
+  m_pipeline->on_results([this] {
+    {
+      std::lock_guard lock(m_mutex);
+      m_results_ready = true;
+    }
+    m_wake.notify_all();
+  });
   m_thread = std::thread([this] { run(); });
 }
 
@@ -214,12 +221,18 @@ void ServeDispatcher::loop() {
     bool draining = false;
     {
       std::unique_lock lock(m_mutex);
+      auto due = [&] {
+        return !m_incoming.empty() || !m_gone.empty() || m_draining || m_results_ready;
+      };
       if (m_by_seq.empty()) {
         // Idle: wakes for work, to read the processes' memory again, or to prune when due.
         auto until = std::chrono::steady_clock::now() + kMemoryEvery;
         if (m_retain_days > 0) until = std::min(until, m_next_prune);
-        m_wake.wait_until(lock, until, [&] { return !m_incoming.empty() || m_draining; });
+        m_wake.wait_until(lock, until, due);
+      } else {
+        m_wake.wait_for(lock, std::chrono::milliseconds(20), due);  // a checker without the hook
       }
+      m_results_ready = false;
       incoming.swap(m_incoming);
       gone.swap(m_gone);
       draining = m_draining;
@@ -231,7 +244,7 @@ void ServeDispatcher::loop() {
     if (draining && incoming.empty() && m_by_seq.empty()) break;
     std::vector<store::AttemptRecord> batch;
     std::vector<std::shared_ptr<Job>> done;
-    for (Row& row : m_pipeline->take_ready(std::chrono::milliseconds(incoming.empty() ? 20 : 0))) {
+    for (Row& row : m_pipeline->take_ready(std::chrono::milliseconds(0))) {
       auto it = m_by_seq.find(row.seq);
       if (it == m_by_seq.end()) continue;
       auto [job, index] = it->second;

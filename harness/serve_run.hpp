@@ -98,6 +98,7 @@ class ServeDispatcher {
   std::vector<std::weak_ptr<Job>> m_gone;  // jobs whose client went away
   size_t m_queued = 0;  // snippets submitted and not yet answered
   bool m_draining = false;
+  bool m_results_ready = false;  // Lean answered since the dispatcher last looked
   std::optional<std::string> m_fatal;  // why the dispatcher stopped
   ServeStats m_stats;
   PipelineStats m_pipeline_stats;

@@ -14,9 +14,14 @@
 // - After close(), next_result_for() reports `drained` once every result has been taken.
 // - fatal_error() is set when Lean cannot be started at all; from then on every request is
 //   answered at once with verdict `error`.
+// - on_result(hook): `hook` runs, on whatever thread delivers it, each time a result becomes
+//   ready, so that a caller waiting on something else as well (a server's new requests) can
+//   wait on its own condition variable. A checker that cannot tell keeps the default, which
+//   never runs it: the caller must then also poll next_result_for().
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <vector>
 #include <string>
@@ -60,6 +65,8 @@ class Checker {
   virtual PoolStats stats() const = 0;
   // Reads /proc once: for a gauge read seconds apart, not for every check. Thread-safe.
   virtual ResidentMemory resident_memory() const { return {}; }
+  // Set before the first submit().
+  virtual void on_result(std::function<void()> hook) { (void)hook; }
 };
 
 // One worker, driven inline by the thread that owns it: submit() runs the check at once (a

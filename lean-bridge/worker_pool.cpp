@@ -262,7 +262,10 @@ void WorkerPool::deliver(CheckResult result) {
     m_results.push_back(std::move(result));
   }
   m_result_ready.notify_all();
+  if (m_on_result) m_on_result();
 }
+
+void WorkerPool::on_result(std::function<void()> hook) { m_on_result = std::move(hook); }
 
 void WorkerPool::note_start_failure(const std::string& reason) {
   std::lock_guard lock(m_mutex);

@@ -58,6 +58,7 @@ class WorkerPool final : public Checker {
   std::optional<std::string> fatal_error() const override;
   PoolStats stats() const override;
   ResidentMemory resident_memory() const override;
+  void on_result(std::function<void()> hook) override;
 
  private:
   struct Slot {
@@ -96,6 +97,7 @@ class WorkerPool final : public Checker {
   int m_start_failures = 0;
   std::optional<std::string> m_fatal;
   PoolStats m_stats;
+  std::function<void()> m_on_result;  // set before the first submit, then only read
 };
 
 }  // namespace lean_bridge
