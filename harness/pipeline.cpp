@@ -56,15 +56,21 @@ uint64_t Pipeline::add_row(Row row) {
   return seq;
 }
 
-uint64_t Pipeline::add(const tasks::Candidate& candidate, const AddOptions& options) {
-  uint64_t seq = m_next_seq++;
-  add_at(seq, candidate, options);
-  return seq;
+Pipeline::Prepared Pipeline::prepare(const tasks::Candidate& candidate,
+                                     const AddOptions& options) const {
+  Prepared p;
+  p.row = candidate_row(candidate);
+  p.assembly = assemble(candidate, m_guard, m_options.identity.heartbeats);
+  if (!p.assembly.early) p.key = verification_key(m_options.identity, candidate);
+  p.options = options;
+  return p;
 }
 
-void Pipeline::add_at(uint64_t seq, const tasks::Candidate& candidate, const AddOptions& add) {
-  Row row = candidate_row(candidate);
-  Assembly assembly = assemble(candidate, m_guard, m_options.identity.heartbeats);
+uint64_t Pipeline::add(Prepared prepared) {
+  uint64_t seq = m_next_seq++;
+  Row& row = prepared.row;
+  Assembly& assembly = prepared.assembly;
+  const AddOptions& add = prepared.options;
   if (assembly.early) {
     ++m_stats.decided_early;
     set_verdict(row, assembly.early->verdict, assembly.early->decided_by, assembly.early->reason);
@@ -72,19 +78,21 @@ void Pipeline::add_at(uint64_t seq, const tasks::Candidate& candidate, const Add
       row.error = fmt::format("{}:{}: {}: {}", m_options.input, row.line, assembly.early->field,
                               assembly.early->reason);
     }
-    return finish(seq, std::move(row));
+    finish(seq, std::move(row));
+    return seq;
   }
-  std::string key = verification_key(m_options.identity, candidate);
+  const std::string& key = prepared.key;
   row.cache_key = key;
   if (auto same = m_key_in_flight.find(key); same != m_key_in_flight.end()) {
     ++m_stats.duplicates;
     m_twins[key].push_back(Waiting{seq, std::move(row)});
-    return;
+    return seq;
   }
   if (auto decided = add.use_cache ? m_decided.find(key) : m_decided.end();
       decided != m_decided.end()) {
     ++m_stats.duplicates;
-    return finish(seq, answered_like(decided->second, std::move(row)));
+    finish(seq, answered_like(decided->second, std::move(row)));
+    return seq;
   }
   if (m_options.use_cache && add.use_cache && m_cache != nullptr) {
     // A verdict cached without the constants this run asks for is checked again.
@@ -92,7 +100,8 @@ void Pipeline::add_at(uint64_t seq, const tasks::Candidate& candidate, const Add
     if (hit && (!m_options.used_constants || hit->used_constants_json)) {
       ++m_stats.cache_hits;
       apply_cached(row, *hit);
-      return finish(seq, std::move(row));
+      finish(seq, std::move(row));
+      return seq;
     }
   }
   assembly.request.id = seq;
@@ -104,6 +113,7 @@ void Pipeline::add_at(uint64_t seq, const tasks::Candidate& candidate, const Add
   m_last_request.imports = assembly.request.imports;
   m_last_request.header_rest = assembly.request.header_rest;
   submit(std::move(assembly.request));
+  return seq;
 }
 
 void Pipeline::add_unrowed(lean_bridge::CheckRequest request, CheckDone done) {

@@ -28,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "harness/assembly.hpp"
 #include "harness/rows.hpp"
 #include "lean-bridge/checker.hpp"
 #include "lean-bridge/guard.hpp"
@@ -89,8 +90,23 @@ class Pipeline {
     std::optional<std::chrono::milliseconds> wall;  // its check's wall clock (CheckBudget)
     bool use_cache = true;  // false: neither the cache nor a remembered verdict answers it
   };
+  // What an addition works out before it looks at the cache or at Lean: its row, the guard's
+  // reading and the request for Lean (harness/assembly.hpp), and its cache key. prepare()
+  // reads nothing of the pipeline's state but its guard and options, so any thread may call
+  // it while the owner adds (a server prepares on its HTTP threads, and its one dispatcher
+  // thread only adds).
+  struct Prepared {
+    Row row;
+    Assembly assembly;
+    std::string key;  // empty when the assembly decided the verdict
+    AddOptions options;
+  };
+  Prepared prepare(const tasks::Candidate& candidate, const AddOptions& options) const;
   // Each returns the row's place in the order of additions (Row::seq of its row).
-  uint64_t add(const tasks::Candidate& candidate, const AddOptions& options);
+  uint64_t add(Prepared prepared);
+  uint64_t add(const tasks::Candidate& candidate, const AddOptions& options) {
+    return add(prepare(candidate, options));
+  }
   uint64_t add(const tasks::Candidate& candidate) { return add(candidate, AddOptions{}); }
   uint64_t add_row(Row row);
   // A check that becomes no row (a canary): never cached nor deduplicated; `done` runs from
@@ -128,7 +144,6 @@ class Pipeline {
     Row row;
   };
   void finish(uint64_t seq, Row row);
-  void add_at(uint64_t seq, const tasks::Candidate& candidate, const AddOptions& options);
   void on_result(lean_bridge::CheckResult result);
   void submit(lean_bridge::CheckRequest request);
 

@@ -55,6 +55,11 @@ ServeDispatcher::~ServeDispatcher() {
 
 bool ServeDispatcher::submit(std::vector<Item> items, std::shared_ptr<serve::Exchange> exchange,
                              Answer answer) {
+  // The guard, the assembly and the cache key here, on the HTTP thread: the dispatcher
+  // thread, which every request goes through, only adds.
+  for (Item& item : items) {
+    if (item.candidate) item.prepared = m_pipeline->prepare(*item.candidate, item.options);
+  }
   auto job = std::make_shared<Job>();
   job->items = std::move(items);
   job->exchange = std::move(exchange);
@@ -131,8 +136,8 @@ void ServeDispatcher::start(std::shared_ptr<Job> job) {
       --job->remaining;
       continue;
     }
-    item.candidate->line = m_next_line++;
-    uint64_t seq = m_pipeline->add(*item.candidate, item.options);
+    item.prepared->row.line = m_next_line++;
+    uint64_t seq = m_pipeline->add(std::move(*item.prepared));
     m_by_seq[seq] = {job, i};
     job->seqs.push_back(seq);
   }

@@ -53,6 +53,7 @@ class ServeDispatcher {
     bool known_task = false;  // its reward counts; else the reward is null
     serve::kimina::Outcome decided;  // when there is no candidate
     Pipeline::AddOptions options;    // the request's own timeout and cache use
+    std::optional<Pipeline::Prepared> prepared;  // by submit(), on the caller's thread
   };
   // Builds the HTTP answer from the items' outcomes, in order (runs on the dispatcher).
   using Answer = std::function<serve::HttpResponse(const std::vector<serve::kimina::Outcome>&)>;
