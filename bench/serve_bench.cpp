@@ -19,7 +19,7 @@
 // run with the median checks/s is shown, with the range of checks/s over the runs.
 //
 // Usage: serve_bench [--quick] [--runs N] [--workers N] [--batch N] [--clients 1,8,64]
-//                    [--double instant|50ms|both]
+//                    [--double instant|50ms|both] [--serve-only] [--warm-passes N] [--harness PATH]
 // Exit status 1 when a proof does not pass or a process fails (the figures would mean nothing),
 // 64 on bad usage.
 #include <algorithm>
@@ -50,15 +50,18 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kUsage =
     "usage: serve_bench [--quick] [--runs N] [--workers N] [--batch N] [--clients 1,8,64] "
-    "[--double instant|50ms|both]\n";
+    "[--double instant|50ms|both] [--serve-only] [--warm-passes N] [--harness PATH]\n";
 
 struct Config {
+  std::string harness = HARNESS_PATH;  // --harness PATH: another build, to compare
   int runs = 3;
   int workers = 2;
   int batch = 4;
   std::vector<int> clients = {1, 8, 64};
   bool instant = true;
   bool slow = true;
+  bool score = true;    // --serve-only: no `harness score` rows (for profiling the server)
+  int warm_passes = 1;  // --warm-passes N: the last is shown (a longer warm phase to profile)
   int instant_proofs = 4096;
   int slow_proofs = 256;
   int slow_ms = 50;
@@ -82,6 +85,12 @@ Config parse_args(int argc, char** argv) {
         c.runs = 1;
         c.instant_proofs = 512;
         c.slow_proofs = 64;
+      } else if (arg == "--serve-only") {
+        c.score = false;
+      } else if (arg == "--harness") {
+        c.harness = fs::absolute(value()).string();  // score runs in its own folder
+      } else if (arg == "--warm-passes") {
+        c.warm_passes = std::stoi(value());
       } else if (arg == "--runs") {
         c.runs = std::stoi(value());
       } else if (arg == "--workers") {
@@ -106,7 +115,7 @@ Config parse_args(int argc, char** argv) {
       usage_exit(64);
     }
   }
-  if (c.runs < 1 || c.workers < 1 || c.batch < 1 || c.clients.empty()) usage_exit(64);
+  if (c.warm_passes < 1 || c.runs < 1 || c.workers < 1 || c.batch < 1 || c.clients.empty()) usage_exit(64);
   return c;
 }
 
@@ -204,9 +213,10 @@ std::pair<Pass, Pass> serve_run(const Config& c, int clients, const fs::path& di
   fs::remove(dir / "serve.db-shm");
   auto args = engine_args(c, dir / "serve.db");
   args.insert(args.end(), {"--tasks", (dir / "tasks.jsonl").string()});
-  test_support::ServeProcess server(HARNESS_PATH, args, {}, (dir / "serve.log").string());
+  test_support::ServeProcess server(c.harness, args, {}, (dir / "serve.log").string());
   Pass cold = serve_pass(server.port(), bodies, c.batch, clients);
-  Pass warm = serve_pass(server.port(), bodies, c.batch, clients);
+  Pass warm;
+  for (int i = 0; i < c.warm_passes; ++i) warm = serve_pass(server.port(), bodies, c.batch, clients);
   if (server.stop() != 0) {
     cold.not_passed += 1;
     fmt::print(stderr, "serve_bench: harness serve did not exit 0 (see {})\n",
@@ -220,7 +230,7 @@ std::pair<Pass, Pass> score_run(const Config& c, const Workload& w, const fs::pa
   fs::remove(dir / "score.db");
   fs::remove(dir / "score.db-wal");
   fs::remove(dir / "score.db-shm");
-  auto argv = std::vector<std::string>{HARNESS_PATH, "score", (dir / "proofs.jsonl").string(),
+  auto argv = std::vector<std::string>{c.harness, "score", (dir / "proofs.jsonl").string(),
                                        "--out", (dir / "out.jsonl").string(), "--no-progress"};
   auto engine = engine_args(c, dir / "score.db");
   argv.insert(argv.end(), engine.begin(), engine.end());
@@ -299,18 +309,21 @@ int main(int argc, char** argv) {
       bodies.push_back(json{{"codes", codes}}.dump());
     }
     std::vector<Pass> score_cold, score_warm;
-    for (int r = 0; r < c.runs; ++r) {
+    for (int r = 0; r < (c.score ? c.runs : 0); ++r) {
       auto [cold, warm] = score_run(c, w, dir);
       failures += cold.not_passed + warm.not_passed;
       score_cold.push_back(cold);
       score_warm.push_back(warm);
     }
-    Row sc = summarise(score_cold), sw = summarise(score_warm);
-    double base = sc.median.checks_per_s();
-    for (auto [label, row] : {std::pair{"cold", sc}, std::pair{"warm", sw}}) {
-      fmt::print("| {} | `harness score` | | {} | | {} | {:.2f} | | {:.0f} | {} | | | {:.2f} |\n",
-                 w.name, label, row.median.checks, row.median.seconds, row.median.checks_per_s(),
-                 range(row), row.median.checks_per_s() / base);
+    double base = 0;
+    if (c.score) {
+      Row sc = summarise(score_cold), sw = summarise(score_warm);
+      base = sc.median.checks_per_s();
+      for (auto [label, row] : {std::pair{"cold", sc}, std::pair{"warm", sw}}) {
+        fmt::print("| {} | `harness score` | | {} | | {} | {:.2f} | | {:.0f} | {} | | | {:.2f} |\n",
+                   w.name, label, row.median.checks, row.median.seconds, row.median.checks_per_s(),
+                   range(row), row.median.checks_per_s() / base);
+      }
     }
     for (int clients : c.clients) {
       std::vector<Pass> colds, warms;
@@ -323,9 +336,10 @@ int main(int argc, char** argv) {
       for (auto [label, row] : {std::pair{"cold", summarise(colds)}, std::pair{"warm", summarise(warms)}}) {
         const Pass& p = row.median;
         fmt::print("| {} | `harness serve` | {} | {} | {} | {} | {:.2f} | {:.0f} | {:.0f} | {} | {:.1f} | "
-                   "{:.1f} | {:.2f} |\n",
+                   "{:.1f} | {} |\n",
                    w.name, clients, label, p.requests, p.checks, p.seconds, p.requests_per_s(),
-                   p.checks_per_s(), range(row), p.p50_ms, p.p99_ms, p.checks_per_s() / base);
+                   p.checks_per_s(), range(row), p.p50_ms, p.p99_ms,
+                   base > 0 ? fmt::format("{:.2f}", p.checks_per_s() / base) : "");
       }
       std::fflush(stdout);
     }
