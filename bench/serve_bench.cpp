@@ -13,6 +13,9 @@
 // (with --tasks naming the task) and to score as the task's proof: the same checks, statement
 // included.
 //
+// With the 50 ms double, one more row: one client's warm requests while 8 others keep every
+// worker busy with new proofs (the dispatcher must answer cache hits while it waits for Lean).
+//
 // Per row: requests/s and checks/s over the pass's wall time (first request sent to last
 // answer; the server's start-up is not in it, `score`'s start-up is), and the p50/p99 latency
 // of a request as its client saw it. Each row runs --runs times (a fresh server each time); the
@@ -225,6 +228,46 @@ std::pair<Pass, Pass> serve_run(const Config& c, int clients, const fs::path& di
   return {cold, warm};
 }
 
+// One client's warm requests while `busy` other clients keep every worker checking new proofs:
+// a fresh server, its cache filled with `warm_bodies`, then those again beside `busy_bodies`.
+Pass mixed_run(const Config& c, int busy, const fs::path& dir,
+               const std::vector<std::string>& warm_bodies,
+               const std::vector<std::string>& busy_bodies) {
+  fs::remove(dir / "serve.db");
+  fs::remove(dir / "serve.db-wal");
+  fs::remove(dir / "serve.db-shm");
+  auto args = engine_args(c, dir / "serve.db");
+  args.insert(args.end(), {"--tasks", (dir / "tasks.jsonl").string()});
+  test_support::ServeProcess server(c.harness, args, {}, (dir / "serve.log").string());
+  Pass filled = serve_pass(server.port(), warm_bodies, c.batch, 8);
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> next{0};
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int b = 0; b < busy; ++b) {
+    threads.emplace_back([&] {
+      httplib::Client client("127.0.0.1", server.port());
+      client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
+      client.set_read_timeout(600, 0);
+      for (size_t r; !stop && (r = next++) < busy_bodies.size();) {
+        auto res = client.Post("/verify", busy_bodies[r], "application/json");
+        if (!res || res->status != 200) ++bad;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the workers are busy
+  Pass warm = serve_pass(server.port(), warm_bodies, c.batch, 1);
+  if (next.load() >= busy_bodies.size()) {
+    fmt::print(stderr, "serve_bench: the busy clients ran out of proofs before the warm pass ended\n");
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  warm.not_passed += filled.not_passed + bad.load();
+  if (server.stop() != 0) ++warm.not_passed;
+  return warm;
+}
+
 // Whole `harness score` processes: in a fresh store, then again in the same one.
 std::pair<Pass, Pass> score_run(const Config& c, const Workload& w, const fs::path& dir) {
   fs::remove(dir / "score.db");
@@ -341,6 +384,32 @@ int main(int argc, char** argv) {
                    p.checks_per_s(), range(row), p.p50_ms, p.p99_ms,
                    base > 0 ? fmt::format("{:.2f}", p.checks_per_s() / base) : "");
       }
+      std::fflush(stdout);
+    }
+    if (w.sleep_ms > 0) {
+      // Warm requests beside cold checks: the dispatcher must answer them while it waits for Lean.
+      constexpr int kBusy = 8;
+      std::vector<std::string> busy_bodies;
+      for (int i = 0; i < 800; i += c.batch) {
+        json codes = json::array();
+        for (int j = i; j < i + c.batch; ++j) {
+          codes.push_back({{"custom_id", j},
+                           {"proof", std::string(kHeader) + "\n" + kStatement +
+                                         proof_text(w, w.proofs + j)}});
+        }
+        busy_bodies.push_back(json{{"codes", codes}}.dump());
+      }
+      std::vector<Pass> runs;
+      for (int r = 0; r < c.runs; ++r) {
+        runs.push_back(mixed_run(c, kBusy, dir, bodies, busy_bodies));
+        failures += runs.back().not_passed;
+      }
+      Row row = summarise(runs);
+      const Pass& p = row.median;
+      fmt::print("| {} | `harness serve` | 1, beside {} busy | warm | {} | {} | {:.2f} | {:.0f} | {:.0f} | {} | "
+                 "{:.1f} | {:.1f} | |\n",
+                 w.name, kBusy, p.requests, p.checks, p.seconds, p.requests_per_s(),
+                 p.checks_per_s(), range(row), p.p50_ms, p.p99_ms);
       std::fflush(stdout);
     }
   }
