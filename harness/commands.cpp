@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "harness/check_command.hpp"
 #include "harness/doctor.hpp"
 #include "harness/engine.hpp"
 #include "harness/exit_codes.hpp"
@@ -135,6 +136,16 @@ const std::vector<Command>& commands() {
              add_settings(app, settings::engine_group(), s);
            },
            score)},
+      {"check",
+       "CI for a corpus of proofs expected to pass: verify every line with Lean (not the cache), "
+       "compare with a baseline run, write JUnit XML; exit 1 when a line does not pass",
+       with_settings<CheckSettings>(
+           [](CLI::App& app, CheckSettings& s) {
+             add_settings(app, settings::score_group(), static_cast<ScoreSettings&>(s));
+             add_settings(app, settings::check_group(), s);
+             add_settings(app, settings::engine_group(), static_cast<EngineSettings&>(s));
+           },
+           [](CheckSettings& s) { return run_check(s); })},
       {"search",
        "Sample proofs of tasks from a policy, verify them with Lean, learn from the rewards over "
        "epochs, and report pass@k per split (docs/search.md)",

@@ -7,7 +7,7 @@
 namespace harness {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitProblems = 1;     // doctor: something needed is missing or wrong
+inline constexpr int kExitProblems = 1;     // doctor: something is missing; check: a line fails
 inline constexpr int kExitUsage = 2;        // the command line or an input file is unusable
 inline constexpr int kExitLeanOrStore = 3;  // Lean, the store or the policy failed
 inline constexpr int kExitCanary = 4;       // a canary passed: the verifier cannot be trusted
@@ -24,13 +24,14 @@ inline constexpr std::array<ExitCodeInfo, 6> kExitCodes{{
      "success: `score` wrote a row for every line (whatever the verdicts), `search` finished, "
      "`doctor` found nothing missing (its warnings, such as memory, do not count)"},
     {kExitProblems, "kExitProblems",
-     "`doctor` found something missing or wrong (each problem is printed with its fix)"},
+     "`doctor` found something missing or wrong (each problem is printed with its fix), or "
+     "`check` found lines that do not pass (listed, regressions first)"},
     {kExitUsage, "kExitUsage",
      "usage or input error: an unknown command, a bad option value, an unreadable file, or "
      "`score --strict` at an invalid line"},
     {kExitLeanOrStore, "kExitLeanOrStore",
      "Lean cannot be started at all, the store cannot be written, or the policy failed (rows "
-     "already committed stay, and OUT holds exactly those)"},
+     "already committed stay, and OUT holds exactly those); `check` then compares nothing"},
     {kExitCanary, "kExitCanary",
      "a canary passed: the verifier cannot be trusted on this machine"},
     {kExitInterrupted, "kExitInterrupted",

@@ -57,7 +57,9 @@ int finish(store::Store& db, int64_t run_id, ScoreRun& run) {
   return kExitOk;
 }
 
-int score(ScoreSettings s) {
+}  // namespace
+
+int score_corpus(ScoreSettings s, const char* kind, const ScoreDone& done) {
   if (!std::filesystem::exists(s.input)) throw UsageError(fmt::format("{}: no such file", s.input));
   if (s.shard) Shard::parse(*s.shard);  // refused before anything starts
   if (s.out.empty()) s.out = std::filesystem::path(s.input).replace_extension(".scored.jsonl").string();
@@ -84,7 +86,7 @@ int score(ScoreSettings s) {
   settings["strict"] = s.strict;
   settings["canaries"] = s.canaries;
   settings["shard"] = s.shard ? json(Shard::parse(*s.shard).text()) : json(nullptr);
-  store::RunInfo info{"score", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
+  store::RunInfo info{kind, json(s.argv).dump(), engine.identity.toolchain, engine.repl,
                       settings.dump(), s.input, store::file_sha256(s.input), host_name()};
   int64_t run_id = db.begin_run(info);
   std::optional<ScoreRun> made;
@@ -106,13 +108,12 @@ int score(ScoreSettings s) {
     }
     throw;
   }
-  return finish(db, run_id, run);
+  int code = finish(db, run_id, run);
+  return done ? done(db, run_id, run, code) : code;
 }
 
-}  // namespace
-
 int run_score(const ScoreSettings& settings) {
-  return run_command("score", [&] { return score(settings); });
+  return run_command("score", [&] { return score_corpus(settings, "score", {}); });
 }
 
 }  // namespace harness

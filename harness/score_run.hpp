@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,6 +27,15 @@
 #include "tasks/candidate_reader.hpp"
 
 namespace harness {
+
+class ScoreRun;
+
+// What a command built on `score` does once the run is finished (its status recorded): gets
+// the store, the run, and score's exit code; returns the command's.
+using ScoreDone = std::function<int(store::Store&, int64_t run_id, const ScoreRun&, int code)>;
+// `score`'s whole run as run kind `kind` (score, check): settings → workspace, store, reader,
+// pool → ScoreRun → exit code, then `done`. Throws UsageError and the like (run_command's).
+int score_corpus(ScoreSettings settings, const char* kind, const ScoreDone& done);
 
 class ScoreRun {
  public:

@@ -431,6 +431,29 @@ const Group<MergeSettings>& merge_group() {
   return group;
 }
 
+const Group<CheckSettings>& check_group() {
+  using S = CheckSettings;
+  static const Group<S> group{
+      "check",
+      "`harness check` (besides those of `score`)",
+      {
+          setting<S>(&S::baseline,
+                     {.names = "--baseline", .value = "DB|RUN",
+                      .help = "Compare with a baseline: a store file (its latest check run, else "
+                              "its latest score run, which must have completed) or a run's uuid "
+                              "in --db; regressions and new passes are listed by name and task"}),
+          setting<S>(&S::junit, {.names = "--junit", .value = "FILE",
+                                 .help = "Write a JUnit XML report: one test case per line, "
+                                         "Lean's messages in the failure text, timings"}),
+          setting<S>(&S::cache,
+                     {.names = "--cache",
+                      .help = "Let the verification cache answer. Off by default: its key holds "
+                              "the toolchain and the packages, not the workspace's own modules, "
+                              "so after an edit to them a cached verdict may be stale"}),
+      }};
+  return group;
+}
+
 nlohmann::json search_record(const SearchSettings& settings) {
   nlohmann::json out = nlohmann::json::object();
   record(search_group(), settings, out);
@@ -458,7 +481,7 @@ std::vector<GroupRows> all_groups() {
           group_rows(search_group()),  group_rows(remote_policy_group()),
           group_rows(metrics_group()), group_rows(doctor_group()),
           group_rows(serve_group()),   group_rows(prune_group()),
-          group_rows(merge_group())};
+          group_rows(merge_group()),   group_rows(check_group())};
 }
 
 }  // namespace harness::settings

@@ -4,6 +4,7 @@
 // README's settings tables are made from them.
 #include <vector>
 
+#include "harness/check_command.hpp"
 #include "harness/doctor.hpp"
 #include "harness/engine.hpp"
 #include "harness/merge_command.hpp"
@@ -28,6 +29,7 @@ const Group<DoctorSettings>& doctor_group();
 const Group<ServeSettings>& serve_group();
 const Group<PruneSettings>& prune_group();
 const Group<MergeSettings>& merge_group();
+const Group<CheckSettings>& check_group();
 
 // What a search run records of its settings (the rows with a key of the search, remote-policy
 // and engine groups) as one JSON object, and `search --resume`'s read-back of it: a key the

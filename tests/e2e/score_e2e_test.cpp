@@ -583,3 +583,106 @@ TEST_CASE("score --shard I/N: N runs cover every line once, a task's lines in on
   CHECK(bad.output.find("--shard 3/3: I must be below N") != std::string::npos);
   CHECK_FALSE(fs::exists(box.dir / "bad.db"));
 }
+
+namespace {
+
+// A JUnit file as Debian's python3-junitparser reads it: "tests failures errors" then one
+// line per case, "name|result|message|text".
+std::string read_junit(const fs::path& xml) {
+  std::string command = fmt::format(
+      "/usr/bin/python3 -c 'import sys, junitparser\n"
+      "x = junitparser.JUnitXml.fromfile(sys.argv[1])\n"
+      "s = next(iter(x))\n"
+      "print(s.tests, s.failures, s.errors)\n"
+      "for c in s:\n"
+      "    r = c.result[0] if c.result else None\n"
+      "    print(c.name, type(r).__name__ if r else \"pass\", r.message if r else \"\", "
+      "(r.text or \"\").replace(\"\\n\", \" \") if r else \"\", c.time, sep=\"|\")' {} 2>&1",
+      xml.string());
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = ::pclose(p);
+  INFO(out);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);  // python3-junitparser comes with scripts/setup
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("check: a corpus that passes exits 0, a regression exits 1 naming it, JUnit for CI",
+          "[e2e][check]") {
+  Sandbox box;
+  auto corpus = [&](const std::string& file, bool bumped) {
+    std::string s;
+    s += line("a", "theorem a : True := by\n", "  trivial\n");
+    s += line("b", "theorem b : True := by\n", bumped ? "  trivial\n--! error unknown identifier 'foo'\n" : "  trivial\n");
+    s += line("c", "theorem c : True := by\n", "  trivial\n");
+    s += line("d", "theorem d : True := by\n", bumped ? "  trivial\n" : "  trivial\n--! error unsolved goals\n");
+    return box.write(file, s);
+  };
+  auto base = corpus("base.jsonl", false);
+  auto run = harness(box, {"check", base.string(), "--db", "base.db", "--repl", box.repl(),
+                           "--no-progress", "--sandbox", "none", "--junit", "base.xml"});
+  INFO(run.output);
+  CHECK(run.exit_code == 1);  // d does not pass
+  CHECK(run.output.find("3 of 4 lines pass") != std::string::npos);
+  CHECK(run.output.find("d (line 4, task ") != std::string::npos);
+  std::string junit = read_junit(box.dir / "base.xml");
+  CHECK(junit.rfind("4 1 0\n", 0) == 0);
+  CHECK(junit.find("a (line 1)|pass||") != std::string::npos);
+  CHECK(junit.find("d (line 4)|Failure|fail (lean): unsolved goals|") != std::string::npos);
+
+  // After the "toolchain bump": b regressed, d now passes.
+  auto bumped = corpus("bumped.jsonl", true);
+  run = harness(box, {"check", bumped.string(), "--db", "new.db", "--repl", box.repl(), "--no-progress",
+                      "--sandbox", "none", "--baseline", (box.dir / "base.db").string(), "--junit", "new.xml"});
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(run.output.find("regressions (passed in the baseline, not now): 1\n  b (line 2, task ") != std::string::npos);
+  CHECK(run.output.find("unknown identifier 'foo'") != std::string::npos);
+  CHECK(run.output.find("new passes (not in the baseline): 1\n  d (line 4, task ") != std::string::npos);
+  junit = read_junit(box.dir / "new.xml");
+  CHECK(junit.find("b (line 2)|Failure|fail (lean): unknown identifier 'foo'|") != std::string::npos);
+
+  // Every line passing: exit 0, against a baseline given as a run's uuid in --db.
+  auto fixed = box.write("fixed.jsonl", [] {
+    std::string s;
+    for (const char* n : {"a", "b", "c", "d"}) s += line(n, fmt::format("theorem {} : True := by\n", n), "  trivial\n");
+    return s;
+  }());
+  std::string new_uuid = store::Store::open((box.dir / "new.db").string()).latest_run("check")->uuid;
+  run = harness(box, {"check", fixed.string(), "--db", "new.db", "--repl", box.repl(), "--no-progress",
+                      "--sandbox", "none", "--baseline", new_uuid});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(run.output.find("4 of 4 lines pass") != std::string::npos);
+  CHECK(run.output.find("new passes (not in the baseline): 1\n  b ") != std::string::npos);
+  // The cache does not answer for a check unless asked: every line went to Lean again.
+  auto db = store::Store::open((box.dir / "new.db").string());
+  auto last = db.latest_run("check");
+  CHECK(json::parse(*last->summary_json)["lean_checks"] == 4);
+  run = harness(box, {"check", fixed.string(), "--db", "new.db", "--repl", box.repl(), "--no-progress",
+                      "--sandbox", "none", "--cache"});
+  CHECK(run.exit_code == 0);
+  CHECK(json::parse(*store::Store::open((box.dir / "new.db").string()).latest_run("check")->summary_json)["lean_checks"] == 0);
+}
+
+TEST_CASE("check: when Lean cannot run at all it exits 3 and compares nothing", "[e2e][check]") {
+  Sandbox box;
+  auto corpus = box.write("c.jsonl", line("a", "theorem a : True := by\n", "  trivial\n"));
+  auto run = harness(box, {"check", corpus.string(), "--db", "c.db", "--repl", "/nonexistent/repl",
+                           "--no-progress", "--sandbox", "none"});
+  INFO(run.output);
+  CHECK(run.exit_code == 3);
+  CHECK(run.output.find("Lean could not run, so nothing was compared") != std::string::npos);
+  CHECK(run.output.find("regressions") == std::string::npos);
+  // A baseline that is neither a store nor a run stops it before Lean starts.
+  auto bad = harness(box, {"check", corpus.string(), "--db", "c.db", "--repl", box.repl(),
+                           "--sandbox", "none", "--baseline", "no-such-run"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("--baseline no-such-run: neither a store file nor a run of c.db") != std::string::npos);
+}

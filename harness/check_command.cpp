@@ -1,0 +1,112 @@
+#include "harness/check_command.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "harness/check_report.hpp"
+#include "harness/exit_codes.hpp"
+#include "harness/score_run.hpp"
+#include "harness/workspace.hpp"
+#include "store/store.hpp"
+
+namespace harness {
+namespace {
+
+// The baseline's attempts: from a store file (its latest `check` run, else its latest `score`
+// run), or from the run with that uuid in the run's own store. Read before Lean starts, so a
+// wrong baseline stops the run at once.
+struct Baseline {
+  std::string described;
+  std::vector<store::AttemptRow> rows;
+};
+
+Baseline load_baseline(const std::string& given, const std::string& db) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(given, ec)) {
+    store::Store base = store::Store::open(given, store::OpenMode::existing, "--baseline");
+    auto run = base.latest_run("check");
+    if (!run) run = base.latest_run("score");
+    if (!run) throw UsageError(fmt::format("--baseline {}: the store has no check or score run", given));
+    if (run->status != store::RunStatus::completed) {
+      throw UsageError(fmt::format("--baseline {}: its latest run {} is {}, not completed; give a run's "
+                                   "uuid instead", given, run->uuid, store::to_string(run->status)));
+    }
+    return {fmt::format("run {} of {}", run->uuid, given), base.attempts(run->id)};
+  }
+  if (!std::filesystem::exists(db, ec)) {
+    throw UsageError(fmt::format("--baseline {}: neither a store file nor a run of {} (no such file)", given, db));
+  }
+  store::Store base = store::Store::open(db, store::OpenMode::existing, "--baseline");
+  auto run = base.run_by_uuid(given);
+  if (!run) throw UsageError(fmt::format("--baseline {}: neither a store file nor a run of {}", given, db));
+  return {fmt::format("run {} of {}", run->uuid, db), base.attempts(run->id)};
+}
+
+std::string now_iso8601() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+int run_check(CheckSettings s) {
+  return run_command("check", [&] {
+    // The cache's key covers the toolchain and the manifest's packages, not the workspace's
+    // own modules: after an edit to them a cached verdict may be stale, so by default every
+    // line goes to Lean.
+    s.use_cache = s.cache;
+    std::optional<Baseline> baseline;
+    if (s.baseline) baseline = load_baseline(*s.baseline, s.db);
+    auto started = std::chrono::steady_clock::now();
+    std::string started_at = now_iso8601();
+    return score_corpus(s, "check", [&](store::Store& db, int64_t run_id, const ScoreRun& run, int code) {
+      if (code == kExitLeanOrStore && run.fatal_error()) {
+        fmt::print("harness check: Lean could not run, so nothing was compared: {}\n", *run.fatal_error());
+        return code;  // never "everything regressed"
+      }
+      if (code != kExitOk) return code;  // interrupted, canary, strict stop: score said why
+      std::vector<store::AttemptRow> rows = db.attempts(run_id);
+      // Every line that could be read got `error` (no Lean answer at all): Lean did not run.
+      size_t readable = 0;
+      size_t unanswered = 0;
+      for (const auto& r : rows) {
+        readable += r.verdict != "invalid";
+        unanswered += r.verdict == "error";
+      }
+      if (readable > 0 && unanswered == readable) {
+        std::string why;
+        for (const auto& r : rows) {
+          if (r.verdict == "error") {
+            why = r.reason;
+            break;
+          }
+        }
+        fmt::print("harness check: Lean could not run, so nothing was compared: {}\n"
+                   "Run `harness doctor` to see what is missing.\n", why);
+        return kExitLeanOrStore;
+      }
+      if (s.junit) {
+        JunitInfo info{s.input, started_at, host_name(), db.run(run_id)->toolchain,
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
+        std::ofstream out(*s.junit, std::ios::binary | std::ios::trunc);
+        out << junit_xml(info, rows);
+        out.close();
+        if (!out) throw UsageError(fmt::format("--junit {}: cannot write the report", *s.junit));
+      }
+      CheckComparison c = compare_runs(rows, baseline ? &baseline->rows : nullptr);
+      if (baseline) fmt::print("baseline: {}\n", baseline->described);
+      fmt::print("{}", comparison_text(c));
+      fmt::print("run {} in {}\n", db.run(run_id)->uuid, s.db);
+      return c.failing.empty() ? kExitOk : kExitProblems;
+    });
+  });
+}
+
+}  // namespace harness
