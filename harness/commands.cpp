@@ -166,7 +166,7 @@ const std::vector<Command>& commands() {
            [](MetricsSettings& s) { return run_metrics(s); })},
       {"serve",
        "Serve verdicts and rewards over HTTP, as Kimina Lean Server does, for RL trainers "
-       "(in progress: docs/serve.md)",
+       "(docs/serve.md)",
        with_settings<ServeSettings>(
            [](CLI::App& app, ServeSettings& s) {
              add_settings(app, settings::serve_group(), s);

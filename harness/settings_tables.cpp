@@ -107,7 +107,7 @@ const Group<ServeSettings>& serve_group() {
   using S = ServeSettings;
   static const Group<S> group{
       "serve",
-      "`harness serve` (in progress: Kimina Lean Server's endpoints, docs/serve.md)",
+      "`harness serve` (docs/serve.md)",
       {
           setting<S>(&S::host, {.names = "--host", .value = "ADDR",
                                 .help = "Address to listen on (127.0.0.1: this machine only)"}),
