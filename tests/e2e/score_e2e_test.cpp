@@ -11,6 +11,7 @@
 
 #include "lean-bridge/child_process.hpp"
 #include "store/store.hpp"
+#include "tests/support/shell.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <sys/wait.h>
@@ -599,16 +600,10 @@ std::string read_junit(const fs::path& xml) {
       "    print(c.name, type(r).__name__ if r else \"pass\", r.message if r else \"\", "
       "(r.text or \"\").replace(\"\\n\", \" \") if r else \"\", c.time, sep=\"|\")' {} 2>&1",
       xml.string());
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = ::pclose(p);
-  INFO(out);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);  // python3-junitparser comes with scripts/setup
-  return out;
+  auto run = test_support::run_shell(command);
+  INFO(run.output);
+  REQUIRE(run.ok());  // python3-junitparser comes with scripts/setup
+  return run.output;
 }
 
 }  // namespace

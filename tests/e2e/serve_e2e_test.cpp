@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "store/store.hpp"
+#include "tests/support/serve_process.hpp"
+#include "tests/support/shell.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
@@ -31,67 +33,21 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// `harness serve --port 0 ARGS...` as a child: its port from the first stdout line; SIGTERM at
-// stop() (or destruction), and its exit status.
+// `harness serve --port 0 ARGS...` (test_support::ServeProcess) with an HTTP client at hand.
 class Server {
  public:
-  explicit Server(std::vector<std::string> args, std::vector<std::string> env = {}) {
-    int fds[2];
-    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-    std::vector<std::string> argv = {"/usr/bin/env"};
-    for (auto& e : env) argv.push_back(e);
-    argv.insert(argv.end(), {HARNESS_PATH, "serve", "--port", "0"});
-    argv.insert(argv.end(), args.begin(), args.end());
-    m_pid = ::fork();
-    REQUIRE(m_pid >= 0);
-    if (m_pid == 0) {
-      ::dup2(fds[1], 1);
-      int null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 2);
-      std::vector<char*> raw;
-      for (auto& a : argv) raw.push_back(a.data());
-      raw.push_back(nullptr);
-      ::execv(raw[0], raw.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    m_out = fds[0];
-    std::string line;
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < until) {
-      pollfd p{m_out, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      char c;
-      if (::read(m_out, &c, 1) != 1) break;
-      line += c;
-    }
-    REQUIRE(line.rfind("listening on ", 0) == 0);
-    m_port = std::stoi(line.substr(13));
-  }
-  ~Server() { stop(); }
-  int port() const { return m_port; }
+  explicit Server(std::vector<std::string> args, std::vector<std::string> env = {})
+      : m_process(HARNESS_PATH, args, env) {}
+  int port() const { return m_process.port(); }
   httplib::Client client() const {
-    httplib::Client c("127.0.0.1", m_port);
+    httplib::Client c("127.0.0.1", port());
     c.set_read_timeout(30, 0);
     return c;
   }
-  int stop() {
-    if (m_pid > 0) {
-      ::kill(m_pid, SIGTERM);
-      int status = 0;
-      ::waitpid(m_pid, &status, 0);
-      m_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      m_pid = -1;
-      ::close(m_out);
-    }
-    return m_status;
-  }
+  int stop() { return m_process.stop(); }
 
  private:
-  pid_t m_pid = -1;
-  int m_out = -1;
-  int m_port = 0;
-  int m_status = -1;
+  test_support::ServeProcess m_process;
 };
 
 std::vector<std::string> args(const test_support::TempDir& dir, std::vector<std::string> more = {}) {
@@ -292,18 +248,11 @@ namespace {
 
 // Runs python3 with `code` against the server; its stdout.
 std::string python(const Server& server, const std::string& code) {
-  std::string command = "HARNESS_SERVE_URL=http://127.0.0.1:" + std::to_string(server.port()) +
-                        " python3 -c '" + code + "' 2>&1";
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = ::pclose(p);
-  INFO(out);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
-  return out;
+  auto run = test_support::run_shell("HARNESS_SERVE_URL=http://127.0.0.1:" + std::to_string(server.port()) +
+                                     " python3 -c '" + code + "' 2>&1");
+  INFO(run.output);
+  REQUIRE(run.ok());
+  return run.output;
 }
 
 }  // namespace
@@ -487,18 +436,12 @@ std::string client_python() {
 
 // tests/e2e/kimina_clients.py SCENARIO against the server: what the client read, as JSON.
 json kimina_client(const Server& server, const std::string& scenario, const std::string& env = "") {
-  std::string command = fmt::format("{} {} {}/tests/e2e/kimina_clients.py http://127.0.0.1:{} {} 2>&1",
-                                    env, client_python(), HARNESS_SOURCE_DIR, server.port(), scenario);
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = ::pclose(p);
-  INFO(out);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
-  return json::parse(out);
+  auto run = test_support::run_shell(
+      fmt::format("{} {} {}/tests/e2e/kimina_clients.py http://127.0.0.1:{} {} 2>&1", env,
+                  client_python(), HARNESS_SOURCE_DIR, server.port(), scenario));
+  INFO(run.output);
+  REQUIRE(run.ok());
+  return json::parse(run.output);
 }
 
 }  // namespace
@@ -588,13 +531,8 @@ namespace {
 
 // `command`'s stdout and stderr, and whether it exited 0.
 std::pair<std::string, bool> run_command(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = ::pclose(p);
-  return {out, WIFEXITED(status) && WEXITSTATUS(status) == 0};
+  auto run = test_support::run_shell(command + " 2>&1");
+  return {run.output, run.ok()};
 }
 
 // A deployment's `harness serve` arguments made to run here: the port any free one, paths in
