@@ -208,15 +208,20 @@ std::vector<std::string> engine_args(const Config& c, const fs::path& db) {
           "--repl", FAKE_REPL_PATH, "--timeout", "60"};
 }
 
-// A fresh server; the cold pass, then the warm one.
-std::pair<Pass, Pass> serve_run(const Config& c, int clients, const fs::path& dir,
-                                const std::vector<std::string>& bodies) {
+// A server on a fresh store, with the benchmark's task (its stderr in serve.log).
+test_support::ServeProcess fresh_server(const Config& c, const fs::path& dir) {
   fs::remove(dir / "serve.db");
   fs::remove(dir / "serve.db-wal");
   fs::remove(dir / "serve.db-shm");
   auto args = engine_args(c, dir / "serve.db");
   args.insert(args.end(), {"--tasks", (dir / "tasks.jsonl").string()});
-  test_support::ServeProcess server(c.harness, args, {}, (dir / "serve.log").string());
+  return test_support::ServeProcess(c.harness, args, {}, (dir / "serve.log").string());
+}
+
+// A fresh server; the cold pass, then the warm one.
+std::pair<Pass, Pass> serve_run(const Config& c, int clients, const fs::path& dir,
+                                const std::vector<std::string>& bodies) {
+  test_support::ServeProcess server = fresh_server(c, dir);
   Pass cold = serve_pass(server.port(), bodies, c.batch, clients);
   Pass warm;
   for (int i = 0; i < c.warm_passes; ++i) warm = serve_pass(server.port(), bodies, c.batch, clients);
@@ -233,12 +238,7 @@ std::pair<Pass, Pass> serve_run(const Config& c, int clients, const fs::path& di
 Pass mixed_run(const Config& c, int busy, const fs::path& dir,
                const std::vector<std::string>& warm_bodies,
                const std::vector<std::string>& busy_bodies) {
-  fs::remove(dir / "serve.db");
-  fs::remove(dir / "serve.db-wal");
-  fs::remove(dir / "serve.db-shm");
-  auto args = engine_args(c, dir / "serve.db");
-  args.insert(args.end(), {"--tasks", (dir / "tasks.jsonl").string()});
-  test_support::ServeProcess server(c.harness, args, {}, (dir / "serve.log").string());
+  test_support::ServeProcess server = fresh_server(c, dir);
   Pass filled = serve_pass(server.port(), warm_bodies, c.batch, 8);
   std::atomic<bool> stop{false};
   std::atomic<size_t> next{0};
