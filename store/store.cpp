@@ -7,8 +7,10 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <utility>
 
+#include "store/filesystem.hpp"
 #include "store/migrations.hpp"
 #include "store/store_impl.hpp"
 
@@ -19,8 +21,9 @@ namespace {
 // that the others (and the schema check of an existing store) wait for a concurrent writer
 // instead of failing.
 constexpr std::string_view kBusyTimeoutPragma = "PRAGMA busy_timeout = 5000";
+// The journal mode comes first, WAL unless the store is on a network filesystem
+// (filesystem.hpp).
 constexpr std::string_view kOpenPragmas[] = {
-    "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
 };
@@ -46,6 +49,8 @@ Store Store::open(const std::string& path, OpenMode mode, std::string_view purpo
   if (existing && ::stat(path.c_str(), &info) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
     refuse_missing(path, "", purpose);
   }
+  std::string journal = journal_mode_for(path, network_filesystem_of(path),
+                                         std::getenv("HARNESS_STORE_ON_NETWORK_FS"));
   Database db = Database::open(path, /*create=*/!existing);
   apply_pragma(db, kBusyTimeoutPragma);
   // Before anything writes to it: an empty file, or another program's database, is not a
@@ -53,6 +58,7 @@ Store Store::open(const std::string& path, OpenMode mode, std::string_view purpo
   if (existing && db.query_int("PRAGMA user_version", "read schema version") == 0) {
     refuse_missing(path, "the file holds no harness schema", purpose);
   }
+  apply_pragma(db, "PRAGMA journal_mode = " + journal);
   for (std::string_view pragma : kOpenPragmas) apply_pragma(db, pragma);
   int64_t version = db.query_int("PRAGMA user_version", "read schema version");
   migrate(db, schema_migrations());
