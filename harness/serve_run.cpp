@@ -274,15 +274,21 @@ void ServeDispatcher::loop() {
       m_pipeline->forget_decided();
     }
     for (auto& job : done) finish(*job);
+    auto checker_stats = m_pipeline->checker_stats();
+    // The processes' memory (a reading of /proc) once a second, outside the lock the HTTP
+    // threads take.
+    std::optional<lean_bridge::ResidentMemory> memory;
+    auto now = std::chrono::steady_clock::now();
+    if (now - m_memory_read >= kMemoryEvery || (m_memory_empty && checker_stats)) {
+      m_memory_read = now;
+      memory = m_pipeline->checker_memory();
+      m_memory_empty = memory->workers.empty();
+    }
     std::lock_guard lock(m_mutex);
     m_stats.in_flight = static_cast<int64_t>(m_by_seq.size());
     m_pipeline_stats = m_pipeline->stats();
-    m_checker_stats = m_pipeline->checker_stats();
-    auto now = std::chrono::steady_clock::now();
-    if (now - m_memory_read >= kMemoryEvery || (m_memory.workers.empty() && m_checker_stats)) {
-      m_memory_read = now;
-      m_memory = m_pipeline->checker_memory();
-    }
+    m_checker_stats = std::move(checker_stats);
+    if (memory) m_memory = std::move(*memory);
   }
   m_pipeline->close();
 }

@@ -105,7 +105,8 @@ class ServeDispatcher {
   PipelineStats m_pipeline_stats;
   std::optional<lean_bridge::PoolStats> m_checker_stats;
   lean_bridge::ResidentMemory m_memory;
-  std::chrono::steady_clock::time_point m_memory_read{};
+  std::chrono::steady_clock::time_point m_memory_read{};  // dispatcher's
+  bool m_memory_empty = true;                              // dispatcher's: no worker read yet
   std::map<uint64_t, std::pair<std::shared_ptr<Job>, size_t>> m_by_seq;  // dispatcher's
   int64_t m_next_line = 1;
   int m_retain_days = 0;
