@@ -13,6 +13,7 @@
 #include "harness/merge_command.hpp"
 #include "harness/metrics_command.hpp"
 #include "harness/progress.hpp"
+#include "harness/report.hpp"
 #include "harness/prune_command.hpp"
 #include "harness/score_settings.hpp"
 #include "harness/serve_settings.hpp"
@@ -164,6 +165,14 @@ const std::vector<Command>& commands() {
              add_settings(app, settings::metrics_group(), s);
            },
            [](MetricsSettings& s) { return run_metrics(s); })},
+      {"report",
+       "What the store's runs did, per run and in total: attempts per verdict and tasks solved "
+       "(text, markdown, json or csv)",
+       with_settings<ReportSettings>(
+           [](CLI::App& app, ReportSettings& s) {
+             add_settings(app, settings::report_group(), s);
+           },
+           [](ReportSettings& s) { return run_report(s); })},
       {"serve",
        "Serve verdicts and rewards over HTTP, as Kimina Lean Server does, for RL trainers "
        "(docs/serve.md)",

@@ -431,6 +431,25 @@ const Group<MergeSettings>& merge_group() {
   return group;
 }
 
+const Group<ReportSettings>& report_group() {
+  using S = ReportSettings;
+  static const Group<S> group{
+      "report",
+      "`harness report`",
+      {
+          setting<S>(&S::db, {.names = "--db", .value = "FILE", .help = "The store to report on"}),
+          setting<S>(&S::runs, {.names = "--run", .value = "RUN",
+                                .help = "A run's uuid, or latest (the run begun last); repeatable",
+                                .default_text = "every run"}),
+          setting<S>(&S::format,
+                     {.names = "--format", .value = "NAME",
+                      .help = "text; markdown (a table); json (one document, counts as numbers); "
+                              "csv (a row per run and one for the total)",
+                      .check = one_of({"text", "markdown", "json", "csv"})}),
+      }};
+  return group;
+}
+
 const Group<CheckSettings>& check_group() {
   using S = CheckSettings;
   static const Group<S> group{
@@ -481,7 +500,8 @@ std::vector<GroupRows> all_groups() {
           group_rows(search_group()),  group_rows(remote_policy_group()),
           group_rows(metrics_group()), group_rows(doctor_group()),
           group_rows(serve_group()),   group_rows(prune_group()),
-          group_rows(merge_group()),   group_rows(check_group())};
+          group_rows(merge_group()),   group_rows(check_group()),
+          group_rows(report_group())};
 }
 
 }  // namespace harness::settings

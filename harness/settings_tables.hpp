@@ -6,6 +6,7 @@
 
 #include "harness/check_command.hpp"
 #include "harness/doctor.hpp"
+#include "harness/report.hpp"
 #include "harness/engine.hpp"
 #include "harness/merge_command.hpp"
 #include "harness/metrics_command.hpp"
@@ -30,6 +31,7 @@ const Group<ServeSettings>& serve_group();
 const Group<PruneSettings>& prune_group();
 const Group<MergeSettings>& merge_group();
 const Group<CheckSettings>& check_group();
+const Group<ReportSettings>& report_group();
 
 // What a search run records of its settings (the rows with a key of the search, remote-policy
 // and engine groups) as one JSON object, and `search --resume`'s read-back of it: a key the

@@ -189,6 +189,11 @@ std::optional<RunRow> Store::run_by_uuid(const std::string& uuid) const {
   return select_run(m_impl->db, select, fmt::format("read run {}", uuid));
 }
 
+std::vector<RunRow> Store::runs() const {
+  Statement select(m_impl->db, fmt::format(kSelectRunSql, "ORDER BY id"));
+  return select.collect("read runs", [&](const Statement& row) { return read_run(m_impl->db, row); });
+}
+
 std::optional<RunRow> Store::latest_run(const std::string& command) const {
   Statement select(m_impl->db, fmt::format(kSelectRunSql, kLatestOfCommand));
   select.bind_text(1, command);

@@ -75,6 +75,7 @@ class Store {
   std::optional<RunRow> run(int64_t id) const;
   std::optional<RunRow> run_by_uuid(const std::string& uuid) const;
   std::optional<RunRow> latest_run(const std::string& command) const;  // highest id
+  std::vector<RunRow> runs() const;  // every run, in the order they began
 
   // --- Tasks, attempts and the verification cache (attempts.cpp) ---
 

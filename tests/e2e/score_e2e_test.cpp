@@ -681,3 +681,54 @@ TEST_CASE("check: when Lean cannot run at all it exits 3 and compares nothing", 
   CHECK(bad.exit_code == 2);
   CHECK(bad.output.find("--baseline no-such-run: neither a store file nor a run of c.db") != std::string::npos);
 }
+
+TEST_CASE("report: per run and in total, attempts per verdict and tasks solved, in four formats",
+          "[e2e][report]") {
+  Sandbox box;
+  // Run 1: a and b pass, c fails. Run 2: c passes, d is incomplete, a fails.
+  std::string first = line("a", "theorem a : True := by\n", "  trivial\n") +
+                      line("b", "theorem b : True := by\n", "  trivial\n") +
+                      line("c", "theorem c : True := by\n", "  trivial\n--! error unsolved goals\n");
+  std::string second = line("c", "theorem c : True := by\n", "  trivial\n") +
+                       line("d", "theorem d : True := by\n", "  sorry\n") +
+                       line("a", "theorem a : True := by\n", "  trivial\n--! error no\n") + "not json\n";
+  for (auto [file, text] : {std::pair{"one.jsonl", first}, std::pair{"two.jsonl", second}}) {
+    auto run = harness(box, {"score", box.write(file, text).string(), "--db", "h.db", "--repl",
+                             box.repl(), "--no-progress"});
+    REQUIRE(run.exit_code == 0);
+  }
+  auto json_run = harness(box, {"report", "--db", "h.db", "--format", "json"});
+  INFO(json_run.output);
+  REQUIRE(json_run.exit_code == 0);
+  json r = json::parse(json_run.output.substr(json_run.output.find('{')));
+  REQUIRE(r["runs"].size() == 2);
+  CHECK(r["runs"][0]["verdicts"]["pass"] == 2);
+  CHECK(r["runs"][0]["verdicts"]["fail"] == 1);
+  CHECK(r["runs"][0]["solved"] == 2);
+  CHECK(r["runs"][1]["attempts"] == 4);
+  CHECK(r["runs"][1]["verdicts"]["invalid"] == 1);
+  CHECK(r["runs"][1]["verdicts"]["incomplete"] == 1);
+  CHECK(r["runs"][1]["tasks"] == 3);
+  CHECK(r["runs"][1]["solved"] == 1);
+  // In total, a task solved in either run counts once: a, b, c of a, b, c, d.
+  CHECK(r["total"]["attempts"] == 7);
+  CHECK(r["total"]["verdicts"]["pass"] == 3);
+  CHECK(r["total"]["tasks"] == 4);
+  CHECK(r["total"]["solved"] == 3);
+  auto csv = harness(box, {"report", "--db", "h.db", "--format", "csv", "--run", "latest"});
+  REQUIRE(csv.exit_code == 0);
+  CHECK(csv.output.find("run,command,status,started_at,input,attempts,pass,fail,incomplete,rejected,"
+                        "timeout,error,invalid,tasks,solved\n") != std::string::npos);
+  CHECK(csv.output.find("\ntotal,,,,,4,1,1,1,0,0,0,1,3,1\n") != std::string::npos);
+  auto md = harness(box, {"report", "--db", "h.db", "--format", "markdown"});
+  CHECK(md.output.find("| **total** |  |  | 7 | 3 | 2 | 1 | 0 | 0 | 0 | 1 | 4 | 3 (75.0%) |") != std::string::npos);
+  auto text = harness(box, {"report", "--db", "h.db"});
+  CHECK(text.output.find("total over 2 run(s)\n  attempts 7: pass 3, fail 2, incomplete 1, rejected 0, "
+                         "timeout 0, error 0, invalid 1\n  tasks 4, solved 3 (75.0%)\n") != std::string::npos);
+  auto missing = harness(box, {"report", "--db", "h.db", "--run", "nope"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.output.find("--run nope: no such run in") != std::string::npos);
+  auto no_store = harness(box, {"report", "--db", "none.db"});
+  CHECK(no_store.exit_code != 0);
+  CHECK(no_store.output.find("none.db: no such store") != std::string::npos);
+}
