@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "harness/check_report.hpp"
 #include "harness/exit_codes.hpp"
 #include "harness/score_run.hpp"
@@ -44,16 +46,6 @@ Baseline load_baseline(const std::string& given, const std::string& db) {
   return {fmt::format("run {} of {}", run->uuid, db), base.attempts(run->id)};
 }
 
-std::string now_iso8601() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
 
 int run_check(CheckSettings s) {
@@ -64,8 +56,6 @@ int run_check(CheckSettings s) {
     s.use_cache = s.cache;
     std::optional<Baseline> baseline;
     if (s.baseline) baseline = load_baseline(*s.baseline, s.db);
-    auto started = std::chrono::steady_clock::now();
-    std::string started_at = now_iso8601();
     return score_corpus(s, "check", [&](store::Store& db, int64_t run_id, const ScoreRun& run, int code) {
       if (code == kExitLeanOrStore && run.fatal_error()) {
         fmt::print("harness check: Lean could not run, so nothing was compared: {}\n", *run.fatal_error());
@@ -76,25 +66,22 @@ int run_check(CheckSettings s) {
       // Every line that could be read got `error` (no Lean answer at all): Lean did not run.
       size_t readable = 0;
       size_t unanswered = 0;
+      std::string why;  // the first of them
       for (const auto& r : rows) {
         readable += r.verdict != "invalid";
-        unanswered += r.verdict == "error";
+        if (r.verdict != "error") continue;
+        if (unanswered++ == 0) why = r.reason;
       }
       if (readable > 0 && unanswered == readable) {
-        std::string why;
-        for (const auto& r : rows) {
-          if (r.verdict == "error") {
-            why = r.reason;
-            break;
-          }
-        }
         fmt::print("harness check: Lean could not run, so nothing was compared: {}\n"
                    "Run `harness doctor` to see what is missing.\n", why);
         return kExitLeanOrStore;
       }
+      // The run as the store holds it: its start, toolchain and the seconds its summary counted.
+      store::RunRow recorded = *db.run(run_id);
       if (s.junit) {
-        JunitInfo info{s.input, started_at, host_name(), db.run(run_id)->toolchain,
-                       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
+        double seconds = nlohmann::json::parse(recorded.summary_json.value_or("{}")).value("seconds", 0.0);
+        JunitInfo info{s.input, recorded.started_at, host_name(), recorded.toolchain, seconds};
         std::ofstream out(*s.junit, std::ios::binary | std::ios::trunc);
         out << junit_xml(info, rows);
         out.close();
@@ -103,7 +90,7 @@ int run_check(CheckSettings s) {
       CheckComparison c = compare_runs(rows, baseline ? &baseline->rows : nullptr);
       if (baseline) fmt::print("baseline: {}\n", baseline->described);
       fmt::print("{}", comparison_text(c));
-      fmt::print("run {} in {}\n", db.run(run_id)->uuid, s.db);
+      fmt::print("run {} in {}\n", recorded.uuid, s.db);
       return c.failing.empty() ? kExitOk : kExitProblems;
     });
   });
