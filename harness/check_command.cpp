@@ -10,6 +10,7 @@
 #include "harness/check_report.hpp"
 #include "harness/exit_codes.hpp"
 #include "harness/score_run.hpp"
+#include "harness/settings_tables.hpp"
 #include "harness/workspace.hpp"
 #include "store/store.hpp"
 
@@ -53,10 +54,21 @@ int run_check(CheckSettings s) {
     // The cache's key covers the toolchain and the manifest's packages, not the workspace's
     // own modules: after an edit to them a cached verdict may be stale, so by default every
     // line goes to Lean.
+    CorpusRun corpus{"check", {}, {}, {}};
+    if (s.resume) {
+      auto [run, options] = run_to_resume(s, "check");
+      try {
+        settings::restore_check_options(s, options);
+      } catch (const settings::SettingError& e) {
+        throw UsageError(fmt::format("--resume {}: run {}: {}", *s.resume, run.uuid, e.what()));
+      }
+      corpus.resumed = run;
+    }
+    corpus.options = settings::check_options(s);
     s.use_cache = s.cache;
     std::optional<Baseline> baseline;
     if (s.baseline) baseline = load_baseline(*s.baseline, s.db);
-    return score_corpus(s, "check", [&](store::Store& db, int64_t run_id, const ScoreRun& run, int code) {
+    corpus.done = [&](store::Store& db, int64_t run_id, const ScoreRun& run, int code) {
       if (code == kExitLeanOrStore && run.fatal_error()) {
         fmt::print("harness check: Lean could not run, so nothing was compared: {}\n", *run.fatal_error());
         return code;  // never "everything regressed"
@@ -92,7 +104,8 @@ int run_check(CheckSettings s) {
       fmt::print("{}", comparison_text(c));
       fmt::print("run {} in {}\n", recorded.uuid, s.db);
       return c.failing.empty() ? kExitOk : kExitProblems;
-    });
+    };
+    return score_corpus(s, std::move(corpus));
   });
 }
 

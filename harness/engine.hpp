@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,9 @@ struct EngineSettings {
   bool kernel_replay = false;               // replay every pass through leanchecker
   bool used_constants = false;              // ask Lean which constants each proof uses
   std::vector<std::string> argv;            // the command line, recorded in the run row
+  // The options the command line or the environment gave, by primary name ("--repl"): a
+  // resumed run keeps these and takes every other from the run's record.
+  std::set<std::string> given;
 };
 
 struct Engine {

@@ -35,7 +35,7 @@ inline constexpr std::array<ExitCodeInfo, 6> kExitCodes{{
     {kExitCanary, "kExitCanary",
      "a canary passed: the verifier cannot be trusted on this machine"},
     {kExitInterrupted, "kExitInterrupted",
-     "interrupted (Ctrl-C or SIGTERM); `search --resume` continues a search run"},
+     "interrupted (Ctrl-C or SIGTERM); `--resume latest` (score, check, search) continues the run"},
 }};
 
 }  // namespace harness

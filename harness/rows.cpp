@@ -62,6 +62,23 @@ void apply_cached(Row& row, const store::CachedVerdict& hit) {
   row.cached = true;
 }
 
+void apply_recorded(Row& row, const store::AttemptRow& recorded) {
+  row.verdict = lean_bridge::parse_verdict(recorded.verdict).value_or(Verdict::error);
+  row.decided_by = lean_bridge::parse_decided_by(recorded.decided_by).value_or(DecidedBy::worker);
+  if (row.verdict == Verdict::invalid) {
+    row.error = recorded.reason;  // attempt_record keeps an invalid line's error as its reason
+    row.reason.clear();
+  } else {
+    row.reason = recorded.reason;
+  }
+  row.elapsed_ms = recorded.elapsed_ms;
+  row.cached = recorded.cached;
+  row.axioms_json = recorded.axioms_json;
+  row.messages_json = recorded.messages_json;
+  row.cache_key = recorded.cache_key;
+  row.used_constants_json = recorded.used_constants_json;
+}
+
 void apply_result(Row& row, const lean_bridge::CheckResult& result) {
   row.verdict = result.verdict;
   row.decided_by = result.decided_by;

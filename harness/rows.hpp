@@ -50,6 +50,9 @@ void set_verdict(Row& row, lean_bridge::Verdict verdict, lean_bridge::DecidedBy 
 store::AttemptRecord attempt_record(int64_t run_id, const Row& row);
 store::TaskRecord task_record(const tasks::Task& task);
 void apply_cached(Row& row, const store::CachedVerdict& hit);
+// A resumed run's line that already has its attempt in the store: the row read from the input
+// (candidate_row, or an invalid line's) takes the recorded verdict and everything Lean said.
+void apply_recorded(Row& row, const store::AttemptRow& recorded);
 void apply_result(Row& row, const lean_bridge::CheckResult& result);
 std::string verification_key(const CheckIdentity& identity, const tasks::Candidate& candidate);
 

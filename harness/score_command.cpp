@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/interrupt.hpp"
+#include "harness/resume.hpp"
 #include "harness/score_run.hpp"
 #include "harness/score_settings.hpp"
+#include "harness/settings_tables.hpp"
 #include "harness/shard.hpp"
 #include "harness/workspace.hpp"
 #include "lean-bridge/guard.hpp"
@@ -59,16 +61,49 @@ int finish(store::Store& db, int64_t run_id, ScoreRun& run) {
 
 }  // namespace
 
-int score_corpus(ScoreSettings s, const char* kind, const ScoreDone& done) {
+std::pair<store::RunRow, json> run_to_resume(const ScoreSettings& s, const char* kind) {
+  if (!std::filesystem::exists(s.db)) {
+    throw UsageError(fmt::format("--resume {}: --db {}: no such file", *s.resume, s.db));
+  }
+  store::Store db = store::Store::open(s.db, store::OpenMode::existing, "--db");
+  store::RunRow run = find_resumable_run(db, *s.resume, kind, s.db);
+  json recorded = json::parse(run.settings_json, nullptr, false);
+  json options = recorded.is_object() ? recorded.value("options", json::object()) : json::object();
+  if (!options.is_object() || options.empty()) {
+    fmt::print(stderr, "harness {}: run {} recorded no options (begun by an earlier harness): "
+                       "it goes on with the options given now\n", kind, run.uuid);
+    options = json::object();
+    if (!run.input_path.empty()) options["input"] = run.input_path;
+  }
+  return {run, options};
+}
+
+int score_corpus(ScoreSettings s, CorpusRun corpus) {
+  const char* kind = corpus.kind;
+  if (s.input.empty()) throw UsageError("INPUT is required (or --resume RUN)");
   if (!std::filesystem::exists(s.input)) throw UsageError(fmt::format("{}: no such file", s.input));
   if (s.shard) Shard::parse(*s.shard);  // refused before anything starts
   if (s.out.empty()) s.out = std::filesystem::path(s.input).replace_extension(".scored.jsonl").string();
+  std::string input_sha256 = store::file_sha256(s.input);
+  const std::optional<store::RunRow>& resumed = corpus.resumed;
+  if (resumed && resumed->input_sha256 && *resumed->input_sha256 != input_sha256) {
+    throw UsageError(fmt::format(
+        "--resume {}: {} has changed since run {} read it (SHA-256 {}, now {}): a resumed run "
+        "checks the same lines; start a new run for the new input",
+        *s.resume, s.input, resumed->uuid, *resumed->input_sha256, input_sha256));
+  }
   tasks::ReaderOptions reader_options;
   reader_options.default_header = default_header(s);
   std::optional<tasks::TaskIndex> index;
   if (s.tasks) index = tasks::TaskIndex::load(*s.tasks);
   if (index) reader_options.tasks = &*index;
   Engine engine = make_engine(s);
+  if (resumed && resumed->toolchain != engine.identity.toolchain) {
+    throw UsageError(fmt::format(
+        "--resume {}: run {} was checked with toolchain `{}`, this workspace has `{}`: the "
+        "verdicts of one run come from one toolchain; start a new run", *s.resume,
+        resumed->uuid, resumed->toolchain, engine.identity.toolchain));
+  }
   tasks::CandidateReader reader(s.input, reader_options);
   std::vector<Canary> canaries;
   if (s.canaries > 0) {
@@ -81,17 +116,33 @@ int score_corpus(ScoreSettings s, const char* kind, const ScoreDone& done) {
   }
 
   store::Store db = store::Store::open(s.db);
-  json settings = engine_settings_json(s, engine);
-  settings["tasks"] = s.tasks ? json(*s.tasks) : json(nullptr);
-  settings["strict"] = s.strict;
-  settings["canaries"] = s.canaries;
-  settings["shard"] = s.shard ? json(Shard::parse(*s.shard).text()) : json(nullptr);
-  store::RunInfo info{kind, json(s.argv).dump(), engine.identity.toolchain, engine.repl,
-                      settings.dump(), s.input, store::file_sha256(s.input), host_name()};
-  int64_t run_id = db.begin_run(info);
+  int64_t run_id = 0;
+  std::map<int64_t, store::AttemptRow> recorded;
+  if (resumed) {
+    run_id = resumed->id;
+    for (auto& attempt : db.attempts(run_id)) {
+      int64_t line = attempt.line;
+      recorded.emplace(line, std::move(attempt));
+    }
+    db.reopen_run(run_id, host_name());
+    fmt::print(stderr, "harness {}: resuming run {}: {} lines have their verdict\n", kind,
+               resumed->uuid, recorded.size());
+  } else {
+    json settings = engine_settings_json(s, engine);
+    settings["tasks"] = s.tasks ? json(*s.tasks) : json(nullptr);
+    settings["strict"] = s.strict;
+    settings["canaries"] = s.canaries;
+    settings["shard"] = s.shard ? json(Shard::parse(*s.shard).text()) : json(nullptr);
+    json options = corpus.options;
+    options["--out"] = settings::absolute_paths(settings::Spec{.value = "FILE"}, json(s.out));
+    settings["options"] = options;
+    store::RunInfo info{kind, json(s.argv).dump(), engine.identity.toolchain, engine.repl,
+                        settings.dump(), s.input, input_sha256, host_name()};
+    run_id = db.begin_run(info);
+  }
   std::optional<ScoreRun> made;
   try {
-    made.emplace(s, db, run_id, engine, std::move(canaries));
+    made.emplace(s, db, run_id, engine, std::move(canaries), std::move(recorded));
   } catch (const std::exception&) {
     db.finish_run(run_id, store::RunStatus::failed, "{}");  // e.g. OUT cannot be written
     throw;
@@ -109,11 +160,25 @@ int score_corpus(ScoreSettings s, const char* kind, const ScoreDone& done) {
     throw;
   }
   int code = finish(db, run_id, run);
-  return done ? done(db, run_id, run, code) : code;
+  return corpus.done ? corpus.done(db, run_id, run, code) : code;
 }
 
 int run_score(const ScoreSettings& settings) {
-  return run_command("score", [&] { return score_corpus(settings, "score", {}); });
+  return run_command("score", [&] {
+    ScoreSettings s = settings;
+    CorpusRun corpus{"score", {}, {}, {}};
+    if (s.resume) {
+      auto [run, options] = run_to_resume(s, "score");
+      try {
+        settings::restore_score_options(s, options);
+      } catch (const settings::SettingError& e) {
+        throw UsageError(fmt::format("--resume {}: run {}: {}", *s.resume, run.uuid, e.what()));
+      }
+      corpus.resumed = run;
+    }
+    corpus.options = settings::score_options(s);
+    return score_corpus(s, corpus);
+  });
 }
 
 }  // namespace harness

@@ -46,7 +46,8 @@ std::string out_line(const Row& row) {
 }  // namespace
 
 ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t run_id,
-                   const Engine& engine, std::vector<Canary> canaries)
+                   const Engine& engine, std::vector<Canary> canaries,
+                   std::map<int64_t, store::AttemptRow> recorded)
     : m_settings(settings),
       m_store(store),
       m_run_id(run_id),
@@ -59,6 +60,7 @@ ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t r
       m_shard(settings.shard ? Shard::parse(*settings.shard) : Shard{}),
       m_last_flush(std::chrono::steady_clock::now()),
       m_start(std::chrono::steady_clock::now()),
+      m_recorded(std::move(recorded)),
       // A shard's share of the lines is not known ahead: no total.
       m_progress(settings.progress, settings.progress && !settings.shard ? count_lines(settings.input) : -1) {
   if (!m_out) {
@@ -94,16 +96,22 @@ void ScoreRun::run(tasks::CandidateReader& reader) {
       continue;
     }
     ++m_read;
-    if (auto* candidate = std::get_if<tasks::Candidate>(&*entry)) {
-      m_pipeline.add(*candidate);
+    int64_t line = as_candidate ? as_candidate->line : std::get<tasks::InvalidLine>(*entry).line;
+    if (auto found = m_recorded.find(line); found != m_recorded.end()) {
+      resume_line(*entry, found->second);
+    } else if (as_candidate) {
+      ++m_new_lines;
+      m_pipeline.add(*as_candidate);
     } else {
+      ++m_new_lines;
       take(std::get<tasks::InvalidLine>(*entry));
     }
-    submit_due_canaries(false);
+    if (m_new_lines > 0) submit_due_canaries(false);
     write(m_pipeline.take_ready(std::chrono::milliseconds(0)), false);
     if (!m_fatal) m_fatal = m_pipeline.fatal_error();
   }
-  if (!m_fatal && !m_interrupted && !m_strict_stop) submit_due_canaries(true);
+  // A resumed run with nothing left to check starts no Lean, canaries included.
+  if (!m_fatal && !m_interrupted && !m_strict_stop && m_new_lines > 0) submit_due_canaries(true);
   m_pipeline.close();
   while (m_pipeline.pending() > 0 && !m_interrupted && !m_canary_failure) {
     m_interrupted = interrupt_requested();
@@ -114,6 +122,31 @@ void ScoreRun::run(tasks::CandidateReader& reader) {
   m_blank_lines = reader.blank_lines();
   write({}, true);
   m_progress.finish();
+}
+
+// A line whose attempt the store holds (a resumed run): its row, for OUT and the counts, from the
+// input line and the recorded verdict; the store is not written again. The recorded attempt
+// must be this line's (the input's hash matched the run's, so it is, unless the store was
+// edited): another task there is refused rather than mixed in.
+void ScoreRun::resume_line(const tasks::CandidateReader::Row& entry,
+                           const store::AttemptRow& recorded) {
+  Row row;
+  if (auto* candidate = std::get_if<tasks::Candidate>(&entry)) {
+    row = candidate_row(*candidate);
+    if (recorded.task_id != candidate->task.id) {
+      throw std::runtime_error(fmt::format(
+          "{}:{}: the run's recorded attempt of this line is of task {}, the line's task is {}: "
+          "the store does not match the input", m_settings.input, row.line,
+          recorded.task_id.value_or("(none)"), candidate->task.id));
+    }
+  } else {
+    const auto& invalid = std::get<tasks::InvalidLine>(entry);
+    row.line = invalid.line;
+    row.name = invalid.name;
+  }
+  apply_recorded(row, recorded);
+  ++m_resumed_lines;
+  m_pipeline.add_row(std::move(row));
 }
 
 void ScoreRun::take(const tasks::InvalidLine& invalid) {
@@ -164,7 +197,7 @@ void ScoreRun::write(std::vector<Row> rows, bool force_flush) {
   for (Row& row : rows) {
     ++m_counts[static_cast<size_t>(row.verdict)];
     m_out_lines.push_back(out_line(row));
-    m_batch.push_back(attempt_record(m_run_id, row));
+    if (m_recorded.count(row.line) == 0) m_batch.push_back(attempt_record(m_run_id, row));
     ++m_written;
   }
   auto now = std::chrono::steady_clock::now();
@@ -176,10 +209,12 @@ void ScoreRun::write(std::vector<Row> rows, bool force_flush) {
 // verification cache answers the verdicts the pipeline remembered.
 void ScoreRun::flush() {
   m_last_flush = std::chrono::steady_clock::now();
-  if (m_batch.empty()) return;
-  m_store.record(m_batch);
-  m_batch.clear();
-  m_pipeline.forget_decided();
+  if (m_batch.empty() && m_out_lines.empty()) return;
+  if (!m_batch.empty()) {
+    m_store.record(m_batch);
+    m_batch.clear();
+    m_pipeline.forget_decided();
+  }
   for (const auto& line : m_out_lines) m_out << line << '\n';
   m_out.flush();
   m_out_lines.clear();
@@ -202,6 +237,7 @@ std::string ScoreRun::summary_json() const {
                {"infra_errors", p.infra_errors},
                {"seconds", seconds},
                {"lines_per_second", seconds > 0 ? m_written / seconds : 0}};
+  if (m_resumed_lines > 0) out["resumed_lines"] = m_resumed_lines;
   if (!m_shard.all()) {
     out["shard"] = {{"part", m_shard.text()}, {"other_lines", m_other_shards}};
   }
@@ -234,6 +270,10 @@ void ScoreRun::print_summary() const {
   if (s.contains("shard")) {
     fmt::print(stderr, "shard {}: {} lines left to the other shards\n",
                s["shard"]["part"].get<std::string>(), s["shard"]["other_lines"].get<int64_t>());
+  }
+  if (s.contains("resumed_lines")) {
+    fmt::print(stderr, "resumed: {} lines kept the verdict the run had recorded\n",
+               s["resumed_lines"].get<int64_t>());
   }
   if (int64_t blank = s["blank_lines"].get<int64_t>(); blank > 0) {
     fmt::print(stderr, "blank lines skipped (no row): {}\n", blank);

@@ -11,7 +11,10 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/canaries.hpp"
 #include "harness/engine.hpp"
@@ -33,15 +36,36 @@ class ScoreRun;
 // What a command built on `score` does once the run is finished (its status recorded): gets
 // the store, the run, and score's exit code; returns the command's.
 using ScoreDone = std::function<int(store::Store&, int64_t run_id, const ScoreRun&, int code)>;
-// `score`'s whole run as run kind `kind` (score, check): settings → workspace, store, reader,
-// pool → ScoreRun → exit code, then `done`. Throws UsageError and the like (run_command's).
-int score_corpus(ScoreSettings settings, const char* kind, const ScoreDone& done);
+
+// One run of a command built on `score`.
+struct CorpusRun {
+  const char* kind = "score";  // the run's command: score, check
+  // The options the run records for --resume (settings_tables.hpp: score_options, check_options).
+  nlohmann::json options = nlohmann::json::object();
+  // The run --resume goes on with (resume.hpp), its options already restored into the settings.
+  std::optional<store::RunRow> resumed;
+  ScoreDone done;
+};
+
+// `score`'s whole run: settings → workspace, store, reader, pool → ScoreRun → exit code, then
+// `run.done`. A resumed run refuses an input whose SHA-256 is not the run's, or a toolchain that
+// is not the run's; its lines with an attempt in the store keep it. Throws UsageError and the
+// like (run_command's).
+int score_corpus(ScoreSettings settings, CorpusRun run);
+
+// --resume RUN of `kind`: the run in settings.db (resume.hpp: find_resumable_run) and the options
+// it recorded (an empty object for a run begun before they were recorded).
+std::pair<store::RunRow, nlohmann::json> run_to_resume(const ScoreSettings& settings,
+                                                       const char* kind);
 
 class ScoreRun {
  public:
   // The engine (guard, identity, pool) must outlive the run.
+  // `recorded`: a resumed run's attempts already in the store, by line; those lines keep their
+  // verdicts (written to OUT again, not to the store) and only the others are checked.
   ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t run_id,
-           const Engine& engine, std::vector<Canary> canaries);
+           const Engine& engine, std::vector<Canary> canaries,
+           std::map<int64_t, store::AttemptRow> recorded = {});
   // Runs to the end of the input (or an interruption, a fatal pool, a strict stop).
   void run(tasks::CandidateReader& reader);
   std::string summary_json() const;
@@ -54,6 +78,7 @@ class ScoreRun {
   bool interrupted() const { return m_interrupted; }
 
  private:
+  void resume_line(const tasks::CandidateReader::Row& entry, const store::AttemptRow& recorded);
   void take(const tasks::InvalidLine& invalid);
   void submit_due_canaries(bool all);
   void on_canary(size_t index, const lean_bridge::CheckResult& result);
@@ -75,6 +100,9 @@ class ScoreRun {
   std::vector<std::string> m_out_lines;
   std::chrono::steady_clock::time_point m_last_flush;
   std::chrono::steady_clock::time_point m_start;
+  std::map<int64_t, store::AttemptRow> m_recorded;  // a resumed run's stored attempts
+  int64_t m_resumed_lines = 0;  // lines answered from them
+  int64_t m_new_lines = 0;      // lines that went to the pipeline
   std::array<int64_t, 7> m_counts{};
   Progress m_progress;
   std::optional<std::string> m_fatal;

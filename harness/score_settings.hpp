@@ -22,6 +22,7 @@ struct ScoreSettings : EngineSettings {
   int canaries = 0;                         // known-false statements mixed into the run
   std::optional<std::string> canary_file;   // canaries to use instead of the built-in set
   std::optional<std::string> shard;         // "I/N": this run's part of the input (shard.hpp)
+  std::optional<std::string> resume;        // a run's uuid or "latest": go on with that run
 };
 
 int run_score(const ScoreSettings& settings);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/interrupt.hpp"
+#include "harness/resume.hpp"
 #include "harness/score_settings.hpp"
 #include "harness/search_run.hpp"
 #include "harness/shard.hpp"
@@ -60,15 +61,8 @@ int search(SearchSettings s) {
   std::optional<store::Store> db;
   std::optional<store::RunRow> resumed;
   if (s.resume) {
-    db.emplace(store::Store::open(s.db));
-    resumed = *s.resume == "latest" ? db->latest_run("search") : db->run_by_uuid(*s.resume);
-    if (!resumed) {
-      throw UsageError(fmt::format("--resume {}: no such search run in {}", *s.resume, s.db));
-    }
-    if (resumed->command != "search") {
-      throw UsageError(fmt::format("--resume {}: run {} is a `{}` run", *s.resume, resumed->uuid,
-                                   resumed->command));
-    }
+    db.emplace(store::Store::open(s.db, store::OpenMode::existing, "--db"));
+    resumed = find_resumable_run(*db, *s.resume, "search", s.db);
     if (resumed->status == store::RunStatus::completed) {
       fmt::print(stderr, "harness search: run {} is already complete\n", resumed->uuid);
       return kExitOk;
@@ -78,6 +72,8 @@ int search(SearchSettings s) {
     json recorded = json::parse(resumed->settings_json);
     try {
       settings::restore_search(s, recorded.at("search"));
+      // How Lean ran (--repl, --workspace, --sandbox, limits), unless given again.
+      if (recorded.contains("options")) settings::restore_engine_options(s, recorded["options"]);
     } catch (const std::exception& e) {
       throw UsageError(fmt::format("--resume {}: run {}: {}", *s.resume, resumed->uuid, e.what()));
     }
@@ -118,6 +114,21 @@ int search(SearchSettings s) {
                                  policy->kind()));
   }
   Engine engine = make_engine(s);
+  if (resumed) {
+    std::string sha256 = store::file_sha256(s.tasks);
+    if (resumed->input_sha256 && *resumed->input_sha256 != sha256) {
+      throw UsageError(fmt::format(
+          "--resume {}: {} has changed since run {} read it (SHA-256 {}, now {}): a resumed run "
+          "searches the same tasks; start a new run for the new tasks",
+          *s.resume, s.tasks, resumed->uuid, *resumed->input_sha256, sha256));
+    }
+    if (resumed->toolchain != engine.identity.toolchain) {
+      throw UsageError(fmt::format(
+          "--resume {}: run {} was checked with toolchain `{}`, this workspace has `{}`: the "
+          "verdicts of one run come from one toolchain; start a new run", *s.resume,
+          resumed->uuid, resumed->toolchain, engine.identity.toolchain));
+    }
+  }
   if (!db) db.emplace(store::Store::open(s.db));
 
   LoopState state{1, policy::rl::Curriculum(curriculum_options(s)), {}};
@@ -137,6 +148,7 @@ int search(SearchSettings s) {
   } else {
     json settings = engine_settings_json(s, engine);
     settings["search"] = settings::search_record(s);
+    settings["options"] = settings::engine_options(s);
     store::RunInfo info{"search", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
                         settings.dump(), s.tasks, store::file_sha256(s.tasks), host_name()};
     run_id = db->begin_run(info);

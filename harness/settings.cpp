@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <cmath>
 #include <sstream>
 
@@ -180,6 +181,26 @@ std::string markdown_table(const std::vector<Row>& rows) {
                        cell(default_markdown(row)), cell(meaning));
   }
   return out;
+}
+
+nlohmann::json absolute_paths(const Spec& spec, nlohmann::json value) {
+  bool path = spec.value == "FILE" || spec.value == "DIR" || spec.value == "INPUT";
+  bool maybe_file = spec.value.find("DB") != std::string::npos;  // --baseline DB|RUN
+  if (!path && !maybe_file) return value;
+  auto absolute = [&](nlohmann::json& v) {
+    if (!v.is_string() || v.get<std::string>().empty()) return;
+    std::error_code ec;
+    std::filesystem::path p(v.get<std::string>());
+    if (maybe_file && !std::filesystem::is_regular_file(p, ec)) return;  // a run's uuid
+    auto made = std::filesystem::absolute(p, ec);
+    if (!ec) v = made.lexically_normal().string();
+  };
+  if (value.is_array()) {
+    for (auto& v : value) absolute(v);
+  } else {
+    absolute(value);
+  }
+  return value;
 }
 
 }  // namespace harness::settings

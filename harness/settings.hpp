@@ -14,6 +14,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -183,7 +184,8 @@ void from_json(const Spec& spec, T& field, const nlohmann::json& value) {
       field = value.get<T>();
     }
   } catch (const nlohmann::json::exception&) {
-    throw SettingError("recorded setting " + spec.key + ": " + value.dump() + " is not a " +
+    throw SettingError("recorded setting " + (spec.key.empty() ? primary_name(spec) : spec.key) +
+                       ": " + value.dump() + " is not a " +
                        "value of " + primary_name(spec));
   }
 }
@@ -258,6 +260,39 @@ void restore(const Group<S>& group, S& s, const nlohmann::json& recorded) {
     } else {
       setting.restore(s, *found);
     }
+  }
+}
+
+// A run's record of every option of a group, for `--resume` (score, check, and search's engine
+// options): {primary name: value}, the values of FILE, DIR and INPUT options (and of a DB|RUN
+// option naming a file) made absolute, so a run resumed from another folder reads the same files.
+// The options in `skip` (how the resume finds the run, how it shows progress) are left out.
+nlohmann::json absolute_paths(const Spec& spec, nlohmann::json value);
+template <class S>
+void record_options(const Group<S>& group, const S& s, nlohmann::json& out,
+                    const std::set<std::string>& skip) {
+  for (const auto& setting : group.settings) {
+    std::string name = primary_name(setting.spec);
+    if (skip.count(name) == 0) out[name] = absolute_paths(setting.spec, setting.record(s));
+  }
+}
+
+// The recorded options back into s (`--resume`): an option the resume's own command line (or
+// environment) gave keeps its value (`given`: primary names), as do the options in `skip`; an
+// option the record lacks keeps what s holds (its default). Throws SettingError for a recorded
+// value of the wrong type.
+template <class S>
+void restore_options(const Group<S>& group, S& s, const nlohmann::json& recorded,
+                     const std::set<std::string>& given, const std::set<std::string>& skip) {
+  if (!recorded.is_object()) return;
+  for (const auto& setting : group.settings) {
+    std::string name = primary_name(setting.spec);
+    if (given.count(name) || skip.count(name)) continue;
+    auto found = recorded.find(name);
+    if (found == recorded.end()) continue;
+    const S defaults{};
+    setting.copy(s, defaults);  // a recorded null (an optional without a value) reads as unset
+    setting.restore(s, *found);
   }
 }
 

@@ -158,8 +158,7 @@ const Group<ScoreSettings>& score_group() {
           setting<S>(&S::input,
                      {.names = "input", .value = "INPUT",
                       .help = "Candidates JSONL (fields name, header, formal_statement, "
-                              "proof/formal_proof or full_proof/code)",
-                      .required = true}),
+                              "proof/formal_proof or full_proof/code); required unless --resume"}),
           setting<S>(&S::out, {.names = "--out,-o", .value = "FILE",
                                .help = "OUT rows, one per input line, in input order",
                                .default_text = "INPUT.scored.jsonl"}),
@@ -186,6 +185,13 @@ const Group<ScoreSettings>& score_group() {
                               "each line's task: N runs with I = 0..N-1 (a Slurm array, an "
                               "Indexed Job) cover the input once, then `harness merge`",
                       .default_text = "all lines"}),
+          setting<S>(&S::resume,
+                     {.names = "--resume", .value = "RUN",
+                      .help = "Go on with a run of --db (its uuid, or latest: the most recent one "
+                              "that did not complete) after a kill or a crash: the lines with a "
+                              "recorded verdict keep it, the others are checked, OUT is written "
+                              "whole; the run's options are used unless given again, and an "
+                              "input whose SHA-256 changed is refused"}),
       }};
   return group;
 }
@@ -471,6 +477,57 @@ const Group<CheckSettings>& check_group() {
                               "so after an edit to them a cached verdict may be stale"}),
       }};
   return group;
+}
+
+namespace {
+// Not part of a run's record: where the run is found, how the resume shows progress.
+const std::set<std::string>& unrecorded() {
+  static const std::set<std::string> names{"--db", "--resume", "--no-progress"};
+  return names;
+}
+
+// The engine options a search run's record (search_record) already holds by key.
+std::set<std::string> keyed_engine_options() {
+  std::set<std::string> names = unrecorded();
+  for (const auto& setting : engine_group().settings) {
+    if (!setting.spec.key.empty()) names.insert(primary_name(setting.spec));
+  }
+  return names;
+}
+}  // namespace
+
+nlohmann::json score_options(const ScoreSettings& settings) {
+  nlohmann::json out = nlohmann::json::object();
+  record_options(score_group(), settings, out, unrecorded());
+  record_options(engine_group(), static_cast<const EngineSettings&>(settings), out, unrecorded());
+  return out;
+}
+
+void restore_score_options(ScoreSettings& settings, const nlohmann::json& recorded) {
+  restore_options(score_group(), settings, recorded, settings.given, unrecorded());
+  restore_options(engine_group(), static_cast<EngineSettings&>(settings), recorded,
+                  settings.given, unrecorded());
+}
+
+nlohmann::json check_options(const CheckSettings& settings) {
+  nlohmann::json out = score_options(settings);
+  record_options(check_group(), settings, out, unrecorded());
+  return out;
+}
+
+void restore_check_options(CheckSettings& settings, const nlohmann::json& recorded) {
+  restore_score_options(settings, recorded);
+  restore_options(check_group(), settings, recorded, settings.given, unrecorded());
+}
+
+nlohmann::json engine_options(const EngineSettings& settings) {
+  nlohmann::json out = nlohmann::json::object();
+  record_options(engine_group(), settings, out, keyed_engine_options());
+  return out;
+}
+
+void restore_engine_options(EngineSettings& settings, const nlohmann::json& recorded) {
+  restore_options(engine_group(), settings, recorded, settings.given, keyed_engine_options());
 }
 
 nlohmann::json search_record(const SearchSettings& settings) {

@@ -40,6 +40,18 @@ const Group<ReportSettings>& report_group();
 nlohmann::json search_record(const SearchSettings& settings);
 void restore_search(SearchSettings& settings, const nlohmann::json& recorded);
 
+// What a score or check run records of its options for `--resume` (every option but --db,
+// --resume and --no-progress; settings.hpp: record_options), and the read-back into the
+// resuming command's settings: an option it was given keeps its value. A search run records
+// the engine options its search_record lacks (--repl, --workspace, --sandbox, limits) the same
+// way. Throws SettingError for a recorded value of the wrong type.
+nlohmann::json score_options(const ScoreSettings& settings);
+void restore_score_options(ScoreSettings& settings, const nlohmann::json& recorded);
+nlohmann::json check_options(const CheckSettings& settings);
+void restore_check_options(CheckSettings& settings, const nlohmann::json& recorded);
+nlohmann::json engine_options(const EngineSettings& settings);
+void restore_engine_options(EngineSettings& settings, const nlohmann::json& recorded);
+
 // Every group, in the README's order.
 std::vector<GroupRows> all_groups();
 

@@ -17,8 +17,13 @@ std::optional<int> number(std::string_view text) {
   return value;
 }
 
-// The part a key falls in: its first 64 bits (FNV-1a for keys that are not hex).
+// The part a key falls in: the first 64 bits of its digest (the hex after the version's colon,
+// `task-v1:HEX`), FNV-1a for keys that are not hex.
 uint64_t key_bits(std::string_view key) {
+  if (auto colon = key.rfind(':'); colon != std::string_view::npos) {
+    std::string_view digest = key.substr(colon + 1);
+    if (digest.size() >= 16) key = digest;
+  }
   uint64_t bits = 0;
   bool hex = key.size() >= 16;
   for (size_t i = 0; hex && i < 16; ++i) {

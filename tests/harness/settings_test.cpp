@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -308,4 +309,59 @@ TEST_CASE("exit statuses are distinct and each has a meaning") {
   }
   CHECK(codes == std::set<int>{kExitOk, kExitProblems, kExitUsage, kExitLeanOrStore, kExitCanary,
                                kExitInterrupted});
+}
+
+TEST_CASE("a score run's record of its options reads back into a resume, the options given again "
+          "winning") {
+  ScoreSettings original;
+  REQUIRE(parse(original, {"in.jsonl", "--repl", "fake-repl --check-ms 5", "--sandbox", "none",
+                           "--timeout", "7", "--forbid", "rules.txt", "--db", "a.db",
+                           "--shard", "1/4"},
+                score_group(), engine_group()) == "");
+  CHECK(original.given.count("--repl") == 1);
+  CHECK(original.given.count("--workers") == 0);
+  nlohmann::json record = score_options(original);
+  // Paths are absolute, so a resume from another folder reads the same files; where the run
+  // is found and how progress shows are not part of it.
+  CHECK(record.at("input") == std::filesystem::absolute("in.jsonl").lexically_normal().string());
+  CHECK(record.at("--forbid").at(0) ==
+        std::filesystem::absolute("rules.txt").lexically_normal().string());
+  CHECK(record.at("--repl") == "fake-repl --check-ms 5");
+  CHECK_FALSE(record.contains("--db"));
+  CHECK_FALSE(record.contains("--resume"));
+  CHECK_FALSE(record.contains("--no-progress"));
+
+  ScoreSettings resumed;
+  REQUIRE(parse(resumed, {"--resume", "latest", "--db", "a.db", "--timeout", "9"}, score_group(),
+                engine_group()) == "");
+  restore_score_options(resumed, record);
+  CHECK(resumed.repl == std::optional<std::string>("fake-repl --check-ms 5"));
+  CHECK(resumed.sandbox == "none");
+  CHECK(resumed.shard == std::optional<std::string>("1/4"));
+  CHECK(resumed.input == record.at("input").get<std::string>());
+  CHECK(resumed.timeout_s == 9);  // given again: it wins
+  CHECK(resumed.resume == std::optional<std::string>("latest"));
+
+  // A recorded value of the wrong type is refused, naming the option.
+  record["--timeout"] = "soon";
+  ScoreSettings bad;
+  REQUIRE(parse(bad, {"--resume", "latest"}, score_group(), engine_group()) == "");
+  CHECK_THROWS_WITH(restore_score_options(bad, record), Catch::Contains("--timeout"));
+}
+
+TEST_CASE("a search run records the engine options its search record lacks, and a resume takes "
+          "them") {
+  SearchSettings original;
+  REQUIRE(parse(original, {"--tasks", "t.jsonl", "--repl", "r --x", "--workspace", "ws"},
+                search_group(), remote_policy_group(), engine_group()) == "");
+  nlohmann::json record = engine_options(original);
+  CHECK(record.at("--repl") == "r --x");
+  CHECK(record.at("--workspace") == std::filesystem::absolute("ws").lexically_normal().string());
+  CHECK_FALSE(record.contains("--timeout"));  // the search record holds it, by key
+  SearchSettings resumed;
+  REQUIRE(parse(resumed, {"--resume", "latest"}, search_group(), remote_policy_group(),
+                engine_group()) == "");
+  restore_engine_options(resumed, record);
+  CHECK(resumed.repl == std::optional<std::string>("r --x"));
+  CHECK(resumed.workspace == record.at("--workspace").get<std::string>());
 }

@@ -50,6 +50,9 @@ TEST_CASE("shard: every task in exactly one part, the same on every machine, abo
   CHECK(Shard{0, 3}.owns_task("0000000000000003ffff"));
   CHECK(Shard{1, 3}.owns_task("0000000000000004ffff"));
   CHECK(Shard{2, 7}.owns_task("00000000000000100000"));  // 16 % 7 == 2
+  // A real task id: the bits are its digest's, after the version.
+  CHECK(Shard{2, 7}.owns_task("task-v1:0000000000000010ffffffffffffffffffffffffffffffffffffffffffffffff"));
+  CHECK(Shard{5, 7}.owns_task("task-v1:0000000000000013ffffffffffffffffffffffffffffffffffffffffffffffff"));
   // Lines without a task go by line number.
   CHECK(Shard{0, 3}.owns_line(1));
   CHECK(Shard{1, 3}.owns_line(2));

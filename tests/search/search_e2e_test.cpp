@@ -211,8 +211,10 @@ TEST_CASE("a run killed after an epoch resumes exactly: same checkpoints, same r
     CHECK(run->status == store::RunStatus::running);  // nobody marked it: it was killed
     CHECK(db.latest_checkpoint(run->id)->epoch == 2);
   }
+  // Neither --repl nor --sandbox again: the resumed run takes them from its record (without
+  // them it would run the default REPL, which this machine does not have).
   Run resumed = harness(killed, {"search", "--resume", "latest", "--db", killed.db(),
-                                 "--repl", killed.repl(), "--sandbox", "none", "--no-progress"});
+                                 "--no-progress"});
   REQUIRE(resumed.exit_code == 0);
   CHECK(resumed.output.find("resuming run") != std::string::npos);
 
