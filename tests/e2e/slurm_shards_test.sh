@@ -2,7 +2,8 @@
 # A real single-node Slurm (docs/scale.md): scripts/score-shard as a 4-task job array of
 # `harness score --shard I/4` against the REPL double, each task with its own store; then
 # `harness merge` of the 4 stores. The merged store must hold exactly the verdicts of one
-# `harness score` process over the same input, line for line, each line scored once.
+# `harness score` process over the same input, line for line, each line scored once. Then
+# scripts/nightly --slurm over the same input gives the same rows.
 #
 # The test starts its own munged (own key and socket), slurmctld and slurmd (own conf file,
 # ports, state and logs in a scratch folder), so it never talks to a Slurm or munge the
@@ -181,4 +182,19 @@ print("single:", b)
 sys.exit(0 if a == b else 1)
 EOF
 sqlite3 "$dir/all.db" "select verdict, count(*) from attempts group by verdict"
+
+# scripts/nightly --slurm, the same job array from the script a systemd timer starts: its
+# night's merged store holds the same rows again.
+start=$SECONDS
+HARNESS=$harness NIGHTLY_SBATCH_ARGS=--cpus-per-task=1 "$source_dir/scripts/nightly" "$dir/in.jsonl" \
+  --dir "$dir/nights" --shards 4 --slurm --date night1 -- "${single_args[@]}" > "$dir/nightly.out" 2>&1
+status=$?
+echo "scripts/nightly --slurm ran in $((SECONDS - start)) s"
+[ "$status" = 0 ] || { cat "$dir/nightly.out"; logs; fail "scripts/nightly --slurm exits $status"; }
+grep -q "Slurm job array" "$dir/nightly.out" || fail "scripts/nightly did not use Slurm"
+for i in 0 1 2 3; do
+  grep -q "on $host" "$dir/nights/night1/shard-$i.log" || fail "no Slurm output for the night's shard $i"
+done
+rows "$dir/nights/night1/all.db" > "$dir/night.txt"
+diff "$dir/single.txt" "$dir/night.txt" || fail "the night's merged store differs from the single run"
 echo "ok: 4 Slurm array tasks, merged, equal to one process over $lines lines ($((SECONDS)) s)"
