@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -244,6 +245,39 @@ void report_memory(const DoctorSettings& settings, int& warnings) {
   fmt::print("{:<14}         fix: {}\n", "", fix);
 }
 
+// An installed harness's data (PREFIX/share/harness), found relative to the executable.
+void report_installed_data(int& problems) {
+  std::string data = installed_data_dir();
+  if (data.empty()) {
+    fmt::print("{:<14}         none: this harness runs from a build folder\n", "installed data");
+    return;
+  }
+  std::error_code ec;
+  const std::string tasks = data + "/workspace/tasks/core/core_tasks.jsonl";
+  bool have_tasks = std::filesystem::exists(tasks, ec);
+  report("installed data",
+         {have_tasks,
+          fmt::format("{}: the workspace template (workspace/), the core task set ({}), the "
+                      "Mathlib workspace template (workspaces/mathlib/)",
+                      data, have_tasks ? "workspace/tasks/core/core_tasks.jsonl" : "missing"),
+          "reinstall the harness (cmake --install, or the .deb)"},
+         problems);
+}
+
+// How to get a built REPL: `lake build` in the workspace, or, for the installed template (read
+// only), in the user's own copy of it, where find_workspace looks next time.
+std::string build_repl_fix(const Workspace& ws, const std::string& dir) {
+  std::string user = user_workspace_dir();
+  if (!ws.installed_template || user.empty()) {
+    return fmt::format("cd {} && lake build REPL/repl", dir);
+  }
+  std::string parent = std::filesystem::path(user).parent_path().string();
+  return fmt::format("copy the installed template and build the REPL there (harness then finds "
+                     "it from any folder): mkdir -p {} && cp -r {} {} && cd {} && lake build "
+                     "REPL/repl",
+                     parent, dir, user, user);
+}
+
 }  // namespace
 
 MemoryPlan plan_memory(const DoctorSettings& settings, uint64_t total_mb, uint64_t available_mb) {
@@ -274,8 +308,14 @@ int run_doctor(const DoctorSettings& settings) {
   int warnings = 0;
   parse_spares(settings.spares);  // a usage error before anything is probed
   Workspace ws = find_workspace(settings.workspace);
-  report("workspace", {!ws.dir.empty(), ws.dir.empty() ? "no lakefile.toml found" : ws.dir,
-                       "run from the project folder, or pass --workspace DIR"}, problems);
+  report_installed_data(problems);
+  report("workspace",
+         {!ws.dir.empty(),
+          ws.dir.empty() ? "no lakefile.toml found"
+                         : fmt::format("{} ({}{})", ws.dir, ws.found_by,
+                                       ws.installed_template ? ", read-only" : ""),
+          "run from the project folder, or pass --workspace DIR"},
+         problems);
   report("lean-toolchain", {!ws.toolchain.empty(), ws.toolchain.empty() ? "missing" : ws.toolchain,
                             "the project's lean-toolchain file pins it"}, problems);
   std::string dir = ws.dir.empty() ? "." : ws.dir;
@@ -288,7 +328,7 @@ int run_doctor(const DoctorSettings& settings) {
          {!ws.repl_binary.empty(),
           ws.repl_binary.empty() ? "not built (looked in " + repl_binary_candidates(dir)[0] + ")"
                                  : ws.repl_binary,
-          fmt::format("cd {} && lake build REPL/repl", dir)},
+          build_repl_fix(ws, dir)},
          problems);
   std::string repl = settings.repl ? *settings.repl : default_repl_command(ws);
   fmt::print("{:<14} {} {}\n", "REPL command", "       ", repl);

@@ -73,7 +73,7 @@ const Group<EngineSettings>& engine_group() {
           setting<S>(&S::workspace,
                      {.names = "--workspace", .value = "DIR",
                       .help = "Lean workspace the REPL runs in",
-                      .default_text = "the project's folder"}),
+                      .default_text = "found as README's \"Lean workspace\" says"}),
           setting<S>(&S::forbid_files,
                      {.names = "--forbid", .key = "forbid", .value = "FILE",
                       .help = "Extra guard rules (docs/guard.md); repeatable"}),
@@ -350,7 +350,7 @@ const Group<DoctorSettings>& doctor_group() {
       {
           setting<S>(&S::workspace, {.names = "--workspace", .value = "DIR",
                                      .help = "Lean workspace",
-                                     .default_text = "the project's folder"}),
+                                     .default_text = "found as README's \"Lean workspace\" says"}),
           setting<S>(&S::repl, {.names = "--repl", .value = "CMD", .help = "REPL command",
                                 .default_text = "lake env + the workspace's REPL binary"}),
           setting<S>(&S::selftest,

@@ -25,10 +25,14 @@ std::string read_trimmed(const fs::path& path) {
   return text;
 }
 
-std::optional<fs::path> lakefile_above(fs::path dir) {
+bool has_lakefile(const fs::path& dir) {
   std::error_code ec;
+  return fs::exists(dir / "lakefile.toml", ec) || fs::exists(dir / "lakefile.lean", ec);
+}
+
+std::optional<fs::path> lakefile_above(fs::path dir) {
   for (; !dir.empty(); dir = dir.parent_path()) {
-    if (fs::exists(dir / "lakefile.toml", ec) || fs::exists(dir / "lakefile.lean", ec)) return dir;
+    if (has_lakefile(dir)) return dir;
     if (dir == dir.root_path()) break;
   }
   return std::nullopt;
@@ -55,6 +59,23 @@ fs::path executable_dir() {
 
 }  // namespace
 
+std::string installed_data_dir() {
+  fs::path exe = executable_dir();
+  if (exe.empty()) return {};
+  fs::path data = (exe / ".." / "share" / "harness").lexically_normal();
+  return has_lakefile(data / "workspace") ? data.string() : std::string();
+}
+
+std::string user_workspace_dir() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg == '/') {
+    return (fs::path(xdg) / "harness" / "workspace").string();
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
+    return (fs::path(home) / ".local" / "share" / "harness" / "workspace").string();
+  }
+  return {};
+}
+
 std::string Workspace::identity() const {
   std::string out = toolchain.empty() ? "unknown-toolchain" : toolchain;
   for (const auto& package : packages) out += " " + package;
@@ -70,15 +91,26 @@ std::vector<std::string> repl_binary_candidates(const std::string& workspace_dir
 
 Workspace find_workspace(const std::optional<std::string>& explicit_dir) {
   std::optional<fs::path> dir;
+  Workspace ws;
+  const std::string data = installed_data_dir();
   if (explicit_dir) {
     dir = fs::path(*explicit_dir);
+    ws.found_by = "--workspace";
   } else if (const char* env = std::getenv("HARNESS_WORKSPACE"); env != nullptr && *env) {
     dir = fs::path(env);
-  } else {
-    dir = lakefile_above(fs::current_path());
-    if (!dir) dir = lakefile_above(executable_dir());
+    ws.found_by = "HARNESS_WORKSPACE";
+  } else if ((dir = lakefile_above(fs::current_path()))) {
+    ws.found_by = "the lakefile above the current folder";
+  } else if (data.empty() && (dir = lakefile_above(executable_dir()))) {
+    ws.found_by = "the lakefile above the harness executable";
+  } else if (std::string user = user_workspace_dir(); !user.empty() && has_lakefile(user)) {
+    dir = fs::path(user);
+    ws.found_by = "your copy of the installed workspace";
+  } else if (!data.empty()) {
+    dir = fs::path(data) / "workspace";
+    ws.found_by = "the installed workspace template";
+    ws.installed_template = true;
   }
-  Workspace ws;
   if (!dir) return ws;
   std::error_code ec;
   ws.dir = fs::absolute(*dir, ec).lexically_normal().string();
