@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -252,14 +253,21 @@ void report_installed_data(int& problems) {
     fmt::print("{:<14}         none: this harness runs from a build folder\n", "installed data");
     return;
   }
-  std::error_code ec;
-  const std::string tasks = data + "/workspace/tasks/core/core_tasks.jsonl";
-  bool have_tasks = std::filesystem::exists(tasks, ec);
+  // installed_data_dir() already found workspace/lakefile.toml; the rest is checked here.
+  std::vector<std::string> missing;
+  for (const char* file : {"workspace/lean-toolchain", "workspace/tasks/core/core_tasks.jsonl",
+                           "workspaces/mathlib/lakefile.toml"}) {
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::path(data) / file, ec)) missing.push_back(file);
+  }
   report("installed data",
-         {have_tasks,
-          fmt::format("{}: the workspace template (workspace/), the core task set ({}), the "
-                      "Mathlib workspace template (workspaces/mathlib/)",
-                      data, have_tasks ? "workspace/tasks/core/core_tasks.jsonl" : "missing"),
+         {missing.empty(),
+          missing.empty()
+              ? fmt::format("{}: the workspace template (workspace/) with the core task set "
+                            "(workspace/tasks/core/core_tasks.jsonl), the Mathlib workspace "
+                            "template (workspaces/mathlib/)",
+                            data)
+              : fmt::format("{}: missing {}", data, fmt::join(missing, ", ")),
           "reinstall the harness (cmake --install, or the .deb)"},
          problems);
 }

@@ -4,7 +4,7 @@
 # installed workspace template and core task set; the doctor's copy step gives the user a
 # workspace found from anywhere; score runs with the REPL double), then the .deb that cpack
 # makes: its file list, its control fields, and its binary run from an extracted root.
-set -uo pipefail
+set -u  # no pipefail: `echo "$out" | grep -q` may close its input early
 build=$1 repl=$2 version=$3
 fail() { echo "FAIL: $*"; exit 1; }
 for tool in cpack dpkg-deb dpkg-shlibdeps file; do
@@ -38,6 +38,11 @@ done
 DESTDIR=$dir/staged cmake --install "$build" --prefix /opt/h >/dev/null 2>&1 || fail "DESTDIR install"
 [ -x "$dir/staged/opt/h/bin/harness" ] && [ -f "$dir/staged/opt/h/share/harness/workspace/lakefile.toml" ] ||
   fail "DESTDIR=$dir/staged --prefix /opt/h did not install under $dir/staged/opt/h"
+# A damaged install is a problem doctor names.
+rm "$dir/staged/opt/h/share/harness/workspaces/mathlib/lakefile.toml"
+out=$(cd / && "$dir/staged/opt/h/bin/harness" doctor --sandbox none 2>&1)
+echo "$out" | grep -qE "^installed data +MISSING +$dir/staged/opt/h/share/harness: missing workspaces/mathlib/lakefile.toml" ||
+  fail "doctor does not name a missing installed file"
 
 cd "$dir/elsewhere"
 harness=$prefix/bin/harness
