@@ -29,7 +29,7 @@ install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 # The Debian package. Depends: the shared libraries the binary links, by dpkg-shlibdeps
 # (dpkg-dev). Recommends: bubblewrap, the workers' sandbox (/usr/bin/bwrap), and elan, which
 # installs the Lean toolchain that lean-toolchain pins.
-set(HARNESS_DEB_MAINTAINER "lean-harness maintainers <maintainers@users.noreply.r-seed-f5f8189a.example>"
+set(HARNESS_DEB_MAINTAINER "lean-harness maintainers <maintainers@lean-harness.invalid>"
     CACHE STRING "The Maintainer field of the .deb")
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME lean-harness)
