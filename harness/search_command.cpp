@@ -61,6 +61,9 @@ int search(SearchSettings s) {
   std::optional<store::Store> db;
   std::optional<store::RunRow> resumed;
   if (s.resume) {
+    if (!std::filesystem::exists(s.db)) {
+      throw UsageError(fmt::format("--resume {}: --db {}: no such file", *s.resume, s.db));
+    }
     db.emplace(store::Store::open(s.db, store::OpenMode::existing, "--db"));
     resumed = find_resumable_run(*db, *s.resume, "search", s.db);
     if (resumed->status == store::RunStatus::completed) {

@@ -214,7 +214,9 @@ TEST_CASE("every row is complete and its default is what the struct holds") {
   CHECK(default_markdown(find(engine, "--db")) == "`harness.db`");
   CHECK(default_markdown(find(engine, "--workers")) == "number of cores");
   CHECK(default_markdown(find(engine, "--no-cache")) == "off");
-  CHECK(default_markdown(find(rows(score_group()), "input")) == "required");
+  // INPUT is required unless --resume names a run, whose record gives it.
+  CHECK(default_markdown(find(rows(score_group()), "input")) == "none");
+  CHECK_THAT(find(rows(score_group()), "input").spec.help, Catch::Contains("required unless --resume"));
   CHECK(default_markdown(find(rows(remote_policy_group()), "--top-p")) == "0.95");
   CHECK(default_markdown(find(rows(remote_policy_group()), "--model")) == "none");
 }
