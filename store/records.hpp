@@ -135,6 +135,23 @@ struct AttemptRow {
   std::optional<std::string> used_constants_json;
 };
 
+// One attempt as `harness report` reads it (Store::attempt_summaries): no proof, messages or
+// axioms, with its task's recorded name and split (absent when the line matched no task, or
+// the task has no split).
+struct AttemptSummary {
+  int64_t run_id = 0;
+  int64_t line = 0;
+  std::string name;  // the task name as given in the input
+  std::optional<std::string> task_id;
+  std::optional<std::string> task_name;  // the name the task was first recorded with
+  std::optional<std::string> split;
+  std::string verdict;
+  std::string decided_by;
+  std::optional<double> reward;
+  int64_t elapsed_ms = 0;
+  bool cached = false;
+};
+
 // One sampled candidate of a search run, as written by Store::record_search: the attempt
 // itself (written exactly as by Store::record) and what the search knows about it.
 struct SearchAttemptRecord {

@@ -95,6 +95,11 @@ class Store {
   // 1 + the highest attempts.line of the run; 1 when it has none.
   int64_t next_line(int64_t run_id) const;
 
+  // --- What `harness report` reads (report_queries.cpp) ---
+
+  // The run's attempts ordered by line, without their texts, with their task's name and split.
+  std::vector<AttemptSummary> attempt_summaries(int64_t run_id) const;
+
   // --- Retention (prune.cpp) ---
 
   // Deletes the attempts created before now minus options.keep_days days (of runs of

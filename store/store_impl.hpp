@@ -5,6 +5,7 @@
 //   attempts.cpp  tasks, attempts and the verification cache (verification_cache.cpp: its SQL)
 //   search.cpp    search attempts, epochs, task samples, checkpoints
 //   metrics.cpp   metrics computations, dictionaries, proof, task and declaration metrics
+//   report_queries.cpp  what `harness report` reads (attempt summaries)
 #include <optional>
 #include <utility>
 #include <vector>

@@ -192,3 +192,43 @@ TEST_CASE("thousands of attempts in batches of hundreds", "[store][record]") {
   CHECK(f.db.attempts(f.run_id).size() == kBatches * kBatchSize);
   CHECK(f.db.count_cache_entries() == kBatches * kBatchSize);
 }
+
+TEST_CASE("attempt summaries carry the task's recorded name and split, without the texts",
+          "[store][record][report]") {
+  store_test::RunFixture f;
+  auto first = sample_attempt(f.run_id, 1);
+  first.name = "as the line named it";
+  auto unmatched = sample_attempt(f.run_id, 2);
+  unmatched.task.reset();
+  unmatched.verdict = "invalid";
+  unmatched.reward.reset();
+  unmatched.cache_key.reset();
+  auto cached = sample_attempt(f.run_id, 3);
+  cached.cached = true;
+  cached.verdict = "timeout";
+  cached.decided_by = "heartbeats";
+  cached.cache_key.reset();
+  f.db.record({cached, unmatched, first});
+  int64_t other = f.db.begin_run(store_test::sample_run_info());
+  f.db.record({sample_attempt(other, 1)});
+
+  auto rows = f.db.attempt_summaries(f.run_id);
+  REQUIRE(rows.size() == 3);  // ordered by line, this run's only
+  CHECK(rows[0].line == 1);
+  CHECK(rows[0].name == "as the line named it");
+  CHECK(rows[0].task_name == "exercise_5_1");
+  CHECK(rows[0].task_id == "task-v1:0001");
+  CHECK(rows[0].split == "valid");
+  CHECK(rows[0].verdict == "pass");
+  CHECK(rows[0].reward == 1.0);
+  CHECK(rows[0].elapsed_ms == 1234);
+  CHECK_FALSE(rows[0].cached);
+  CHECK_FALSE(rows[1].task_id);
+  CHECK_FALSE(rows[1].task_name);
+  CHECK_FALSE(rows[1].split);
+  CHECK_FALSE(rows[1].reward);
+  CHECK(rows[2].cached);
+  CHECK(rows[2].decided_by == "heartbeats");
+  CHECK(f.db.attempt_summaries(other).size() == 1);
+  CHECK(f.db.attempt_summaries(other + 1).empty());
+}
