@@ -167,7 +167,7 @@ const std::vector<Command>& commands() {
            [](MetricsSettings& s) { return run_metrics(s); })},
       {"report",
        "What the store's runs did, per run and in total: attempts per verdict and tasks solved "
-       "(text, markdown, json or csv)",
+       "(text, markdown, json or csv), and with --html a self-contained HTML report with charts",
        with_settings<ReportSettings>(
            [](CLI::App& app, ReportSettings& s) {
              add_settings(app, settings::report_group(), s);

@@ -8,6 +8,7 @@
 
 #include "harness/engine.hpp"
 #include "harness/exit_codes.hpp"
+#include "harness/report_html.hpp"
 
 namespace harness {
 namespace {
@@ -23,7 +24,7 @@ RunCounts empty_counts() {
 }
 
 // Tasks attempted and solved, as the sets the total unites.
-void count(const std::vector<store::AttemptRow>& rows, RunCounts& c, std::set<std::string>& tasks,
+void count(const std::vector<store::AttemptSummary>& rows, RunCounts& c, std::set<std::string>& tasks,
            std::set<std::string>& solved) {
   std::set<std::string> mine;
   std::set<std::string> mine_solved;
@@ -53,7 +54,7 @@ std::string percent(int64_t part, int64_t whole) {
 
 }  // namespace
 
-Report build_report(const store::Store& db, const std::vector<std::string>& wanted) {
+std::vector<RunAttempts> read_runs(const store::Store& db, const std::vector<std::string>& wanted) {
   std::vector<store::RunRow> runs;
   if (wanted.empty()) {
     runs = db.runs();
@@ -70,18 +71,27 @@ Report build_report(const store::Store& db, const std::vector<std::string>& want
       runs.push_back(*run);
     }
   }
+  std::vector<RunAttempts> out;
+  for (auto& run : runs) {
+    auto attempts = db.attempt_summaries(run.id);
+    out.push_back({std::move(run), std::move(attempts)});
+  }
+  return out;
+}
+
+Report build_report(const std::vector<RunAttempts>& runs) {
   Report report;
   report.total = empty_counts();
   std::set<std::string> tasks;
   std::set<std::string> solved;
-  for (const auto& run : runs) {
+  for (const auto& [run, attempts] : runs) {
     RunCounts c = empty_counts();
     c.uuid = run.uuid;
     c.command = run.command;
     c.status = std::string(store::to_string(run.status));
     c.started_at = run.started_at;
     c.input = run.input_path;
-    count(db.attempts(run.id), c, tasks, solved);
+    count(attempts, c, tasks, solved);
     report.total.attempts += c.attempts;
     for (auto& [v, n] : c.verdicts) report.total.verdicts[v] += n;
     report.runs.push_back(std::move(c));
@@ -89,6 +99,10 @@ Report build_report(const store::Store& db, const std::vector<std::string>& want
   report.total.tasks = static_cast<int64_t>(tasks.size());
   report.total.solved = static_cast<int64_t>(solved.size());
   return report;
+}
+
+Report build_report(const store::Store& db, const std::vector<std::string>& wanted) {
+  return build_report(read_runs(db, wanted));
 }
 
 std::string render_report(const Report& report, const std::string& format) {
@@ -165,7 +179,14 @@ std::string render_report(const Report& report, const std::string& format) {
 int run_report(const ReportSettings& s) {
   return run_command("report", [&] {
     store::Store db = store::Store::open(s.db, store::OpenMode::existing, "harness report reads an existing store");
-    fmt::print("{}", render_report(build_report(db, s.runs), s.format));
+    if (!s.html) {
+      fmt::print("{}", render_report(build_report(db, s.runs), s.format));
+      return kExitOk;
+    }
+    HtmlReportData data = read_html_report(db, s.runs);
+    write_html_report(*s.html, render_html_report(data));
+    fmt::print("{}", render_report(data.counts, s.format));
+    fmt::print(stderr, "wrote {}\n", *s.html);
     return kExitOk;
   });
 }

@@ -1,7 +1,8 @@
 #pragma once
 // `harness report`: what the store's runs did, per run and in total: the attempts per verdict
 // and the tasks solved (a task is solved when one of its attempts passed), as text, markdown,
-// JSON (one document, counts as numbers) or CSV.
+// JSON (one document, counts as numbers) or CSV; with --html, also one self-contained HTML file
+// with charts (report_html.hpp).
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -16,6 +17,7 @@ struct ReportSettings {
   std::string db = "harness.db";
   std::vector<std::string> runs;  // uuids (or "latest"); every run when empty
   std::string format = "text";    // text | markdown | json | csv
+  std::optional<std::string> html;  // also write the HTML report to this file
 };
 
 struct RunCounts {
@@ -35,8 +37,17 @@ struct Report {
   RunCounts total;  // tasks and solved counted once across the runs
 };
 
-// The runs named (uuid, or "latest": the run begun last), or every run; throws UsageError for
-// a run the store does not have.
+// A run with its attempts, as the report reads them.
+struct RunAttempts {
+  store::RunRow run;
+  std::vector<store::AttemptSummary> attempts;  // ordered by line
+};
+
+// The runs named (uuid, or "latest": the run begun last), or every run, in the order named (or
+// begun); throws UsageError for a run the store does not have.
+std::vector<RunAttempts> read_runs(const store::Store& db, const std::vector<std::string>& runs);
+Report build_report(const std::vector<RunAttempts>& runs);
+// read_runs, then build_report.
 Report build_report(const store::Store& db, const std::vector<std::string>& runs);
 std::string render_report(const Report& report, const std::string& format);
 

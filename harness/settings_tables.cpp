@@ -452,6 +452,14 @@ const Group<ReportSettings>& report_group() {
                       .help = "text; markdown (a table); json (one document, counts as numbers); "
                               "csv (a row per run and one for the total)",
                       .check = one_of({"text", "markdown", "json", "csv"})}),
+          setting<S>(&S::html,
+                     {.names = "--html", .value = "FILE",
+                      .help = "Also write the report as one self-contained HTML file (inline CSS "
+                              "and SVG charts, no script, nothing fetched): verdicts, pass rate "
+                              "per split, pass@k, the learning curve and other per-epoch series, "
+                              "time per proof, the slowest and most often timed-out tasks, the "
+                              "compression metrics and, given two runs, the tasks one solved and "
+                              "the other did not. --format still goes to stdout"}),
       }};
   return group;
 }
