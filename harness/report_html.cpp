@@ -20,9 +20,9 @@ constexpr const char* kVerdicts[] = {"pass", "fail", "incomplete", "rejected", "
 
 constexpr const char* kStyle = R"css(
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; max-width: 1200px; }
-h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px;
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 20px 0 8px;
   border-bottom: 1px solid #ddd; padding-bottom: 4px; } h3 { font-size: 15px; margin: 16px 0 6px; }
-table { border-collapse: collapse; margin: 6px 0 12px; } td, th { padding: 3px 8px;
+table { border-collapse: collapse; margin: 6px 0 12px; font-size: 12px; } td, th { padding: 3px 8px;
   border-bottom: 1px solid #eee; text-align: left; } td.n, th.n { text-align: right; }
 code { font-size: 12px; } .charts { display: flex; flex-wrap: wrap; gap: 16px; }
 svg.chart { background: #fafafa; border: 1px solid #e4e4e4; }

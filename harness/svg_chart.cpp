@@ -40,7 +40,7 @@ std::string text(double x, double y, std::string_view s, std::string_view anchor
 
 // The plot area of the line charts and histograms.
 struct Frame {
-  double left = 56, top = 28, width = 0, height = 0;
+  double left = 56, top = 44, width = 0, height = 0;  // the title above, then the y label
   double right() const { return left + width; }
   double bottom() const { return top + height; }
 };
@@ -91,11 +91,11 @@ std::vector<double> nice_ticks(double max, int wanted) {
 }
 
 std::string render_bar_chart(const BarChart& c) {
-  const double label_w = 150, bar_w = 300, row_h = 22, top = 28;
+  const double label_w = 96, bar_w = 220, row_h = 19, top = 26;
   double max = c.max.value_or(0);
   for (const auto& b : c.bars) max = std::max(max, b.value);
   if (!(max > 0)) max = 1;
-  int width = static_cast<int>(label_w + bar_w + 130);
+  int width = static_cast<int>(label_w + bar_w + 150);
   int height = static_cast<int>(top + row_h * static_cast<double>(c.bars.size()) + 8);
   std::string out = svg_open(c.id, c.title, width, height, c.bars.size());
   out += text(4, 16, c.title, "start", "chart-title");
@@ -104,12 +104,12 @@ std::string render_bar_chart(const BarChart& c) {
     double y = top + row_h * static_cast<double>(i);
     double w = bar_w * std::max(b.value, 0.0) / max;
     std::string note = b.note.empty() ? number(b.value) : b.note;
-    out += text(label_w - 6, y + 15, b.label, "end");
+    out += text(label_w - 6, y + 13, b.label, "end");
     out += fmt::format(
         "<rect class=\"mark\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
         "fill=\"{}\"><title>{}: {}</title></rect>\n",
         label_w, y + 3, w, row_h - 6, colour(0), html_escape(b.label), html_escape(note));
-    out += text(label_w + w + 6, y + 15, note);
+    out += text(label_w + w + 6, y + 13, note);
   }
   return out + "</svg>\n";
 }
