@@ -45,11 +45,16 @@ struct Frame {
   double bottom() const { return top + height; }
 };
 
-// Horizontal grid lines with their labels, 0 to ticks.back() mapped onto the frame's height.
+// Where y lands in the frame, ticks.front() at the bottom and ticks.back() at the top.
+double y_position(const Frame& f, const std::vector<double>& ticks, double y) {
+  return f.bottom() - f.height * (y - ticks.front()) / (ticks.back() - ticks.front());
+}
+
+// Horizontal grid lines with their labels.
 std::string y_axis(const Frame& f, const std::vector<double>& ticks, const std::string& label) {
   std::string out;
   for (double t : ticks) {
-    double y = f.bottom() - f.height * t / ticks.back();
+    double y = y_position(f, ticks, t);
     out += fmt::format("<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"/>\n",
                        f.left, y, f.right(), y);
     out += text(f.left - 6, y + 4, number(t), "end");
@@ -90,6 +95,17 @@ std::vector<double> nice_ticks(double max, int wanted) {
   return ticks;
 }
 
+// Ticks covering [lo, hi] (lo <= 0 <= hi), 0 among them.
+std::vector<double> nice_ticks(double lo, double hi) {
+  auto ticks = nice_ticks(hi - lo);
+  double step = ticks.size() > 1 ? ticks[1] : 1;
+  double start = std::floor(lo / step + 1e-9) * step;
+  std::vector<double> out;
+  for (int i = 0; out.empty() || out.back() < hi - step * 1e-9; ++i) out.push_back(start + i * step);
+  if (out.size() < 2) out.push_back(start + step);
+  return out;
+}
+
 std::string render_bar_chart(const BarChart& c) {
   const double label_w = 96, bar_w = 220, row_h = 19, top = 26;
   double max = c.max.value_or(0);
@@ -120,11 +136,13 @@ std::string render_line_chart(const LineChart& c) {
   f.height = 200;
   std::set<double> xs;
   double y_max = c.y_max.value_or(0);
+  double y_min = 0;
   size_t marks = 0;
   for (const auto& s : c.series) {
     for (const auto& p : s.points) {
       xs.insert(p.x);
       y_max = std::max(y_max, p.y);
+      y_min = std::min(y_min, p.y);
     }
     marks += s.points.size() + (s.points.empty() ? 0 : 1);
   }
@@ -132,9 +150,9 @@ std::string render_line_chart(const LineChart& c) {
   double x_lo = xs.empty() ? 0 : scale_x(*xs.begin());
   double x_hi = xs.empty() ? 1 : scale_x(*xs.rbegin());
   if (x_hi <= x_lo) x_hi = x_lo + 1;
-  auto ticks = nice_ticks(y_max);
+  auto ticks = nice_ticks(y_min, y_max);
   auto px = [&](double x) { return f.left + f.width * (scale_x(x) - x_lo) / (x_hi - x_lo); };
-  auto py = [&](double y) { return f.bottom() - f.height * y / ticks.back(); };
+  auto py = [&](double y) { return y_position(f, ticks, y); };
   const double legend_h = 16.0 * static_cast<double>(c.series.size());
   int width = static_cast<int>(f.right() + 24);
   int height = static_cast<int>(f.bottom() + 40 + legend_h);

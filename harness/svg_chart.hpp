@@ -48,7 +48,7 @@ struct LineChart {
   std::string x_label;
   std::string y_label;
   std::vector<Series> series;
-  std::optional<double> y_max;  // the axis' end; from the data when absent (y starts at 0)
+  std::optional<double> y_max;  // the axis' end; from the data when absent (y from 0, or below)
   XScale x_scale = XScale::linear;
 };
 
@@ -71,5 +71,7 @@ std::string render_histogram(const Histogram& chart);
 
 // Axis ticks from 0: about `wanted` steps of 1, 2 or 5 × 10^n covering `max`.
 std::vector<double> nice_ticks(double max, int wanted = 5);
+// Ticks of such steps covering [lo, hi], for lo <= 0 <= hi (a series that goes below 0).
+std::vector<double> nice_ticks(double lo, double hi);
 
 }  // namespace harness

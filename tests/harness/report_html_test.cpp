@@ -195,6 +195,13 @@ TEST_CASE("html report: pass@k, splits and times from the attempts", "[harness][
   auto ticks = harness::nice_ticks(0.9);
   CHECK(ticks.size() == 6);  // 0, 0.2 ... 1.0
   CHECK(ticks.back() == Approx(1.0));
+  auto below = harness::nice_ticks(-0.3, 0.9);  // a series that goes below 0: -0.5, 0, 0.5, 1
+  CHECK(below.size() == 4);
+  CHECK(below.front() == Approx(-0.5));
+  CHECK(below.back() == Approx(1.0));
+  auto chart = harness::render_line_chart(
+      {"neg", "loss", "epoch", "", {{"loss", {{0, -0.3}, {1, 0.9}}}}, std::nullopt, harness::XScale::linear});
+  CHECK_THAT(chart, Contains(">-0.5</text>"));
 }
 
 TEST_CASE("html report: compression metrics are tabulated and their proofs charted", "[harness][report-html]") {
