@@ -180,7 +180,7 @@ struct Store {
     REQUIRE(harness(dir, {"metrics", "--db", "h.db"}).exit_code == 0);
     Run list = harness(dir, {"report", "--db", "h.db", "--format", "json"});
     REQUIRE(list.exit_code == 0);
-    json report = json::parse(list.output.substr(list.output.find('{')));
+    json report = json::parse(list.output.substr(list.output.find('{'), list.output.rfind('}') + 1 - list.output.find('{')));
     for (const auto& r : report["runs"]) uuids.push_back(r["uuid"]);
     REQUIRE(uuids.size() == 3);
   }
@@ -235,7 +235,7 @@ TEST_CASE("report --html: every run, then two runs compared, opened in headless 
   run = harness(store.dir, {"report", "--db", "h.db", "--run", store.uuids[0], "--run", store.uuids[1], "--html",
                                 "cmp.html", "--format", "json"});
   REQUIRE(run.exit_code == 0);
-  CHECK(json::parse(run.output.substr(run.output.find('{')))["runs"].size() == 2);
+  CHECK(json::parse(run.output.substr(run.output.find('{'), run.output.rfind('}') + 1 - run.output.find('{')))["runs"].size() == 2);
   html = read(store.dir / "cmp.html");
   check_self_contained(html);
   page = chromium(store.dir / "cmp.html", "--dump-dom", store.dir);
