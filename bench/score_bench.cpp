@@ -1,0 +1,159 @@
+// score_bench: the harness's own cost per check, as users run it: whole `harness score`
+// processes against the instant REPL double (tests/fake-repl, no sleep), side by side with a
+// plain Python pool making the same REPL round trips per proof (bench/reference_pool.py).
+//
+// Prints one markdown table, ready for docs/benchmarks.md:
+//  - the Python reference pool, W = 1, 2, 4 workers: proofs/s;
+//  - `harness score` on N distinct passing proofs (fresh store, --sandbox none), W = 1, 2, 4:
+//    lines/s and the harness process's peak resident memory;
+//  - the same input scored again on the same store: every line a cache hit, no Lean;
+//  - a larger input (default 100,000 lines, 2 workers) for memory.
+//
+// Usage: score_bench [--quick] [--lines N] [--big N]. --quick: 2,000 and 10,000 lines.
+// Exit status 1 when a run fails or does not pass every line (the figures would mean nothing).
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Measured {
+  double seconds = 0;
+  long max_rss_kb = 0;  // the process's own peak (and its waited-for descendants')
+  bool ok = false;
+  std::string output;
+};
+
+// Runs argv to the end with stdout and stderr in a file; wait4 gives its own resource usage.
+Measured run(const std::vector<std::string>& argv, const fs::path& dir) {
+  fs::path log = dir / "run.log";
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(dir.c_str()) != 0) _exit(127);
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  Measured m;
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  m.max_rss_kb = usage.ru_maxrss;
+  m.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  std::ifstream in(log);
+  m.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return m;
+}
+
+void write_input(const fs::path& path, int lines) {
+  std::ofstream out(path);
+  for (int i = 0; i < lines; ++i) {
+    out << nlohmann::json{{"name", fmt::format("t{}", i)},
+                          {"formal_statement", fmt::format("theorem t{} : {} = {} := by\n", i, i, i)},
+                          {"proof", "  rfl\n"}}.dump()
+        << '\n';
+  }
+}
+
+int fail(const std::string& what, const Measured& m) {
+  fmt::print(stderr, "score_bench: {} failed:\n{}\n", what, m.output);
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int lines = 20000;
+  int big = 100000;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--quick") {
+      lines = 2000;
+      big = 10000;
+    } else if (a == "--lines" && i + 1 < argc) {
+      lines = std::atoi(argv[++i]);
+    } else if (a == "--big" && i + 1 < argc) {
+      big = std::atoi(argv[++i]);
+    } else {
+      fmt::print(stderr, "usage: score_bench [--quick] [--lines N] [--big N]\n");
+      return 64;
+    }
+  }
+  char pattern[] = "/tmp/score-bench-XXXXXX";
+  if (mkdtemp(pattern) == nullptr) return 1;
+  fs::path dir = pattern;
+  fs::path input = dir / "in.jsonl";
+  write_input(input, lines);
+  const std::string repl = FAKE_REPL_PATH;
+  fmt::print("{} distinct passing proofs, the instant REPL double, --sandbox none; {} cores\n\n",
+             lines, std::thread::hardware_concurrency());
+  fmt::print("| what | workers | lines | seconds | per second | peak RSS (MiB) |\n");
+  fmt::print("|---|---|---|---|---|---|\n");
+  auto row = [](const std::string& what, int workers, int n, const Measured& m) {
+    fmt::print("| {} | {} | {} | {:.2f} | {:.0f} | {} |\n", what, workers, n, m.seconds,
+               n / m.seconds, m.max_rss_kb > 0 ? fmt::format("{:.1f}", m.max_rss_kb / 1024.0) : "");
+    std::fflush(stdout);
+  };
+  for (int w : {1, 2, 4}) {
+    Measured m = run({"python3", BENCH_DIR "/reference_pool.py", repl, input.string(),
+                      std::to_string(w)},
+                     dir);
+    if (!m.ok) return fail("the reference pool", m);
+    auto result = nlohmann::json::parse(m.output.substr(m.output.find('{')));
+    if (result.at("passed").get<int>() != lines) return fail("the reference pool (not all passed)", m);
+    m.seconds = result.at("seconds").get<double>();  // without the interpreter's start
+    m.max_rss_kb = 0;  // the pool's memory is not what is compared
+    row("Python pool, same round trips", w, lines, m);
+  }
+  auto score = [&](const fs::path& in, const std::string& db, int workers) {
+    return run({HARNESS_PATH, "score", in.string(), "--db", db, "--out", (dir / "out.jsonl").string(),
+                "--repl", repl, "--sandbox", "none", "--workers", std::to_string(workers),
+                "--no-progress"},
+               dir);
+  };
+  for (int w : {1, 2, 4}) {
+    std::string db = fmt::format("w{}.db", w);
+    Measured m = score(input, db, w);
+    if (!m.ok || m.output.find(fmt::format("pass {},", lines)) == std::string::npos) {
+      return fail("harness score", m);
+    }
+    row("`harness score`, Lean checks", w, lines, m);
+    if (w == 2) {
+      Measured hits = score(input, db, w);
+      if (!hits.ok || hits.output.find(fmt::format("cache hits {}", lines)) == std::string::npos) {
+        return fail("harness score (cache hits)", hits);
+      }
+      row("`harness score`, every line a cache hit", w, lines, hits);
+    }
+  }
+  fs::path big_input = dir / "big.jsonl";
+  write_input(big_input, big);
+  Measured m = score(big_input, "big.db", 2);
+  if (!m.ok) return fail("harness score (big)", m);
+  row("`harness score`, Lean checks", 2, big, m);
+  fs::remove_all(dir);
+  return 0;
+}
