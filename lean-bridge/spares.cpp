@@ -118,17 +118,22 @@ void SpareSet::set_risk_probe(std::function<int()> probe) {
 }
 
 void SpareSet::note_request(const std::string& imports) {
+  bool new_imports = false;
   {
     std::lock_guard lock(m_mutex);
     for (auto& [_, d] : m_demand) d *= kDemandDecay;
-    m_demand[imports] += 1;
+    auto [it, inserted] = m_demand.try_emplace(imports, 0.0);
+    it->second += 1;
+    new_imports = inserted;
     if (m_demand.size() > kDemandEntries) {
       auto least = std::min_element(m_demand.begin(), m_demand.end(),
                                     [](const auto& a, const auto& b) { return a.second < b.second; });
       m_demand.erase(least);
     }
   }
-  m_changed.notify_all();
+  // Imports asked for before change the warmers' picks only slowly: they look again every
+  // 100 ms. Waking them for every request would cost a wake-up per check.
+  if (new_imports) m_changed.notify_all();
 }
 
 SpareStats SpareSet::stats() const {

@@ -34,7 +34,9 @@ WorkerPool::WorkerPool(PoolOptions options) : m_options(std::move(options)) {
   signal(SIGPIPE, SIG_IGN);  // a dead REPL's stdin must give EPIPE, not end the harness
   if (m_options.workers < 1) m_options.workers = 1;
   if (m_options.max_tries < 1) m_options.max_tries = 1;
-  if (m_options.queue_limit == 0) m_options.queue_limit = 4 * static_cast<size_t>(m_options.workers);
+  if (m_options.queue_limit == 0) {
+    m_options.queue_limit = std::max<size_t>(64, 32 * static_cast<size_t>(m_options.workers));
+  }
   if (m_options.spares.count != 0) {
     m_spares = std::make_unique<SpareSet>(m_options.worker, m_options.spares);
   }
@@ -247,8 +249,11 @@ std::optional<CheckRequest> WorkerPool::take(Slot& slot) {
       CheckRequest request = std::move(*it);
       m_queue.erase(it);
       slot.working = true;
+      // A submitter waiting for room is woken once the queue is half empty, not for every
+      // request taken: a wake-up per check is what the submitting thread cannot afford.
+      bool room = m_queue.size() <= m_options.queue_limit / 2;
       lock.unlock();
-      m_space_ready.notify_one();
+      if (room) m_space_ready.notify_one();
       return request;
     }
     // Its imports' work may come, or the others' work may pile up: look again soon.

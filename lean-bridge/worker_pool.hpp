@@ -30,7 +30,7 @@ struct PoolOptions {
   int workers = 1;
   WorkerOptions worker;
   int max_tries = 2;       // workers a check may be sent to before it is an `error`
-  size_t queue_limit = 0;  // submit() blocks above this many waiting requests; 0: 4 × workers
+  size_t queue_limit = 0;  // submit() blocks above this many waiting requests; 0: 32 × workers, at least 64
   // Warm spares (spares.hpp); count 0: none, a replacement starts and imports on the spot.
   SpareOptions spares{.count = 0};
 };

@@ -110,6 +110,7 @@ void Store::record(const std::vector<AttemptRecord>& batch) {
   if (batch.empty()) return;
   Transaction transaction(m_impl->db, fmt::format("record batch of {} attempts", batch.size()));
   for (const auto& attempt : batch) m_impl->attempts.write(attempt);
+  m_impl->cache.flush_hits();
   transaction.commit();
 }
 

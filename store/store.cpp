@@ -2,6 +2,7 @@
 // refusal of a missing store when the caller needs an existing one. The tables are in
 // runs.cpp, attempts.cpp, search.cpp and metrics.cpp (store_impl.hpp says which holds what).
 #include "store/store.hpp"
+#include "store/transaction.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -75,7 +76,16 @@ Store Store::open(const std::string& path, OpenMode mode, std::string_view purpo
 Store::Store(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Store::Store(Store&& other) noexcept = default;
 Store& Store::operator=(Store&& other) noexcept = default;
-Store::~Store() = default;
+Store::~Store() {
+  // The cache hits counted since the last batch of attempts: statistics, written when they can.
+  if (!m_impl || !m_impl->cache.hits_pending()) return;
+  try {
+    Transaction transaction(m_impl->db, "count cache hits");
+    m_impl->cache.flush_hits();
+    transaction.commit();
+  } catch (const std::exception&) {
+  }
+}
 
 const std::string& Store::path() const {
   return m_impl->db.path();

@@ -5,10 +5,14 @@
 namespace store {
 namespace {
 
-// One statement both counts the hit and returns the entry, so a lookup is one round trip.
+// A lookup only reads: its hit is counted in memory and written with the next batch of
+// attempts (kCountHitsSql), so a cache hit never costs a write transaction of its own.
 constexpr std::string_view kLookupSql = R"sql(
-UPDATE verification_cache SET hits = hits + 1 WHERE key = ?1
-RETURNING verdict, decided_by, reason, elapsed_ms, axioms, messages, used_constants)sql";
+SELECT verdict, decided_by, reason, elapsed_ms, axioms, messages, used_constants
+FROM verification_cache WHERE key = ?1)sql";
+
+constexpr std::string_view kCountHitsSql = R"sql(
+UPDATE verification_cache SET hits = hits + ?2 WHERE key = ?1)sql";
 
 // A re-verification replaces the entry, except that a check which did not ask for the used
 // constants keeps those of the entry when it reached the same verdict (same key, same proof:
@@ -30,7 +34,8 @@ ON CONFLICT (key) DO UPDATE SET
 VerificationCache::VerificationCache(Database& db)
     : m_db(db),
       m_lookup(db, kLookupSql, Lifetime::persistent),
-      m_put(db, kPutSql, Lifetime::persistent) {}
+      m_put(db, kPutSql, Lifetime::persistent),
+      m_count_hits(db, kCountHitsSql, Lifetime::persistent) {}
 
 std::optional<CachedVerdict> VerificationCache::lookup(const std::string& key) {
   m_lookup.start().bind_text(1, key);
@@ -45,7 +50,16 @@ std::optional<CachedVerdict> VerificationCache::lookup(const std::string& key) {
                       .used_constants_json = m_lookup.optional_text(6)};
   while (m_lookup.step_or_describe(describe)) {
   }
+  ++m_pending_hits[key];
   return found;
+}
+
+void VerificationCache::flush_hits() {
+  for (const auto& [key, hits] : m_pending_hits) {
+    m_count_hits.start().bind_text(1, key).bind_int(2, hits);
+    m_count_hits.step_or_describe([&] { return fmt::format("count the hits of cache entry {}", key); });
+  }
+  m_pending_hits.clear();
 }
 
 void VerificationCache::put(const std::string& key, const AttemptRecord& attempt) {

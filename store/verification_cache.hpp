@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "store/records.hpp"
 #include "store/statement.hpp"
@@ -15,8 +16,13 @@ class VerificationCache {
   // `db` must outlive this object.
   explicit VerificationCache(Database& db);
 
-  // The entry for `key`, counting the hit; nullopt when there is none.
+  // The entry for `key`, counting the hit in memory (flush_hits writes the counts); nullopt
+  // when there is none. A read, never a write: a lookup costs no transaction of its own.
   std::optional<CachedVerdict> lookup(const std::string& key);
+  // Adds the hits counted since the last flush to their entries. The caller holds the
+  // transaction (Store::record's, or the store's last one when it closes).
+  void flush_hits();
+  bool hits_pending() const { return !m_pending_hits.empty(); }
 
   // Writes the verdict of `attempt` under `key`, replacing an older entry for the key but
   // keeping its hit count. The caller has checked is_cacheable and opened the transaction.
@@ -28,6 +34,8 @@ class VerificationCache {
   Database& m_db;
   Statement m_lookup;
   Statement m_put;
+  Statement m_count_hits;
+  std::unordered_map<std::string, int64_t> m_pending_hits;
 };
 
 }  // namespace store
