@@ -20,6 +20,7 @@
 #include "harness/search_settings.hpp"
 #include "harness/settings_cli.hpp"
 #include "harness/settings_tables.hpp"
+#include "harness/traces_command.hpp"
 
 namespace harness {
 namespace {
@@ -59,7 +60,8 @@ const settings::Group<SettingsCommand>& settings_command_group() {
                                {.names = "--markdown", .value = "SECTION",
                                 .help = "Print a generated README section: a settings group "
                                         "(engine, score, search, remote-policy, metrics, "
-                                        "doctor, serve, prune, merge), exit-codes or commands"}),
+                                        "doctor, serve, prune, merge, check, report, traces), "
+                                        "exit-codes or commands"}),
           settings::setting<S>(&S::update_readme,
                                {.names = "--update-readme", .value = "FILE",
                                 .help = "Regenerate the generated sections of FILE in place"}),
@@ -165,6 +167,15 @@ const std::vector<Command>& commands() {
              add_settings(app, settings::metrics_group(), s);
            },
            [](MetricsSettings& s) { return run_metrics(s); })},
+      {"traces",
+       "The tactic-level steps of the store's verified proofs as Lean reports them (goals "
+       "before and after each tactic), checked again with Lean, as JSONL (docs/traces.md)",
+       with_settings<TracesSettings>(
+           [](CLI::App& app, TracesSettings& s) {
+             add_settings(app, settings::traces_group(), s);
+             add_settings(app, settings::engine_group(), static_cast<EngineSettings&>(s));
+           },
+           [](TracesSettings& s) { return run_traces(s); })},
       {"report",
        "What the store's runs did, per run and in total: attempts per verdict and tasks solved "
        "(text, markdown, json or csv), and with --html a self-contained HTML report with charts",

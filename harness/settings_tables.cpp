@@ -464,6 +464,24 @@ const Group<ReportSettings>& report_group() {
   return group;
 }
 
+const Group<TracesSettings>& traces_group() {
+  using S = TracesSettings;
+  static const Group<S> group{
+      "traces",
+      "`harness traces` (besides the engine's; docs/traces.md)",
+      {
+          setting<S>(&S::runs, {.names = "--run", .value = "RUN",
+                                .help = "Only the verified proofs of this run: its uuid, id, or "
+                                        "latest (the run begun last); repeatable",
+                                .default_text = "every run"}),
+          setting<S>(&S::out, {.names = "--out", .value = "FILE",
+                               .help = "The JSONL file written: one line per step Lean reported "
+                                       "(docs/traces.md)",
+                               .required = true}),
+      }};
+  return group;
+}
+
 const Group<CheckSettings>& check_group() {
   using S = CheckSettings;
   static const Group<S> group{
@@ -566,7 +584,7 @@ std::vector<GroupRows> all_groups() {
           group_rows(metrics_group()), group_rows(doctor_group()),
           group_rows(serve_group()),   group_rows(prune_group()),
           group_rows(merge_group()),   group_rows(check_group()),
-          group_rows(report_group())};
+          group_rows(report_group()),  group_rows(traces_group())};
 }
 
 }  // namespace harness::settings

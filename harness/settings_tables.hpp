@@ -15,6 +15,7 @@
 #include "harness/search_settings.hpp"
 #include "harness/serve_settings.hpp"
 #include "harness/settings.hpp"
+#include "harness/traces_command.hpp"
 
 namespace harness::settings {
 
@@ -32,6 +33,7 @@ const Group<PruneSettings>& prune_group();
 const Group<MergeSettings>& merge_group();
 const Group<CheckSettings>& check_group();
 const Group<ReportSettings>& report_group();
+const Group<TracesSettings>& traces_group();
 
 // What a search run records of its settings (the rows with a key of the search, remote-policy
 // and engine groups) as one JSON object, and `search --resume`'s read-back of it: a key the

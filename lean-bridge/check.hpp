@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "lean-bridge/infotree.hpp"
 #include "lean-bridge/repl_answer.hpp"
 #include "lean-bridge/verdict.hpp"
 
@@ -32,6 +33,8 @@ struct CheckRequest {
   std::string statement;
   // Ask Lean for the constants the proof's tactics use ("allTactics"): CheckResult::used_constants.
   bool used_constants = false;
+  // Ask Lean for the proof's infotree ("infotree": "substantive"): CheckResult::steps.
+  bool tactic_steps = false;
   CheckBudget budget;
   // A checker takes higher priorities first (an interactive request before a batch's queued
   // ones); equal priorities in submission order.
@@ -49,6 +52,10 @@ struct CheckResult {
   int tries = 0;                                   // workers the check was sent to
   // What Lean reported the proof's tactics use, when asked (CheckRequest::used_constants).
   std::optional<std::vector<std::string>> used_constants;
+  // The steps Lean reported for the checked text (lean-bridge/infotree.hpp), when asked
+  // (CheckRequest::tactic_steps) and Lean answered; positions shifted like the messages'.
+  std::optional<std::vector<TraceStep>> steps;
+  std::string steps_error;  // why steps is empty although asked: the tree could not be read
 };
 
 }  // namespace lean_bridge

@@ -16,10 +16,11 @@ namespace {
 using nlohmann::json;
 
 std::string command_request(const std::string& text, std::optional<int64_t> env,
-                            bool all_tactics) {
+                            bool all_tactics, bool infotree) {
   json request = {{"cmd", text}};
   if (env) request["env"] = *env;
   if (all_tactics) request["allTactics"] = true;
+  if (infotree) request["infotree"] = "substantive";
   return request.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -107,7 +108,7 @@ StartOutcome start_repl(const WorkerOptions& options, const std::string& imports
   if (group != nullptr) *group = repl.process->pid();
   repl.imports = imports;
   repl.ref_name = "harness_ref_" + random_nonce().substr(0, 16);
-  Reply reply = repl.process->request(command_request(imports, std::nullopt, false),
+  Reply reply = repl.process->request(command_request(imports, std::nullopt, false, false),
                                       Clock::now() + options.header_timeout);
   ImportAnswer answer = read_import_answer(reply, options.header_timeout);
   if (answer.env && *answer.env != 0) {
@@ -324,8 +325,8 @@ Worker::EnvOrFailure Worker::reference_env(const CheckRequest& request, int64_t 
 }
 
 Reply Worker::command(const std::string& text, std::optional<int64_t> env,
-                      Clock::time_point deadline, bool all_tactics) {
-  Reply reply = m_process->request(command_request(text, env, all_tactics), deadline);
+                      Clock::time_point deadline, bool all_tactics, bool infotree) {
+  Reply reply = m_process->request(command_request(text, env, all_tactics, infotree), deadline);
   auto* answer = std::get_if<Answer>(&reply);
   auto* command = answer ? std::get_if<CommandAnswer>(answer) : nullptr;
   if (command == nullptr || !command->env) return reply;
@@ -350,7 +351,8 @@ Outcome Worker::run_proof(const CheckRequest& request, int64_t env) {
   } done{m_proof_started};
   auto budget = request.budget.wall.value_or(m_options.proof_timeout);
   auto deadline = started + budget;
-  Reply reply = command(request.body, env, deadline, request.used_constants);
+  Reply reply =
+      command(request.body, env, deadline, request.used_constants, request.tactic_steps);
   if (std::holds_alternative<TimedOut>(reply)) {
     ++m_counters.timeouts;
     discard_process();
@@ -386,6 +388,11 @@ Outcome Worker::run_proof(const CheckRequest& request, int64_t env) {
   CheckResult result = judged(request, Verdict::error, DecidedBy::worker, "");
   result.messages = checked->messages;
   if (request.used_constants) result.used_constants = used_constants(*checked);
+  if (request.tactic_steps) {
+    auto read = tactic_steps(*checked, request.body, request.line_offset);
+    result.steps = std::move(read.steps);
+    result.steps_error = std::move(read.error);
+  }
   shift_lines(result.messages, request.line_offset);
   auto judgement = judge_check(*checked);
   if (judgement) {

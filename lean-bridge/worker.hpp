@@ -203,7 +203,7 @@ class Worker {
   EnvOrFailure reference_env(const CheckRequest& request, int64_t header_env);
   // Sends a command and checks that its answer carries the next env id of this process.
   Reply command(const std::string& text, std::optional<int64_t> env, Clock::time_point deadline,
-                bool all_tactics = false);
+                bool all_tactics = false, bool infotree = false);
   Outcome run_proof(const CheckRequest& request, int64_t env);
   Outcome close_check(const CheckRequest& request, int64_t env, CheckResult result,
                       bool clean, Clock::time_point started, Clock::time_point deadline);

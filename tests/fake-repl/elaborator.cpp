@@ -93,7 +93,50 @@ struct CommandResult {
   json sorries = json::array();
   std::map<std::string, DeclInfo> decls;
   long max_heartbeats = 0;  // the env's limit after the command
+  json infotree = json::array();  // rules mode: one TacticInfo node per tactic a proof ran
 };
+
+// The syntax kind Lean gives a tactic, for the tactics the double's infotree names (README.md,
+// "Infotree"); any other first word WORD gives `fake.tactic.WORD`.
+std::string tactic_kind(const std::string& text) {
+  static const std::map<std::string, std::string> kinds = {
+      {"exact", "Lean.Parser.Tactic.exact"},
+      {"apply", "Lean.Parser.Tactic.apply"},
+      {"intro", "Lean.Parser.Tactic.intro"},
+      {"constructor", "Lean.Parser.Tactic.constructor"},
+      {"rfl", "Lean.Parser.Tactic.tacticRfl"},
+      {"simp", "Lean.Parser.Tactic.simp"},
+      {"omega", "Lean.Parser.Tactic.omega"},
+      {"decide", "Lean.Parser.Tactic.decide"},
+      {"trivial", "Lean.Parser.Tactic.tacticTrivial"},
+      {"assumption", "Lean.Parser.Tactic.assumption"},
+      {"have", "Lean.Parser.Tactic.tacticHave_"},
+      {"show", "Lean.Parser.Tactic.tacticShow_"},
+  };
+  std::string word = text.substr(0, text.find_first_of(" \t\n"));
+  auto it = kinds.find(word);
+  return it != kinds.end() ? it->second : "fake.tactic." + word;
+}
+
+// A TacticInfo node in the shape of the REPL's "infotree" answers (no children).
+json tactic_node(const std::string& text, Position begin, Position end,
+                 const std::vector<Goal>& before, const std::vector<Goal>& after) {
+  json goals_before = json::array();
+  for (const Goal& g : before) goals_before.push_back(render_goal(g));
+  json goals_after = json::array();
+  for (const Goal& g : after) goals_after.push_back(render_goal(g));
+  std::string kind = tactic_kind(text);
+  json range = {{"synthetic", false},
+                {"start", {{"line", begin.line}, {"column", begin.column}}},
+                {"finish", {{"line", end.line}, {"column", end.column}}}};
+  return {{"node", {{"stx", {{"range", range}, {"pp", text}, {"kind", kind},
+                             {"argKinds", json::array()}}},
+                    {"name", kind},
+                    {"goalsBefore", goals_before},
+                    {"goalsAfter", goals_after}}},
+          {"kind", "TacticInfo"},
+          {"children", json::array()}};
+}
 
 // Lean's default `maxHeartbeats`, in option units (Lean counts 1000 heartbeats per unit).
 constexpr long kDefaultMaxHeartbeats = 200000;
@@ -359,6 +402,8 @@ class CommandRun {
         failed = true;
         break;
       }
+      m_result.infotree.push_back(tactic_node(span.text, m_tokens[span.first].begin,
+                                              m_tokens[span.last].end, goals, result.goals));
       goals = std::move(result.goals);
     }
     if (!failed && !goals.empty()) {
@@ -616,7 +661,8 @@ json Elaborator::tactics_of(const std::string& text, long env) {
   return tactics;
 }
 
-json Elaborator::command(const std::string& text, std::optional<long> env, bool all_tactics) {
+json Elaborator::command(const std::string& text, std::optional<long> env, bool all_tactics,
+                         bool infotree) {
   long parent = env.value_or(-1);
   json tactics = all_tactics && env ? tactics_of(text, parent) : json::array();
   long max_heartbeats = env ? m_envs[*env].max_heartbeats : kDefaultMaxHeartbeats;
@@ -629,6 +675,7 @@ json Elaborator::command(const std::string& text, std::optional<long> env, bool 
   if (!tactics.empty()) answer["tactics"] = std::move(tactics);
   if (!result.messages.empty()) answer["messages"] = std::move(result.messages);
   if (!result.sorries.empty()) answer["sorries"] = std::move(result.sorries);
+  if (infotree && !result.infotree.empty()) answer["infotree"] = std::move(result.infotree);
   return answer;
 }
 

@@ -51,8 +51,10 @@ class Elaborator {
 
   bool has_env(long id) const { return id >= 0 && id < static_cast<long>(m_envs.size()); }
   // all_tactics: the answer lists the tactic lines with their usedConstants (README.md).
+  // infotree: in rules mode, the answer's "infotree" has one TacticInfo node per tactic a
+  // proof ran, with its goals before and after (README.md, "Infotree").
   nlohmann::json command(const std::string& text, std::optional<long> env,
-                         bool all_tactics = false);
+                         bool all_tactics = false, bool infotree = false);
   nlohmann::json tactic(const std::string& text, long proof_state);
 
   // The goals of each proof state, indexed by its id.

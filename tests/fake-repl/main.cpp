@@ -18,9 +18,12 @@
 //                          "unknown module prefix 'MissingX' ..." (pos 1:0, no endPos).
 //  - {"cmd": T, "env": N}  on top of env N (inherits its declarations); sleeps --check-ms;
 //                          unknown N -> {"message": "Unknown environment."}.
-//    Both accept and ignore "rootGoals", "infotree"; "env": null means no env. "allTactics": true
+//    Both accept and ignore "rootGoals"; "env": null means no env. "allTactics": true
 //    on a command with an env adds "tactics": one entry per tactic line of its proofs, with a
-//    new proof state and the "usedConstants" a double can know (see README.md).
+//    new proof state and the "usedConstants" a double can know (see README.md). "infotree"
+//    ("full", "tactics", "original", "substantive") adds, in rules
+//    mode, "infotree": one TacticInfo node per tactic the rules ran, with its goals before and
+//    after (README.md, "Infotree").
 //  - {"tactic": T, "proofState": N}  unknown N -> {"message": "Unknown proof state."}; T with
 //    `sorry` -> "Incomplete: contains sorry"; T starting with `fail` -> an error message and
 //    "Error: <reason>"; done/rfl/trivial/simp/decide/omega -> "Completed", goals [];
@@ -243,20 +246,28 @@ class Repl {
       uncaught(not_a_command + "property not found: cmd");
     allowed({"cmd", "env", "allTactics", "rootGoals", "infotree"});
     std::string text = request["cmd"].get<std::string>();
+    // The REPL answers "full", "tactics", "original" and "substantive" with a tree, and
+    // ignores any other value.
+    bool infotree = false;
+    if (request.contains("infotree") && request["infotree"].is_string()) {
+      std::string mode = request["infotree"].get<std::string>();
+      infotree = mode == "full" || mode == "tactics" || mode == "original" ||
+                 mode == "substantive";
+    }
     if (request.contains("env") && !request["env"].is_null()) {
       long env = natural("env");
       if (!m_elaborator.has_env(env)) return {{"message", "Unknown environment."}};
       sleep_ms(m_options.check_ms);
       grow_memory(m_options.grow_mb_per_check);
       bool all_tactics = request.contains("allTactics") && request["allTactics"] == true;
-      return m_elaborator.command(text, env, all_tactics);
+      return m_elaborator.command(text, env, all_tactics, infotree);
     }
     if (m_options.crash_on_import) {
       write_stderr("uncaught exception: unknown package '" + first_import_root(text) + "'\n");
       exit_now(1);
     }
     sleep_ms(m_options.import_ms);
-    return m_elaborator.command(text, std::nullopt);
+    return m_elaborator.command(text, std::nullopt, false, infotree);
   }
 
  private:

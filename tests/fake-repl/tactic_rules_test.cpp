@@ -237,6 +237,53 @@ TEST_CASE("rules mode: whole tactic proofs pass, fail at the refused tactic, or 
       json{{"env", 7}, {"messages", {error_at(1, 31, 1, 33, "unsolved goals\nn : Nat\n⊢ n = n")}}});
 }
 
+TEST_CASE("rules mode: an infotree request gets the tactics run with their goals",
+          "[fake-repl][rules][infotree]") {
+  RulesFile rules(lean_like_rules);
+  Repl repl(rules.path());
+  std::string proof =
+      "theorem ok (p q : Prop) (hp : p) (hq : q) : p ∧ q := by\n"
+      "  constructor\n  assumption\n  exact hq";
+  json answer = repl.ask({{"cmd", proof}, {"infotree", "substantive"}});
+  REQUIRE(answer.contains("infotree"));
+  const json& tree = answer["infotree"];
+  REQUIRE(tree.size() == 3);
+  const std::string hyps = "p q : Prop\nhp : p\nhq : q\n";
+  const json& first = tree[0];
+  CHECK(first["kind"] == "TacticInfo");
+  CHECK(first["children"] == json::array());
+  CHECK(first["node"]["name"] == "Lean.Parser.Tactic.constructor");
+  CHECK(first["node"]["stx"]["pp"] == "constructor");
+  CHECK(first["node"]["stx"]["range"] ==
+        json{{"synthetic", false},
+             {"start", {{"line", 2}, {"column", 2}}},
+             {"finish", {{"line", 2}, {"column", 13}}}});
+  CHECK(first["node"]["goalsBefore"] == json{hyps + "⊢ p ∧ q"});
+  CHECK(first["node"]["goalsAfter"] ==
+        json{"case left\n" + hyps + "⊢ p", "case right\n" + hyps + "⊢ q"});
+  CHECK(tree[1]["node"]["goalsBefore"] == first["node"]["goalsAfter"]);
+  CHECK(tree[1]["node"]["goalsAfter"] == json{"case right\n" + hyps + "⊢ q"});
+  CHECK(tree[2]["node"]["name"] == "Lean.Parser.Tactic.exact");
+  CHECK(tree[2]["node"]["goalsAfter"] == json::array());
+
+  // In an env, with `have` named as Lean names it.
+  json have = repl.ask({{"cmd", "example (p : Prop) (hp : p) : p := by\n  have t : Nat := 42\n"
+                                "  exact hp"},
+                        {"env", 0}, {"infotree", "substantive"}});
+  REQUIRE(have["infotree"].size() == 2);
+  CHECK(have["infotree"][0]["node"]["name"] == "Lean.Parser.Tactic.tacticHave_");
+  CHECK(have["infotree"][0]["node"]["goalsAfter"] == json{"p : Prop\nhp : p\nt : Nat\n⊢ p"});
+
+  // Not asked, another value, a failing proof after its failure: no nodes for what did not run.
+  CHECK_FALSE(repl.ask({{"cmd", proof}})["infotree"].is_array());
+  CHECK_FALSE(repl.ask({{"cmd", proof}, {"infotree", "none"}}).contains("infotree"));
+  json failed = repl.ask({{"cmd", "theorem bad (n : Nat) : n ≤ n + 1 := by\n  apply Nat.le_of_lt\n"
+                                  "  rfl\n  omega"},
+                          {"infotree", "substantive"}});
+  REQUIRE(failed["infotree"].size() == 1);
+  CHECK(failed["infotree"][0]["node"]["goalsAfter"] == json{"n : Nat\n⊢ n < n + 1"});
+}
+
 TEST_CASE("rules mode keeps sorry proofs, term proofs, the statement check and directives",
           "[fake-repl][rules]") {
   RulesFile rules(lean_like_rules);
