@@ -7,7 +7,7 @@
 namespace harness {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitProblems = 1;     // doctor: something is missing; check: a line fails
+inline constexpr int kExitProblems = 1;     // doctor: something is missing; check: a line fails; traces: a proof is not traced
 inline constexpr int kExitUsage = 2;        // the command line or an input file is unusable
 inline constexpr int kExitLeanOrStore = 3;  // Lean, the store or the policy failed
 inline constexpr int kExitCanary = 4;       // a canary passed: the verifier cannot be trusted
@@ -24,8 +24,9 @@ inline constexpr std::array<ExitCodeInfo, 6> kExitCodes{{
      "success: `score` wrote a row for every line (whatever the verdicts), `search` finished, "
      "`doctor` found nothing missing (its warnings, such as memory, do not count)"},
     {kExitProblems, "kExitProblems",
-     "`doctor` found something missing or wrong (each problem is printed with its fix), or "
-     "`check` found lines that do not pass (listed, regressions first)"},
+     "`doctor` found something missing or wrong (each problem is printed with its fix), "
+     "`check` found lines that do not pass (listed, regressions first), or `traces` found "
+     "verified proofs it could not trace (listed)"},
     {kExitUsage, "kExitUsage",
      "usage or input error: an unknown command, a bad option value, an unreadable file, or "
      "`score --strict` at an invalid line"},
