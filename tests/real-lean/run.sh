@@ -229,6 +229,28 @@ sys.exit(0 if em and em[0]["reuse"] >= 1 and em[0]["method"] == "lean" else 1)
 PY
 check "A22 allTactics usedConstants name Classical.em for its proof" $?
 
+# A27: `harness traces` reads Lean's infotree: the steps of a proof with a nested `have`.
+printf '%s\n' '{"name": "trace_and", "formal_statement": "theorem trace_and (p q : Prop) (hp : p) (hq : q) : p ∧ q := by\n", "proof": "  have h : q := by\n    exact hq\n  constructor\n  · exact hp\n  · exact h\n"}' \
+  > "$tmp/trace_input.jsonl"
+(cd "$workspace" && "$harness" score "$tmp/trace_input.jsonl" --out "$tmp/trace_scored.jsonl" \
+  --db "$tmp/traces.db" --workers 1 --no-progress >/dev/null &&
+  "$harness" traces --db "$tmp/traces.db" --out "$tmp/traces.jsonl" --workers 1 --no-progress)
+check "traces of a verified proof exits 0" $?
+python3 - "$tmp/traces.jsonl" <<'PY'
+import json, sys
+steps = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+for s in steps: print(s["step"], s["depth"], s["parent"], s["is_have"], repr(s["tactic"]), s["goals_after"])
+start = "p q : Prop\nhp : p\nhq : q\n⊢ p ∧ q"
+haves = [s for s in steps if s["is_have"]]
+ok = bool(steps) and steps[0]["goals_before"] == [start]
+ok = ok and len(haves) == 1 and haves[0]["tactic"].startswith("have h : q")
+ok = ok and any(s["parent"] == haves[0]["step"] and s["tactic"] == "exact hq" for s in steps)
+ok = ok and any(s["tactic"] == "constructor" and len(s["goals_after"]) == 2 for s in steps)
+ok = ok and [s for s in steps if s["depth"] == 0][-1]["goals_after"] == []
+sys.exit(0 if ok else 1)
+PY
+check "A27 infotree: goals before and after, the have and its nested step" $?
+
 # harness serve with real Lean: Kimina's positions are relative to the text after the leading
 # import and blank lines (docs/serve-clients.md, item 10: the unused-variable warning of its
 # lean_workbook_10026 match test, here with core Lean only), and a sorry shows both ways.
