@@ -73,13 +73,18 @@ ReplProcess::Io ReplProcess::write_all(std::string_view bytes, Clock::time_point
   return Io::ok;
 }
 
-Reply ReplProcess::request(std::string_view request_json, Clock::time_point deadline) {
+std::optional<Reply> ReplProcess::send(std::string_view request_json, Clock::time_point deadline) {
   if (m_dead) return WorkerDied{"already dead", m_stderr_tail};
   std::string bytes(request_json);
   bytes += "\n\n";
   Io io = write_all(bytes, deadline);
   if (io == Io::timed_out) return TimedOut{};
   if (io == Io::closed) return died("closed its input");
+  return std::nullopt;
+}
+
+Reply ReplProcess::request(std::string_view request_json, Clock::time_point deadline) {
+  if (auto failed = send(request_json, deadline)) return std::move(*failed);
   return receive(deadline);
 }
 

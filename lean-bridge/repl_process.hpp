@@ -4,6 +4,7 @@
 // reaped). Waiting returns a closed type, never flags.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -37,6 +38,10 @@ class ReplProcess {
 
   // Sends one request and waits for the next frame until `deadline`.
   Reply request(std::string_view request_json, Clock::time_point deadline);
+  // Sends one request without waiting for its answer (the REPL answers requests in order:
+  // several may be in flight). nullopt once written; else why it could not be (TimedOut,
+  // WorkerDied).
+  std::optional<Reply> send(std::string_view request_json, Clock::time_point deadline);
   // Waits for the next frame without sending anything.
   Reply receive(Clock::time_point deadline);
 

@@ -291,7 +291,7 @@ Outcome Worker::check(const CheckRequest& request) {
   auto reference = reference_env(request, *env.env);
   if (reference.failure) return std::move(*reference.failure);
   ++m_uses;
-  return run_proof(request, *reference.env);
+  return run_proof(request, *reference.env, reference.candidate_sent);
 }
 
 Worker::EnvOrFailure Worker::reference_env(const CheckRequest& request, int64_t header_env) {
@@ -307,26 +307,53 @@ Worker::EnvOrFailure Worker::reference_env(const CheckRequest& request, int64_t 
     return {std::nullopt, judged(request, Verdict::error, DecidedBy::statement,
                                  "the task's statement declares no name to check against")};
   }
-  Reply reply = command(*text, header_env, Clock::now() + m_options.header_timeout);
+  // The candidate goes right behind the reference, on the env the reference will be given
+  // (the next one of this process): one wait for both answers instead of two. The candidate
+  // carries no secret (the nonce is made only after its answer), so it may wait in the pipe.
+  auto deadline = Clock::now() + m_options.header_timeout;
+  int64_t predicted = m_next_env;
+  if (auto failed = send_command(*text, header_env, deadline)) {
+    discard_process();
+    return {std::nullopt, InfraFailure{"the REPL did not take the task's statement"}};
+  }
+  bool candidate_sent = !send_command(request.body, predicted, deadline, request.used_constants,
+                                      request.tactic_steps);
+  Reply reply = receive_command(deadline);
   const CommandAnswer* answer = nullptr;
   if (auto* a = std::get_if<Answer>(&reply)) answer = std::get_if<CommandAnswer>(a);
-  if (answer == nullptr || !answer->env) {
+  if (answer == nullptr || !answer->env || !candidate_sent) {
     discard_process();
     return {std::nullopt, InfraFailure{"no usable answer to the task's statement"}};
   }
   auto error = std::find_if(answer->messages.begin(), answer->messages.end(), is_error);
   if (error != answer->messages.end()) {
     set.reference_failures[key] = "the task's statement does not elaborate: " + error->data;
+    // The candidate sent behind it is answered too: read (within the proof's time) and set
+    // aside, so that the stream stays in step; a process that does not answer is replaced.
+    Reply ignored = receive_command(Clock::now() +
+                                    request.budget.wall.value_or(m_options.proof_timeout));
+    if (!std::holds_alternative<Answer>(ignored)) discard_process();
     return {std::nullopt, judged(request, Verdict::error, DecidedBy::statement,
                                  set.reference_failures[key])};
   }
   set.reference_envs[key] = *answer->env;
-  return {*answer->env, {}};
+  return {*answer->env, {}, true};
 }
 
 Reply Worker::command(const std::string& text, std::optional<int64_t> env,
                       Clock::time_point deadline, bool all_tactics, bool infotree) {
-  Reply reply = m_process->request(command_request(text, env, all_tactics, infotree), deadline);
+  if (auto failed = send_command(text, env, deadline, all_tactics, infotree)) return std::move(*failed);
+  return receive_command(deadline);
+}
+
+std::optional<Reply> Worker::send_command(const std::string& text, std::optional<int64_t> env,
+                                          Clock::time_point deadline, bool all_tactics,
+                                          bool infotree) {
+  return m_process->send(command_request(text, env, all_tactics, infotree), deadline);
+}
+
+Reply Worker::receive_command(Clock::time_point deadline) {
+  Reply reply = m_process->receive(deadline);
   auto* answer = std::get_if<Answer>(&reply);
   auto* command = answer ? std::get_if<CommandAnswer>(answer) : nullptr;
   if (command == nullptr || !command->env) return reply;
@@ -342,7 +369,8 @@ Reply Worker::command(const std::string& text, std::optional<int64_t> env,
   return reply;
 }
 
-Outcome Worker::run_proof(const CheckRequest& request, int64_t env) {
+Outcome Worker::run_proof(const CheckRequest& request, int64_t env, bool sent) {
+  // A candidate already sent behind its reference starts as the reference's answer arrives.
   auto started = Clock::now();
   m_proof_started = started.time_since_epoch().count();
   struct Done {
@@ -352,7 +380,8 @@ Outcome Worker::run_proof(const CheckRequest& request, int64_t env) {
   auto budget = request.budget.wall.value_or(m_options.proof_timeout);
   auto deadline = started + budget;
   Reply reply =
-      command(request.body, env, deadline, request.used_constants, request.tactic_steps);
+      sent ? receive_command(deadline)
+           : command(request.body, env, deadline, request.used_constants, request.tactic_steps);
   if (std::holds_alternative<TimedOut>(reply)) {
     ++m_counters.timeouts;
     discard_process();

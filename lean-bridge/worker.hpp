@@ -178,6 +178,7 @@ class Worker {
   struct EnvOrFailure {
     std::optional<int64_t> env;
     std::optional<Outcome> failure;
+    bool candidate_sent = false;  // reference_env sent the candidate behind the reference
   };
   // One import set of the process, and what was elaborated on top of it.
   struct ImportSet {
@@ -204,7 +205,14 @@ class Worker {
   // Sends a command and checks that its answer carries the next env id of this process.
   Reply command(const std::string& text, std::optional<int64_t> env, Clock::time_point deadline,
                 bool all_tactics = false, bool infotree = false);
-  Outcome run_proof(const CheckRequest& request, int64_t env);
+  // command() in two halves, for requests in flight one behind the other (answers come in
+  // order): the send (nullopt once written), and the next answer with the env id check.
+  std::optional<Reply> send_command(const std::string& text, std::optional<int64_t> env,
+                                    Clock::time_point deadline, bool all_tactics = false,
+                                    bool infotree = false);
+  Reply receive_command(Clock::time_point deadline);
+  // `sent`: the candidate went to the REPL behind its reference declaration already.
+  Outcome run_proof(const CheckRequest& request, int64_t env, bool sent);
   Outcome close_check(const CheckRequest& request, int64_t env, CheckResult result,
                       bool clean, Clock::time_point started, Clock::time_point deadline);
   void discard_process();

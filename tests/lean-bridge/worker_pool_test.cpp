@@ -303,6 +303,30 @@ TEST_CASE("the target's statement must be the task's, as Lean judges it", "[pool
   CHECK(count_containing(lines, "type_of%") == 3);  // not asked for the failed proof
 }
 
+TEST_CASE("a candidate sent behind a statement that does not elaborate is read and set aside, "
+          "and the stream stays in step", "[pool]") {
+  TempDir dir;
+  auto log = (dir.path() / "requests.log").string();
+  WorkerPool pool(fake_pool(1, {"--log", log}));
+  CheckRequest bad = proof(0, "bad");
+  bad.statement = "theorem bad : True\n--! error unknown identifier 'Nat.foo'\n:= by\n";
+  CheckRequest bad_again = bad;
+  bad_again.id = 2;
+  auto r = check_all(pool, {bad, with_statement(1, "good", "1 = 1", "1 = 1"), bad_again,
+                            with_statement(3, "good2", "2 = 2", "2 = 2")});
+  CHECK(r[0].verdict == Verdict::error);
+  CHECK(r[0].decided_by == DecidedBy::statement);
+  CHECK(r[0].reason.find("does not elaborate") != std::string::npos);
+  CHECK(r[1].verdict == Verdict::pass);
+  CHECK(r[2].verdict == Verdict::error);  // the failure is remembered: no second reference
+  CHECK(r[3].verdict == Verdict::pass);
+  auto lines = read_lines(log);
+  // The candidate went behind its reference before the reference's answer: Lean saw it once.
+  CHECK(count_containing(lines, "theorem bad : True") == 1);
+  CHECK(count_containing(lines, "Nat.foo") == 1);  // one reference for both requests
+  CHECK(pool.stats().starts == 1);                 // no process was lost to it
+}
+
 TEST_CASE("a forged answer sequence is caught by the nonce or the env numbering", "[pool]") {
   WorkerPool pool(fake_pool(1));
   // Envs: 0 imports, 1-2 the first proof and its closing request; the second proof prints a
