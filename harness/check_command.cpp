@@ -56,13 +56,9 @@ int run_check(CheckSettings s) {
     // line goes to Lean.
     CorpusRun corpus{"check", {}, {}, {}};
     if (s.resume) {
-      auto [run, options] = run_to_resume(s, "check");
-      try {
+      corpus.resumed = run_to_resume(s, "check", [&](const nlohmann::json& options) {
         settings::restore_check_options(s, options);
-      } catch (const settings::SettingError& e) {
-        throw UsageError(fmt::format("--resume {}: run {}: {}", *s.resume, run.uuid, e.what()));
-      }
-      corpus.resumed = run;
+      });
     }
     corpus.options = settings::check_options(s);
     s.use_cache = s.cache;

@@ -1,5 +1,7 @@
 #include "harness/report.hpp"
 
+#include "harness/resume.hpp"
+
 #include <fmt/format.h>
 
 #include <set>
@@ -60,15 +62,7 @@ std::vector<RunAttempts> read_runs(const store::Store& db, const std::vector<std
     runs = db.runs();
   } else {
     for (const auto& w : wanted) {
-      std::optional<store::RunRow> run;
-      if (w == "latest") {
-        auto all = db.runs();
-        if (!all.empty()) run = all.back();
-      } else {
-        run = db.run_by_uuid(w);
-      }
-      if (!run) throw UsageError(fmt::format("--run {}: no such run in {}", w, db.path()));
-      runs.push_back(*run);
+      runs.push_back(named_run(db, w));
     }
   }
   std::vector<RunAttempts> out;

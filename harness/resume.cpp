@@ -1,11 +1,28 @@
 #include "harness/resume.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "harness/engine.hpp"
 #include "store/process.hpp"
 
 namespace harness {
+
+store::RunRow named_run(const store::Store& db, const std::string& name, const std::string& option) {
+  std::optional<store::RunRow> run;
+  if (name == "latest") {
+    auto all = db.runs();
+    if (!all.empty()) run = all.back();
+  } else {
+    run = db.run_by_uuid(name);
+    if (!run && !name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) {
+      run = db.run(std::stoll(name));
+    }
+  }
+  if (!run) throw UsageError(fmt::format("{} {}: no such run in {}", option, name, db.path()));
+  return *run;
+}
 
 store::RunRow find_resumable_run(const store::Store& db, const std::string& which,
                                  const std::string& kind, const std::string& db_path) {

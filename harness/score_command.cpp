@@ -61,7 +61,8 @@ int finish(store::Store& db, int64_t run_id, ScoreRun& run) {
 
 }  // namespace
 
-std::pair<store::RunRow, json> run_to_resume(const ScoreSettings& s, const char* kind) {
+store::RunRow run_to_resume(const ScoreSettings& s, const char* kind,
+                            const std::function<void(const json&)>& restore) {
   if (!std::filesystem::exists(s.db)) {
     throw UsageError(fmt::format("--resume {}: --db {}: no such file", *s.resume, s.db));
   }
@@ -75,7 +76,12 @@ std::pair<store::RunRow, json> run_to_resume(const ScoreSettings& s, const char*
     options = json::object();
     if (!run.input_path.empty()) options["input"] = run.input_path;
   }
-  return {run, options};
+  try {
+    restore(options);
+  } catch (const settings::SettingError& e) {
+    throw UsageError(fmt::format("--resume {}: run {}: {}", *s.resume, run.uuid, e.what()));
+  }
+  return run;
 }
 
 int score_corpus(ScoreSettings s, CorpusRun corpus) {
@@ -168,13 +174,8 @@ int run_score(const ScoreSettings& settings) {
     ScoreSettings s = settings;
     CorpusRun corpus{"score", {}, {}, {}};
     if (s.resume) {
-      auto [run, options] = run_to_resume(s, "score");
-      try {
-        settings::restore_score_options(s, options);
-      } catch (const settings::SettingError& e) {
-        throw UsageError(fmt::format("--resume {}: run {}: {}", *s.resume, run.uuid, e.what()));
-      }
-      corpus.resumed = run;
+      corpus.resumed = run_to_resume(
+          s, "score", [&](const json& options) { settings::restore_score_options(s, options); });
     }
     corpus.options = settings::score_options(s);
     return score_corpus(s, corpus);

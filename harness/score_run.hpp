@@ -53,10 +53,11 @@ struct CorpusRun {
 // like (run_command's).
 int score_corpus(ScoreSettings settings, CorpusRun run);
 
-// --resume RUN of `kind`: the run in settings.db (resume.hpp: find_resumable_run) and the options
-// it recorded (an empty object for a run begun before they were recorded).
-std::pair<store::RunRow, nlohmann::json> run_to_resume(const ScoreSettings& settings,
-                                                       const char* kind);
+// --resume RUN of `kind`: the run in settings.db (resume.hpp: find_resumable_run), whose recorded
+// options (an empty object for a run begun before they were recorded) `restore` puts back into
+// the command's settings; a recorded value of the wrong type is a UsageError naming the run.
+store::RunRow run_to_resume(const ScoreSettings& settings, const char* kind,
+                            const std::function<void(const nlohmann::json&)>& restore);
 
 class ScoreRun {
  public:

@@ -1,5 +1,7 @@
 #include "harness/traces_command.hpp"
 
+#include "harness/resume.hpp"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -33,15 +35,7 @@ struct Traced {
 std::vector<int64_t> resolve_runs(const store::Store& db, const std::vector<std::string>& wanted) {
   std::vector<int64_t> ids;
   for (const auto& w : wanted) {
-    std::optional<store::RunRow> run;
-    if (w == "latest") {
-      auto all = db.runs();
-      if (!all.empty()) run = all.back();
-    } else {
-      run = db.run_by_uuid(w);
-      if (!run && !w.empty() && std::all_of(w.begin(), w.end(), ::isdigit)) run = db.run(std::stoll(w));
-    }
-    if (!run) throw UsageError(fmt::format("--run {}: no such run in {}", w, db.path()));
+    std::optional<store::RunRow> run = named_run(db, w);
     if (std::find(ids.begin(), ids.end(), run->id) == ids.end()) ids.push_back(run->id);
   }
   return ids;

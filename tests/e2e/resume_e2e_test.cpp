@@ -21,6 +21,7 @@
 
 #include "lean-bridge/child_process.hpp"
 #include "store/store.hpp"
+#include "tests/support/harness_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -28,19 +29,10 @@ using nlohmann::json;
 
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  std::string output;
-};
+using Run = test_support::HarnessRun;
 
 Run harness(const fs::path& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), HARNESS_PATH);
-  lean_bridge::ProcessSpec spec{args, dir.string(), 0, false};
-  auto run = lean_bridge::capture_output(spec, 120'000);
-  INFO(run.output);
-  REQUIRE(run.status);
-  REQUIRE(WIFEXITED(*run.status));
-  return {WEXITSTATUS(*run.status), run.output};
+  return test_support::run_harness(dir, std::move(args));
 }
 
 std::string repl(int check_ms) {
