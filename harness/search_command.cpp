@@ -1,6 +1,7 @@
 // `harness search`: settings → tasks, policy, engine, store (a fresh run or the resumed one)
 // → SearchRun → exit code.
 #include <filesystem>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -18,6 +19,7 @@
 #include "policy/rl/curriculum.hpp"
 #include "tasks/input_error.hpp"
 #include "tasks/task_index.hpp"
+#include "tasks/trace_reader.hpp"
 
 namespace harness {
 namespace {
@@ -47,6 +49,55 @@ policy::rl::CurriculumOptions curriculum_options(const SearchSettings& s) {
     throw UsageError(fmt::format("--curriculum: {}", e.what()));
   }
   return o;
+}
+
+// Full-batch cross-entropy steps of --init-from (docs/search.md, "Starting from traces").
+constexpr int kInitFitSteps = 20;
+
+// The (goal, previous tactic, tactic) decisions of a traces file, read as step mode's decisions
+// are made (step_search.cpp): the goal is every goal before the step, blank-line separated; the
+// previous tactic is the step before it in the same proof under the same enclosing step ("" for
+// the first). A step with no goal before it is left out and counted in `no_goal`.
+std::vector<policy::Decision> trace_decisions(const std::vector<tasks::TraceRecord>& records,
+                                              int& no_goal) {
+  std::vector<policy::Decision> out;
+  std::map<std::pair<std::string, int64_t>, std::string> previous;  // (proof, parent) → tactic
+  for (const auto& r : records) {
+    std::string& before = previous[{r.proof_id, r.parent}];
+    if (r.goals_before.empty()) {
+      ++no_goal;
+    } else {
+      std::string goals;
+      for (const auto& g : r.goals_before) goals += (goals.empty() ? "" : "\n\n") + g;
+      out.push_back({goals, before, r.tactic});
+    }
+    before = r.tactic;
+  }
+  return out;
+}
+
+// Fits the policy on the traces of --init-from; returns what the run summary records.
+json fit_from_traces(policy::Policy& policy, const std::string& path) {
+  if (!std::filesystem::exists(path)) throw UsageError(fmt::format("--init-from {}: no such file", path));
+  auto records = tasks::read_traces(path);
+  int no_goal = 0;
+  auto decisions = trace_decisions(records, no_goal);
+  policy::FitStats fit = policy.fit(decisions, kInitFitSteps);
+  fmt::print(stderr,
+             "harness search: --init-from {}: {} steps, fitted on {} (goal, tactic) pairs, {} "
+             "skipped (tactic outside the vocabulary), {} without a goal; cross-entropy {:.3f} -> "
+             "{:.3f} in {} steps\n",
+             path, records.size(), fit.pairs, fit.skipped, no_goal, fit.loss_before,
+             fit.loss_after, fit.steps);
+  return {{"file", path},
+          {"sha256", store::file_sha256(path)},
+          {"steps", records.size()},
+          {"pairs", fit.pairs},
+          {"skipped_vocabulary", fit.skipped},
+          {"skipped_no_goal", no_goal},
+          {"fit_steps", fit.steps},
+          {"loss_before", fit.loss_before},
+          {"loss_after", fit.loss_after}};
 }
 
 void check(const SearchSettings& s) {
@@ -116,6 +167,11 @@ int search(SearchSettings s) {
     throw UsageError(fmt::format("--mode whole: the {} policy cannot write whole proofs",
                                  policy->kind()));
   }
+  if (s.init_from && !caps.fits) {
+    throw UsageError(fmt::format(
+        "--init-from: the {} policy cannot be fitted on (goal, tactic) pairs; only the built-in "
+        "policy (builtin, builtin:mlp) learns from traces", policy->kind()));
+  }
   Engine engine = make_engine(s);
   if (resumed) {
     std::string sha256 = store::file_sha256(s.tasks);
@@ -136,20 +192,34 @@ int search(SearchSettings s) {
 
   LoopState state{1, policy::rl::Curriculum(curriculum_options(s)), {}};
   int64_t run_id = 0;
+  json init_from;  // what --init-from fitted (null without it)
   if (resumed) {
     run_id = resumed->id;
     auto checkpoint = db->latest_checkpoint(run_id);
     int64_t kept = 0;
+    json recorded = json::parse(resumed->settings_json);
+    if (recorded.contains("init_from")) init_from = recorded["init_from"];
     if (checkpoint) {
-      policy->restore(checkpoint->bytes);
+      policy->restore(checkpoint->bytes);  // the fit is in the checkpoint
       state = LoopState::from_json(checkpoint->state_json, curriculum_options(s));
       kept = checkpoint->epoch;
+    } else if (s.init_from) {
+      // Killed before its first checkpoint: the same fit again (it is deterministic), from the
+      // same traces.
+      json again = fit_from_traces(*policy, *s.init_from);
+      if (init_from.is_object() && init_from.value("sha256", "") != again.value("sha256", "")) {
+        throw UsageError(fmt::format("--resume {}: {} has changed since run {} was fitted on it; "
+                                     "start a new run", *s.resume, *s.init_from, resumed->uuid));
+      }
+      init_from = std::move(again);
     }
     db->discard_after_epoch(run_id, kept);
     db->reopen_run(run_id, host_name());
     fmt::print(stderr, "harness search: resuming run {} after epoch {}\n", resumed->uuid, kept);
   } else {
+    if (s.init_from) init_from = fit_from_traces(*policy, *s.init_from);
     json settings = engine_settings_json(s, engine);
+    if (!init_from.is_null()) settings["init_from"] = init_from;
     settings["search"] = settings::search_record(s);
     settings["options"] = settings::engine_options(s);
     store::RunInfo info{"search", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
@@ -158,6 +228,7 @@ int search(SearchSettings s) {
     fmt::print(stderr, "harness search: run {}\n", db->run(run_id)->uuid);
   }
   SearchRun run(s, engine, *db, run_id, *policy, std::move(task_list), std::move(state));
+  if (!init_from.is_null()) run.set_init_from(init_from);
   install_interrupt_handlers();
   try {
     return run.run();

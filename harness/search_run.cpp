@@ -581,6 +581,7 @@ std::string SearchRun::summary_json() const {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
   json out = {{"curve", m_curve}, {"pass_at_k", m_pass_at_k}, {"seconds", seconds},
               {"policy_version", m_policy.version()}};
+  if (!m_init_from.is_null()) out["init_from"] = m_init_from;
   if (m_pipeline) {
     const auto& v = m_pipeline->stats();
     out["verification"] = {{"cache_hits", v.cache_hits}, {"lean_checks", v.lean_checks},

@@ -46,6 +46,8 @@ class SearchRun {
   // Runs to the end; returns the exit code (and marks the run finished in the store).
   int run();
   std::string summary_json() const;
+  // What --init-from fitted (search_command.cpp), kept in the summary as `init_from`.
+  void set_init_from(nlohmann::json stats) { m_init_from = std::move(stats); }
 
  private:
   struct Attempt {
@@ -93,6 +95,7 @@ class SearchRun {
   std::optional<std::string> m_fatal;
   nlohmann::json m_curve = nlohmann::json::array();
   nlohmann::json m_pass_at_k = nlohmann::json::object();
+  nlohmann::json m_init_from;  // null without --init-from
   std::chrono::steady_clock::time_point m_start;
   metrics::Shaping m_shaping = metrics::Shaping::none;
   std::vector<metrics::ProofDoc> m_library;

@@ -39,6 +39,7 @@ struct SearchSettings : EngineSettings {
   double request_timeout_s = policy::RemoteOptions{}.timeout_s;  // per HTTP request
   std::string vocabulary = "core";        // built-in policy: core | mathlib | FILE
   std::optional<double> learning_rate;    // built-in policy; default: the policy's own
+  std::optional<std::string> init_from;   // traces JSONL the policy is fitted on before epoch 1
   // Run lifecycle.
   std::optional<std::string> resume;      // run uuid or "latest": continue a killed run
   std::optional<std::string> shard;       // "I/N": this run's part of the tasks (shard.hpp)

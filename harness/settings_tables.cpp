@@ -257,6 +257,11 @@ const Group<SearchSettings>& search_group() {
           setting<S>(&S::learning_rate, {.names = "--learning-rate", .key = "learning_rate", .value = "R",
                                          .help = "Built-in policy: learning rate",
                                          .default_text = "the policy's own"}),
+          setting<S>(&S::init_from,
+                     {.names = "--init-from", .key = "init_from", .value = "TRACES",
+                      .help = "Fit the built-in policy on the (goal, tactic) steps of a "
+                              "`harness traces` file before the first epoch (docs/search.md)",
+                      .default_text = "untrained"}),
           setting<S>(&S::resume,
                      {.names = "--resume", .value = "RUN",
                       .help = "Continue a killed run (its uuid, or latest) from its last "

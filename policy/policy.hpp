@@ -101,6 +101,16 @@ struct Capabilities {
   bool whole = true;     // generate() works
   bool step = false;     // propose() works
   bool learns = false;   // update()/checkpoint() do something
+  bool fits = false;     // fit() works: it can start from (goal, tactic) pairs
+};
+
+// What fit() did.
+struct FitStats {
+  int pairs = 0;             // decisions fitted
+  int skipped = 0;           // decisions whose tactic the policy cannot choose (not in its vocabulary)
+  int steps = 0;             // optimiser steps taken
+  double loss_before = 0;    // mean cross-entropy of the fitted decisions before the first step
+  double loss_after = 0;     // and after the last
 };
 
 class Policy {
@@ -132,6 +142,15 @@ class Policy {
   virtual UpdateStats update(const std::vector<Experience>& batch) {
     (void)batch;
     return {};
+  }
+  // Supervised start (`search --init-from`): `steps` full-batch steps of cross-entropy on
+  // (goal, previous tactic, tactic) decisions, e.g. from tactic traces. Decisions whose tactic
+  // the policy cannot choose are skipped and counted; nothing is added to the policy's
+  // vocabulary or experience. Deterministic. Only for policies whose capabilities say `fits`.
+  virtual FitStats fit(const std::vector<Decision>& decisions, int steps) {
+    (void)decisions;
+    (void)steps;
+    throw PolicyError(kind() + " policy cannot be fitted on (goal, tactic) pairs");
   }
   // Checkpoint bytes (self-describing: format name and version inside) and their inverse.
   // restore() throws PolicyError on bytes of another format or version, or corrupt bytes.

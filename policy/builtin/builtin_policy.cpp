@@ -323,6 +323,55 @@ UpdateStats BuiltinPolicy::update(const std::vector<Experience>& batch) {
   return stats;
 }
 
+FitStats BuiltinPolicy::fit(const std::vector<Decision>& decisions, int steps) {
+  FitStats stats;
+  // The decisions the policy can choose, with their features (goals analysed once each).
+  std::map<std::string, GoalAnalysis> analyses;
+  std::vector<SparseVector> vectors;
+  std::vector<int> actions;
+  for (const Decision& d : decisions) {
+    int action = kStop;
+    const std::string tactic = builtin::normalise_tactic(d.tactic);
+    if (!tactic.empty()) {
+      auto index = m_vocabulary.find(tactic);
+      if (!index) {
+        ++stats.skipped;
+        continue;
+      }
+      action = 1 + *index;
+    }
+    auto it = analyses.find(d.goal);
+    if (it == analyses.end()) {
+      it = analyses.emplace(d.goal, builtin::analyse_goal(builtin::goal_text(d.goal))).first;
+    }
+    vectors.push_back(features_of(it->second, d.previous_tactic));
+    actions.push_back(action);
+  }
+  stats.pairs = static_cast<int>(vectors.size());
+  if (vectors.empty()) return stats;
+  auto mean_loss = [&] {
+    double sum = 0;
+    std::vector<double> logits, logp;
+    for (std::size_t i = 0; i < vectors.size(); ++i) {
+      m_model->logits(vectors[i], logits);
+      builtin::log_softmax(logits, logp);
+      sum -= logp[static_cast<std::size_t>(actions[i])];
+    }
+    return sum / static_cast<double>(vectors.size());
+  };
+  stats.loss_before = mean_loss();
+  std::vector<builtin::Example> examples;
+  const double weight = 1.0 / static_cast<double>(vectors.size());
+  for (std::size_t i = 0; i < vectors.size(); ++i) examples.push_back({&vectors[i], actions[i], weight});
+  for (int s = 0; s < steps; ++s) {
+    m_model->step(examples, m_options.learning_rate, m_options.l2);
+    ++stats.steps;
+  }
+  stats.loss_after = mean_loss();
+  refresh_version();
+  return stats;
+}
+
 std::string BuiltinPolicy::checkpoint() const {
   ByteWriter w;
   w.raw(kMagic);

@@ -67,7 +67,7 @@ class BuiltinPolicy final : public Policy {
   std::string kind() const override { return "builtin"; }
   // "builtin-<model>-v1:" + the first 12 hex digits of SHA-256(checkpoint()).
   std::string version() const override { return m_version; }
-  Capabilities capabilities() const override { return {true, true, true}; }
+  Capabilities capabilities() const override { return {true, true, true, true}; }
 
   // Whole proofs: sample i of a request draws from a generator seeded by (request.seed, i);
   // tactics are sampled one after another for goal_of_statement(statement) until STOP (never
@@ -86,6 +86,12 @@ class BuiltinPolicy final : public Policy {
 
   // GRPO term, expert-iteration replay and L2 in one Adagrad step (README.md, "Update").
   UpdateStats update(const std::vector<Experience>& batch) override;
+
+  // Supervised start (README.md, "Fitting on traces"): `steps` Adagrad steps, each on the mean
+  // cross-entropy of every decision whose tactic is in the vocabulary (STOP "" included), with
+  // L2; decisions are read as in update(). The vocabulary, the replay buffer and the update
+  // counter are left as they are.
+  FitStats fit(const std::vector<Decision>& decisions, int steps) override;
 
   // Self-describing little-endian bytes (README.md, "Checkpoint format"); restore() checks them
   // all and throws PolicyError naming the problem. The checkpoint's structure (model,
