@@ -172,6 +172,14 @@ int search(SearchSettings s) {
         "--init-from: the {} policy cannot be fitted on (goal, tactic) pairs; only the built-in "
         "policy (builtin, builtin:mlp) learns from traces", policy->kind()));
   }
+  if (s.revisions > 0 && s.mode != "whole") {
+    throw UsageError("--revisions: revisions are of whole proofs (--mode whole); step mode's "
+                     "search already continues from the states Lean accepted");
+  }
+  if (s.revisions > 0 && !caps.revises) {
+    throw UsageError(fmt::format("--revisions {}: the {} policy cannot revise a proof (builtin "
+                                 "and openai policies can)", s.revisions, policy->kind()));
+  }
   Engine engine = make_engine(s);
   if (resumed) {
     std::string sha256 = store::file_sha256(s.tasks);

@@ -9,7 +9,9 @@
 #include "harness/interrupt.hpp"
 #include "metrics/lean_text.hpp"
 #include "harness/reward.hpp"
+#include "harness/revision.hpp"
 #include "harness/score_settings.hpp"
+#include "policy/rl/budget.hpp"
 #include "policy/rl/grpo.hpp"
 #include "policy/rl/pass_at_k.hpp"
 #include "policy/rl/seeds.hpp"
@@ -24,6 +26,7 @@ using ojson = nlohmann::ordered_json;
 
 constexpr size_t kSamplesPerChunk = 512;  // candidates generated and verified at once
 constexpr uint64_t kEvalStream = 0x65766131;  // seeds of the evaluation differ from training's
+constexpr uint64_t kRevisionStream = 0x72657669;  // "revi": the last part of a revision's seed
 
 ojson null_or(const std::optional<double>& v) { return v ? ojson(*v) : ojson(nullptr); }
 
@@ -61,7 +64,9 @@ std::string rollout_line(const store::SearchAttemptRow& r) {
                {"advantage", null_or(r.advantage)},
                {"logprob", null_or(r.logprob)},
                {"expansions", r.expansions ? ojson(*r.expansions) : ojson(nullptr)},
-               {"cached", a.cached}};
+               {"cached", a.cached},
+               {"round", r.round},
+               {"revises", r.revises ? ojson(*r.revises) : ojson(nullptr)}};
   return out.dump(-1, ' ', false, ojson::error_handler_t::replace);
 }
 
@@ -81,6 +86,58 @@ Row generation_failure(const tasks::Task& task, const policy::Completion& c) {
   set_verdict(row, c.malformed ? Verdict::fail : Verdict::error, DecidedBy::input,
               "policy: " + c.error.value_or("no candidate"));
   return row;
+}
+
+// Revisions of an epoch: how many, how many Lean judged, how many passed.
+struct RevisionCounts {
+  int64_t attempts = 0, rewarded = 0, passes = 0;
+  void add(const Row& row, bool has_reward) {
+    ++attempts;
+    if (has_reward) ++rewarded;
+    if (row.verdict == Verdict::pass) ++passes;
+  }
+  json to_json() const {
+    return {{"attempts", attempts}, {"rewarded", rewarded}, {"passes", passes}};
+  }
+};
+
+json budget_json(const std::vector<policy::rl::BudgetRow>& rows) {
+  json out = json::array();
+  for (const auto& row : rows) {
+    out.push_back({{"budget", row.budget}, {"revising", row.chains},
+                   {"plain", row.plain ? json(*row.plain) : json(nullptr)}, {"tasks", row.tasks}});
+  }
+  return out;
+}
+
+// Each task group's chains (policy/rl/budget.hpp): a first try, then the revision of it, and so
+// on, rewarded attempts only.
+template <class Attempt>
+std::vector<policy::rl::TaskChains> chains_of(const std::vector<std::vector<Attempt>>& groups,
+                                              const std::vector<tasks::Task>& tasks) {
+  std::vector<policy::rl::TaskChains> out;
+  for (const auto& group : groups) {
+    if (group.empty()) continue;
+    policy::rl::TaskChains task{tasks[group.front().task].split, {}};
+    std::map<size_t, size_t> revision_of;  // index → the index of its revision
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (group[i].revises) revision_of[*group[i].revises] = i;
+    }
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (group[i].round != 0) continue;
+      std::vector<bool> chain;
+      for (std::optional<size_t> at = i; at;) {
+        const auto& a = group[*at];
+        if (!reward_for(a.row.verdict)) break;  // an `error` spent no judged check and ends it
+        chain.push_back(a.row.verdict == Verdict::pass);
+        auto next = revision_of.find(*at);
+        at = next == revision_of.end() ? std::nullopt : std::optional<size_t>(next->second);
+      }
+      task.chains.push_back(std::move(chain));
+    }
+    out.push_back(std::move(task));
+  }
+  return out;
 }
 
 }  // namespace
@@ -163,44 +220,101 @@ std::vector<std::vector<SearchRun::Attempt>> SearchRun::sample_whole(
                                           completions.size(), requests.size()));
   }
   std::vector<std::vector<Attempt>> groups(chunk.size());
-  std::vector<tasks::Candidate> candidates;
-  std::vector<std::pair<size_t, size_t>> where;  // candidate → (group, sample)
+  std::vector<std::pair<size_t, size_t>> which;
   for (size_t g = 0; g < chunk.size(); ++g) {
-    const tasks::Task& task = m_tasks[chunk[g]];
     for (size_t s = 0; s < completions[g].size(); ++s) {
       Attempt a;
       a.task = chunk[g];
       a.sample = static_cast<int>(s);
       a.completion = std::move(completions[g][s]);
-      if (a.completion.error) {
-        a.row = generation_failure(task, a.completion);
-      } else {
-        candidates.push_back({0, task.name, task,
-                              a.completion.whole_file ? tasks::ProofForm::whole_text
-                                                      : tasks::ProofForm::continuation,
-                              a.completion.proof});
-        where.emplace_back(g, s);
-      }
       groups[g].push_back(std::move(a));
+      which.emplace_back(g, s);
     }
   }
-  if (!candidates.empty()) {
-    if (!m_pipeline) {
-      const Engine& engine = m_engine;
-      m_pipeline = std::make_unique<Pipeline>(
-          engine.guard, &m_cache,
-          [&engine] { return std::make_unique<lean_bridge::WorkerPool>(engine.pool); },
-          PipelineOptions{engine.identity, m_settings.use_cache, engine.used_constants,
-                          m_settings.tasks, 0});
-    }
-    auto rows = check_batch(*m_pipeline, candidates);
-    if (!rows) return {};
-    for (size_t i = 0; i < rows->size(); ++i) {
-      groups[where[i].first][where[i].second].row = std::move((*rows)[i]);
-    }
-    if (!m_fatal) m_fatal = m_pipeline->fatal_error();
+  if (!check_attempts(groups, which)) return {};
+  for (int round = 1; round <= m_settings.revisions && !m_fatal; ++round) {
+    if (!revise_round(epoch, round, groups)) return {};
   }
   return groups;
+}
+
+bool SearchRun::check_attempts(std::vector<std::vector<Attempt>>& groups,
+                               const std::vector<std::pair<size_t, size_t>>& which) {
+  std::vector<tasks::Candidate> candidates;
+  std::vector<std::pair<size_t, size_t>> where;  // candidate → (group, index)
+  for (auto [g, i] : which) {
+    Attempt& a = groups[g][i];
+    const tasks::Task& task = m_tasks[a.task];
+    if (a.completion.error) {
+      a.row = generation_failure(task, a.completion);
+      continue;
+    }
+    candidates.push_back({0, task.name, task,
+                          a.completion.whole_file ? tasks::ProofForm::whole_text
+                                                  : tasks::ProofForm::continuation,
+                          a.completion.proof});
+    where.emplace_back(g, i);
+  }
+  if (candidates.empty()) return true;
+  if (!m_pipeline) {
+    const Engine& engine = m_engine;
+    m_pipeline = std::make_unique<Pipeline>(
+        engine.guard, &m_cache,
+        [&engine] { return std::make_unique<lean_bridge::WorkerPool>(engine.pool); },
+        PipelineOptions{engine.identity, m_settings.use_cache, engine.used_constants,
+                        m_settings.tasks, 0});
+  }
+  auto rows = check_batch(*m_pipeline, candidates);
+  if (!rows) return false;
+  for (size_t i = 0; i < rows->size(); ++i) {
+    groups[where[i].first][where[i].second].row = std::move((*rows)[i]);
+  }
+  if (!m_fatal) m_fatal = m_pipeline->fatal_error();
+  return true;
+}
+
+bool SearchRun::revise_round(int64_t epoch, int round, std::vector<std::vector<Attempt>>& groups) {
+  std::vector<policy::RevisionRequest> requests;
+  std::vector<std::pair<size_t, size_t>> revised;  // request → (group, index revised)
+  for (size_t g = 0; g < groups.size(); ++g) {
+    for (size_t i = 0; i < groups[g].size(); ++i) {
+      const Attempt& a = groups[g][i];
+      if (a.round != round - 1 || !revisable(a.row)) continue;
+      const tasks::Task& task = m_tasks[a.task];
+      policy::RevisionRequest r;
+      r.task = view(a.task);
+      r.previous = a.completion;
+      r.feedback = feedback_for(a.row, task.statement, a.completion.whole_file);
+      r.round = round;
+      // A stream of its own: (epoch, task, sample, round) never meets the step mode's
+      // (epoch, task, sample) nor the first tries' (epoch, task).
+      r.seed = policy::rl::derive_seed(m_settings.seed,
+                                       {static_cast<uint64_t>(epoch), static_cast<uint64_t>(a.task),
+                                        static_cast<uint64_t>(a.sample),
+                                        static_cast<uint64_t>(round), kRevisionStream});
+      requests.push_back(std::move(r));
+      revised.emplace_back(g, i);
+    }
+  }
+  if (requests.empty()) return true;
+  auto completions = m_policy.revise(requests);
+  if (completions.size() != requests.size()) {
+    throw policy::PolicyError(fmt::format("the policy answered {} revisions out of {}",
+                                          completions.size(), requests.size()));
+  }
+  std::vector<std::pair<size_t, size_t>> which;
+  for (size_t r = 0; r < requests.size(); ++r) {
+    auto [g, i] = revised[r];
+    Attempt a;
+    a.task = groups[g][i].task;
+    a.sample = groups[g][i].sample;
+    a.round = round;
+    a.revises = i;
+    a.completion = std::move(completions[r]);
+    groups[g].push_back(std::move(a));
+    which.emplace_back(g, groups[g].size() - 1);
+  }
+  return check_attempts(groups, which);
 }
 
 std::optional<std::vector<std::vector<SearchRun::Attempt>>> SearchRun::sample_step(
@@ -289,12 +403,21 @@ void SearchRun::record(int64_t epoch, const std::string& phase, int64_t first_gr
                        std::vector<std::vector<Attempt>>& groups) {
   std::vector<store::SearchAttemptRecord> batch;
   for (size_t g = 0; g < groups.size(); ++g) {
-    std::vector<std::optional<double>> rewards;
     for (Attempt& a : groups[g]) {
       a.reward = phase == "train" ? shaped_reward(a) : reward_for(a.row.verdict);
-      rewards.push_back(a.reward);
     }
-    auto advantages = policy::rl::grpo_advantages(rewards);
+    // GRPO groups (docs/search.md, "Revisions"): the task's first tries form one group, and
+    // the revisions of each round another: a revision is compared with the other revisions
+    // of the same round of the task, never with first tries.
+    std::map<int, std::vector<size_t>> by_round;
+    for (size_t s = 0; s < groups[g].size(); ++s) by_round[groups[g][s].round].push_back(s);
+    std::vector<std::optional<double>> advantages(groups[g].size());
+    for (const auto& [round, members] : by_round) {
+      std::vector<std::optional<double>> rewards;
+      for (size_t s : members) rewards.push_back(groups[g][s].reward);
+      auto a = policy::rl::grpo_advantages(rewards);
+      for (size_t m = 0; m < members.size(); ++m) advantages[members[m]] = a[m];
+    }
     for (size_t s = 0; s < groups[g].size(); ++s) {
       Attempt& a = groups[g][s];
       a.advantage = phase == "train" ? advantages[s] : std::nullopt;
@@ -312,6 +435,8 @@ void SearchRun::record(int64_t epoch, const std::string& phase, int64_t first_gr
       r.advantage = a.advantage;
       r.logprob = a.completion.logprob;
       r.expansions = a.expansions;
+      r.round = a.round;
+      if (a.revises) r.revises = groups[g][*a.revises].row.line;
       if (m_shaping != metrics::Shaping::none && phase == "train") {
         json extra = {{"shaping", std::string(metrics::to_string(m_shaping))},
                       {"shaped_reward", a.reward ? json(*a.reward) : json(nullptr)}};
@@ -426,12 +551,23 @@ int SearchRun::run() {
     std::vector<policy::Experience> experience;
     double reward_sum = 0, entropy_sum = 0;
     int64_t rewarded = 0, entropies = 0;
+    RevisionCounts revision_counts;
     for (auto& group : result.groups) {
       if (group.empty()) continue;
       int64_t n = 0, c = 0;
+      bool passed = false;
       for (Attempt& a : group) {
-        ++rec.attempts;
         auto reward = a.reward;
+        if (a.round > 0) {
+          // A revision: learned from and counted apart; the curve's figures are first tries'.
+          revision_counts.add(a.row, reward.has_value());
+          if (!reward) continue;
+          if (a.row.verdict == Verdict::pass) passed = true;
+          experience.push_back({a.completion.decisions, a.advantage.value_or(0),
+                                a.row.verdict == Verdict::pass});
+          continue;
+        }
+        ++rec.attempts;
         if (!reward) {
           ++rec.errors;
           continue;
@@ -449,7 +585,7 @@ int SearchRun::run() {
       const tasks::Task& task = m_tasks[group.front().task];
       rewarded += n;
       rec.passes += c;
-      if (c > 0 && m_state.solved.insert(task.id).second) ++rec.new_solved;
+      if ((c > 0 || passed) && m_state.solved.insert(task.id).second) ++rec.new_solved;
       m_state.curriculum.observe(task.id, epoch, n, c);
       samples.push_back({m_run_id, epoch, task.id, task.split, n, c});
     }
@@ -468,12 +604,27 @@ int SearchRun::run() {
       }
     }
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-    rec.stats_json = json{{"policy_version", m_policy_version},
-                          {"update", {{"decisions", update.decisions},
-                                      {"replayed", update.replayed},
-                                      {"vocabulary_size", update.vocabulary_size},
-                                      {"new_tactics", update.new_tactics},
-                                      {"loss", update.loss}}}}.dump();
+    json stats{{"policy_version", m_policy_version},
+               {"update", {{"decisions", update.decisions},
+                           {"replayed", update.replayed},
+                           {"vocabulary_size", update.vocabulary_size},
+                           {"new_tactics", update.new_tactics},
+                           {"loss", update.loss}}}};
+    std::string budget_note;
+    if (m_settings.revisions > 0) {
+      stats["revisions"] = revision_counts.to_json();
+      auto rows = policy::rl::budget_table(chains_of(result.groups, m_tasks), m_settings.samples,
+                                           budget_limit());
+      stats["budget"] = budget_json(rows);
+      for (const auto& row : rows) {
+        if (row.budget != m_settings.samples) continue;
+        budget_note = fmt::format(", within {} checks/task: revising {:.3f}, plain {}", row.budget,
+                                  row.chains, row.plain ? fmt::format("{:.3f}", *row.plain) : "-");
+      }
+      budget_note += fmt::format(", {} revisions ({} passed)", revision_counts.attempts,
+                                 revision_counts.passes);
+    }
+    rec.stats_json = stats.dump();
     m_state.next_epoch = epoch + 1;
     store::CheckpointRecord checkpoint;
     checkpoint.run_id = m_run_id;
@@ -487,12 +638,12 @@ int SearchRun::run() {
     m_curve.push_back(curve_entry(rec));
     fmt::print(stderr,
                "epoch {}/{}: {} tasks, {} samples, pass rate {}, mean reward {}, entropy {}, "
-               "{} newly solved, {:.1f} s\n",
+               "{} newly solved{}, {:.1f} s\n",
                epoch, m_settings.epochs, rec.tasks, rec.attempts,
                rec.pass_rate ? fmt::format("{:.3f}", *rec.pass_rate) : "-",
                rec.mean_reward ? fmt::format("{:.3f}", *rec.mean_reward) : "-",
                rec.entropy ? fmt::format("{:.3f}", *rec.entropy) : "-", rec.new_solved,
-               rec.seconds);
+               budget_note, rec.seconds);
     if (const char* stop = std::getenv("HARNESS_TEST_KILL_AFTER_EPOCH");
         stop != nullptr && std::to_string(epoch) == stop) {
       std::_Exit(137);  // a kill right after a committed epoch, for the resume tests
@@ -521,11 +672,16 @@ int SearchRun::run() {
   std::vector<store::TaskSampleRecord> samples;
   std::vector<policy::rl::TaskOutcome> outcomes;
   int64_t rewarded = 0;
+  RevisionCounts revision_counts;
   for (auto& group : result.groups) {
     if (group.empty()) continue;
     const tasks::Task& task = m_tasks[group.front().task];
     policy::rl::TaskOutcome outcome{task.split, {}};
     for (const Attempt& a : group) {
+      if (a.round > 0) {
+        revision_counts.add(a.row, reward_for(a.row.verdict).has_value());
+        continue;  // pass@k is over first tries only: revisions are not independent samples
+      }
       ++rec.attempts;
       if (!reward_for(a.row.verdict)) {
         ++rec.errors;
@@ -554,7 +710,19 @@ int SearchRun::run() {
     }
   }
   rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-  rec.stats_json = json{{"policy_version", m_policy_version}, {"pass_at_k", m_pass_at_k}}.dump();
+  json stats{{"policy_version", m_policy_version}, {"pass_at_k", m_pass_at_k}};
+  std::map<std::string, std::vector<policy::rl::BudgetRow>> budget_tables;
+  if (m_settings.revisions > 0) {
+    budget_tables = policy::rl::budget_tables_by_split(chains_of(result.groups, m_tasks),
+                                                       m_settings.samples, budget_limit());
+    m_budget = json::object();
+    for (const auto& [split, rows] : budget_tables) {
+      m_budget[split.empty() ? "(none)" : split] = budget_json(rows);
+    }
+    stats["budget"] = m_budget;
+    stats["revisions"] = revision_counts.to_json();
+  }
+  rec.stats_json = stats.dump();
   m_store.finish_epoch(rec, samples, std::nullopt);
   write_rollouts(m_store.search_attempts(m_run_id, epoch));
   m_curve.push_back(curve_entry(rec));
@@ -574,6 +742,23 @@ int SearchRun::run() {
   if (rec.errors > 0) {
     fmt::print(stderr, "{} samples had no verdict (error) and are left out of pass@k\n", rec.errors);
   }
+  if (m_settings.revisions > 0) {
+    fmt::print(stderr,
+               "success within a budget of B Lean checks per task (docs/search.md, "
+               "\"Revisions\"): revising: chains of a first try and up to {} revisions, spent one "
+               "after another; plain: unbiased pass@B of independent first tries (\"-\": fewer "
+               "than B first tries; compare with a run of --samples B); {} revisions, {} passed\n",
+               m_settings.revisions, revision_counts.attempts, revision_counts.passes);
+    fmt::print(stderr, "{:<10} {:>5} {:>7} {:>10} {:>10}\n", "split", "B", "tasks", "revising",
+               "plain");
+    for (const auto& [split, rows] : budget_tables) {
+      for (const auto& row : rows) {
+        fmt::print(stderr, "{:<10} {:>5} {:>7} {:>10.4f} {:>10}\n",
+                   split.empty() ? "(none)" : split, row.budget, row.tasks, row.chains,
+                   row.plain ? fmt::format("{:.4f}", *row.plain) : "-");
+      }
+    }
+  }
   return finish(store::RunStatus::completed, kExitOk);
 }
 
@@ -582,6 +767,7 @@ std::string SearchRun::summary_json() const {
   json out = {{"curve", m_curve}, {"pass_at_k", m_pass_at_k}, {"seconds", seconds},
               {"policy_version", m_policy.version()}};
   if (!m_init_from.is_null()) out["init_from"] = m_init_from;
+  if (m_settings.revisions > 0) out["budget"] = m_budget;
   if (m_pipeline) {
     const auto& v = m_pipeline->stats();
     out["verification"] = {{"cache_hits", v.cache_hits}, {"lean_checks", v.lean_checks},

@@ -58,6 +58,8 @@ class SearchRun {
     std::optional<int64_t> expansions;
     std::optional<double> advantage;
     std::optional<double> reward;  // what the learner gets: the verdict's reward, shaped
+    int round = 0;                  // 0: a first try; r: the r-th revision of its chain
+    std::optional<size_t> revises;  // the index (in its group) of the attempt it revises
   };
   struct EpochResult {
     std::vector<std::vector<Attempt>> groups;  // one per selected task, samples in order
@@ -66,6 +68,13 @@ class SearchRun {
   EpochResult sample_epoch(int64_t epoch, const std::string& phase,
                            const std::vector<size_t>& selection);
   std::vector<std::vector<Attempt>> sample_whole(int64_t epoch, const std::vector<size_t>& chunk);
+  // Lean checks the attempts at `which` (group, index) that have a candidate; false when
+  // interrupted.
+  bool check_attempts(std::vector<std::vector<Attempt>>& groups,
+                      const std::vector<std::pair<size_t, size_t>>& which);
+  // Round `round` of revisions: every attempt of the previous round that Lean judged and did
+  // not pass gets one revision, appended to its group; false when interrupted.
+  bool revise_round(int64_t epoch, int round, std::vector<std::vector<Attempt>>& groups);
   std::optional<std::vector<std::vector<Attempt>>> sample_step(int64_t epoch,
                                                                const std::vector<size_t>& chunk);
   void record(int64_t epoch, const std::string& phase, int64_t first_group,
@@ -78,6 +87,10 @@ class SearchRun {
   void add_to_library(const std::string& task_id, const std::string& name, const std::string& proof);
   void refresh_library_metrics();
   policy::TaskView view(size_t task) const;
+  // The largest budget of Lean checks per task a chain can spend: (R + 1) K.
+  int64_t budget_limit() const {
+    return static_cast<int64_t>(m_settings.revisions + 1) * m_settings.samples;
+  }
 
   const SearchSettings& m_settings;
   const Engine& m_engine;
@@ -96,6 +109,7 @@ class SearchRun {
   nlohmann::json m_curve = nlohmann::json::array();
   nlohmann::json m_pass_at_k = nlohmann::json::object();
   nlohmann::json m_init_from;  // null without --init-from
+  nlohmann::json m_budget = nlohmann::json::object();  // success within a budget of checks
   std::chrono::steady_clock::time_point m_start;
   metrics::Shaping m_shaping = metrics::Shaping::none;
   std::vector<metrics::ProofDoc> m_library;

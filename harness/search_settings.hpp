@@ -24,6 +24,7 @@ struct SearchSettings : EngineSettings {
   std::string train_split = "train";      // tasks of this split are trained on ("" → all)
   bool evaluate = true;                   // the final evaluation over every task
   std::string shaping = "none";           // reward shaping: none | length | novelty
+  int revisions = 0;                      // R: rounds of revision a failed sample gets (whole)
   // Step mode (best-first search over proof states).
   int expansions = 32;                    // nodes expanded per search
   int width = 4;                          // tactics proposed per expansion

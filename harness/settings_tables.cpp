@@ -238,6 +238,12 @@ const Group<SearchSettings>& search_group() {
                       .help = "Reward shaping of passes while training (docs/search.md); a pass "
                               "stays necessary for any reward",
                       .check = one_of({"none", "length", "novelty"})}),
+          setting<S>(&S::revisions,
+                     {.names = "--revisions", .key = "revisions", .value = "R",
+                      .help = "Whole mode: a sample that fails gets up to R more rounds, each "
+                              "given the previous proof and Lean's messages (docs/search.md, "
+                              "\"Revisions\")",
+                      .check = range(0, 64)}),
           setting<S>(&S::expansions, {.names = "--expansions", .key = "expansions", .value = "N",
                                       .help = "Step mode: nodes expanded per search",
                                       .check = range(1, 1000000)}),
@@ -295,6 +301,9 @@ const Group<SearchSettings>& remote_policy_group() {
           setting<S>(&S::remote, &R::prompt_template,
                      {.names = "--prompt-template", .key = "prompt_template", .value = "NAME",
                       .help = "Prompt template: a name or a FILE"}),
+          setting<S>(&S::remote, &R::revision_template,
+                     {.names = "--revision-template", .key = "revision_template", .value = "NAME",
+                      .help = "Revision prompt (--revisions): a name or a FILE"}),
           setting<S>(&S::remote, &R::max_tokens,
                      {.names = "--max-tokens", .key = "max_tokens", .value = "N",
                       .help = "Tokens per completion", .check = range(1, 1000000)}),

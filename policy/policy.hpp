@@ -102,6 +102,7 @@ struct Capabilities {
   bool step = false;     // propose() works
   bool learns = false;   // update()/checkpoint() do something
   bool fits = false;     // fit() works: it can start from (goal, tactic) pairs
+  bool revises = false;  // revise() works (`search --revisions`)
 };
 
 // What fit() did.
@@ -111,6 +112,35 @@ struct FitStats {
   int steps = 0;             // optimiser steps taken
   double loss_before = 0;    // mean cross-entropy of the fitted decisions before the first step
   double loss_after = 0;     // and after the last
+};
+
+// One of Lean's messages about a failed attempt, with its position relative to the proof text
+// the policy wrote: line 1 is the proof's first line (continuation form: the line after the
+// statement; a whole file: the file's first line), columns are 0-based code points. A message
+// Lean placed in the statement (e.g. `unsolved goals` at its `by`) has line 0 or less.
+struct FeedbackMessage {
+  std::string severity;  // "error", as Lean wrote it
+  std::optional<int64_t> line, column, end_line, end_column;
+  std::string text;      // Lean's text, verbatim
+};
+
+// What the harness tells a policy about an attempt that did not pass.
+struct Feedback {
+  std::string verdict;  // fail, incomplete, rejected, timeout
+  std::string reason;   // the harness's reason (guard, statement, timeout...), may be ""
+  std::vector<FeedbackMessage> messages;  // Lean's errors, in Lean's order
+  // The goals Lean printed at the first error where it printed any (the text after
+  // `unsolved goals`), never made up; empty when Lean printed none.
+  std::vector<std::string> goals;
+};
+
+// A revision: the previous attempt of a chain and Lean's answer to it.
+struct RevisionRequest {
+  TaskView task;
+  Completion previous;  // the attempt being revised (its prompt, completion, proof, decisions)
+  Feedback feedback;
+  int round = 1;        // 1 for the revision of a first try, 2 for the next, ...
+  uint64_t seed = 0;    // all randomness of this revision derives from it (exact resume)
 };
 
 class Policy {
@@ -136,6 +166,13 @@ class Policy {
     (void)k;
     (void)seed;
     throw PolicyError(kind() + " policy cannot propose tactics (step mode needs a policy that does)");
+  }
+
+  // Revisions (`search --revisions R`): one new attempt per request, in request order, that
+  // revises the previous attempt given Lean's feedback. Failures as in generate().
+  virtual std::vector<Completion> revise(const std::vector<RevisionRequest>& requests) {
+    (void)requests;
+    throw PolicyError(kind() + " policy cannot revise a proof (--revisions needs a policy that can)");
   }
 
   // Learning: one update from a batch of experience (GRPO term + expert-iteration replay).

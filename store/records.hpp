@@ -168,6 +168,8 @@ struct SearchAttemptRecord {
   std::optional<double> logprob;          // absent when the policy reports none
   std::optional<int64_t> expansions;      // step mode: expansions spent
   std::optional<std::string> extra_json;  // policy-specific JSON
+  int64_t round = 0;                      // 0: a first try; r: the r-th revision
+  std::optional<int64_t> revises;         // the line of the attempt it revises
 };
 
 // A row of `search_attempts` with its `attempts` row.
@@ -185,6 +187,8 @@ struct SearchAttemptRow {
   std::optional<double> logprob;
   std::optional<int64_t> expansions;
   std::optional<std::string> extra_json;
+  int64_t round = 0;
+  std::optional<int64_t> revises;
 };
 
 // A policy checkpoint taken at the end of an epoch, with the search loop's state.

@@ -387,3 +387,13 @@ CREATE TABLE run_sources (
   merged_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   PRIMARY KEY (run_id, source)
 ) STRICT;
+
+-- migration 7: search revisions: the round of an attempt and the attempt it revises
+
+-- `harness search --revisions R`: a whole proof that fails gets up to R more rounds, each a new
+-- attempt given the previous one and Lean's messages. round is 0 for a first try, r for the
+-- r-th revision; revises is the line (same run) of the attempt it revises, NULL for a first
+-- try. Rows written before this migration are first tries.
+ALTER TABLE search_attempts ADD COLUMN round INTEGER NOT NULL DEFAULT 0 CHECK (round >= 0);
+ALTER TABLE search_attempts ADD COLUMN revises INTEGER
+  CHECK (revises IS NULL OR (revises >= 1 AND revises < line));

@@ -13,15 +13,16 @@ namespace {
 constexpr std::string_view kInsertSearchSql = R"sql(
 INSERT INTO search_attempts (run_id, line, epoch, phase, group_index, sample, mode,
                              policy_version, prompt, completion, advantage, logprob,
-                             expansions, extra)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14))sql";
+                             expansions, extra, round, revises)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16))sql";
 
-// The attempts columns in read_attempt's order (0-15), then the search columns (16-27).
+// The attempts columns in read_attempt's order (0-15), then the search columns (16-29).
 constexpr std::string_view kSelectSearchAttemptsSql = R"sql(
 SELECT a.run_id, a.line, a.name, a.task_id, a.verdict, a.decided_by, a.reason, a.reward,
        a.elapsed_ms, a.cached, a.axioms, a.messages, a.proof, a.cache_key, a.created_at,
        a.used_constants, s.epoch, s.phase, s.group_index, s.sample, s.mode, s.policy_version,
-       s.prompt, s.completion, s.advantage, s.logprob, s.expansions, s.extra
+       s.prompt, s.completion, s.advantage, s.logprob, s.expansions, s.extra, s.round,
+       s.revises
 FROM search_attempts AS s JOIN attempts AS a ON a.run_id = s.run_id AND a.line = s.line
 WHERE s.run_id = ?1 {}ORDER BY s.line)sql";
 constexpr std::string_view kOneEpochCondition = "AND s.epoch = ?2 ";
@@ -89,7 +90,9 @@ SearchAttemptRow read_search_attempt(const Statement& row) {
                           .advantage = row.optional_real(24),
                           .logprob = row.optional_real(25),
                           .expansions = row.optional_integer(26),
-                          .extra_json = row.optional_text(27)};
+                          .extra_json = row.optional_text(27),
+                          .round = row.integer(28),
+                          .revises = row.optional_integer(29)};
 }
 
 EpochRecord read_epoch(const Statement& row) {
@@ -212,7 +215,9 @@ void SearchWriter::write(const SearchAttemptRecord& s) {
       .bind_real(11, s.advantage)
       .bind_real(12, s.logprob)
       .bind_int(13, s.expansions)
-      .bind_text(14, s.extra_json);
+      .bind_text(14, s.extra_json)
+      .bind_int(15, s.round)
+      .bind_int(16, s.revises);
   m_insert_search.step_or_describe(
       [&] { return fmt::format("insert search attempt (run {}, line {})", a.run_id, a.line); });
 }

@@ -190,6 +190,105 @@ std::vector<std::vector<Completion>> BuiltinPolicy::generate(const std::vector<G
   return out;
 }
 
+std::vector<Completion> BuiltinPolicy::revise(const std::vector<RevisionRequest>& requests) {
+  std::vector<Completion> out;
+  out.reserve(requests.size());
+  const double inv_t = 1.0 / m_options.temperature;
+  constexpr double kNever = -std::numeric_limits<double>::infinity();
+  for (const RevisionRequest& request : requests) {
+    const std::string goal = builtin::goal_of_statement(request.task.statement);
+    const GoalAnalysis analysis = builtin::analyse_goal(goal, 1);
+    // The previous proof's tactics and the proof lines each occupies (append_tactic writes a
+    // tactic's lines one after another, from line 1).
+    std::vector<const Decision*> tactics;
+    std::vector<int64_t> first_line, last_line;
+    int64_t line = 1;
+    for (const Decision& d : request.previous.decisions) {
+      if (d.tactic.empty()) break;
+      tactics.push_back(&d);
+      first_line.push_back(line);
+      line += static_cast<int64_t>(std::count(d.tactic.begin(), d.tactic.end(), '\n'));
+      last_line.push_back(line);
+      ++line;
+    }
+    std::optional<int64_t> error_line;
+    for (const FeedbackMessage& m : request.feedback.messages) {
+      if (m.severity != "error" || !m.line || *m.line < 1) continue;
+      if (!error_line || *m.line < *error_line) error_line = m.line;
+    }
+    std::size_t keep = tactics.size();
+    if (error_line) {
+      keep = 0;
+      while (keep < tactics.size() && last_line[keep] < *error_line) ++keep;
+    }
+    std::string refused;  // the tactic Lean refused at the first new position
+    if (keep < tactics.size()) refused = tactics[keep]->tactic;
+    const std::size_t cap = static_cast<std::size_t>(m_options.max_proof_tactics) - 1;
+    if (keep > cap) {
+      keep = cap;
+      refused.clear();
+    }
+
+    Completion c;
+    std::string previous;
+    for (std::size_t i = 0; i < keep; ++i) {
+      c.decisions.push_back(*tactics[i]);
+      append_tactic(c.proof, tactics[i]->tactic);
+      previous = tactics[i]->tactic;
+    }
+    c.prompt = goal + "\n\nprevious proof:\n" + request.previous.proof + "\nkept: " +
+               std::to_string(keep) + " tactic(s)" +
+               (error_line ? ", Lean's first error at proof line " + std::to_string(*error_line)
+                           : std::string(", no error inside the proof")) +
+               "\n";
+    builtin::SplitMix64 rng(request.seed);
+    double logprob = 0, entropy = 0;
+    int distributions = 0;
+    std::vector<double> z, scaled, logp;
+    for (std::size_t t = keep; t < static_cast<std::size_t>(m_options.max_proof_tactics); ++t) {
+      m_model->logits(features_of(analysis, previous), z);
+      scaled.resize(z.size());
+      for (std::size_t a = 0; a < z.size(); ++a) scaled[a] = z[a] * inv_t;
+      if (t == keep) {
+        // Something new must come here: neither STOP nor the tactic Lean refused.
+        scaled[kStop] = kNever;
+        if (!refused.empty()) {
+          if (auto index = m_vocabulary.find(builtin::normalise_tactic(refused))) {
+            scaled[static_cast<std::size_t>(1 + *index)] = kNever;
+          }
+        }
+        if (std::all_of(scaled.begin(), scaled.end(), [&](double v) { return v == kNever; })) break;
+      }
+      builtin::log_softmax(scaled, logp);
+      double h = 0;
+      for (double lp : logp) {
+        if (lp != kNever) h -= std::exp(lp) * lp;
+      }
+      entropy += h;
+      ++distributions;
+      const std::size_t a = sample(logp, rng);
+      logprob += logp[a];
+      if (static_cast<int>(a) == kStop) {
+        c.decisions.push_back({request.task.statement, previous, ""});
+        break;
+      }
+      const std::string& tactic = m_vocabulary[static_cast<int>(a) - 1];
+      c.decisions.push_back({request.task.statement, previous, tactic});
+      append_tactic(c.proof, tactic);
+      previous = tactic;
+    }
+    if (c.proof.empty()) {
+      c.error = "no tactic left to revise with";
+      c.malformed = true;
+    }
+    c.completion = c.proof;
+    c.logprob = logprob;
+    if (distributions > 0) c.entropy = entropy / distributions;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 std::vector<TacticChoice> BuiltinPolicy::propose(const StepState& state, int k, uint64_t seed) {
   if (k <= 0 || state.goals.empty()) return {};
   const GoalAnalysis analysis =

@@ -77,6 +77,15 @@ class BuiltinPolicy final : public Policy {
   // distributions they were sampled from, entropy = the mean entropy of those distributions.
   std::vector<std::vector<Completion>> generate(const std::vector<GenerationRequest>& requests) override;
 
+  // Revisions: keep the previous proof's tactics before the line of Lean's first error (all of
+  // them when no error has a line in the proof, e.g. `unsolved goals` at the statement's `by`:
+  // Lean ran every tactic and goals were left), at most max_proof_tactics - 1 of them, and
+  // sample the rest as generate() does, from a generator seeded by request.seed: at the first
+  // new position STOP and the tactic Lean refused there are not drawn (the softmax runs over the
+  // others). decisions = the kept ones + the new ones; logprob and entropy are those of the new
+  // draws; prompt = the goal, the previous proof and where it is kept up to.
+  std::vector<Completion> revise(const std::vector<RevisionRequest>& requests) override;
+
   // Step mode: goal = state.goals[0] (the number of goals is a feature), previous tactic =
   // state.previous_tactic. seed == 0: the k most likely tactics (ties: vocabulary order);
   // otherwise k distinct tactics sampled without replacement (Gumbel-top-k on logits /

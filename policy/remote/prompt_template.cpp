@@ -29,6 +29,19 @@ constexpr std::string_view kTacticChat =
     "Give the single next tactic for its first goal. Reply with the tactic alone, on one line, "
     "in a ```lean4 code block.";
 
+// Revisions: the previous attempt, Lean's messages, and a request for a revised proof. The
+// completion form ends with the task's code opened again, so the model writes the new proof.
+constexpr std::string_view kReviseCompletion =
+    "The following Lean 4 proof does not check.\n\n```lean4\n{attempt}\n```\n\n"
+    "Lean's messages about it:\n\n{errors}\n\n"
+    "Revise the proof. Complete the following Lean 4 code:\n\n```lean4\n{header}{statement}";
+
+constexpr std::string_view kReviseChat =
+    "Here is a Lean 4 proof attempt that Lean rejected:\n\n```lean4\n{attempt}\n```\n\n"
+    "Lean's messages about it:\n\n{errors}\n\n"
+    "Revise the proof. Write the complete Lean 4 code (the header, the theorem exactly as stated "
+    "above, and its corrected proof) in one ```lean4 code block at the end of your answer.";
+
 bool is_word_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
@@ -68,10 +81,14 @@ PromptTemplate PromptTemplate::parse(std::string_view text, const std::string& o
           part = Part::name;
         } else if (word == "goal") {
           part = Part::goal;
+        } else if (word == "attempt") {
+          part = Part::attempt;
+        } else if (word == "errors") {
+          part = Part::errors;
         } else {
           throw PolicyError(origin + ":" + std::to_string(line) + ": unknown placeholder {" +
                             std::string(word) +
-                            "} (known: {header}, {statement}, {name}, {goal}; write {{ and }} "
+                            "} (known: {header}, {statement}, {name}, {goal}, {attempt}, {errors}; write {{ and }} "
                             "for literal braces)");
         }
         flush();
@@ -94,6 +111,9 @@ PromptTemplate PromptTemplate::load(const std::string& name_or_path, Endpoint en
   }
   if (name_or_path == "tactic") {
     return parse(chat ? kTacticChat : kTacticCompletion, "built-in template tactic");
+  }
+  if (name_or_path == "revise") {
+    return parse(chat ? kReviseChat : kReviseCompletion, "built-in template revise");
   }
   std::ifstream in(name_or_path, std::ios::binary);
   if (!in) {
@@ -126,7 +146,36 @@ std::string PromptTemplate::render(const TemplateValues& values) const {
       case Part::goal:
         out += values.goal;
         break;
+      case Part::attempt:
+        out += values.attempt;
+        break;
+      case Part::errors:
+        out += values.errors;
+        break;
     }
+  }
+  return out;
+}
+
+std::string render_feedback(const Feedback& feedback, int64_t statement_lines) {
+  std::string out;
+  for (const FeedbackMessage& m : feedback.messages) {
+    if (!out.empty()) out += "\n\n";
+    std::string where;
+    if (m.line && *m.line >= 1) {
+      where = " at line " + std::to_string(*m.line);
+      if (m.column) where += ", column " + std::to_string(*m.column);
+      where += " of the proof";
+    } else if (m.line) {
+      where = " in the statement (line " + std::to_string(*m.line + statement_lines);
+      if (m.column) where += ", column " + std::to_string(*m.column);
+      where += " of the statement)";
+    }
+    out += m.severity + where + ":\n" + m.text;
+  }
+  if (out.empty()) {
+    out = "verdict " + feedback.verdict;
+    if (!feedback.reason.empty()) out += ": " + feedback.reason;
   }
   return out;
 }

@@ -1,10 +1,12 @@
 #pragma once
 // Prompt templates of the remote policy: text with the placeholders {header}, {statement},
-// {name} and {goal}, either built in (by name) or read from a file (README.md, "Prompt
-// templates").
+// {name}, {goal}, {attempt} and {errors}, either built in (by name) or read from a file
+// (README.md, "Prompt templates").
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "policy/policy.hpp"
 
 namespace policy::remote {
 
@@ -18,7 +20,16 @@ struct TemplateValues {
   std::string statement;  // the task's statement, verbatim
   std::string name;       // the task's name
   std::string goal;       // step mode: the goal tactics act on; "" in whole-proof mode
+  // Revisions (README.md, "Revisions"); "" in first prompts and step mode:
+  std::string attempt;    // the previous attempt as Lean code (header, statement and proof)
+  std::string errors;     // Lean's messages about it, render_feedback()
 };
+
+// Lean's feedback as the {errors} placeholder shows it: one paragraph per error, "line L,
+// column C of the proof: TEXT" (or "in the statement (line L, column C of the statement): TEXT"
+// for a message Lean placed before the proof), Lean's text verbatim, goals included; without
+// any message, the verdict and the harness's reason.
+std::string render_feedback(const Feedback& feedback, int64_t statement_lines);
 
 class PromptTemplate {
  public:
@@ -35,7 +46,7 @@ class PromptTemplate {
   const std::string& origin() const { return m_origin; }
 
  private:
-  enum class Part { text, header, statement, name, goal };
+  enum class Part { text, header, statement, name, goal, attempt, errors };
   struct Piece {
     Part part;
     std::string text;  // for Part::text
@@ -44,7 +55,8 @@ class PromptTemplate {
   std::string m_origin;
 };
 
-// The built-in templates: "deepseek" (whole proofs) and "tactic" (step mode).
-inline constexpr std::string_view kBuiltinNames = "deepseek, tactic";
+// The built-in templates: "deepseek" (whole proofs), "tactic" (step mode) and "revise"
+// (revisions of a failed whole proof).
+inline constexpr std::string_view kBuiltinNames = "deepseek, tactic, revise";
 
 }  // namespace policy::remote

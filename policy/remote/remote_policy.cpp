@@ -48,6 +48,27 @@ std::string_view endpoint_path(Endpoint endpoint) {
   return endpoint == Endpoint::chat ? "chat/completions" : "completions";
 }
 
+// A choice of the server as a sample: its text, and the proof extracted from it.
+Completion to_completion(remote::Choice& choice, const std::string& prompt,
+                         remote::AnswerForm form, const TaskView& task) {
+  Completion completion;
+  completion.prompt = prompt;
+  completion.completion = std::move(choice.text);
+  completion.logprob = choice.logprob;
+  if (choice.error) {
+    completion.error = std::move(choice.error);
+  } else {
+    remote::Extracted extracted =
+        remote::extract_proof(completion.completion, form, task.header, task.statement);
+    completion.proof = std::move(extracted.proof);
+    completion.whole_file = extracted.whole_file;
+    // The model answered, but without a usable proof: a wrong answer, not a failure.
+    completion.malformed = extracted.error.has_value();
+    completion.error = std::move(extracted.error);
+  }
+  return completion;
+}
+
 void check(bool ok, const std::string& problem) {
   if (!ok) throw PolicyError("openai policy: " + problem);
 }
@@ -85,6 +106,7 @@ RemotePolicy::RemotePolicy(RemoteOptions options) : m_options(std::move(options)
   m_retry.api_key = m_options.api_key;
   m_prompt = remote::PromptTemplate::load(m_options.prompt_template, m_endpoint);
   m_tactic = remote::PromptTemplate::load(m_options.tactic_template, m_endpoint);
+  m_revise = remote::PromptTemplate::load(m_options.revision_template, m_endpoint);
 
   if (m_options.model.empty()) {
     remote::HttpSession session(m_base, m_retry);
@@ -174,7 +196,7 @@ std::vector<std::vector<Completion>> RemotePolicy::generate(
   const int chunk = m_options.samples_per_request;
   for (const GenerationRequest& request : requests) {
     remote::TemplateValues values{request.task.header, request.task.statement,
-                                  request.task.name, ""};
+                                  request.task.name, "", "", ""};
     prompts.push_back(m_prompt.render(values));
     bool continuation =
         m_endpoint == Endpoint::completions && remote::prompt_opens_code_block(prompts.back());
@@ -205,24 +227,57 @@ std::vector<std::vector<Completion>> RemotePolicy::generate(
             : remote::AnswerForm::answer;
     for (int first = 0; first < requests[r].samples; first += chunk, ++job) {
       for (remote::Choice& choice : results[job].choices) {
-        Completion completion;
-        completion.prompt = prompts[r];
-        completion.completion = std::move(choice.text);
-        completion.logprob = choice.logprob;
-        if (choice.error) {
-          completion.error = std::move(choice.error);
-        } else {
-          remote::Extracted extracted =
-              remote::extract_proof(completion.completion, form, task.header, task.statement);
-          completion.proof = std::move(extracted.proof);
-          completion.whole_file = extracted.whole_file;
-          // The model answered, but without a usable proof: a wrong answer, not a failure.
-          completion.malformed = extracted.error.has_value();
-          completion.error = std::move(extracted.error);
-        }
-        out[r].push_back(std::move(completion));
+        out[r].push_back(to_completion(choice, prompts[r], form, task));
       }
     }
+  }
+  return out;
+}
+
+std::vector<Completion> RemotePolicy::revise(const std::vector<RevisionRequest>& requests) {
+  std::vector<Job> jobs;
+  std::vector<std::string> prompts;
+  for (const RevisionRequest& request : requests) {
+    const TaskView& task = request.task;
+    remote::TemplateValues values{task.header, task.statement, task.name, "", "", ""};
+    std::string header = task.header;
+    if (!header.empty() && header.back() != '\n') header += '\n';
+    values.attempt = request.previous.whole_file
+                         ? request.previous.proof
+                         : header + task.statement + request.previous.proof;
+    while (!values.attempt.empty() && values.attempt.back() == '\n') values.attempt.pop_back();
+    int64_t statement_lines = std::count(task.statement.begin(), task.statement.end(), '\n');
+    values.errors = remote::render_feedback(request.feedback, statement_lines);
+    prompts.push_back(m_revise.render(values));
+    Job job;
+    job.prompt = prompts.back();
+    job.params.model = m_options.model;
+    job.params.n = 1;
+    job.params.temperature = m_options.temperature;
+    job.params.top_p = m_options.top_p;
+    job.params.max_tokens = m_options.max_tokens;
+    job.params.seed = request.seed & kSeedMask;
+    job.params.logprobs = m_options.logprobs;
+    if (m_endpoint == Endpoint::completions && remote::prompt_opens_code_block(prompts.back())) {
+      job.params.stop = {"```"};
+    }
+    jobs.push_back(std::move(job));
+  }
+  std::vector<JobResult> results = run(jobs);
+  std::vector<Completion> out;
+  for (std::size_t r = 0; r < requests.size(); ++r) {
+    remote::AnswerForm form =
+        m_endpoint == Endpoint::completions && remote::prompt_opens_code_block(prompts[r])
+            ? remote::AnswerForm::continuation
+            : remote::AnswerForm::answer;
+    if (results[r].choices.empty()) {
+      Completion missing;
+      missing.prompt = prompts[r];
+      missing.error = "the server answered no choice";
+      out.push_back(std::move(missing));
+      continue;
+    }
+    out.push_back(to_completion(results[r].choices.front(), prompts[r], form, requests[r].task));
   }
   return out;
 }

@@ -32,6 +32,8 @@ struct RemoteOptions {
   int timeout_s = 300;   // for one attempt: connect, send, and wait for the answer
   std::optional<std::string> api_key;  // "Authorization: Bearer KEY" when set
   std::string tactic_template = "tactic";  // step mode: built-in name or file
+  // Revisions (`search --revisions`): built-in name ("revise") or file (README.md).
+  std::string revision_template = "revise";
   // Beyond the basics:
   int timeout_ms = 0;        // when > 0, replaces timeout_s (sub-second timeouts)
   int samples_per_request = 16;  // n of one HTTP request; larger requests are split
@@ -50,13 +52,18 @@ class RemotePolicy : public Policy {
 
   std::string kind() const override { return "openai"; }
   std::string version() const override { return "openai:" + m_options.model; }
-  Capabilities capabilities() const override { return {true, true, false}; }
+  Capabilities capabilities() const override { return {true, true, false, true}; }
 
   // Throws PolicyError("cannot reach URL: ...") when no HTTP request of the call got any
   // answer because none could connect; every other failure is a per-sample `error`. An answer
   // with no usable proof (no Lean code block...) is an `error` with `malformed` set.
   std::vector<std::vector<Completion>> generate(
       const std::vector<GenerationRequest>& requests) override;
+
+  // One sample of the revision template per request ({attempt}: the previous attempt as Lean
+  // code, {errors}: render_feedback), with the request's seed; extraction and failures as in
+  // generate().
+  std::vector<Completion> revise(const std::vector<RevisionRequest>& requests) override;
 
   // 2k samples of the tactic template for the first goal (stop at a newline on the
   // completions endpoint), deduplicated, most frequent first; logprob = log(count / samples)
@@ -78,6 +85,7 @@ class RemotePolicy : public Policy {
   remote::RetrySettings m_retry;
   remote::PromptTemplate m_prompt;
   remote::PromptTemplate m_tactic;
+  remote::PromptTemplate m_revise;
 };
 
 }  // namespace policy
