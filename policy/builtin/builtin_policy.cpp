@@ -212,9 +212,13 @@ std::vector<Completion> BuiltinPolicy::revise(const std::vector<RevisionRequest>
       ++line;
     }
     std::optional<int64_t> error_line;
+    bool no_goals = false;  // Lean's first error says no goal was left for the tactic there
     for (const FeedbackMessage& m : request.feedback.messages) {
       if (m.severity != "error" || !m.line || *m.line < 1) continue;
-      if (!error_line || *m.line < *error_line) error_line = m.line;
+      if (!error_line || *m.line < *error_line) {
+        error_line = m.line;
+        no_goals = m.text.find("no goals") != std::string::npos;
+      }
     }
     std::size_t keep = tactics.size();
     if (error_line) {
@@ -250,8 +254,9 @@ std::vector<Completion> BuiltinPolicy::revise(const std::vector<RevisionRequest>
       scaled.resize(z.size());
       for (std::size_t a = 0; a < z.size(); ++a) scaled[a] = z[a] * inv_t;
       if (t == keep) {
-        // Something new must come here: neither STOP nor the tactic Lean refused.
-        scaled[kStop] = kNever;
+        // Something new must come here: not the tactic Lean refused, and not STOP unless Lean
+        // said no goal was left there (then the kept prefix alone is the proof to try).
+        if (keep == 0 || refused.empty() || !no_goals) scaled[kStop] = kNever;
         if (!refused.empty()) {
           if (auto index = m_vocabulary.find(builtin::normalise_tactic(refused))) {
             scaled[static_cast<std::size_t>(1 + *index)] = kNever;
@@ -278,7 +283,7 @@ std::vector<Completion> BuiltinPolicy::revise(const std::vector<RevisionRequest>
       previous = tactic;
     }
     if (c.proof.empty()) {
-      c.error = "no tactic left to revise with";
+      c.error = "no tactic left to revise with";  // a vocabulary of the refused tactic alone
       c.malformed = true;
     }
     c.completion = c.proof;

@@ -81,8 +81,9 @@ class BuiltinPolicy final : public Policy {
   // them when no error has a line in the proof, e.g. `unsolved goals` at the statement's `by`:
   // Lean ran every tactic and goals were left), at most max_proof_tactics - 1 of them, and
   // sample the rest as generate() does, from a generator seeded by request.seed: at the first
-  // new position STOP and the tactic Lean refused there are not drawn (the softmax runs over the
-  // others). decisions = the kept ones + the new ones; logprob and entropy are those of the new
+  // new position the tactic Lean refused there is not drawn, nor STOP unless Lean's first error
+  // says no goals were left there (then stopping after the kept prefix is the revision to try;
+  // the softmax runs over the others). decisions = the kept ones + the new ones; logprob and entropy are those of the new
   // draws; prompt = the goal, the previous proof and where it is kept up to.
   std::vector<Completion> revise(const std::vector<RevisionRequest>& requests) override;
 

@@ -423,7 +423,7 @@ TEST_CASE("synthetic tasks: generate.py reproduces the committed files", "[fake-
   std::string command =
       "python3 '" + (synthetic / "generate.py").string() + "' --out '" + out.string() + "'";
   CHECK(std::system(command.c_str()) == 0);
-  for (const char* file : {"rules.json", "tasks.jsonl"}) {
+  for (const char* file : {"rules.json", "tasks.jsonl", "revision_tasks.jsonl"}) {
     INFO(file << ": regenerate with python3 tests/search/synthetic/generate.py");
     CHECK(read_file(out / file) == read_file(synthetic / file));
   }

@@ -8,7 +8,9 @@ Regenerate both files (deterministic: same output on every run):
 
 rules.json is the `--tactic-rules` file of fake-repl (format: tests/fake-repl/README.md);
 tasks.jsonl is a task set (one JSON object per line: name, split, header, formal_statement,
-family, reference_proof). README.md next to this script describes the families.
+family, reference_proof); revision_tasks.jsonl is a second task set, for revisions (two-step
+families whose first step is shared and whose second step the goal's shape hardly tells).
+README.md next to this script describes the families.
 """
 
 import argparse
@@ -322,16 +324,74 @@ def generate():
     return tasks
 
 
+# The revision families (revision_tasks.jsonl): `intro h` first, then the conjunct the target
+# names. Their own seed and generator, so tasks.jsonl does not change with them.
+REVISION_SEED = 20261205
+REVISION_PER_FAMILY = 20
+REVISION_VALID_PER_FAMILY = 4
+
+
+def and_left_imp(rng):
+    facts, groups = atoms(rng, 2)
+    return groups, f"{facts[0]} ∧ {facts[1]} → {facts[0]}"
+
+
+def and_right_imp(rng):
+    facts, groups = atoms(rng, 2)
+    return groups, f"{facts[0]} ∧ {facts[1]} → {facts[1]}"
+
+
+REVISION_FAMILIES = [
+    ("and_left_imp", and_left_imp, ["intro h", "exact h.1"]),
+    ("and_right_imp", and_right_imp, ["intro h", "exact h.2"]),
+]
+
+
+def generate_revision_tasks():
+    rng = random.Random(REVISION_SEED)
+    drafts = []
+    for family, make, proof in REVISION_FAMILIES:
+        seen = set()
+        made = []
+        while len(made) < REVISION_PER_FAMILY:
+            groups, target = make(rng)
+            signature = f"{binders(groups)} : {target}".strip()
+            if signature in seen:
+                continue
+            seen.add(signature)
+            made.append(signature)
+        valid = set(rng.sample(range(REVISION_PER_FAMILY), REVISION_VALID_PER_FAMILY))
+        for i, signature in enumerate(made):
+            drafts.append((family, signature, "valid" if i in valid else "train", proof))
+    rng.shuffle(drafts)
+    tasks = []
+    for number, (family, signature, split, proof) in enumerate(drafts, start=1):
+        name = f"rev_{number:04d}"
+        tasks.append({
+            "name": name,
+            "split": split,
+            "header": "",
+            "formal_statement": f"theorem {name} {signature} := by\n",
+            "family": family,
+            "reference_proof": "\n".join("  " + step for step in proof),
+        })
+    return tasks
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=here, help="folder to write rules.json and tasks.jsonl")
+    parser.add_argument("--out", default=here,
+                        help="folder to write rules.json, tasks.jsonl and revision_tasks.jsonl")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "rules.json"), "w", encoding="utf-8") as out:
         out.write(json.dumps(RULES, ensure_ascii=False, indent=2) + "\n")
     with open(os.path.join(args.out, "tasks.jsonl"), "w", encoding="utf-8") as out:
         for task in generate():
+            out.write(json.dumps(task, ensure_ascii=False) + "\n")
+    with open(os.path.join(args.out, "revision_tasks.jsonl"), "w", encoding="utf-8") as out:
+        for task in generate_revision_tasks():
             out.write(json.dumps(task, ensure_ascii=False) + "\n")
 
 
