@@ -21,8 +21,8 @@ struct TemplateValues {
   std::string name;       // the task's name
   std::string goal;       // step mode: the goal tactics act on; "" in whole-proof mode
   // Revisions (README.md, "Revisions"); "" in first prompts and step mode:
-  std::string attempt;    // the previous attempt as Lean code (header, statement and proof)
-  std::string errors;     // Lean's messages about it, render_feedback()
+  std::string attempt = {};  // the previous attempt as Lean code (header, statement, proof)
+  std::string errors = {};   // Lean's messages about it, render_feedback()
 };
 
 // Lean's feedback as the {errors} placeholder shows it: one paragraph per error, "line L,

@@ -173,6 +173,9 @@ TEST_CASE("a run recorded by earlier versions resumes with its settings") {
   json expected = old;
   expected["heartbeats"] = SearchSettings{}.heartbeats;
   expected["shard"] = nullptr;  // a run recorded before --shard searched every task
+  expected["revisions"] = 0;    // nor revised anything
+  expected["revision_template"] = "revise";
+  CHECK(s.revisions == 0);
   CHECK_FALSE(s.shard);
   CHECK(search_record(s) == expected);
 }
