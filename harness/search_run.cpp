@@ -73,10 +73,18 @@ std::string rollout_line(const store::SearchAttemptRow& r) {
 // One point of the learning curve, as the run summary holds it.
 json curve_entry(const store::EpochRecord& e) {
   auto optional = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
-  return {{"epoch", e.epoch},          {"phase", e.phase},         {"tasks", e.tasks},
-          {"attempts", e.attempts},    {"passes", e.passes},       {"errors", e.errors},
-          {"pass_rate", optional(e.pass_rate)}, {"mean_reward", optional(e.mean_reward)},
-          {"entropy", optional(e.entropy)},     {"new_solved", e.new_solved}};
+  json out = {{"epoch", e.epoch},          {"phase", e.phase},         {"tasks", e.tasks},
+              {"attempts", e.attempts},    {"passes", e.passes},       {"errors", e.errors},
+              {"pass_rate", optional(e.pass_rate)}, {"mean_reward", optional(e.mean_reward)},
+              {"entropy", optional(e.entropy)},     {"new_solved", e.new_solved}};
+  // With --revisions: the epoch's revisions and its success within a budget of checks.
+  json stats = json::parse(e.stats_json, nullptr, false);
+  if (stats.is_object()) {
+    for (const char* key : {"revisions", "budget"}) {
+      if (stats.contains(key)) out[key] = stats[key];
+    }
+  }
+  return out;
 }
 
 Row generation_failure(const tasks::Task& task, const policy::Completion& c) {
