@@ -187,7 +187,7 @@ TEST_CASE("a remote model fixes its proof after Lean's error: the error reaches 
   CHECK(run.output.find("success within a budget") != std::string::npos);
 }
 
-TEST_CASE("--revisions is refused where it cannot work", "[search][revisions][usage]") {
+TEST_CASE("revisions are refused where they cannot work", "[search][revisions][usage]") {
   Box box;
   fs::path file = box.tmp.write("p.jsonl", "");
   Run replay = harness(box, {"search", "--tasks", kTasks, "--policy", "replay:" + file.string(),
