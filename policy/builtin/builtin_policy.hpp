@@ -67,7 +67,7 @@ class BuiltinPolicy final : public Policy {
   std::string kind() const override { return "builtin"; }
   // "builtin-<model>-v1:" + the first 12 hex digits of SHA-256(checkpoint()).
   std::string version() const override { return m_version; }
-  Capabilities capabilities() const override { return {true, true, true, true}; }
+  Capabilities capabilities() const override { return {.whole = true, .step = true, .learns = true, .fits = true, .revises = true}; }
 
   // Whole proofs: sample i of a request draws from a generator seeded by (request.seed, i);
   // tactics are sampled one after another for goal_of_statement(statement) until STOP (never

@@ -52,7 +52,7 @@ class RemotePolicy : public Policy {
 
   std::string kind() const override { return "openai"; }
   std::string version() const override { return "openai:" + m_options.model; }
-  Capabilities capabilities() const override { return {true, true, false, true}; }
+  Capabilities capabilities() const override { return {.whole = true, .step = true, .learns = false, .fits = false, .revises = true}; }
 
   // Throws PolicyError("cannot reach URL: ...") when no HTTP request of the call got any
   // answer because none could connect; every other failure is a per-sample `error`. An answer

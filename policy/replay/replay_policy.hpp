@@ -35,7 +35,7 @@ class ReplayPolicy : public Policy {
   // "replay:" + the first 12 hex digits of the SHA-256 of the file's bytes.
   std::string version() const override { return m_version; }
   // Whole-proof generation only; nothing to learn.
-  Capabilities capabilities() const override { return {true, false, false, false}; }
+  Capabilities capabilities() const override { return {.whole = true, .step = false, .learns = false, .fits = false, .revises = false}; }
 
   // For each request, up to `samples` proofs of its task, in file order: the first ones, so
   // every request for a task gets the same proofs, and fewer (possibly none) when the file has

@@ -175,6 +175,7 @@ TEST_CASE("a run recorded by earlier versions resumes with its settings") {
   expected["shard"] = nullptr;  // a run recorded before --shard searched every task
   expected["revisions"] = 0;    // nor revised anything
   expected["revision_template"] = "revise";
+  expected["init_from"] = nullptr;  // nor started from traces
   CHECK(s.revisions == 0);
   CHECK_FALSE(s.shard);
   CHECK(search_record(s) == expected);

@@ -25,7 +25,7 @@ class ScriptedPolicy final : public policy::Policy {
   explicit ScriptedPolicy(std::vector<std::string> tactics) : m_tactics(std::move(tactics)) {}
   std::string kind() const override { return "scripted"; }
   std::string version() const override { return "scripted-1"; }
-  policy::Capabilities capabilities() const override { return {false, true, false, false}; }
+  policy::Capabilities capabilities() const override { return {.whole = false, .step = true}; }
   std::vector<std::vector<policy::Completion>> generate(
       const std::vector<policy::GenerationRequest>&) override {
     throw policy::PolicyError("scripted: step mode only");
