@@ -9,7 +9,9 @@
 //  - the same input scored again on the same store: every line a cache hit, no Lean;
 //  - a larger input (default 100,000 lines, 2 workers) for memory.
 //
-// Usage: score_bench [--quick] [--lines N] [--big N]. --quick: 2,000 and 10,000 lines.
+// Usage: score_bench [--quick] [--lines N] [--big N] [--before HARNESS]. --quick: 2,000 and
+// 10,000 lines. --before: another harness binary (an earlier build) measured in the same run,
+// each of its rows right before the same row of this one, so both see the same machine.
 // Exit status 1 when a run fails or does not pass every line (the figures would mean nothing).
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -88,6 +90,7 @@ int fail(const std::string& what, const Measured& m) {
 int main(int argc, char** argv) {
   int lines = 20000;
   int big = 100000;
+  std::string before;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quick") {
@@ -97,8 +100,10 @@ int main(int argc, char** argv) {
       lines = std::atoi(argv[++i]);
     } else if (a == "--big" && i + 1 < argc) {
       big = std::atoi(argv[++i]);
+    } else if (a == "--before" && i + 1 < argc) {
+      before = argv[++i];
     } else {
-      fmt::print(stderr, "usage: score_bench [--quick] [--lines N] [--big N]\n");
+      fmt::print(stderr, "usage: score_bench [--quick] [--lines N] [--big N] [--before HARNESS]\n");
       return 64;
     }
   }
@@ -128,32 +133,44 @@ int main(int argc, char** argv) {
     m.max_rss_kb = 0;  // the pool's memory is not what is compared
     row("Python pool, same round trips", w, lines, m);
   }
-  auto score = [&](const fs::path& in, const std::string& db, int workers) {
-    return run({HARNESS_PATH, "score", in.string(), "--db", db, "--out", (dir / "out.jsonl").string(),
+  auto score = [&](const std::string& harness, const fs::path& in, const std::string& db,
+                   int workers) {
+    return run({harness, "score", in.string(), "--db", db, "--out", (dir / "out.jsonl").string(),
                 "--repl", repl, "--sandbox", "none", "--workers", std::to_string(workers),
                 "--no-progress"},
                dir);
   };
+  struct Binary {
+    std::string label, path;
+  };
+  std::vector<Binary> binaries;
+  if (!before.empty()) binaries.push_back({"before: ", before});
+  binaries.push_back({before.empty() ? "" : "after: ", HARNESS_PATH});
   for (int w : {1, 2, 4}) {
-    std::string db = fmt::format("w{}.db", w);
-    Measured m = score(input, db, w);
-    if (!m.ok || m.output.find(fmt::format("pass {},", lines)) == std::string::npos) {
-      return fail("harness score", m);
-    }
-    row("`harness score`, Lean checks", w, lines, m);
-    if (w == 2) {
-      Measured hits = score(input, db, w);
-      if (!hits.ok || hits.output.find(fmt::format("cache hits {}", lines)) == std::string::npos) {
-        return fail("harness score (cache hits)", hits);
+    for (const auto& b : binaries) {
+      std::string db = fmt::format("{}w{}.db", b.label.empty() ? "" : b.label.substr(0, 1), w);
+      Measured m = score(b.path, input, db, w);
+      if (!m.ok || m.output.find(fmt::format("pass {},", lines)) == std::string::npos) {
+        return fail("harness score", m);
       }
-      row("`harness score`, every line a cache hit", w, lines, hits);
+      row(b.label + "`harness score`, Lean checks", w, lines, m);
     }
+  }
+  for (const auto& b : binaries) {
+    std::string db = fmt::format("{}w2.db", b.label.empty() ? "" : b.label.substr(0, 1));
+    Measured hits = score(b.path, input, db, 2);
+    if (!hits.ok || hits.output.find(fmt::format("cache hits {}", lines)) == std::string::npos) {
+      return fail("harness score (cache hits)", hits);
+    }
+    row(b.label + "`harness score`, every line a cache hit", 2, lines, hits);
   }
   fs::path big_input = dir / "big.jsonl";
   write_input(big_input, big);
-  Measured m = score(big_input, "big.db", 2);
-  if (!m.ok) return fail("harness score (big)", m);
-  row("`harness score`, Lean checks", 2, big, m);
+  for (const auto& b : binaries) {
+    Measured m = score(b.path, big_input, b.label.substr(0, 1) + "big.db", 2);
+    if (!m.ok) return fail("harness score (big)", m);
+    row(b.label + "`harness score`, Lean checks", 2, big, m);
+  }
   fs::remove_all(dir);
   return 0;
 }
