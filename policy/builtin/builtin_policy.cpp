@@ -91,6 +91,39 @@ std::size_t sample(const std::vector<double>& logp, builtin::SplitMix64& rng) {
   return last;  // rounding left the total just under u
 }
 
+// The running figures of one sampled proof: its log-probability, and the entropy of the
+// distributions it was drawn from.
+struct DrawStats {
+  double logprob = 0;
+  double entropy = 0;
+  int distributions = 0;
+};
+
+// Draws the next action of a whole proof from `logp`: STOP (its decision recorded; false) or a
+// tactic (its decision recorded and its line appended to the proof; true).
+template <class Vocabulary>
+bool draw_tactic(const std::vector<double>& logp, builtin::SplitMix64& rng,
+                 const Vocabulary& vocabulary, const std::string& statement, std::string& previous,
+                 Completion& c, DrawStats& stats) {
+  double h = 0;
+  for (double lp : logp) {
+    if (lp != -std::numeric_limits<double>::infinity()) h -= std::exp(lp) * lp;
+  }
+  stats.entropy += h;
+  ++stats.distributions;
+  const std::size_t a = sample(logp, rng);
+  stats.logprob += logp[a];
+  if (static_cast<int>(a) == kStop) {
+    c.decisions.push_back({statement, previous, ""});
+    return false;
+  }
+  const std::string& tactic = vocabulary[static_cast<int>(a) - 1];
+  c.decisions.push_back({statement, previous, tactic});
+  append_tactic(c.proof, tactic);
+  previous = tactic;
+  return true;
+}
+
 }  // namespace
 
 std::string BuiltinPolicy::format_name(std::string_view model) {
@@ -148,9 +181,7 @@ std::vector<std::vector<Completion>> BuiltinPolicy::generate(const std::vector<G
       Completion c;
       c.prompt = goal;
       std::string previous;
-      double logprob = 0;
-      double entropy = 0;
-      int distributions = 0;
+      DrawStats stats;
       std::vector<double> scaled, logp;
       for (int t = 0; t < m_options.max_proof_tactics; ++t) {
         const std::vector<double>& z = logits_for(previous);
@@ -164,26 +195,11 @@ std::vector<std::vector<Completion>> BuiltinPolicy::generate(const std::vector<G
         } else {
           builtin::log_softmax(scaled, logp);
         }
-        double h = 0;
-        for (double lp : logp) {
-          if (lp != -std::numeric_limits<double>::infinity()) h -= std::exp(lp) * lp;
-        }
-        entropy += h;
-        ++distributions;
-        const std::size_t a = sample(logp, rng);
-        logprob += logp[a];
-        if (static_cast<int>(a) == kStop) {
-          c.decisions.push_back({request.task.statement, previous, ""});
-          break;
-        }
-        const std::string& tactic = m_vocabulary[static_cast<int>(a) - 1];
-        c.decisions.push_back({request.task.statement, previous, tactic});
-        append_tactic(c.proof, tactic);
-        previous = tactic;
+        if (!draw_tactic(logp, rng, m_vocabulary, request.task.statement, previous, c, stats)) break;
       }
       c.completion = c.proof;
-      c.logprob = logprob;
-      c.entropy = entropy / distributions;
+      c.logprob = stats.logprob;
+      c.entropy = stats.entropy / stats.distributions;
       completions.push_back(std::move(c));
     }
   }
@@ -246,8 +262,7 @@ std::vector<Completion> BuiltinPolicy::revise(const std::vector<RevisionRequest>
                            : std::string(", no error inside the proof")) +
                "\n";
     builtin::SplitMix64 rng(request.seed);
-    double logprob = 0, entropy = 0;
-    int distributions = 0;
+    DrawStats stats;
     std::vector<double> z, scaled, logp;
     for (std::size_t t = keep; t < static_cast<std::size_t>(m_options.max_proof_tactics); ++t) {
       m_model->logits(features_of(analysis, previous), z);
@@ -265,30 +280,15 @@ std::vector<Completion> BuiltinPolicy::revise(const std::vector<RevisionRequest>
         if (std::all_of(scaled.begin(), scaled.end(), [&](double v) { return v == kNever; })) break;
       }
       builtin::log_softmax(scaled, logp);
-      double h = 0;
-      for (double lp : logp) {
-        if (lp != kNever) h -= std::exp(lp) * lp;
-      }
-      entropy += h;
-      ++distributions;
-      const std::size_t a = sample(logp, rng);
-      logprob += logp[a];
-      if (static_cast<int>(a) == kStop) {
-        c.decisions.push_back({request.task.statement, previous, ""});
-        break;
-      }
-      const std::string& tactic = m_vocabulary[static_cast<int>(a) - 1];
-      c.decisions.push_back({request.task.statement, previous, tactic});
-      append_tactic(c.proof, tactic);
-      previous = tactic;
+      if (!draw_tactic(logp, rng, m_vocabulary, request.task.statement, previous, c, stats)) break;
     }
     if (c.proof.empty()) {
       c.error = "no tactic left to revise with";  // a vocabulary of the refused tactic alone
       c.malformed = true;
     }
     c.completion = c.proof;
-    c.logprob = logprob;
-    if (distributions > 0) c.entropy = entropy / distributions;
+    c.logprob = stats.logprob;
+    if (stats.distributions > 0) c.entropy = stats.entropy / stats.distributions;
     out.push_back(std::move(c));
   }
   return out;
