@@ -1,0 +1,108 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "library/candidates.hpp"
+#include "traces.hpp"
+
+using namespace library;
+using namespace library_test;
+
+namespace {
+
+const Candidate* with_type(const std::vector<Candidate>& cs, const std::string& type) {
+  for (const auto& c : cs) {
+    if (c.versions.front().statement.type == type) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("positions become byte offsets counting code points", "[library]") {
+  std::string text = "ab\n⊢ x\n";
+  CHECK(byte_offset(text, 1, 1) == 1);
+  CHECK(byte_offset(text, 2, 0) == 3);
+  CHECK(byte_offset(text, 2, 2) == 3 + 3 + 1);
+  CHECK(byte_offset(text, 9, 0) == text.size());
+}
+
+TEST_CASE("a task's whole proof and its repeats inside other proofs are one candidate", "[library]") {
+  std::vector<ProofTrace> proofs{chain_task("t1", "n"), chain_task("t2", "m"),
+                                 chain_pair_task("u1", "a", "b")};
+  auto cs = find_candidates(proofs);
+  const Candidate* chain = with_type(cs, "Chain _");
+  chain = nullptr;
+  for (const auto& c : cs) {
+    const auto& s = c.versions.front().statement;
+    if (s.binders.size() == 1 && s.type == "Chain " + s.binders[0].name) chain = &c;
+  }
+  REQUIRE(chain != nullptr);
+  // t1, t2 whole; u1 twice (left with a, right with b).
+  REQUIRE(chain->occurrences.size() == 4);
+  CHECK(chain->origin == "task");
+  CHECK(chain->occurrences[2].args == std::vector<std::string>{"a"});
+  CHECK(chain->occurrences[3].args == std::vector<std::string>{"b"});
+  CHECK_FALSE(chain->occurrences[2].term);
+  const Lemma& lemma = chain->versions.front();
+  CHECK(lemma.derived_from == std::vector<std::string>{"task-t1", "task-t2", "task-u1"});
+  CHECK(lemma.proof.rfind("by\n  unfold Chain\n  apply link1_intro", 0) == 0);
+  // The range of u1's left occurrence is its five tactics, not `constructor`.
+  const auto& o = chain->occurrences[2];
+  std::string text = proofs[2].checked_text();
+  std::string range = text.substr(o.begin, o.end - o.begin);
+  CHECK(range.rfind("unfold Chain", 0) == 0);
+  CHECK(range.find("omega") != std::string::npos);
+  CHECK(range.find("constructor") == std::string::npos);
+  // The pair's own theorem is a task candidate with one occurrence.
+  const Candidate* pair = with_type(cs, "Chain a ∧ Chain b");
+  REQUIRE(pair != nullptr);
+  CHECK(pair->occurrences.size() == 1);
+}
+
+TEST_CASE("a sub-proof found in one proof only is no candidate", "[library]") {
+  std::vector<ProofTrace> proofs{chain_pair_task("u1", "a", "b")};
+  auto cs = find_candidates(proofs);
+  for (const auto& c : cs) CHECK(c.origin == "task");
+  // Found twice in the same proof is still one proof.
+  CHECK(cs.size() == 1);
+}
+
+TEST_CASE("a have step becomes a lemma over the hypotheses it names", "[library]") {
+  std::string goal = "x y : Nat\nhx : x > 0\nhy : y > 0\n⊢ x + y > 0";
+  std::vector<Line> lines{
+      {"have h : x ≠ 0 := Nat.pos_iff_ne_zero.mp hx", {"x y : Nat\nhx : x > 0\nhy : y > 0\nh : x ≠ 0\n⊢ x + y > 0"}},
+      {"exact Nat.add_pos_left hx y", {}}};
+  auto trace = make_trace("run:7", "task-h", "theorem th (x y : Nat) (hx : x > 0) (hy : y > 0) : x + y > 0 := by\n",
+                          {goal}, lines);
+  auto cs = find_candidates({trace}, {});
+  const Candidate* have = with_type(cs, "x ≠ 0");
+  REQUIRE(have != nullptr);
+  CHECK(have->origin == "have");
+  const Lemma& l = have->versions.front();
+  REQUIRE(l.statement.binders.size() == 2);
+  CHECK(l.statement.binders[0].name == "x");
+  CHECK(l.statement.binders[1].name == "hx");
+  CHECK(l.proof == "Nat.pos_iff_ne_zero.mp hx");
+  const auto& o = have->occurrences.front();
+  CHECK(o.term);
+  CHECK(o.args == std::vector<std::string>{"x", "hx"});
+  std::string text = trace.checked_text();
+  CHECK(text.substr(o.begin, o.end - o.begin) == " Nat.pos_iff_ne_zero.mp hx");
+}
+
+TEST_CASE("a proof that reads the context implicitly is stated over every fact, not every variable", "[library]") {
+  std::string goal = "x y : Nat\nh : x > 0\nk : 1 = 1\n⊢ x ≥ 1";
+  auto trace = make_trace("run:8", "task-o", "theorem o (x y : Nat) (h : x > 0) (k : 1 = 1) : x ≥ 1 := by\n",
+                          {goal}, {{"omega", {}}});
+  auto cs = find_candidates({trace}, {});
+  REQUIRE(cs.size() == 1);
+  CHECK(cs.front().versions.front().statement.binders.size() == 3);
+}
+
+TEST_CASE("a lemma that needs an inaccessible hypothesis makes no occurrence", "[library]") {
+  std::string goal = "x : Nat\nh✝ : x > 0\n⊢ x ≥ 1";
+  auto trace = make_trace("run:9", "task-i", "theorem i (x : Nat) : x > 0 → x ≥ 1 := by\n",
+                          {goal}, {{"omega", {}}});
+  CHECK(find_candidates({trace}, {}).empty());
+}
