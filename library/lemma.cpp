@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/lean_lexer.hpp"
 #include "common/tagged_hash.hpp"
 #include "library/goal.hpp"
 
@@ -59,6 +60,39 @@ std::string library_version(const std::vector<Lemma>& lemmas) {
   common::TaggedHash hash("library-v1");
   for (const auto& lemma : lemmas) hash.add("lemma", lemma_digest(lemma));
   return hash.hex();
+}
+
+std::optional<ParsedStatement> parse_statement(std::string_view text) {
+  auto tokens = common::lex(text);
+  if (tokens.size() < 4 || tokens[0].text != "theorem" ||
+      tokens[1].kind != common::TokenKind::identifier) {
+    return std::nullopt;
+  }
+  ParsedStatement out;
+  out.name = std::string(tokens[1].text);
+  std::size_t i = 2;
+  while (i < tokens.size() && tokens[i].text == "(") {
+    std::size_t open = i;
+    int depth = 0;
+    std::size_t colon = 0;
+    for (; i < tokens.size(); ++i) {
+      if (tokens[i].text == "(") ++depth;
+      if (tokens[i].text == ")" && --depth == 0) break;
+      if (depth == 1 && tokens[i].text == ":" && colon == 0) colon = i;
+    }
+    if (i == tokens.size() || colon == 0) return std::nullopt;
+    std::size_t type_begin = tokens[colon].offset + 1;
+    std::string type = collapse_space(text.substr(type_begin, tokens[i].offset - type_begin));
+    for (std::size_t n = open + 1; n < colon; ++n) {
+      if (tokens[n].kind != common::TokenKind::identifier) return std::nullopt;
+      out.statement.binders.push_back({std::string(tokens[n].text), type});
+    }
+    ++i;
+  }
+  if (i >= tokens.size() || tokens[i].text != ":") return std::nullopt;
+  out.statement.type = collapse_space(text.substr(tokens[i].offset + 1));
+  if (out.statement.type.empty()) return std::nullopt;
+  return out;
 }
 
 std::string application(std::string_view name, const std::vector<std::string>& args) {

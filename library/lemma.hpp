@@ -13,6 +13,7 @@
 // - library_version() of an ordered list of lemmas is "library-v1:HEX" over their digests in
 //   order; "" for no lemma.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,15 @@ std::string statement_text(const Lemma& lemma);
 std::string declaration_text(const Lemma& lemma);
 std::string lemma_digest(const Lemma& lemma);
 std::string library_version(const std::vector<Lemma>& lemmas);
+// The inverse of statement_text: `theorem NAME (a b : T) (h : P) : TYPE` into its name and
+// Statement (a group `(a b : T)` gives one binder per name). Nothing when the text is not of
+// that form (other binder brackets included: library lemmas have explicit binders only).
+struct ParsedStatement {
+  std::string name;
+  Statement statement;
+};
+std::optional<ParsedStatement> parse_statement(std::string_view text);
+
 // The application of a lemma to the given arguments: "NAME a b" (an argument with a space is
 // parenthesised).
 std::string application(std::string_view name, const std::vector<std::string>& args);

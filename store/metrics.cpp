@@ -12,8 +12,8 @@ namespace {
 // Passing attempts with their tasks; one row per (task_id, proof), the first in (run_id, line)
 // order, with the used constants of the first duplicate that has some.
 constexpr std::string_view kSelectVerifiedProofsSql = R"sql(
-SELECT run_id, line, task_id, name, proof, used_constants, statement, header FROM (
-  SELECT a.run_id, a.line, a.task_id, t.name, a.proof, t.statement, t.header,
+SELECT run_id, line, task_id, name, proof, used_constants, statement, header, split FROM (
+  SELECT a.run_id, a.line, a.task_id, t.name, a.proof, t.statement, t.header, t.split,
          first_value(a.used_constants) OVER (
            PARTITION BY a.task_id, a.proof
            ORDER BY a.used_constants IS NULL, a.run_id, a.line) AS used_constants,
@@ -85,7 +85,8 @@ VerifiedProof read_verified_proof(const Statement& row) {
                        .proof = row.text(4),
                        .used_constants_json = row.optional_text(5),
                        .statement = row.text(6),
-                       .header = row.text(7)};
+                       .header = row.text(7),
+                       .split = row.optional_text(8)};
 }
 
 MetricsComputation read_computation(const Statement& row) {

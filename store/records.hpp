@@ -287,6 +287,7 @@ struct VerifiedProof {
   std::optional<std::string> used_constants_json{};  // JSON array; absent when Lean was not asked
   std::string statement{};
   std::string header{};
+  std::optional<std::string> split{};  // the task's recorded split (tasks.split), if any
 
   bool operator==(const VerifiedProof&) const = default;
 };

@@ -50,3 +50,22 @@ TEST_CASE("a lemma's key and name ignore binder names but not types, the header 
   CHECK(library_version({}) == "");
   CHECK(library_version({l}).rfind("library-v1:", 0) == 0);
 }
+
+TEST_CASE("a lemma's statement text reads back into its name, binders and type", "[library]") {
+  auto parsed = parse_statement("theorem lib_0123456789ab (a b : Nat) (h : f (a + b) = 0) : Chain a ∧ (b = b)");
+  REQUIRE(parsed);
+  CHECK(parsed->name == "lib_0123456789ab");
+  REQUIRE(parsed->statement.binders.size() == 3);
+  CHECK(parsed->statement.binders[1].name == "b");
+  CHECK(parsed->statement.binders[1].type == "Nat");
+  CHECK(parsed->statement.binders[2].type == "f (a + b) = 0");
+  CHECK(parsed->statement.type == "Chain a ∧ (b = b)");
+  Lemma l;
+  l.name = parsed->name;
+  l.statement = parsed->statement;
+  CHECK(statement_text(l) == "theorem lib_0123456789ab (a : Nat) (b : Nat) (h : f (a + b) = 0) : Chain a ∧ (b = b)");
+  CHECK(parse_statement("theorem lib_x : True")->statement.binders.empty());
+  CHECK_FALSE(parse_statement("theorem lib_x {a : Nat} : True"));
+  CHECK_FALSE(parse_statement("def x : Nat"));
+  CHECK_FALSE(parse_statement("theorem lib_x (a : Nat)"));
+}

@@ -123,7 +123,9 @@ TEST_CASE("verified_proofs lists passing attempts with their tasks, in run and l
                                        .proof = "by norm_num",
                                        .used_constants_json = std::nullopt,
                                        .statement = "theorem of " + kTask,
-                                       .header = "import Mathlib"});
+                                       .header = "import Mathlib",
+                                       .split = all[0].split});
+  CHECK(all[0].split == f.db.task(kTask)->split);
   CHECK(all[1].line == 9);
   CHECK(all[1].proof == "by linarith");
   CHECK(all[1].used_constants_json == batch[1].used_constants_json);
