@@ -74,11 +74,31 @@ std::string normalize_name(const std::string& name) {
   return out;
 }
 
+// The full names a name written inside namespace `enclosing` may stand for, in the order Lean
+// tries them: under each enclosing namespace, innermost first, then at the root (`_root_.X` is
+// only X).
+std::vector<std::string> resolution_candidates(const std::string& written,
+                                               const std::string& enclosing) {
+  std::string name = normalize_name(written);
+  if (name.starts_with("_root_.")) return {name.substr(7)};
+  std::vector<std::string> candidates;
+  std::vector<std::string> scope = split_name(enclosing);
+  for (std::size_t n = enclosing.empty() ? 0 : scope.size(); n > 0; --n) {
+    std::string prefix;
+    for (std::size_t i = 0; i < n; ++i) prefix += scope[i] + ".";
+    candidates.push_back(prefix + name);
+  }
+  candidates.push_back(name);
+  return candidates;
+}
+
 const std::set<std::string> named_declarations = {
     "theorem", "lemma", "def", "abbrev", "axiom", "opaque", "structure", "inductive", "class"};
 const std::set<std::string> anonymous_declarations = {"example", "instance"};
 // Declarations whose tactic proofs rules mode runs.
 const std::set<std::string> checked_declarations = {"theorem", "lemma", "example"};
+// Declarations that are lemmas (README.md, "Lemmas").
+const std::set<std::string> lemma_declarations = {"theorem", "lemma"};
 
 Goal default_goal() {
   return {"", {}, "True"};
@@ -156,7 +176,7 @@ class CommandRun {
  public:
   CommandRun(const std::string& text, bool fresh, bool backtick_sorry,
              Elaborator::ProofStates& states, const TacticRules* rules, Lookup parent,
-             long max_heartbeats, double ms_per_kheartbeats)
+             long max_heartbeats, double ms_per_kheartbeats, long env_id)
       : m_tokens(tokenize(text)),
         m_header(fresh),
         m_backtick_sorry(backtick_sorry),
@@ -164,7 +184,8 @@ class CommandRun {
         m_rules(rules),
         m_parent(std::move(parent)),
         m_env_heartbeats(max_heartbeats),
-        m_ms_per_kheartbeats(ms_per_kheartbeats) {}
+        m_ms_per_kheartbeats(ms_per_kheartbeats),
+        m_env_id(env_id) {}
 
   CommandResult run() {
     collect_axioms();
@@ -194,6 +215,7 @@ class CommandRun {
     bool uses_sorry = false;
     std::optional<Goal> start;      // rules mode: the starting goal, when the header is readable
     std::size_t body = 0;           // index of the first token of the proof
+    std::size_t first = 0;          // index of the token after its name
     json messages = json::array();  // rules mode: the errors of its tactic proof
 
     static Decl at(Position begin, Position end) {
@@ -224,6 +246,7 @@ class CommandRun {
   std::optional<long> m_scoped_heartbeats;
   long m_scoped_decl = -1;
   long m_decl_number = 0;
+  long m_env_id;  // the id of the env this command makes
 
   const Token* next(TokenKind kind, std::optional<int> same_line = std::nullopt) {
     if (m_index >= m_tokens.size() || m_tokens[m_index].kind != kind) return nullptr;
@@ -300,7 +323,13 @@ class CommandRun {
         else if (std::string prefix = current_namespace(); !prefix.empty())
           full = prefix + "." + full;
         m_decl->name = full;
-        m_result.decls[full] = {token.text == "axiom" ? Axioms{full} : m_axioms, signature()};
+        m_decl->first = m_index;
+        DeclInfo& info = m_result.decls[full];
+        info = DeclInfo();
+        info.axioms = token.text == "axiom" ? Axioms{full} : m_axioms;
+        info.signature = signature();
+        info.theorem = lemma_declarations.contains(token.text);
+        if (info.theorem) info.lemma = read_lemma(m_tokens, m_index);
       }
       if (m_rules) prepare_proof(token.text, full);
     } else if (token.text == "set_option") {
@@ -322,7 +351,7 @@ class CommandRun {
         goal = *m_decl->start;
       if (!m_decl) m_decl = Decl::at(token.begin, token.end);
       m_decl->uses_sorry = true;
-      m_states.push_back({goal});
+      m_states.push_back({{goal}, m_env_id, current_namespace()});
       m_result.sorries.push_back({{"proofState", static_cast<long>(m_states.size()) - 1},
                                   {"pos", position_json(token.begin)},
                                   {"endPos", position_json(token.end)},
@@ -377,7 +406,7 @@ class CommandRun {
       if (!frozen && !sorries.empty()) frozen = main;
       for (std::size_t k : sorries) m_sorry_goals[k] = *frozen;
       if (frozen) continue;
-      TacticResult result = run_tactic(*m_rules, goals, span.text);
+      TacticResult result = run_tactic(*m_rules, goals, span.text, &m_lemmas);
       if (result.error)
         frozen = main;
       else
@@ -395,7 +424,7 @@ class CommandRun {
     Position end = by.end;
     for (const TacticSpan& span : spans) {
       end = m_tokens[span.last].end;
-      TacticResult result = run_tactic(*m_rules, goals, span.text);
+      TacticResult result = run_tactic(*m_rules, goals, span.text, &m_lemmas);
       if (result.error) {
         m_decl->messages.push_back(message_json("error", m_tokens[span.first].begin,
                                                 m_tokens[span.last].end, *result.error));
@@ -463,7 +492,38 @@ class CommandRun {
     }
   }
 
+  // The declaration a name written here stands for, and its full name (README.md, "Lemmas");
+  // the declaration being elaborated does not see itself.
+  std::pair<std::string, const DeclInfo*> resolve(const std::string& written) const {
+    for (const std::string& candidate : resolution_candidates(written, current_namespace())) {
+      if (m_decl && candidate == m_decl->name) continue;
+      if (const DeclInfo* decl = find(candidate)) return {candidate, decl};
+    }
+    return {"", nullptr};
+  }
+
+  const LemmaLookup m_lemmas = [this](const std::string& written) -> const Lemma* {
+    const DeclInfo* decl = resolve(written).second;
+    return decl != nullptr && decl->lemma ? &*decl->lemma : nullptr;
+  };
+
+  // A named declaration depends on the axioms of every theorem or lemma its text names (from
+  // its name to where it ends), as `#print axioms` sees through lemmas in Lean.
+  void inherit_axioms() {
+    if (!m_decl || m_decl->name.empty() || m_decl->first == 0) return;
+    Axioms& axioms = m_result.decls[m_decl->name].axioms;
+    for (std::size_t k = m_decl->first; k < m_index && k < m_tokens.size(); ++k) {
+      if (m_tokens[k].kind != TokenKind::identifier) continue;
+      const DeclInfo* used = resolve(m_tokens[k].text).second;
+      if (used == nullptr || !used->theorem) continue;
+      for (const std::string& axiom : used->axioms)
+        if (std::find(axioms.begin(), axioms.end(), axiom) == axioms.end())
+          axioms.push_back(axiom);
+    }
+  }
+
   void close_decl() {
+    inherit_axioms();
     ++m_decl_number;
     if (m_decl)
       for (json& message : m_decl->messages) m_result.messages.push_back(std::move(message));
@@ -530,20 +590,7 @@ class CommandRun {
 
   void print_axioms(const Token& command, const Token& name_token) {
     std::string name = normalize_name(name_token.text);
-    std::vector<std::string> candidates;
-    if (name.starts_with("_root_.")) {
-      candidates.push_back(name.substr(7));
-    } else {
-      std::string enclosing = current_namespace();
-      std::vector<std::string> scope = split_name(enclosing);
-      for (std::size_t n = enclosing.empty() ? 0 : scope.size(); n > 0; --n) {
-        std::string prefix;
-        for (std::size_t i = 0; i < n; ++i) prefix += scope[i] + ".";
-        candidates.push_back(prefix + name);
-      }
-      candidates.push_back(name);
-    }
-    for (const std::string& candidate : candidates) {
+    for (const std::string& candidate : resolution_candidates(name, current_namespace())) {
       const DeclInfo* decl = find(candidate);
       if (decl == nullptr) continue;
       const Axioms* axioms = &decl->axioms;
@@ -668,7 +715,7 @@ json Elaborator::command(const std::string& text, std::optional<long> env, bool 
   long max_heartbeats = env ? m_envs[*env].max_heartbeats : kDefaultMaxHeartbeats;
   CommandRun run(text, !env, m_backtick_sorry, m_states, m_rules,
                  [this, parent](const std::string& name) { return find_decl(parent, name); },
-                 max_heartbeats, m_ms_per_kheartbeats);
+                 max_heartbeats, m_ms_per_kheartbeats, static_cast<long>(m_envs.size()));
   CommandResult result = run.run();
   m_envs.push_back({parent, std::move(result.decls), result.max_heartbeats});
   json answer = {{"env", static_cast<long>(m_envs.size()) - 1}};
@@ -703,7 +750,7 @@ json Elaborator::tactic(const std::string& text, long proof_state) {
   } else {
     answer["proofStatus"] = "Incomplete: open goals remain";
     answer["goals"].push_back("⊢ True");
-    m_states.back().push_back(default_goal());
+    m_states.back().goals.push_back(default_goal());
   }
   return answer;
 }
@@ -713,17 +760,23 @@ json Elaborator::tactic(const std::string& text, long proof_state) {
 // allocates no proof state.
 json Elaborator::rules_tactic(const std::string& text, long proof_state) {
   std::vector<Token> tokens = tokenize(text);
-  std::vector<Goal> goals = m_states[proof_state];
+  const ProofState state = m_states[proof_state];
+  std::vector<Goal> goals = state.goals;
   std::vector<TacticSpan> spans = tactic_spans(tokens, 0);
   if (spans.empty()) return {{"message", "Lean error:\n<input>:1:0: expected tactic"}};
+  LemmaLookup lemmas = [&](const std::string& written) -> const Lemma* {
+    for (const std::string& candidate : resolution_candidates(written, state.scope))
+      if (const DeclInfo* decl = find_decl(state.env, candidate)) return decl->lemma ? &*decl->lemma : nullptr;
+    return nullptr;
+  };
   for (const TacticSpan& span : spans) {
-    TacticResult result = run_tactic(*m_rules, std::move(goals), span.text);
+    TacticResult result = run_tactic(*m_rules, std::move(goals), span.text, &lemmas);
     if (result.error) return {{"message", "Lean error:\n" + *result.error}};
     goals = std::move(result.goals);
   }
   json rendered = json::array();
   for (const Goal& goal : goals) rendered.push_back(render_goal(goal));
-  m_states.push_back(std::move(goals));
+  m_states.push_back({std::move(goals), state.env, state.scope});
   return {{"proofStatus", rendered.empty() ? "Completed" : "Incomplete: open goals remain"},
           {"proofState", static_cast<long>(m_states.size()) - 1},
           {"goals", std::move(rendered)}};

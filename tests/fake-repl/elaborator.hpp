@@ -19,6 +19,12 @@
 //  - With rules (rules mode, README.md "Tactic rules mode"), every proof state holds its goals:
 //    a sorry's goal is the goal at that point of its declaration, tactics are applied by the
 //    rules, and tactic proofs of theorems, lemmas and examples are run by the same rules.
+//  - Lemmas (README.md, "Lemmas"): in rules mode, `exact NAME ...`/`apply NAME ...` with NAME a
+//    theorem or lemma with a readable signature, resolved where the tactic runs (a proof
+//    state's namespaces and the env its command made; in a command, also its earlier
+//    declarations), is decided by that lemma (lemmas.hpp) before the rules. The axioms of a
+//    declaration include those of every theorem or lemma its text names, as `#print axioms`
+//    sees through them in Lean.
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -26,6 +32,7 @@
 #include <vector>
 
 #include "goal.hpp"
+#include "lemmas.hpp"
 #include "tactic_rules.hpp"
 
 namespace fake_repl {
@@ -33,10 +40,21 @@ namespace fake_repl {
 using Axioms = std::vector<std::string>;
 
 // What the double knows of a declaration: its axioms, and its signature (the tokens between
-// its name and `:=`), which stands in for its type when a statement check compares two.
+// its name and `:=`), which stands in for its type when a statement check compares two. A
+// `theorem` or `lemma` is marked, with its binders and type when its signature is readable.
 struct DeclInfo {
   Axioms axioms;
   std::string signature;
+  bool theorem = false;
+  std::optional<Lemma> lemma;
+};
+
+// A proof state: its goals (rules mode), and where it was made: the env of its command and the
+// namespace it was in, which lemma names resolve against.
+struct ProofState {
+  std::vector<Goal> goals;
+  long env = -1;
+  std::string scope;
 };
 
 class Elaborator {
@@ -57,8 +75,8 @@ class Elaborator {
                          bool all_tactics = false, bool infotree = false);
   nlohmann::json tactic(const std::string& text, long proof_state);
 
-  // The goals of each proof state, indexed by its id.
-  using ProofStates = std::vector<std::vector<Goal>>;
+  // The proof states, indexed by id.
+  using ProofStates = std::vector<ProofState>;
 
  private:
   struct Env {

@@ -81,6 +81,7 @@ std::optional<DeclHeader> parse_header(const std::vector<Token>& tokens, std::si
       if (colon == close) {
         if (token.text != "[" || close == i + 1) return std::nullopt;
         header.goal.hyps.push_back({"inst✝", join_tokens(tokens, i + 1, close - 1)});
+        header.brackets.push_back(token.text);
       } else {
         std::size_t type_end =
             find_top(tokens, colon + 1, close, [&](std::size_t k) { return is_assign(tokens, k); });
@@ -90,6 +91,7 @@ std::optional<DeclHeader> parse_header(const std::vector<Token>& tokens, std::si
           if (tokens[k].kind == TokenKind::directive) continue;
           if (tokens[k].kind != TokenKind::identifier) return std::nullopt;
           header.goal.hyps.push_back({tokens[k].text == "_" ? "x✝" : tokens[k].text, type});
+          header.brackets.push_back(token.text);
         }
       }
       i = close + 1;

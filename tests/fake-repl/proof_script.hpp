@@ -25,6 +25,8 @@ namespace fake_repl {
 
 struct DeclHeader {
   Goal goal;
+  // The opening bracket of each hypothesis's binder ("(", "{", "⦃" or "["), in goal.hyps order.
+  std::vector<std::string> brackets;
   std::size_t body = 0;  // index of the first token after `:=` (may be tokens.size())
 };
 

@@ -124,7 +124,8 @@ std::string join_goals(const std::vector<Goal>& goals) {
 }
 
 // One tactic without `;` or `<;>` on the goal list.
-TacticResult atomic(const TacticRules& rules, std::vector<Goal> goals, const std::string& text) {
+TacticResult atomic(const TacticRules& rules, std::vector<Goal> goals, const std::string& text,
+                    const LemmaLookup* lemmas) {
   std::string tactic = collapse_space(text);
   if (tactic.empty()) return {{}, "<input>:1:0: expected tactic"};
   if (tactic == "done") {
@@ -132,6 +133,12 @@ TacticResult atomic(const TacticRules& rules, std::vector<Goal> goals, const std
     return {{}, "unsolved goals\n" + join_goals(goals)};
   }
   if (goals.empty()) return {{}, "no goals to be proved"};
+  if (std::optional<LemmaStep> step = lemmas ? lemma_tactic(*lemmas, goals.front(), tactic)
+                                             : std::nullopt) {
+    if (step->error) return {{}, step->error};
+    step->goals.insert(step->goals.end(), goals.begin() + 1, goals.end());
+    return {std::move(step->goals), std::nullopt};
+  }
   auto replaced = rules.apply(goals.front(), tactic);
   if (!replaced) return {{}, failure_text(tactic, goals.front())};
   replaced->insert(replaced->end(), goals.begin() + 1, goals.end());
@@ -140,18 +147,19 @@ TacticResult atomic(const TacticRules& rules, std::vector<Goal> goals, const std
 
 // `t1 <;> t2 <;> ...`: t1 on the main goal, each later tactic on every goal the previous
 // stage produced.
-TacticResult combined(const TacticRules& rules, std::vector<Goal> goals, const std::string& text) {
+TacticResult combined(const TacticRules& rules, std::vector<Goal> goals, const std::string& text,
+                      const LemmaLookup* lemmas) {
   std::vector<std::string> stages = split_top(text, "<;>");
-  if (stages.size() == 1) return atomic(rules, std::move(goals), text);
+  if (stages.size() == 1) return atomic(rules, std::move(goals), text, lemmas);
   if (goals.empty()) return {{}, "no goals to be proved"};
   std::vector<Goal> rest(goals.begin() + 1, goals.end());
-  TacticResult first = atomic(rules, {goals.front()}, stages.front());
+  TacticResult first = atomic(rules, {goals.front()}, stages.front(), lemmas);
   if (first.error) return first;
   std::vector<Goal> produced = std::move(first.goals);
   for (std::size_t s = 1; s < stages.size(); ++s) {
     std::vector<Goal> next;
     for (const Goal& goal : produced) {
-      TacticResult each = atomic(rules, {goal}, stages[s]);
+      TacticResult each = atomic(rules, {goal}, stages[s], lemmas);
       if (each.error) return each;
       next.insert(next.end(), each.goals.begin(), each.goals.end());
     }
@@ -275,9 +283,10 @@ std::optional<std::vector<Goal>> TacticRules::apply(const Goal& goal,
   return std::nullopt;
 }
 
-TacticResult run_tactic(const TacticRules& rules, std::vector<Goal> goals, std::string_view text) {
+TacticResult run_tactic(const TacticRules& rules, std::vector<Goal> goals, std::string_view text,
+                        const LemmaLookup* lemmas) {
   for (const std::string& step : split_top(text, ";")) {
-    TacticResult result = combined(rules, std::move(goals), step);
+    TacticResult result = combined(rules, std::move(goals), step, lemmas);
     if (result.error) return result;
     goals = std::move(result.goals);
   }

@@ -19,7 +19,9 @@
 //  - run_tactic(rules, goals, text) runs a tactic text on a goal list the way Lean runs a
 //    tactic sequence: `t1; t2` in order, `t1 <;> t2` runs t2 on every goal t1 produced, `done`
 //    succeeds only without goals, any other tactic on no goals fails with "no goals to be
-//    proved". The result is the new goal list or the error text Lean would report.
+//    proved". The result is the new goal list or the error text Lean would report. With
+//    `lemmas`, an `exact NAME ...`/`apply NAME ...` whose NAME is a lemma there is decided by
+//    that lemma before the rules are tried (lemmas.hpp).
 //  - failure_text(tactic, goal) is a Lean-like error text for a tactic no rule accepts.
 #include <optional>
 #include <regex>
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "goal.hpp"
+#include "lemmas.hpp"
 
 namespace fake_repl {
 
@@ -54,7 +57,8 @@ struct TacticResult {
   std::optional<std::string> error;  // Lean's error text
 };
 
-TacticResult run_tactic(const TacticRules& rules, std::vector<Goal> goals, std::string_view text);
+TacticResult run_tactic(const TacticRules& rules, std::vector<Goal> goals, std::string_view text,
+                        const LemmaLookup* lemmas = nullptr);
 std::string failure_text(std::string_view tactic, const Goal& goal);
 
 }  // namespace fake_repl
