@@ -163,6 +163,8 @@ class Application {
     }
     Values before = m_values;
     if (!match(m_lemma.type, m_goal.target, m_vars, m_values)) return {{}, conclusion_error(before)};
+    for (std::size_t i = 0; i < m_lemma.binders.size(); ++i)
+      if (auto error = check_variable_type(i)) return {{}, error};
     if (m_call.exact && !missing.empty()) return {{}, type_mismatch(arrows(missing))};
     for (const LemmaBinder& binder : m_lemma.binders)
       if (m_vars.contains(binder.name) && !m_values.contains(binder.name))
@@ -278,6 +280,32 @@ class Application {
     return pi_type(missing, m_values, m_vars);
   }
 
+  // The goal hypothesis named `name` (the last one: later ones shadow), or nullptr.
+  const Hypothesis* hypothesis(const std::string& name) const {
+    for (std::size_t k = m_goal.hyps.size(); k-- > 0;)
+      if (m_goal.hyps[k].name == name) return &m_goal.hyps[k];
+    return nullptr;
+  }
+
+  std::string application_mismatch(const std::string& arg, const std::string& has,
+                                   const std::string& expected) const {
+    return "Application type mismatch: The argument\n  " + arg + "\nhas type\n  " + has +
+           "\nbut is expected to have type\n  " + expected + "\nin the application\n  " +
+           m_call.term;
+  }
+
+  // A variable whose value is a goal hypothesis (a local such as `n : Nat`): its binder's type
+  // must match the hypothesis's type, which infers the variables in it (`α` of `{α : Type}`).
+  std::optional<std::string> check_variable_type(std::size_t i) {
+    const LemmaBinder& binder = m_lemma.binders[i];
+    auto value = m_values.find(binder.name);
+    if (value == m_values.end()) return std::nullopt;
+    const Hypothesis* local = hypothesis(value->second);
+    if (local == nullptr || match(binder.type, local->type, m_vars, m_values)) return std::nullopt;
+    return application_mismatch(value->second, local->type,
+                                substitute(binder.type, m_values, m_vars));
+  }
+
   std::optional<std::string> check_hypothesis(std::size_t i) {
     const LemmaBinder& binder = m_lemma.binders[i];
     const std::string& arg = *m_given[i];
@@ -285,14 +313,10 @@ class Application {
     if (tokens.size() != 1 || tokens[0].kind != TokenKind::identifier || arg == "_")
       return "fake-repl: the argument `" + arg + "` of `" + m_call.name +
              "` must name a hypothesis (the double does not elaborate proof terms)";
-    const Hypothesis* hyp = nullptr;
-    for (std::size_t k = m_goal.hyps.size(); k-- > 0 && hyp == nullptr;)
-      if (m_goal.hyps[k].name == arg) hyp = &m_goal.hyps[k];
+    const Hypothesis* hyp = hypothesis(arg);
     if (hyp == nullptr) return "Unknown identifier `" + arg + "`";
     if (match(binder.type, hyp->type, m_vars, m_values)) return std::nullopt;
-    return "Application type mismatch: The argument\n  " + arg + "\nhas type\n  " + hyp->type +
-           "\nbut is expected to have type\n  " + substitute(binder.type, m_values, m_vars) +
-           "\nin the application\n  " + m_call.term;
+    return application_mismatch(arg, hyp->type, substitute(binder.type, m_values, m_vars));
   }
 
   // apply: one goal per hypothesis binder without an ARG. As Lean's apply tags them: the

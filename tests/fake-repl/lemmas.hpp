@@ -22,6 +22,9 @@
 //         goal's target token by token (a variable matches one token or one parenthesised
 //         group, the same text at every occurrence); the instantiated type must then equal the
 //         target, else exact's `type mismatch` / apply's `could not unify the conclusion` error;
+//      3b. a variable whose value names a goal hypothesis (a local `n : Nat`) needs its
+//         binder's type to match that hypothesis's type (inferring e.g. `α` of `{α : Type}`),
+//         else `Application type mismatch`;
 //      4. exact: an explicit hypothesis binder without an ARG is a `type mismatch` (the term's
 //         type is `H → ... → T`); apply: each becomes a new goal (its instantiated type under
 //         the goal's hypotheses, in binder order, tagged as Lean's apply tags them);
