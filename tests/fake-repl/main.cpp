@@ -75,7 +75,9 @@
 // state) when a tactic is refused. A tactic proof without sorry of a theorem/lemma/example runs
 // one tactic per line from the starting goal: a refused tactic is an error at it, goals left
 // over are "unsolved goals" at `by`. Sorry proofs, term proofs, the statement check and
-// directives behave as without rules.
+// directives behave as without rules. `exact NAME ARGS` / `apply NAME ARGS` with NAME a
+// theorem or lemma where the tactic runs is decided by that lemma's statement before the rules
+// (README.md, "Lemmas"); a declaration's axioms include those of the theorems it names.
 #include <fcntl.h>
 #include <unistd.h>
 
