@@ -258,13 +258,10 @@ class CommandRun {
     m_result.messages.push_back(message_json(severity, at.begin, at.end, data));
   }
 
-  // The command's declarations depend on `--! axioms` (default none), plus sorryAx if it uses
-  // sorry.
+  // The command's declarations depend on `--! axioms` (default none); a declaration that uses
+  // sorry also on sorryAx (added where the sorry is met).
   void collect_axioms() {
-    bool uses_sorry = false;
     for (const Token& token : m_tokens) {
-      uses_sorry |=
-          token.kind == TokenKind::identifier && (token.text == "sorry" || token.text == "admit");
       if (token.kind != TokenKind::directive ||
           token.text.substr(0, token.text.find_first_of(" \t")) != "axioms")
         continue;
@@ -277,8 +274,13 @@ class CommandRun {
         start = comma + 1;
       }
     }
-    if (uses_sorry && std::find(m_axioms.begin(), m_axioms.end(), "sorryAx") == m_axioms.end())
-      m_axioms.push_back("sorryAx");
+  }
+
+  // The named declaration being elaborated depends on `axiom` too.
+  void add_axiom(const std::string& axiom) {
+    if (!m_decl || m_decl->name.empty()) return;
+    Axioms& axioms = m_result.decls[m_decl->name].axioms;
+    if (std::find(axioms.begin(), axioms.end(), axiom) == axioms.end()) axioms.push_back(axiom);
   }
 
   std::string current_namespace() const {
@@ -331,7 +333,7 @@ class CommandRun {
         info.theorem = lemma_declarations.contains(token.text);
         if (info.theorem) info.lemma = read_lemma(m_tokens, m_index);
       }
-      if (m_rules) prepare_proof(token.text, full);
+      if (m_rules) prepare_proof(token.text);
     } else if (token.text == "set_option") {
       set_option();
     } else if (token.text == "namespace" || token.text == "section") {
@@ -351,6 +353,7 @@ class CommandRun {
         goal = *m_decl->start;
       if (!m_decl) m_decl = Decl::at(token.begin, token.end);
       m_decl->uses_sorry = true;
+      add_axiom("sorryAx");
       m_states.push_back({{goal}, m_env_id, current_namespace()});
       m_result.sorries.push_back({{"proofState", static_cast<long>(m_states.size()) - 1},
                                   {"pos", position_json(token.begin)},
@@ -362,7 +365,7 @@ class CommandRun {
   // Rules mode, at a declaration (m_index after its name, or after `example`): its starting
   // goal for the sorries of its proof; for a tactic proof, the goal of each sorry in it, or,
   // when it has no sorry and declares a theorem, lemma or example, the proof run by the rules.
-  void prepare_proof(const std::string& keyword, const std::string& full) {
+  void prepare_proof(const std::string& keyword) {
     auto header = parse_header(m_tokens, m_index);
     if (!header) return;
     m_decl->start = header->goal;
@@ -384,7 +387,7 @@ class CommandRun {
     if (has_sorry)
       map_sorry_goals(spans, header->goal);
     else if (checked_declarations.contains(keyword))
-      run_proof(spans, header->goal, m_tokens[by], full);
+      run_proof(spans, header->goal, m_tokens[by]);
   }
 
   // The goal of each sorry of a tactic proof: a tactic that is just `sorry` gets the main goal
@@ -417,8 +420,7 @@ class CommandRun {
   // A tactic proof without sorry: the tactics in order from the starting goal. The first one
   // the rules refuse is an error at that tactic; goals left at the end are "unsolved goals" at
   // `by`. Either way the declaration depends on sorryAx, as Lean's error recovery makes it.
-  void run_proof(const std::vector<TacticSpan>& spans, const Goal& start, const Token& by,
-                 const std::string& full) {
+  void run_proof(const std::vector<TacticSpan>& spans, const Goal& start, const Token& by) {
     std::vector<Goal> goals = {start};
     bool failed = false;
     Position end = by.end;
@@ -442,11 +444,7 @@ class CommandRun {
       m_decl->messages.push_back(message_json("error", by.begin, end, data));
       failed = true;
     }
-    if (failed && !full.empty()) {
-      Axioms& axioms = m_result.decls[full].axioms;
-      if (std::find(axioms.begin(), axioms.end(), "sorryAx") == axioms.end())
-        axioms.push_back("sorryAx");
-    }
+    if (failed) add_axiom("sorryAx");
   }
 
   // `set_option NAME VALUE [in]`: only `maxHeartbeats` with a plain number means anything here.
@@ -485,11 +483,7 @@ class CommandRun {
     sleep_ms(static_cast<long>(static_cast<double>(until_stop) * m_ms_per_kheartbeats / 1000.0));
     if (limit == 0 || spent <= limit) return;
     message("error", at, heartbeat_error(limit));
-    if (m_decl && !m_decl->name.empty()) {
-      Axioms& axioms = m_result.decls[m_decl->name].axioms;
-      if (std::find(axioms.begin(), axioms.end(), "sorryAx") == axioms.end())
-        axioms.push_back("sorryAx");
-    }
+    add_axiom("sorryAx");
   }
 
   // The declaration a name written here stands for, and its full name (README.md, "Lemmas");
@@ -511,14 +505,11 @@ class CommandRun {
   // its name to where it ends), as `#print axioms` sees through lemmas in Lean.
   void inherit_axioms() {
     if (!m_decl || m_decl->name.empty() || m_decl->first == 0) return;
-    Axioms& axioms = m_result.decls[m_decl->name].axioms;
     for (std::size_t k = m_decl->first; k < m_index && k < m_tokens.size(); ++k) {
       if (m_tokens[k].kind != TokenKind::identifier) continue;
       const DeclInfo* used = resolve(m_tokens[k].text).second;
       if (used == nullptr || !used->theorem) continue;
-      for (const std::string& axiom : used->axioms)
-        if (std::find(axioms.begin(), axioms.end(), axiom) == axioms.end())
-          axioms.push_back(axiom);
+      for (const std::string& axiom : used->axioms) add_axiom(axiom);
     }
   }
 

@@ -293,6 +293,18 @@ TEST_CASE("lemmas e2e: a library command's lemmas prove later theorems, axioms s
         std::vector<std::string>{"'u' depends on axioms: [propext]",
                                  "'v' depends on axioms: [sorryAx]",
                                  "'w' does not depend on any axioms"});
+  // sorry taints only the declaration that uses it, not its neighbours in the command.
+  REQUIRE(repl.ask({{"cmd",
+                     "theorem lib_dddddddddddd (m : Nat) : m + 1 = 1 + m := sorry\n"
+                     "theorem lib_eeeeeeeeeeee (m : Nat) : m + 2 = 2 + m := by\n  omega"},
+                    {"env", 1}})["env"] == 8);
+  CHECK(data_of(repl.ask({{"cmd",
+                           "theorem d (k : Nat) : k + 1 = 1 + k := by\n  exact lib_dddddddddddd k\n"
+                           "theorem e (k : Nat) : k + 2 = 2 + k := by\n  exact lib_eeeeeeeeeeee k\n"
+                           "#print axioms d\n#print axioms e"},
+                          {"env", 8}})) ==
+        std::vector<std::string>{"'d' depends on axioms: [sorryAx]",
+                                 "'e' does not depend on any axioms"});
   // A term proof naming a lemma sees through it too.
   CHECK(data_of(repl.ask({{"cmd", "theorem z (k : Nat) : 0 + k = k := lib_cccccccccccc k\n"
                                   "#print axioms z"},

@@ -33,8 +33,8 @@
 // Elaboration of a command text T (comments and strings never count, except directives):
 //  - `theorem|lemma|def|abbrev|axiom|opaque|structure|inductive|class NAME` records NAME
 //    (qualified by enclosing `namespace`s; «» and `_root_.` understood) with the command's
-//    axioms: those of `--! axioms A, B` (default none; `--! axioms none`), plus `sorryAx` if T
-//    uses sorry; `axiom NAME` depends on itself.
+//    axioms: those of `--! axioms A, B` (default none; `--! axioms none`), plus `sorryAx` if the
+//    declaration uses sorry; `axiom NAME` depends on itself.
 //  - each `sorry`/`admit` word: a sorries entry {proofState, pos, endPos, goal "⊢ True"}, and one
 //    warning per declaration at its name (or at `example`): "declaration uses `sorry`", or
 //    "declaration uses 'sorry'" when --lean-version < 4.28.
