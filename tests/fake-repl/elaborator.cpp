@@ -757,7 +757,8 @@ json Elaborator::rules_tactic(const std::string& text, long proof_state) {
   if (spans.empty()) return {{"message", "Lean error:\n<input>:1:0: expected tactic"}};
   LemmaLookup lemmas = [&](const std::string& written) -> const Lemma* {
     for (const std::string& candidate : resolution_candidates(written, state.scope))
-      if (const DeclInfo* decl = find_decl(state.env, candidate)) return decl->lemma ? &*decl->lemma : nullptr;
+      if (const DeclInfo* decl = find_decl(state.env, candidate))
+        return decl->lemma ? &*decl->lemma : nullptr;
     return nullptr;
   };
   for (const TacticSpan& span : spans) {

@@ -41,8 +41,8 @@ bool mentions(std::string_view text, const std::string& name) {
 std::string as_argument(const std::string& text) {
   if (text.find(' ') == std::string::npos) return text;
   std::vector<Token> tokens = lex(text);
-  bool one_group = !tokens.empty() && is_symbol(tokens[0], "(") &&
-                   closing(tokens, 0) + 1 == tokens.size();
+  bool one_group =
+      !tokens.empty() && is_symbol(tokens[0], "(") && closing(tokens, 0) + 1 == tokens.size();
   return one_group ? text : "(" + text + ")";
 }
 
@@ -111,16 +111,15 @@ std::optional<Call> parse_call(std::string_view tactic) {
       (tokens[0].text != "exact" && tokens[0].text != "apply") ||
       tokens[1].kind != TokenKind::identifier)
     return std::nullopt;
-  Call call{tokens[0].text == "exact", tokens[1].text, {},
-            join_tokens(tokens, 1, tokens.size() - 1)};
+  Call call{
+      tokens[0].text == "exact", tokens[1].text, {}, join_tokens(tokens, 1, tokens.size() - 1)};
   for (std::size_t i = 2; i < tokens.size(); ++i) {
     const Token& token = tokens[i];
     std::size_t last = i;
     if (is_symbol(token, "(")) {
       last = closing(tokens, i);
       if (last == tokens.size()) return std::nullopt;
-    } else if (token.kind == TokenKind::symbol &&
-               !(token.text[0] >= '0' && token.text[0] <= '9')) {
+    } else if (token.kind == TokenKind::symbol && !(token.text[0] >= '0' && token.text[0] <= '9')) {
       return std::nullopt;  // not an argument the double understands: the rules decide
     }
     bool one_token = last == i + 2;  // `(x)` is the argument `x`
@@ -151,27 +150,17 @@ class Application {
   }
 
   LemmaStep run() {
-    if (auto error = assign_args()) return {{}, error};
-    std::vector<std::size_t> missing;
-    for (std::size_t i = 0; i < m_lemma.binders.size(); ++i) {
-      if (!m_lemma.binders[i].is_explicit() || m_vars.contains(m_lemma.binders[i].name)) continue;
-      if (!m_given[i]) {
-        missing.push_back(i);
-      } else if (auto error = check_hypothesis(i)) {
-        return {{}, error};
-      }
-    }
-    Values before = m_values;
-    if (!match(m_lemma.type, m_goal.target, m_vars, m_values)) return {{}, conclusion_error(before)};
-    for (std::size_t i = 0; i < m_lemma.binders.size(); ++i)
-      if (auto error = check_variable_type(i)) return {{}, error};
-    if (m_call.exact && !missing.empty()) return {{}, type_mismatch(arrows(missing))};
-    for (const LemmaBinder& binder : m_lemma.binders)
-      if (m_vars.contains(binder.name) && !m_values.contains(binder.name))
-        return {{}, "don't know how to synthesize implicit argument '" + binder.name + "'\n  " +
-                        m_call.term};
-    if (m_call.exact) return {};
-    return {new_goals(missing), std::nullopt};
+    std::optional<std::string> error = assign_args();
+    for (std::size_t i = 0; i < m_lemma.binders.size() && !error; ++i)
+      if (m_given[i]) error = check_hypothesis(i);
+    if (!error) error = match_conclusion();
+    for (std::size_t i = 0; i < m_lemma.binders.size() && !error; ++i)
+      error = check_variable_type(i);
+    std::vector<std::size_t> missing = hypotheses_without_arg();
+    if (!error && m_call.exact && !missing.empty()) error = type_mismatch(arrows(missing));
+    if (!error) error = unassigned_variable();
+    if (error) return {{}, error};
+    return {m_call.exact ? std::vector<Goal>{} : new_goals(missing), std::nullopt};
   }
 
  private:
@@ -181,7 +170,7 @@ class Application {
   std::set<std::string> m_vars;
   Values m_values;
   std::vector<std::optional<std::string>> m_given;  // per binder: its ARG (hypotheses only)
-  std::size_t m_without_arg = 0;                     // binders that got no ARG
+  std::size_t m_without_arg = 0;                    // binders that got no ARG
 
   // The ARGs fill the explicit binders in order; `_` leaves a variable to be inferred.
   std::optional<std::string> assign_args() {
@@ -203,9 +192,32 @@ class Application {
            substitute(m_lemma.type, m_values, m_vars);
   }
 
-  std::string shown_term() const {
-    return m_call.args.empty() ? "@" + m_call.name : m_call.term;
+  // The conclusion against the goal's target (step 3).
+  std::optional<std::string> match_conclusion() {
+    Values before = m_values;
+    if (match(m_lemma.type, m_goal.target, m_vars, m_values)) return std::nullopt;
+    return conclusion_error(before);
   }
+
+  // The explicit hypothesis binders without an ARG, in order.
+  std::vector<std::size_t> hypotheses_without_arg() const {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < m_lemma.binders.size(); ++i)
+      if (m_lemma.binders[i].is_explicit() && !m_vars.contains(m_lemma.binders[i].name) &&
+          !m_given[i])
+        out.push_back(i);
+    return out;
+  }
+
+  std::optional<std::string> unassigned_variable() const {
+    for (const LemmaBinder& binder : m_lemma.binders)
+      if (m_vars.contains(binder.name) && !m_values.contains(binder.name))
+        return "don't know how to synthesize implicit argument '" + binder.name + "'\n  " +
+               m_call.term;
+    return std::nullopt;
+  }
+
+  std::string shown_term() const { return m_call.args.empty() ? "@" + m_call.name : m_call.term; }
 
   std::string type_mismatch(const std::string& has_type) const {
     return "type mismatch\n  " + m_call.term + "\nhas type\n  " + has_type +

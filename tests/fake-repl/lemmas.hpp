@@ -47,7 +47,7 @@
 namespace fake_repl {
 
 struct LemmaBinder {
-  std::string name;     // `inst✝` for an anonymous instance binder `[C]`
+  std::string name;  // `inst✝` for an anonymous instance binder `[C]`
   std::string type;
   std::string bracket;  // "(", "{", "⦃" or "["
   bool is_explicit() const { return bracket == "("; }

@@ -2,6 +2,8 @@
 // own (exact, apply, inference, errors), run_tactic trying lemmas before the rules, and the
 // built binary (tactic mode in a lemma's env, a lemma of the same command, a library command,
 // axioms seen through lemmas, infotree nodes).
+#include "lemmas.hpp"
+
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -11,7 +13,6 @@
 #include <nlohmann/json.hpp>
 
 #include "child_process.hpp"
-#include "lemmas.hpp"
 #include "tactic_rules.hpp"
 
 namespace {
@@ -157,8 +158,7 @@ TEST_CASE("lemmas: apply leaves hypothesis binders without arguments as goals, t
   CHECK(goals_of(lemmas().run(hyps + "⊢ a ∧ b", "apply both")) ==
         std::vector<std::string>{"case hp\n" + hyps + "⊢ a", "case hq\n" + hyps + "⊢ b"});
   CHECK(goals_of(lemmas().run("case left\n" + hyps + "⊢ a ∧ b", "apply both")) ==
-        std::vector<std::string>{"case left.hp\n" + hyps + "⊢ a",
-                                 "case left.hq\n" + hyps + "⊢ b"});
+        std::vector<std::string>{"case left.hp\n" + hyps + "⊢ a", "case left.hq\n" + hyps + "⊢ b"});
   // One binder without an argument: its goal keeps the main goal's tag.
   CHECK(goals_of(lemmas().run("case left\n" + hyps + "⊢ a ∧ b", "apply both a b ha")) ==
         std::vector<std::string>{"case left\n" + hyps + "⊢ b"});
@@ -208,10 +208,10 @@ TEST_CASE("lemmas: a proof argument must be a hypothesis of the lemma's binder t
         "Application type mismatch: The argument\n  hb\nhas type\n  b\nbut is expected to have "
         "type\n  a\nin the application\n  both a b hb");
   CHECK(error_of(lemmas().run(goal, "exact both a b nope hb")) == "Unknown identifier `nope`");
-  CHECK(error_of(lemmas().run(goal, "exact both a b _ hb")).starts_with(
-      "fake-repl: the argument `_` of `both` must name a hypothesis"));
-  CHECK(error_of(lemmas().run(goal, "exact both a b (id ha) hb")).starts_with(
-      "fake-repl: the argument `(id ha)` of `both` must name a hypothesis"));
+  CHECK(error_of(lemmas().run(goal, "exact both a b _ hb"))
+            .starts_with("fake-repl: the argument `_` of `both` must name a hypothesis"));
+  CHECK(error_of(lemmas().run(goal, "exact both a b (id ha) hb"))
+            .starts_with("fake-repl: the argument `(id ha)` of `both` must name a hypothesis"));
   // The hypothesis fixes the variables it mentions: b of trans' cannot be two things.
   CHECK(error_of(lemmas().run("x y z : Nat\nh : x ≤ y\ng : z ≤ z\n⊢ x ≤ z", "exact trans' h g"))
             .starts_with("Application type mismatch: The argument\n  g\nhas type\n  z ≤ z\n"
@@ -306,8 +306,9 @@ TEST_CASE("lemmas e2e: a library command's lemmas prove later theorems, axioms s
         std::vector<std::string>{"'d' depends on axioms: [sorryAx]",
                                  "'e' does not depend on any axioms"});
   // A term proof naming a lemma sees through it too.
-  CHECK(data_of(repl.ask({{"cmd", "theorem z (k : Nat) : 0 + k = k := lib_cccccccccccc k\n"
-                                  "#print axioms z"},
+  CHECK(data_of(repl.ask({{"cmd",
+                           "theorem z (k : Nat) : 0 + k = k := lib_cccccccccccc k\n"
+                           "#print axioms z"},
                           {"env", 6}})) ==
         std::vector<std::string>{"'z' depends on axioms: [sorryAx]"});
 }
@@ -324,12 +325,11 @@ TEST_CASE("lemmas e2e: tactic mode resolves a lemma in the proof state's env and
                            "  sorry\nend Lib"},
                           {"env", 0}});
   long in_namespace = inside["sorries"][0]["proofState"];
-  json outside = repl.ask({{"cmd",
-                            "theorem s (x y : Nat) (hxy : x ≤ y) : x ≤ y + 3 := by\n  sorry"},
-                           {"env", 0}});
+  json outside = repl.ask(
+      {{"cmd", "theorem s (x y : Nat) (hxy : x ≤ y) : x ≤ y + 3 := by\n  sorry"}, {"env", 0}});
   long at_root = outside["sorries"][0]["proofState"];
-  json fresh = repl.ask(
-      {{"cmd", "theorem s (x y : Nat) (hxy : x ≤ y) : x ≤ y + 3 := by\n  sorry"}});
+  json fresh =
+      repl.ask({{"cmd", "theorem s (x y : Nat) (hxy : x ≤ y) : x ≤ y + 3 := by\n  sorry"}});
   long no_library = fresh["sorries"][0]["proofState"];
 
   CHECK(repl.ask({{"tactic", "exact step hxy 3"}, {"proofState", in_namespace}}) ==

@@ -133,8 +133,8 @@ TacticResult atomic(const TacticRules& rules, std::vector<Goal> goals, const std
     return {{}, "unsolved goals\n" + join_goals(goals)};
   }
   if (goals.empty()) return {{}, "no goals to be proved"};
-  if (std::optional<LemmaStep> step = lemmas ? lemma_tactic(*lemmas, goals.front(), tactic)
-                                             : std::nullopt) {
+  if (std::optional<LemmaStep> step =
+          lemmas ? lemma_tactic(*lemmas, goals.front(), tactic) : std::nullopt) {
     if (step->error) return {{}, step->error};
     step->goals.insert(step->goals.end(), goals.begin() + 1, goals.end());
     return {std::move(step->goals), std::nullopt};
