@@ -364,6 +364,8 @@ std::optional<LemmaStep> lemma_tactic(const LemmaLookup& lookup, const Goal& goa
                                       std::string_view tactic) {
   std::optional<Call> call = parse_call(tactic);
   if (!call) return std::nullopt;
+  for (const Hypothesis& hyp : goal.hyps)
+    if (hyp.name == call->name) return std::nullopt;  // a local shadows a global name
   const Lemma* lemma = lookup(call->name);
   if (lemma == nullptr) return std::nullopt;
   return Application(*lemma, std::move(*call), goal).run();

@@ -12,7 +12,8 @@
 //    number, string) or a parenthesised group taken whole (`(x)` is just `x`); an ARG `_`
 //    for a variable leaves it to be inferred.
 //  - lemma_tactic(lookup, goal, tactic) returns nullopt unless the tactic is `exact NAME ARG...`
-//    or `apply NAME ARG...` with lookup(NAME) a lemma (then the rules decide). Otherwise:
+//    or `apply NAME ARG...` with lookup(NAME) a lemma and NAME not a hypothesis of the goal
+//    (a local shadows a global name); then the rules decide. Otherwise:
 //      1. the ARGs fill the first explicit binders (more ARGs than explicit binders: an error);
 //      2. each explicit hypothesis binder given an ARG needs a goal hypothesis of that name
 //         whose type matches the binder's type (as in 3; this may assign variables), else

@@ -136,6 +136,8 @@ TEST_CASE("lemmas: exact with every argument closes a goal equal to the instanti
   CHECK_FALSE(lemmas().run("x : Nat\n⊢ x + 0 = x", "exact (add_zero' x)"));
   CHECK_FALSE(lemmas().run("x : Nat\n⊢ x = x + 0", "exact add_zero' x |>.symm"));
   CHECK_FALSE(lemmas().run("x : Nat\n⊢ x + 0 = x", "simp [add_zero']"));
+  // A hypothesis of the same name shadows the lemma.
+  CHECK_FALSE(lemmas().run("x : Nat\nboth : x + 0 = x\n⊢ x + 0 = x", "exact both"));
 }
 
 TEST_CASE("lemmas: exact infers implicit and missing explicit variables from the goal",
