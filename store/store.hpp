@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/cache_key.hpp"
+#include "store/library_records.hpp"
 #include "store/records.hpp"
 #include "store/store_error.hpp"
 
@@ -205,6 +206,33 @@ class Store {
   // corrupt dictionary is never handed out).
   std::vector<DictionaryRecord> dictionaries(int64_t computation) const;
   std::optional<DictionaryRecord> dictionary(int64_t id) const;
+
+  // --- The lemma library: lemmas, versions, members, rewrites (library.cpp) ---
+
+  // Writes a library version in ONE transaction: the lemmas (content-addressed by digest: a
+  // digest already stored is kept as it is and only its new sources and derived-from tasks are
+  // added; `lemmas` may hold lemmas that are not members, such as rejected candidates whose
+  // rewrites are recorded), the version with its members, and the rewrites (recorded in the
+  // order given). Every member and rewrite must name a lemma of the call or one already stored.
+  // A source is linked to the attempts row its proof_key ("RUN-UUID:LINE") names when that row
+  // is in this store. Recording a version already stored writes nothing (a resumed grow may
+  // record again). Returns the version as stored (created_at filled, members in position
+  // order). All or nothing: a StoreError names what failed.
+  LibraryVersionRecord record_library(const LibraryVersionRecord& version,
+                                      const std::vector<LemmaRecord>& lemmas,
+                                      const std::vector<RewriteRecord>& rewrites);
+  // "latest" (the most recently recorded here), a version string, or a unique prefix of its
+  // hex (with or without "library-v1:"); nullopt when absent (and for ""). An ambiguous prefix
+  // throws StoreError naming the versions it matches.
+  std::optional<LibraryVersionRecord> library_version(const std::string& which) const;
+  std::vector<LibraryVersionRecord> library_versions() const;  // oldest first, members filled
+  // A version's member lemmas in position order, each with its sources (in recording order)
+  // and derived_from; empty for an unknown version.
+  std::vector<LemmaRecord> library_lemmas(const std::string& version) const;
+  // One lemma by digest, with its sources and derived_from (member or not).
+  std::optional<LemmaRecord> lemma(const std::string& digest) const;
+  // The rewrites recorded with a version, in the order they were recorded.
+  std::vector<RewriteRecord> library_rewrites(const std::string& version) const;
 
   // --- Test hook (store.cpp) ---
 
