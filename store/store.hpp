@@ -107,9 +107,10 @@ class Store {
   // options.command only, when given), the oldest first, at most options.limit of them, with
   // the rows that reference them: their search_attempts rows and their proof_metrics rows.
   // Everything else stays: runs with their summaries, tasks, the verification cache, epochs,
-  // task samples, checkpoints, metrics computations with their task and declaration rows.
-  // Works in transactions of a few thousand attempts, so that other writers of the file (a
-  // serving harness) wait at most a moment; a failure keeps the chunks already committed.
+  // task samples, checkpoints, metrics computations with their task and declaration rows, the
+  // lemma library (a lemma source's link to a deleted attempt becomes NULL; its proof key and
+  // task stay). Works in transactions of a few thousand attempts, so that other writers of the
+  // file (a serving harness) wait at most a moment; a failure keeps the chunks already committed.
   // With options.dry_run, counts what would go and deletes nothing.
   PruneCounts prune_attempts(const PruneOptions& options);
   // The database's size in bytes (pages × page size): the file's size once the write-ahead
@@ -132,7 +133,9 @@ class Store {
   // finished later), tasks and verification cache entries by key (INSERT OR IGNORE; a cache
   // entry keeps the larger hit count and the earlier creation), every row of a run (attempts,
   // search attempts, epochs, task samples, checkpoints, run_sources) re-keyed onto the run's
-  // id here, and the metrics computations over one run with their dictionaries and rows. Each
+  // id here, the metrics computations over one run with their dictionaries and rows, and the
+  // lemma library (lemmas by digest with their sources and tasks, versions by version string
+  // with their members and rewrites; a version already here is skipped). Each
   // run records `source` (made absolute) in run_sources. Every table's columns are copied by
   // name as the schema lists them. Merging the same file again adds nothing; merging several
   // in any order gives the same rows (local ids aside). Refuses this store's own file.
