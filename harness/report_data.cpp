@@ -191,6 +191,11 @@ std::map<std::string, std::vector<Point>> epoch_series(const std::vector<store::
     add("errors", static_cast<double>(e.errors));
     add("new solved", static_cast<double>(e.new_solved));
     add("seconds", e.seconds);
+    auto add_count = [&](const std::string& name, std::optional<int64_t> v) {
+      if (v) add(name, static_cast<double>(*v));
+    };
+    add_count("library size", e.library_size);  // absent without a lemma library
+    add_count("description bytes", e.description_bytes);
     std::map<std::string, double> stats;
     numbers(json::parse(e.stats_json, nullptr, false), "", stats);
     for (const auto& [name, v] : stats) add("stats: " + name, v);

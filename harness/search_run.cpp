@@ -77,6 +77,9 @@ json curve_entry(const store::EpochRecord& e) {
               {"attempts", e.attempts},    {"passes", e.passes},       {"errors", e.errors},
               {"pass_rate", optional(e.pass_rate)}, {"mean_reward", optional(e.mean_reward)},
               {"entropy", optional(e.entropy)},     {"new_solved", e.new_solved}};
+  // With a lemma library: its size and the description length of library + proofs.
+  if (e.library_size) out["library_size"] = *e.library_size;
+  if (e.description_bytes) out["description_bytes"] = *e.description_bytes;
   // With --revisions: the epoch's revisions and its success within a budget of checks.
   json stats = json::parse(e.stats_json, nullptr, false);
   if (stats.is_object()) {

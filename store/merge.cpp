@@ -35,7 +35,13 @@ constexpr std::string_view kTables[] = {"runs",
                                         "dictionaries",
                                         "proof_metrics",
                                         "task_metrics",
-                                        "declaration_metrics"};
+                                        "declaration_metrics",
+                                        "lemmas",
+                                        "lemma_sources",
+                                        "lemma_derived_from",
+                                        "library_versions",
+                                        "library_members",
+                                        "library_rewrites"};
 
 // A run's progress, for choosing between two copies of it: running, abandoned, then finished.
 constexpr std::string_view kRank =
@@ -61,6 +67,8 @@ CREATE TEMP TABLE IF NOT EXISTS merge_dictionaries
 DELETE FROM temp.merge_runs;
 DELETE FROM temp.merge_computations;
 DELETE FROM temp.merge_dictionaries;
+CREATE TEMP TABLE IF NOT EXISTS merge_library_versions (version TEXT PRIMARY KEY);
+DELETE FROM temp.merge_library_versions;
 )sql";
 
 std::vector<std::string> columns(Database& db, std::string_view schema, std::string_view table) {
@@ -281,6 +289,36 @@ MergeCounts Store::merge_from(const std::string& source) {
   counts.added["task_metrics"] = copy_rows(db, "task_metrics", by_computation, computation_join);
   counts.added["declaration_metrics"] =
       copy_rows(db, "declaration_metrics", by_computation, computation_join);
+
+  // The lemma library: lemmas by digest (the earlier creation whichever copy came first), their
+  // sources by (lemma, proof key, origin, step) with new ids and the link to their attempt
+  // re-keyed, then linked again where an attempt arrived (link_lemma_sources), the tasks they
+  // derive from; versions by version string (new ids, in the order they were created), with
+  // their members and rewrites; a version already here is skipped whole.
+  counts.added["lemmas"] = copy_rows(db, "lemmas", {}, "");
+  db.exec(fmt::format("UPDATE main.lemmas SET created_at = t.created_at FROM {}.lemmas AS t "
+                      "WHERE t.digest = lemmas.digest AND t.created_at < lemmas.created_at",
+                      kSource),
+          operation);
+  counts.added["lemma_sources"] =
+      copy_rows(db, "lemma_sources", {{"attempt_run_id", "ar.id"}},
+                "LEFT JOIN temp.merge_runs AS ar ON ar.source_id = t.attempt_run_id",
+                "ORDER BY t.id", {"id"});
+  link_lemma_sources(db, operation);
+  counts.added["lemma_derived_from"] = copy_rows(db, "lemma_derived_from", {}, "");
+  db.exec(fmt::format("INSERT INTO temp.merge_library_versions (version) SELECT t.version FROM "
+                      "{}.library_versions AS t WHERE NOT EXISTS (SELECT 1 FROM "
+                      "main.library_versions AS m WHERE m.version = t.version)",
+                      kSource),
+          operation);
+  const std::string new_version =
+      "JOIN temp.merge_library_versions AS nv ON nv.version = t.version";
+  counts.added["library_versions"] =
+      copy_rows(db, "library_versions", {{"run_id", "vr.id"}},
+                new_version + " LEFT JOIN temp.merge_runs AS vr ON vr.source_id = t.run_id",
+                "ORDER BY t.created_at, t.id", {"id"});
+  counts.added["library_members"] = copy_rows(db, "library_members", {}, new_version);
+  counts.added["library_rewrites"] = copy_rows(db, "library_rewrites", {}, new_version);
   transaction.commit();
   return counts;
 }

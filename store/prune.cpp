@@ -32,7 +32,8 @@ CREATE TEMP TABLE IF NOT EXISTS prune_chosen (
 
 // Every table with a foreign key into attempts, in the order its rows go (the attempts last).
 // tests/store/prune_test.cpp checks that no other table references attempts: a new one must
-// be added here, or kept on purpose.
+// be added here, or kept on purpose. Kept on purpose: lemma_sources, whose link to a deleted
+// attempt SQLite sets to NULL (ON DELETE SET NULL), keeping the lemma's proof key and task.
 constexpr std::string_view kDependents[] = {"proof_metrics", "search_attempts", "attempts"};
 
 std::string cutoff(Database& db, int64_t keep_days) {

@@ -220,6 +220,10 @@ struct EpochRecord {
   int64_t new_solved = 0;             // tasks solved for the first time in this epoch
   double seconds = 0;
   std::string stats_json = "{}";
+  // With a lemma library (search --grow-library): its size in lemmas and the total description
+  // length of library + proofs in bytes at the end of the epoch; absent without one.
+  std::optional<int64_t> library_size{};
+  std::optional<int64_t> description_bytes{};
 
   bool operator==(const EpochRecord&) const = default;
 };

@@ -397,3 +397,134 @@ CREATE TABLE run_sources (
 ALTER TABLE search_attempts ADD COLUMN round INTEGER NOT NULL DEFAULT 0 CHECK (round >= 0);
 ALTER TABLE search_attempts ADD COLUMN revises INTEGER
   CHECK (revises IS NULL OR (revises >= 1 AND revises < line));
+
+-- migration 8: the lemma library: lemmas, their sources, library versions with their members and rewrites; the library on the learning curve
+
+-- `harness library grow` (and `search --grow-library`, between epochs) lifts candidate lemmas
+-- from verified proofs, checks each as a standalone theorem through the same pipeline as
+-- `score`, rewrites proofs to use it (each rewrite a Lean check) and keeps it when the whole
+-- network of proofs gets shorter (description length: zstd bytes). What it kept is a library
+-- version: a list of lemmas in library order, named by a hash over their digests, that grew
+-- from a parent version. Lemmas are content-addressed (one row per digest, whichever versions
+-- hold it), so a lemma kept by many versions is stored once and its sources accumulate.
+-- Recording a version again (a resumed grow) changes nothing. Nothing here is ever rewritten
+-- or deleted: retention (prune) only cuts a source's link to a pruned attempt.
+
+-- A verified lemma: `theorem NAME BINDERS : TYPE := PROOF` under a task header. digest is
+-- 'lemma-v1:<64 hex>' over (header, statement, proof), computed by the caller; name is
+-- 'lib_<12 hex>'; statement is the text before ':=' ('theorem NAME BINDERS : TYPE').
+CREATE TABLE lemmas (
+  digest            TEXT PRIMARY KEY
+                    CHECK (length(digest) = 73 AND substr(digest, 1, 9) = 'lemma-v1:' AND
+                           substr(digest, 10) NOT GLOB '*[^0-9a-f]*'),
+  name              TEXT NOT NULL
+                    CHECK (length(name) = 16 AND substr(name, 1, 4) = 'lib_' AND
+                           substr(name, 5) NOT GLOB '*[^0-9a-f]*'),
+  header            TEXT NOT NULL,          -- the task header it was verified under
+  statement         TEXT NOT NULL
+                    CHECK (substr(statement, 1, 8 + length(name)) = 'theorem ' || name),
+  proof             TEXT NOT NULL,          -- the text after ':='
+  origin            TEXT NOT NULL           -- of its first source
+                    CONSTRAINT known_origin
+                    CHECK (origin IN ('have', 'subproof', 'task', 'remote')),
+  verdict_key       TEXT NOT NULL,          -- verification cache key of its standalone check
+  description_bytes INTEGER NOT NULL CHECK (description_bytes >= 0),  -- C(statement + proof)
+  created_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) STRICT;
+
+-- The proofs a lemma was lifted from, in the order they were recorded. proof_key names the
+-- verified attempt as `harness traces` does ('RUN-UUID:LINE'); the store links it to that
+-- attempts row while the row is in this file (attempt_run_id, attempt_line). Pruning the
+-- attempt unlinks it (ON DELETE SET NULL): the proof key and the task id stay.
+CREATE TABLE lemma_sources (
+  id             INTEGER PRIMARY KEY,       -- local: the order of recording
+  lemma          TEXT NOT NULL REFERENCES lemmas (digest),
+  proof_key      TEXT NOT NULL,
+  task_id        TEXT NOT NULL,             -- the task of that proof
+  origin         TEXT NOT NULL
+                 CONSTRAINT known_origin
+                 CHECK (origin IN ('have', 'subproof', 'task', 'remote')),
+  step           INTEGER NOT NULL CHECK (step >= -1),  -- the trace step lifted; -1: none
+  attempt_run_id INTEGER,
+  attempt_line   INTEGER,
+  UNIQUE (lemma, proof_key, origin, step),
+  CONSTRAINT attempt_whole CHECK ((attempt_run_id IS NULL) = (attempt_line IS NULL)),
+  FOREIGN KEY (attempt_run_id, attempt_line) REFERENCES attempts (run_id, line)
+    ON DELETE SET NULL
+) STRICT;
+
+-- Unlinking the sources of deleted attempts (prune, discard_after_epoch) without a scan.
+CREATE INDEX lemma_sources_by_attempt ON lemma_sources (attempt_run_id, attempt_line);
+
+-- The tasks a lemma is derived from: its sources' tasks and any the caller names. A policy
+-- never offers the lemma for them, and a candidate for one of them that names it is rejected.
+CREATE TABLE lemma_derived_from (
+  lemma   TEXT NOT NULL REFERENCES lemmas (digest),
+  task_id TEXT NOT NULL,
+  PRIMARY KEY (lemma, task_id)
+) STRICT;
+
+-- One version of the library. version is 'library-v1:<64 hex>' (over its lemma digests in
+-- order, computed by the caller); parent the version it grew from ('' for a first one); run
+-- the `library grow` or search run that grew it. params: what decided the selection (order,
+-- caps, zstd level, ...). 'latest' is the highest id (the most recently recorded here).
+CREATE TABLE library_versions (
+  id             INTEGER PRIMARY KEY,       -- local: the order of recording
+  version        TEXT NOT NULL UNIQUE
+                 CHECK (length(version) = 75 AND substr(version, 1, 11) = 'library-v1:' AND
+                        substr(version, 12) NOT GLOB '*[^0-9a-f]*'),
+  parent         TEXT NOT NULL DEFAULT ''
+                 CHECK (parent = '' OR (parent != version AND
+                                        substr(parent, 1, 11) = 'library-v1:')),
+  run_id         INTEGER REFERENCES runs (id),
+  created_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  params         TEXT NOT NULL CHECK (json_valid(params)),
+  proofs_bytes   INTEGER NOT NULL CHECK (proofs_bytes >= 0),   -- C of the proofs, rewritten
+  library_bytes  INTEGER NOT NULL CHECK (library_bytes >= 0),  -- C of the library
+  rewrite_checks INTEGER NOT NULL CHECK (rewrite_checks >= 0), -- Lean checks of rewrites
+  candidates     INTEGER NOT NULL CHECK (candidates >= 0)      -- candidates considered
+) STRICT;
+
+-- The lemmas a version keeps, in library order (position from 0), with what the selection
+-- measured: gain in bytes, the verified rewrites counted in it, and the mutual information of
+-- the statement with the rest of the library, C(rest) - C(rest | statement), in bytes.
+CREATE TABLE library_members (
+  version            TEXT NOT NULL REFERENCES library_versions (version),
+  position           INTEGER NOT NULL CHECK (position >= 0),
+  lemma              TEXT NOT NULL REFERENCES lemmas (digest),
+  gain               INTEGER NOT NULL,
+  uses               INTEGER NOT NULL CHECK (uses >= 0),
+  mutual_information REAL NOT NULL,
+  PRIMARY KEY (version, position),
+  UNIQUE (version, lemma)
+) STRICT;
+
+-- Every proof the growth of a version rewrote to use a lemma (kept or not), with Lean's
+-- verdict of the rewritten proof and the description lengths before and after; counted: the
+-- rewrite was verified and counts in the lemma's gain. seq: the order of recording.
+CREATE TABLE library_rewrites (
+  version     TEXT NOT NULL REFERENCES library_versions (version),
+  seq         INTEGER NOT NULL CHECK (seq >= 0),
+  lemma       TEXT NOT NULL REFERENCES lemmas (digest),
+  proof_key   TEXT NOT NULL,                -- 'RUN-UUID:LINE' of the proof rewritten
+  task_id     TEXT NOT NULL,
+  before_text TEXT NOT NULL,
+  after_text  TEXT NOT NULL,
+  verdict     TEXT NOT NULL
+              CONSTRAINT known_verdict
+              CHECK (verdict IN ('pass', 'fail', 'incomplete', 'rejected',
+                                 'timeout', 'error', 'invalid')),
+  c_before    INTEGER NOT NULL CHECK (c_before >= 0),
+  c_after     INTEGER NOT NULL CHECK (c_after >= 0),
+  counted     INTEGER NOT NULL CHECK (counted IN (0, 1)),
+  CONSTRAINT counted_if_verified CHECK (counted = 0 OR verdict = 'pass'),
+  PRIMARY KEY (version, seq)
+) STRICT;
+
+-- The learning curve of `search --grow-library`: the library's size (lemmas) and the total
+-- description length of library + proofs (bytes) at the end of an epoch; NULL without a
+-- library, and in rows written before this migration.
+ALTER TABLE epochs ADD COLUMN library_size INTEGER
+  CHECK (library_size IS NULL OR library_size >= 0);
+ALTER TABLE epochs ADD COLUMN description_bytes INTEGER
+  CHECK (description_bytes IS NULL OR description_bytes >= 0);

@@ -29,8 +29,9 @@ constexpr std::string_view kOneEpochCondition = "AND s.epoch = ?2 ";
 
 constexpr std::string_view kInsertEpochSql = R"sql(
 INSERT INTO epochs (run_id, epoch, phase, tasks, attempts, passes, errors, pass_rate,
-                    mean_reward, entropy, new_solved, seconds, stats)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13))sql";
+                    mean_reward, entropy, new_solved, seconds, stats, library_size,
+                    description_bytes)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15))sql";
 
 constexpr std::string_view kInsertTaskSampleSql = R"sql(
 INSERT INTO task_samples (run_id, epoch, task_id, split, n, c)
@@ -42,7 +43,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql";
 
 constexpr std::string_view kSelectEpochsSql = R"sql(
 SELECT run_id, epoch, phase, tasks, attempts, passes, errors, pass_rate, mean_reward, entropy,
-       new_solved, seconds, stats
+       new_solved, seconds, stats, library_size, description_bytes
 FROM epochs WHERE run_id = ?1 ORDER BY epoch)sql";
 
 constexpr std::string_view kSelectTaskSamplesSql = R"sql(
@@ -108,7 +109,9 @@ EpochRecord read_epoch(const Statement& row) {
                      .entropy = row.optional_real(9),
                      .new_solved = row.integer(10),
                      .seconds = row.real(11),
-                     .stats_json = row.text(12)};
+                     .stats_json = row.text(12),
+                     .library_size = row.optional_integer(13),
+                     .description_bytes = row.optional_integer(14)};
 }
 
 TaskSampleRecord read_task_sample(const Statement& row) {
@@ -160,7 +163,9 @@ void write_epoch(Database& db, const EpochRecord& e) {
       .bind_real(10, e.entropy)
       .bind_int(11, e.new_solved)
       .bind_real(12, e.seconds)
-      .bind_text(13, e.stats_json);
+      .bind_text(13, e.stats_json)
+      .bind_int(14, e.library_size)
+      .bind_int(15, e.description_bytes);
   insert.step(fmt::format("insert epoch (run {}, epoch {})", e.run_id, e.epoch));
 }
 

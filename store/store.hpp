@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/cache_key.hpp"
+#include "store/library_records.hpp"
 #include "store/records.hpp"
 #include "store/store_error.hpp"
 
@@ -106,9 +107,10 @@ class Store {
   // options.command only, when given), the oldest first, at most options.limit of them, with
   // the rows that reference them: their search_attempts rows and their proof_metrics rows.
   // Everything else stays: runs with their summaries, tasks, the verification cache, epochs,
-  // task samples, checkpoints, metrics computations with their task and declaration rows.
-  // Works in transactions of a few thousand attempts, so that other writers of the file (a
-  // serving harness) wait at most a moment; a failure keeps the chunks already committed.
+  // task samples, checkpoints, metrics computations with their task and declaration rows, the
+  // lemma library (a lemma source's link to a deleted attempt becomes NULL; its proof key and
+  // task stay). Works in transactions of a few thousand attempts, so that other writers of the
+  // file (a serving harness) wait at most a moment; a failure keeps the chunks already committed.
   // With options.dry_run, counts what would go and deletes nothing.
   PruneCounts prune_attempts(const PruneOptions& options);
   // The database's size in bytes (pages × page size): the file's size once the write-ahead
@@ -131,7 +133,9 @@ class Store {
   // finished later), tasks and verification cache entries by key (INSERT OR IGNORE; a cache
   // entry keeps the larger hit count and the earlier creation), every row of a run (attempts,
   // search attempts, epochs, task samples, checkpoints, run_sources) re-keyed onto the run's
-  // id here, and the metrics computations over one run with their dictionaries and rows. Each
+  // id here, the metrics computations over one run with their dictionaries and rows, and the
+  // lemma library (lemmas by digest with their sources and tasks, versions by version string
+  // with their members and rewrites; a version already here is skipped). Each
   // run records `source` (made absolute) in run_sources. Every table's columns are copied by
   // name as the schema lists them. Merging the same file again adds nothing; merging several
   // in any order gives the same rows (local ids aside). Refuses this store's own file.
@@ -205,6 +209,33 @@ class Store {
   // corrupt dictionary is never handed out).
   std::vector<DictionaryRecord> dictionaries(int64_t computation) const;
   std::optional<DictionaryRecord> dictionary(int64_t id) const;
+
+  // --- The lemma library: lemmas, versions, members, rewrites (library.cpp) ---
+
+  // Writes a library version in ONE transaction: the lemmas (content-addressed by digest: a
+  // digest already stored is kept as it is and only its new sources and derived-from tasks are
+  // added; `lemmas` may hold lemmas that are not members, such as rejected candidates whose
+  // rewrites are recorded), the version with its members, and the rewrites (recorded in the
+  // order given). Every member and rewrite must name a lemma of the call or one already stored.
+  // A source is linked to the attempts row its proof_key ("RUN-UUID:LINE") names when that row
+  // is in this store. Recording a version already stored writes nothing (a resumed grow may
+  // record again). Returns the version as stored (created_at filled, members in position
+  // order). All or nothing: a StoreError names what failed.
+  LibraryVersionRecord record_library(const LibraryVersionRecord& version,
+                                      const std::vector<LemmaRecord>& lemmas,
+                                      const std::vector<RewriteRecord>& rewrites);
+  // "latest" (the most recently recorded here), a version string, or a unique prefix of its
+  // hex (with or without "library-v1:"); nullopt when absent (and for ""). An ambiguous prefix
+  // throws StoreError naming the versions it matches.
+  std::optional<LibraryVersionRecord> library_version(const std::string& which) const;
+  std::vector<LibraryVersionRecord> library_versions() const;  // oldest first, members filled
+  // A version's member lemmas in position order, each with its sources (in recording order)
+  // and derived_from; empty for an unknown version.
+  std::vector<LemmaRecord> library_lemmas(const std::string& version) const;
+  // One lemma by digest, with its sources and derived_from (member or not).
+  std::optional<LemmaRecord> lemma(const std::string& digest) const;
+  // The rewrites recorded with a version, in the order they were recorded.
+  std::vector<RewriteRecord> library_rewrites(const std::string& version) const;
 
   // --- Test hook (store.cpp) ---
 

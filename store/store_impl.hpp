@@ -6,7 +6,9 @@
 //   search.cpp    search attempts, epochs, task samples, checkpoints
 //   metrics.cpp   metrics computations, dictionaries, proof, task and declaration metrics
 //   report_queries.cpp  what `harness report` reads (attempt summaries)
+//   library.cpp   the lemma library: lemmas, their sources, library versions, members, rewrites
 #include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -59,6 +61,10 @@ struct Store::Impl {
 // run_id, line, name, task_id, verdict, decided_by, reason, reward, elapsed_ms, cached,
 // axioms, messages, proof, cache_key, created_at, used_constants (search.cpp's join too).
 AttemptRow read_attempt(const Statement& row);
+
+// library.cpp: links every lemma source not linked to an attempt to the attempts row its
+// proof key ("RUN-UUID:LINE") names, when that row is in the store (record_library, merge_from).
+void link_lemma_sources(Database& db, std::string_view operation);
 
 // The first of `rows` (a query of at most one row, collected); nullopt when there is none.
 template <class Row>

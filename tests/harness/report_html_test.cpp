@@ -230,3 +230,25 @@ TEST_CASE("html report: a file that cannot be written is named", "[harness][repo
   CHECK(std::filesystem::file_size(ok) == 8);
   CHECK_FALSE(std::filesystem::exists(ok + ".tmp"));
 }
+
+TEST_CASE("html report: an epoch's library size and description length are series when it has them",
+          "[harness][report-html]") {
+  std::vector<store::EpochRecord> epochs(2);
+  for (int64_t e = 0; e < 2; ++e) {
+    epochs[e].epoch = e;
+    epochs[e].phase = "train";
+  }
+  auto plain = harness::epoch_series(epochs);
+  CHECK(plain.count("library size") == 0);
+  CHECK(plain.count("description bytes") == 0);
+  epochs[1].library_size = 3;
+  epochs[1].description_bytes = 900;
+  auto grown = harness::epoch_series(epochs);
+  REQUIRE(grown.count("library size") == 1);
+  REQUIRE(grown["library size"].size() == 1);  // only the epoch that has it
+  CHECK(grown["library size"][0].x == 1);
+  CHECK(grown["library size"][0].y == 3);
+  REQUIRE(grown["description bytes"].size() == 1);
+  CHECK(grown["description bytes"][0].y == 900);
+  CHECK(grown.size() == plain.size() + 2);
+}

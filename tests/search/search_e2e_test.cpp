@@ -121,6 +121,16 @@ TEST_CASE("step search with the built-in policy learns the synthetic families, h
   REQUIRE(epochs[0].pass_rate);
   REQUIRE(epochs[5].pass_rate);
   CHECK(*epochs[5].pass_rate > *epochs[0].pass_rate + kMargin);
+  // Without a lemma library an epoch has no library figures, in the store or the summary.
+  for (const auto& e : epochs) {
+    CHECK_FALSE(e.library_size);
+    CHECK_FALSE(e.description_bytes);
+  }
+  REQUIRE(after["curve"].size() == 7);
+  for (const auto& point : after["curve"]) {
+    CHECK_FALSE(point.contains("library_size"));
+    CHECK_FALSE(point.contains("description_bytes"));
+  }
 }
 
 TEST_CASE("whole-proof sampling learns too, and pass@k is reported for k = 1, 2, 4, 8 per split",

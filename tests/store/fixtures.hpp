@@ -8,7 +8,10 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "common/tagged_hash.hpp"
+#include "store/library_records.hpp"
 #include "store/records.hpp"
 #include "store/store.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -95,6 +98,57 @@ inline store::AttemptRecord sample_attempt(int64_t run_id, int64_t line) {
   a.cache_key = "verify-v1:line-" + std::to_string(line);
   a.used_constants_json = R"(["Nat.add_comm","Eq.refl"])";
   return a;
+}
+
+// --- The lemma library ---
+
+// "library-v1:" and 64 hex digits: `hex_start` followed by the SHA-256 of `seed`, cut to fit.
+inline std::string library_version_string(const std::string& seed,
+                                          const std::string& hex_start = "") {
+  return "library-v1:" + (hex_start + common::sha256_hex(seed)).substr(0, 64);
+}
+
+// A lemma named by `tag` (its digest, name and texts derived from it), verified under
+// sample_task()'s header, with the given sources.
+inline store::LemmaRecord sample_lemma(const std::string& tag,
+                                       std::vector<store::LemmaSourceRecord> sources = {}) {
+  std::string hex = common::sha256_hex("lemma " + tag);
+  std::string name = "lib_" + hex.substr(0, 12);
+  store::LemmaRecord l;
+  l.digest = "lemma-v1:" + hex;
+  l.name = name;
+  l.header = "import Mathlib";
+  l.statement = "theorem " + name + " (n : Nat) : n + 0 = n";
+  l.proof = "by simp -- " + tag;
+  l.origin = sources.empty() ? "remote" : sources.front().origin;
+  l.verdict_key = "verify-v2:lemma-" + tag;
+  l.description_bytes = 40;
+  l.sources = std::move(sources);
+  return l;
+}
+
+// A lemma source: the attempt `line` of the run `run_uuid`, lifted from a `have` at `step`.
+inline store::LemmaSourceRecord sample_source(const std::string& run_uuid, int64_t line,
+                                              const std::string& task_id = "task-v1:0001",
+                                              int64_t step = 2) {
+  return store::LemmaSourceRecord{.task_id = task_id,
+                                  .proof_key = run_uuid + ":" + std::to_string(line),
+                                  .origin = "have",
+                                  .step = step};
+}
+
+// A rewrite of the attempt `line` of `run_uuid` to use `lemma`, verified and counted.
+inline store::RewriteRecord sample_rewrite(const store::LemmaRecord& lemma,
+                                           const std::string& run_uuid, int64_t line) {
+  return store::RewriteRecord{.lemma_digest = lemma.digest,
+                              .proof_key = run_uuid + ":" + std::to_string(line),
+                              .task_id = "task-v1:0001",
+                              .before_text = "by\n  have h : n + 0 = n := by simp\n  exact h",
+                              .after_text = "by exact " + lemma.name + " n",
+                              .verdict = "pass",
+                              .c_before = 50,
+                              .c_after = 20,
+                              .counted = true};
 }
 
 // A fresh store file with one running run.

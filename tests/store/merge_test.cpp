@@ -61,7 +61,8 @@ Rows content(const std::string& path) {
         std::string column = sqlite3_column_name(s, i);
         std::string value = text(s, i);
         if (column == "id" || (table == "run_sources" && column == "merged_at")) continue;
-        if (column == "run_id") value = runs[value];
+        if ((column == "run_id" || column == "attempt_run_id") && value != "NULL")
+          value = runs[value];
         if (column == "computation") value = computations[value];
         if (column == "dictionary_id" && value != "NULL") value = dictionaries[value];
         if (table == "metrics_computations" && column == "scope" && value != "all")
@@ -84,8 +85,10 @@ store::RunInfo run_info(const std::string& command, const std::string& toolchain
 
 // A shard: a score run with three attempts, a search run with search rows, an epoch, task
 // samples and a checkpoint, a metrics computation over the score run (with a dictionary, proof,
-// task and declaration rows) and one over the whole file. `tag` makes its proofs and cache
-// keys its own; line 1's cache key and the task are shared by every shard.
+// task and declaration rows) and one over the whole file, and a library version grown by the
+// search run (a lemma of its own and one every shard has, lifted from the score run's line 1).
+// `tag` makes its proofs and cache keys its own; line 1's cache key and the task are shared by
+// every shard.
 struct Shard {
   TempDir dir;
   std::string path = dir.file("shard.db");
@@ -142,6 +145,13 @@ struct Shard {
     db.record_metrics({.scope = "all"}, {}, {}, {}, {});
     score_uuid = db.run(score)->uuid;
     search_uuid = db.run(search)->uuid;
+    auto shared = store_test::sample_lemma("shared", {store_test::sample_source(score_uuid, 1)});
+    auto own = store_test::sample_lemma(tag, {store_test::sample_source(score_uuid, 2)});
+    store::LibraryVersionRecord version{.version = store_test::library_version_string(tag),
+                                        .run_id = search,
+                                        .members = {{.lemma_digest = shared.digest},
+                                                    {.lemma_digest = own.digest, .position = 1}}};
+    db.record_library(version, {shared, own}, {store_test::sample_rewrite(own, score_uuid, 2)});
   }
 };
 
@@ -174,11 +184,17 @@ TEST_CASE("merge brings every row of two shards into one store, re-keyed by run"
   CHECK(first.added["proof_metrics"] == 1);
   CHECK(first.added["task_metrics"] == 1);
   CHECK(first.added["declaration_metrics"] == 1);
+  CHECK(first.added["lemmas"] == 2);
+  CHECK(first.added["lemma_sources"] == 2);
+  CHECK(first.added["library_versions"] == 1);
+  CHECK(first.added["library_rewrites"] == 1);
   CHECK(first.computations_skipped == 1);  // the one over the whole file
   auto second = out.merge_from(b.path);
   CHECK(second.added["runs"] == 2);
   CHECK(second.added["tasks"] == 0);               // the same task
   CHECK(second.added["verification_cache"] == 3);  // "verify-v2:shared" was there
+  CHECK(second.added["lemmas"] == 1);         // the shared lemma was there
+  CHECK(second.added["lemma_sources"] == 2);  // its source in b is another proof
 
   for (const auto& shard : {&a, &b}) {
     auto score = out.run_by_uuid(shard->score_uuid);
@@ -202,7 +218,15 @@ TEST_CASE("merge brings every row of two shards into one store, re-keyed by run"
     auto dictionaries = out.dictionaries(metrics->id);
     REQUIRE(dictionaries.size() == 1);
     CHECK(proofs[0].dictionary_id == dictionaries[0].id);
+    auto version = out.library_version(store_test::library_version_string(shard == &a ? "a" : "b"));
+    REQUIRE(version);
+    CHECK(version->run_id == search->id);
+    auto lemmas = out.library_lemmas(version->version);
+    REQUIRE(lemmas.size() == 2);
+    REQUIRE(lemmas[1].sources.size() == 1);
+    CHECK(lemmas[1].sources[0].attempt == store::AttemptKey{score->id, 2});
   }
+  CHECK(out.library_lemmas(store_test::library_version_string("a"))[0].sources.size() == 2);
   CHECK(out.latest_checkpoint(out.run_by_uuid(b.search_uuid)->id)->bytes == std::string("b\0w", 3));
   CHECK_FALSE(out.latest_metrics("all"));
   RawDb raw(out_path);

@@ -170,15 +170,19 @@ TEST_CASE("vacuum gives the pruned space back", "[store][prune]") {
   CHECK(f.db.run(f.run_id));
 }
 
-TEST_CASE("only search_attempts and proof_metrics reference attempts", "[store][prune]") {
+TEST_CASE("only search_attempts and proof_metrics reference attempts, and lemma_sources lets go",
+          "[store][prune]") {
   // prune_attempts deletes the rows of these tables with their attempts (prune.cpp,
   // kDependents): a new table that references attempts must be added there, or kept on purpose.
+  // Kept on purpose: lemma_sources, whose link SQLite sets to NULL when the attempt goes.
   RunFixture f;
   RawDb raw(f.path);
   CHECK(raw.query_int("SELECT count(*) FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) "
                       "AS k WHERE m.type = 'table' AND k.\"table\" = 'attempts' AND m.name NOT IN "
-                      "('search_attempts', 'proof_metrics')") == 0);
+                      "('search_attempts', 'proof_metrics', 'lemma_sources')") == 0);
   CHECK(raw.query_int("SELECT count(DISTINCT m.name) FROM sqlite_schema AS m, "
                       "pragma_foreign_key_list(m.name) AS k WHERE m.type = 'table' AND "
-                      "k.\"table\" = 'attempts'") == 2);
+                      "k.\"table\" = 'attempts'") == 3);
+  CHECK(raw.query_int("SELECT count(*) FROM pragma_foreign_key_list('lemma_sources') AS k "
+                      "WHERE k.\"table\" = 'attempts' AND k.on_delete = 'SET NULL'") == 2);
 }
