@@ -181,3 +181,14 @@ TEST_CASE("the kernel replay's module holds the library layer between header and
   r.library = layer("library-v1:aaaa", kLemma);
   CHECK(replay_module_text(r) == "import Init\nopen Nat\n" + kLemma + "\n" + r.body + "\n");
 }
+
+TEST_CASE("a layer's time never counts against a proof's timeout", "[worker][library]") {
+  auto options = fake_pool(1);
+  options.worker.proof_timeout = std::chrono::milliseconds(400);
+  WorkerPool pool(options);
+  auto slow = layer("library-v1:ffff",
+                    "theorem lib_0123456789ab : True := by\n  --! sleep 700\n  trivial\n\n");
+  auto r = check_all(pool, {using_lemma(0, "after_slow_layer", slow)});
+  CHECK(r[0].verdict == Verdict::pass);
+  CHECK(r[0].elapsed_ms < 400);
+}
