@@ -43,6 +43,27 @@ std::string lemma_digest(std::string_view header, std::string_view statement,
       .hex();
 }
 
+std::optional<SplitDeclaration> split_declaration(std::string_view declaration) {
+  int depth = 0;
+  for (const auto& token : common::lex(declaration)) {
+    if (token.kind != common::TokenKind::symbol) continue;
+    if (token.text == "(" || token.text == "[" || token.text == "{" || token.text == "⦃" ||
+        token.text == "⟨") {
+      ++depth;
+    } else if (token.text == ")" || token.text == "]" || token.text == "}" || token.text == "⦄" ||
+               token.text == "⟩") {
+      --depth;
+    } else if (token.text == ":=" && depth == 0) {
+      std::string_view statement = declaration.substr(0, token.offset);
+      if (statement.ends_with(' ')) statement.remove_suffix(1);
+      std::string_view proof = declaration.substr(token.offset + token.text.size());
+      if (proof.starts_with(' ')) proof.remove_prefix(1);
+      return SplitDeclaration{std::string(statement), std::string(proof)};
+    }
+  }
+  return std::nullopt;
+}
+
 std::string library_version(const std::vector<std::string>& digests) {
   if (digests.empty()) return "";
   common::TaggedHash hash("library-v1");
@@ -50,21 +71,21 @@ std::string library_version(const std::vector<std::string>& digests) {
   return hash.hex();
 }
 
-std::string lemma_declaration(const LibraryLemma& lemma) {
-  std::string text = lemma.statement + " := " + std::string(common::trim(lemma.proof));
-  return text + "\n\n";
-}
-
-LibraryLayers::LibraryLayers(std::vector<LibraryLemma> lemmas) : m_lemmas(std::move(lemmas)) {
+LibraryLayers::LibraryLayers(std::vector<LibraryEntry> lemmas) : m_lemmas(std::move(lemmas)) {
   std::vector<std::string> digests;
   std::map<std::string, std::vector<std::string>> header_digests;
   std::map<std::string, std::string> header_texts;
   for (auto& lemma : m_lemmas) {
-    if (lemma.digest.empty())
-      lemma.digest = lemma_digest(lemma.header, lemma.statement, lemma.proof);
+    if (lemma.digest.empty()) {
+      // Without a `:=` the declaration cannot elaborate (Lean refuses the layer); its digest is
+      // still over its whole text, so that the version names it.
+      auto split = split_declaration(lemma.declaration);
+      lemma.digest = split ? lemma_digest(lemma.header, split->statement, split->proof)
+                           : lemma_digest(lemma.header, lemma.declaration, "");
+    }
     digests.push_back(lemma.digest);
     header_digests[lemma.header].push_back(lemma.digest);
-    header_texts[lemma.header] += lemma_declaration(lemma);
+    header_texts[lemma.header] += std::string(common::trim_end(lemma.declaration)) + "\n\n";
     for (const auto& task : lemma.derived_from) m_forbidden[task].push_back(lemma.name);
   }
   m_version = library_version(digests);

@@ -94,6 +94,9 @@ class Pipeline {
   struct AddOptions {
     std::optional<std::chrono::milliseconds> wall;  // its check's wall clock (CheckBudget)
     bool use_cache = true;  // false: neither the cache nor a remembered verdict answers it
+    // Its own library instead of PipelineOptions::library (`library grow` checks each rewrite
+    // with the library as it is at that point); null: the pipeline's.
+    std::shared_ptr<const LibraryLayers> library = nullptr;
   };
   // What an addition works out before it looks at the cache or at Lean: its row, the guard's
   // reading and the request for Lean (harness/assembly.hpp), and its cache key. prepare()

@@ -38,14 +38,10 @@ tasks::Candidate candidate(int64_t line, const tasks::Task& t, const std::string
   return {line, t.name, t, tasks::ProofForm::continuation, proof};
 }
 
-LibraryLemma lemma(const std::string& hex, const std::string& header,
+LibraryEntry lemma(const std::string& hex, const std::string& header,
                    std::vector<std::string> derived_from = {}) {
-  return {"lib_" + hex,
-          header,
-          "theorem lib_" + hex + " : True",
-          "trivial",
-          std::move(derived_from),
-          ""};
+  return {"lib_" + hex, header, "theorem lib_" + hex + " : True := trivial",
+          std::move(derived_from)};
 }
 
 bool is_version(const std::string& v) {
@@ -64,7 +60,7 @@ TEST_CASE("a library's version is library-v1 over its lemmas in order", "[librar
   CHECK(LibraryLayers({}).version().empty());
   // A lemma's digest is over header, statement and proof: another proof is another lemma.
   auto other_proof = lemma("0123456789ab", kHeaderA);
-  other_proof.proof = "by trivial";
+  other_proof.declaration = "theorem lib_0123456789ab : True := by trivial";
   CHECK(LibraryLayers({other_proof}).version() !=
         LibraryLayers({lemma("0123456789ab", kHeaderA)}).version());
   CHECK(ab.lemmas()[0].digest ==
@@ -72,8 +68,34 @@ TEST_CASE("a library's version is library-v1 over its lemmas in order", "[librar
   CHECK(ab.lemmas()[0].digest.rfind("lemma-v1:", 0) == 0);
   // A digest the entry gives (the store's) is used as it is.
   auto given = lemma("0123456789ab", kHeaderA);
+  CHECK(given.digest.empty());
   given.digest = "lemma-v1:given";
   CHECK(LibraryLayers({given}).version() == library_version({"lemma-v1:given"}));
+}
+
+TEST_CASE("a declaration splits into statement and proof as library::declaration_text joins them",
+          "[library]") {
+  auto plain =
+      split_declaration("theorem lib_0123456789ab (a b : Nat) : a + b = b + a := Nat.add_comm a b");
+  REQUIRE(plain);
+  CHECK(plain->statement == "theorem lib_0123456789ab (a b : Nat) : a + b = b + a");
+  CHECK(plain->proof == "Nat.add_comm a b");
+  // A proof that starts on its own line keeps its newline; the proof's own `:=` stay in it.
+  auto tactic = split_declaration(
+      "theorem lib_0123456789ab {α : Type} (h : (fun x => x) = id) : True :=\n  have h2 : True := "
+      "trivial\n  h2");
+  REQUIRE(tactic);
+  CHECK(tactic->statement == "theorem lib_0123456789ab {α : Type} (h : (fun x => x) = id) : True");
+  CHECK(tactic->proof == "\n  have h2 : True := trivial\n  h2");
+  // `:=` inside brackets (a binder's default value) is not the proof's.
+  auto bracketed = split_declaration("theorem lib_0123456789ab (n : Nat := 3) : n = n := rfl");
+  REQUIRE(bracketed);
+  CHECK(bracketed->statement == "theorem lib_0123456789ab (n : Nat := 3) : n = n");
+  CHECK(bracketed->proof == "rfl");
+  CHECK_FALSE(split_declaration("theorem lib_0123456789ab : True"));
+  // `-- :=` in a comment is not one.
+  CHECK(split_declaration("theorem lib_0123456789ab : True -- :=\n := trivial")->proof ==
+        "trivial");
 }
 
 TEST_CASE("each task header has a layer of its own lemmas, in library order", "[library]") {
@@ -123,7 +145,7 @@ TEST_CASE("a task's forbidden lemmas are those derived from it, named as identif
 TEST_CASE("the pipeline sends each request with its task header's layer", "[pipeline][library]") {
   FakeLean lean;
   auto library = std::make_shared<const LibraryLayers>(
-      std::vector<LibraryLemma>{lemma("aaaaaaaaaaaa", kHeaderA), lemma("bbbbbbbbbbbb", kHeaderB)});
+      std::vector<LibraryEntry>{lemma("aaaaaaaaaaaa", kHeaderA), lemma("bbbbbbbbbbbb", kHeaderB)});
   PipelineOptions options{identity(), false, false, "in.jsonl", 0};
   options.library = library;
   Pipeline p(guard(), nullptr, checker_of(lean), options);
@@ -154,7 +176,7 @@ TEST_CASE("the layer's version enters the cache key, and no layer leaves it as i
           "[pipeline][library]") {
   FakeLean lean;
   auto library = std::make_shared<const LibraryLayers>(
-      std::vector<LibraryLemma>{lemma("aaaaaaaaaaaa", kHeaderA)});
+      std::vector<LibraryEntry>{lemma("aaaaaaaaaaaa", kHeaderA)});
   PipelineOptions with{identity(), false, false, "in.jsonl", 0};
   with.library = library;
   PipelineOptions without{identity(), false, false, "in.jsonl", 0};
@@ -177,7 +199,7 @@ TEST_CASE("a candidate naming a lemma derived from its own task is rejected with
   auto own = task("own", kHeaderA);
   auto other = task("other", kHeaderA);
   auto library = std::make_shared<const LibraryLayers>(
-      std::vector<LibraryLemma>{lemma("aaaaaaaaaaaa", kHeaderA, {own.id})});
+      std::vector<LibraryEntry>{lemma("aaaaaaaaaaaa", kHeaderA, {own.id})});
   PipelineOptions options{identity(), false, false, "in.jsonl", 0};
   options.library = library;
   Pipeline p(guard(), nullptr, checker_of(lean), options);
@@ -202,4 +224,24 @@ TEST_CASE("a candidate naming a lemma derived from its own task is rejected with
   auto refused = p.prepare(candidate(5, own, "  exact lib_aaaaaaaaaaaa\n  native_decide\n"), {});
   REQUIRE(refused.assembly.early);
   CHECK(refused.assembly.early->reason.find("library:") == std::string::npos);
+}
+
+TEST_CASE("an addition's own library replaces the pipeline's", "[pipeline][library]") {
+  FakeLean lean;
+  auto pipeline_library = std::make_shared<const LibraryLayers>(
+      std::vector<LibraryEntry>{lemma("aaaaaaaaaaaa", kHeaderA)});
+  auto own_library = std::make_shared<const LibraryLayers>(
+      std::vector<LibraryEntry>{lemma("aaaaaaaaaaaa", kHeaderA), lemma("bbbbbbbbbbbb", kHeaderA)});
+  PipelineOptions options{identity(), false, false, "in.jsonl", 0};
+  options.library = pipeline_library;
+  Pipeline p(guard(), nullptr, checker_of(lean), options);
+  auto c = candidate(1, task("t", kHeaderA), "  trivial\n");
+  Pipeline::AddOptions own;
+  own.library = own_library;
+  p.add(c, own);
+  p.add(c);  // the same text under the pipeline's library: another key, another check
+  REQUIRE(lean.submitted.size() == 2);
+  CHECK(lean.submitted[0].library.version == own_library->layer(kHeaderA).version);
+  CHECK(lean.submitted[1].library.version == pipeline_library->layer(kHeaderA).version);
+  CHECK(p.prepare(c, own).key != p.prepare(c, {}).key);
 }

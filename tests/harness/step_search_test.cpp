@@ -133,8 +133,8 @@ TEST_CASE("with a library the proof states and the re-check run on the header's 
   Setup setup;
   const std::string statement = "theorem t : True := by\n";
   auto own = tasks::make_task("t", "", "", statement);
-  setup.engine.library = std::make_shared<const LibraryLayers>(std::vector<LibraryLemma>{
-      {"lib_aaaaaaaaaaaa", "", "theorem lib_aaaaaaaaaaaa : True", "trivial", {own.id}, ""}});
+  setup.engine.library = std::make_shared<const LibraryLayers>(std::vector<LibraryEntry>{
+      {"lib_aaaaaaaaaaaa", "", "theorem lib_aaaaaaaaaaaa : True := trivial", {own.id}}});
   ScriptedPolicy policy({"exact lib_aaaaaaaaaaaa", "trivial"});
   auto out = search_one(setup, policy, statement);
   CHECK(out.row.verdict == Verdict::pass);
