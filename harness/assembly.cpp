@@ -45,6 +45,7 @@ Assembly whole_text(const tasks::Candidate& c) {
     a.request.header_rest = header.rest;
   } else {
     a.request.imports = file.imports;
+    a.on_task_header = false;
   }
   a.request.body = file.rest;
   a.request.line_offset = file.rest_first_line - 1;

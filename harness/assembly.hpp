@@ -22,6 +22,9 @@ struct EarlyVerdict {
 struct Assembly {
   lean_bridge::CheckRequest request;  // id left to the caller
   std::optional<EarlyVerdict> early;  // set when Lean is not to be asked
+  // The request runs in its task's header (imports and rest), not a whole file's own imports:
+  // the library layer of that header applies to it (harness/library_layers.hpp).
+  bool on_task_header = true;
 };
 
 // The guard reads what the candidate wrote first (a refusal means Lean is not asked): the line's

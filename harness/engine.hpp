@@ -69,6 +69,8 @@ struct EngineSettings {
   std::set<std::string> given;
 };
 
+class LibraryLayers;  // harness/library_layers.hpp
+
 struct Engine {
   Workspace workspace;
   std::string repl;  // the REPL command line as given or derived
@@ -80,6 +82,10 @@ struct Engine {
   lean_bridge::PoolOptions pool;
   CheckIdentity identity;
   bool used_constants = false;  // every check asks Lean for the constants it uses
+  // The lemma library a search checks with (issue 15, harness/library_layers.hpp); null: none.
+  // Set by a command after make_engine; whole-proof search's pipeline and the step search (its
+  // proof states and its re-check) pass it on; score, serve and traces do not read it yet.
+  std::shared_ptr<const LibraryLayers> library = nullptr;
 };
 
 // Resolves the settings; throws UsageError for a bad REPL command, sandbox or rules file.

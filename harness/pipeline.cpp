@@ -61,7 +61,11 @@ Pipeline::Prepared Pipeline::prepare(const tasks::Candidate& candidate,
   Prepared p;
   p.row = candidate_row(candidate);
   p.assembly = assemble(candidate, m_guard, m_options.identity.heartbeats);
-  if (!p.assembly.early) p.key = verification_key(m_options.identity, candidate);
+  const auto& library = options.library ? options.library : m_options.library;
+  if (library) apply_library(*library, candidate, p.assembly);
+  if (!p.assembly.early) {
+    p.key = verification_key(m_options.identity, candidate, p.assembly.request.library.version);
+  }
   p.options = options;
   return p;
 }

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "harness/assembly.hpp"
+#include "harness/library_layers.hpp"
 #include "harness/rows.hpp"
 #include "lean-bridge/checker.hpp"
 #include "lean-bridge/guard.hpp"
@@ -63,6 +64,10 @@ struct PipelineOptions {
   std::string input;            // the input's name, for `invalid` rows: FILE:LINE: field: why
   int priority = 0;             // of every check this pipeline submits
   bool ordered = true;          // rows in the order added; false: as they are decided
+  // The lemma library (issue 15): each request gets its task header's layer, whose version
+  // enters the cache key, and a candidate naming a lemma derived from its own task is rejected
+  // without Lean (harness/library_layers.hpp). Null: no library.
+  std::shared_ptr<const LibraryLayers> library = nullptr;
 };
 
 struct PipelineStats {
@@ -89,6 +94,9 @@ class Pipeline {
   struct AddOptions {
     std::optional<std::chrono::milliseconds> wall;  // its check's wall clock (CheckBudget)
     bool use_cache = true;  // false: neither the cache nor a remembered verdict answers it
+    // Its own library instead of PipelineOptions::library (`library grow` checks each rewrite
+    // with the library as it is at that point); null: the pipeline's.
+    std::shared_ptr<const LibraryLayers> library = nullptr;
   };
   // What an addition works out before it looks at the cache or at Lean: its row, the guard's
   // reading and the request for Lean (harness/assembly.hpp), and its cache key. prepare()

@@ -89,7 +89,8 @@ void apply_result(Row& row, const lean_bridge::CheckResult& result) {
   if (result.used_constants) row.used_constants_json = nlohmann::json(*result.used_constants).dump();
 }
 
-std::string verification_key(const CheckIdentity& identity, const tasks::Candidate& c) {
+std::string verification_key(const CheckIdentity& identity, const tasks::Candidate& c,
+                             std::string_view library) {
   store::CacheKeyFields fields;
   fields.toolchain = identity.toolchain;
   fields.repl = identity.repl;
@@ -101,6 +102,7 @@ std::string verification_key(const CheckIdentity& identity, const tasks::Candida
   fields.statement = c.task.statement;
   fields.proof = c.proof;
   fields.form = c.form == tasks::ProofForm::continuation ? "continuation" : "whole_text";
+  fields.library = library;
   return store::verification_cache_key(fields);
 }
 

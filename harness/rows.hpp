@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/heartbeats.hpp"
@@ -54,6 +55,9 @@ void apply_cached(Row& row, const store::CachedVerdict& hit);
 // (candidate_row, or an invalid line's) takes the recorded verdict and everything Lean said.
 void apply_recorded(Row& row, const store::AttemptRow& recorded);
 void apply_result(Row& row, const lean_bridge::CheckResult& result);
-std::string verification_key(const CheckIdentity& identity, const tasks::Candidate& candidate);
+// The candidate's verification cache key; `library`: the version of the library layer it is
+// checked on (lean_bridge::LibraryLayer::version), "" for none.
+std::string verification_key(const CheckIdentity& identity, const tasks::Candidate& candidate,
+                             std::string_view library = {});
 
 }  // namespace harness

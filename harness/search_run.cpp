@@ -269,11 +269,13 @@ bool SearchRun::check_attempts(std::vector<std::vector<Attempt>>& groups,
   if (candidates.empty()) return true;
   if (!m_pipeline) {
     const Engine& engine = m_engine;
+    PipelineOptions options{engine.identity, m_settings.use_cache, engine.used_constants,
+                            m_settings.tasks, 0};
+    options.library = engine.library;
     m_pipeline = std::make_unique<Pipeline>(
         engine.guard, &m_cache,
         [&engine] { return std::make_unique<lean_bridge::WorkerPool>(engine.pool); },
-        PipelineOptions{engine.identity, m_settings.use_cache, engine.used_constants,
-                        m_settings.tasks, 0});
+        std::move(options));
   }
   auto rows = check_batch(*m_pipeline, candidates);
   if (!rows) return false;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "harness/heartbeats.hpp"
+#include "harness/library_layers.hpp"
 #include "harness/pipeline.hpp"
 #include "harness/interrupt.hpp"
 #include "common/lean_header.hpp"
@@ -132,9 +133,11 @@ std::optional<std::vector<StepOutcome>> StepSearcher::run(const std::vector<Step
 // The script found in tactic mode, checked again as a whole theorem through the pipeline, on
 // this thread's own worker. No cache: the search's verdicts reach the store with its attempts.
 Row StepSearcher::recheck(lean_bridge::Worker& worker, const tasks::Candidate& candidate) {
+  PipelineOptions options{m_engine.identity, false, m_engine.used_constants, "", 0};
+  options.library = m_engine.library;  // the same layer the proof states were opened on
   Pipeline pipeline(m_engine.guard, nullptr,
                     [&worker] { return std::make_unique<lean_bridge::WorkerChecker>(worker); },
-                    PipelineOptions{m_engine.identity, false, m_engine.used_constants, "", 0});
+                    std::move(options));
   pipeline.add(candidate);
   auto rows = pipeline.take_ready(std::chrono::milliseconds(0));
   return std::move(rows.at(0));
@@ -156,7 +159,9 @@ StepOutcome StepSearcher::search(lean_bridge::Worker& worker, const StepJob& job
   auto header = common::split_header(job.task.header);
   const int64_t limit = effective_heartbeats(job.task.header, m_engine.identity.heartbeats);
   lean_bridge::ProofStart start{header.imports, with_heartbeat_limit(header.rest, limit),
-                                cap_heartbeats(job.task.statement, limit)};
+                                cap_heartbeats(job.task.statement, limit),
+                                m_engine.library ? m_engine.library->layer(job.task.header)
+                                                 : lean_bridge::LibraryLayer{}};
   auto run_tactic = [&](const lean_bridge::ProofState& state, const std::string& tactic) {
     return worker.run_tactic(state, cap_heartbeats(tactic, limit), tactic_timeout);
   };
@@ -237,6 +242,10 @@ StepOutcome StepSearcher::search(lean_bridge::Worker& worker, const StepJob& job
       tasks::Candidate probe{0, job.task.name, job.task, tasks::ProofForm::continuation,
                              "  " + choice.tactic + "\n"};
       if (m_engine.guard.check(probe.proof, lean_bridge::GuardMode::proof_body, job.task.header)) {
+        continue;
+      }
+      // Nor a lemma derived from this task (the re-check would reject the script).
+      if (m_engine.library && m_engine.library->names_forbidden(job.task.id, choice.tactic)) {
         continue;
       }
       if (node.state.generation != worker.generation() && !revive(node)) break;

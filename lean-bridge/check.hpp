@@ -2,6 +2,7 @@
 // What the bridge is asked to check, and what it answers.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,10 +22,22 @@ struct CheckBudget {
   std::optional<std::chrono::milliseconds> wall;
 };
 
+// Lemmas elaborated once per worker as an environment of their own on top of the header's
+// (issue 15's library layer): the reference and the candidate run on it, so a proof may use
+// them, and `#print axioms` of its target sees through them (docs/lean-assumptions.md, A29).
+// Not part of the header: task ids stay the same with or without a library.
+struct LibraryLayer {
+  // Names the text; workers key the layer's environment by (header rest, version). "": no layer.
+  std::string version;
+  std::shared_ptr<const std::string> text;  // the lemmas' declarations, in library order
+  bool empty() const { return version.empty(); }
+};
+
 struct CheckRequest {
   uint64_t id = 0;          // the caller's tag, returned in the result
   std::string imports;      // canonical import lines; workers are keyed by them
   std::string header_rest;  // elaborated once per worker on top of the imports ("" for none)
+  LibraryLayer library;     // elaborated once per worker on top of the header (none by default)
   std::string body;         // the candidate's Lean text, checked in the header's environment
   int64_t line_offset = 0;  // added to message lines so positions refer to the caller's text
   std::string target;       // the declaration whose axioms Lean is asked for

@@ -31,6 +31,7 @@ std::string replay_module_text(const CheckRequest& request) {
   std::string text = request.imports;
   if (!text.empty()) text += "\n";
   if (!request.header_rest.empty()) text += request.header_rest + "\n";
+  if (request.library.text && !request.library.empty()) text += *request.library.text + "\n";
   return text + request.body + "\n";
 }
 

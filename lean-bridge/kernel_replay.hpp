@@ -31,7 +31,8 @@ struct KernelReplayOptions {
 // LEAN_PATH; `lean` and `leanchecker` are the toolchain's, first on the PATH lake gives.
 std::vector<std::string> default_replay_argv();
 
-// The module the replay compiles: the imports, the rest of the header, and the checked text.
+// The module the replay compiles: the imports, the rest of the header, the library layer
+// (when the request has one), and the checked text.
 std::string replay_module_text(const CheckRequest& request);
 
 // Judgement for an accepted check: pass when the replay exits 0, else rejected (kernel).

@@ -84,6 +84,23 @@ ImportAnswer read_import_answer(const Reply& reply, std::chrono::milliseconds ti
   return out;
 }
 
+// Why Lean's answer to a library layer makes it unusable, if it does: its first error, or a
+// sorry (in the sorries, or the warning Lean gives a declaration that uses one). A layer is
+// proved or it is not used: a lemma proved with sorry would let every proof using it pass its
+// own checks while sorryAx hides behind the lemma's name.
+std::optional<std::string> layer_problem(const CommandAnswer& answer) {
+  auto error = std::find_if(answer.messages.begin(), answer.messages.end(), is_error);
+  if (error != answer.messages.end()) return error->data;
+  for (const Message& m : answer.messages) {
+    if (m.data.find("declaration uses") != std::string::npos &&
+        m.data.find("sorry") != std::string::npos) {
+      return m.data;
+    }
+  }
+  if (!answer.sorries.empty()) return fmt::format("{} sorry in the layer", answer.sorries.size());
+  return std::nullopt;
+}
+
 }  // namespace
 
 StartOutcome start_repl(const WorkerOptions& options, const std::string& imports,
@@ -288,16 +305,61 @@ Outcome Worker::check(const CheckRequest& request) {
   if (auto failed = header_failure(request.header_rest)) {
     return judged(request, Verdict::error, DecidedBy::worker, *failed);
   }
-  auto reference = reference_env(request, *env.env);
+  auto base = layer_env(request.header_rest, request.library, *env.env, request.id);
+  if (base.failure) return std::move(*base.failure);
+  auto reference = reference_env(request, *base.env);
   if (reference.failure) return std::move(*reference.failure);
   ++m_uses;
   return run_proof(request, *reference.env, reference.candidate_sent);
 }
 
-Worker::EnvOrFailure Worker::reference_env(const CheckRequest& request, int64_t header_env) {
-  if (request.statement.empty()) return {header_env, {}};
+Worker::EnvOrFailure Worker::layer_env(const std::string& rest, const LibraryLayer& library,
+                                       int64_t header_env, uint64_t id) {
+  if (library.empty()) return {header_env, {}};
   ImportSet& set = m_sets.at(m_current);
-  std::string key = request.header_rest + '\x1f' + request.statement;
+  const std::string key = rest + '\x1f' + library.version;
+  auto refused = [&](const std::string& why) {
+    CheckResult r;
+    r.id = id;
+    r.verdict = Verdict::error;
+    r.decided_by = DecidedBy::worker;
+    r.reason = why;
+    return EnvOrFailure{std::nullopt, Outcome{std::move(r)}};
+  };
+  if (auto it = set.layer_failures.find(key); it != set.layer_failures.end()) {
+    return refused(it->second);
+  }
+  if (auto it = set.layer_envs.find(key); it != set.layer_envs.end()) return {it->second, {}};
+  if (!library.text || library.text->empty()) return {header_env, {}};  // a layer of no lemmas
+  // Like a header: elaborated once, within the header's time, never the proof's.
+  auto deadline = Clock::now() + m_options.header_timeout;
+  Reply reply = command(*library.text, header_env, deadline);
+  if (auto* answer_variant = std::get_if<Answer>(&reply)) {
+    if (auto* answer = std::get_if<CommandAnswer>(answer_variant); answer && answer->env) {
+      set.layer_envs[key] = *answer->env;
+      ++m_header_envs;
+      if (auto problem = layer_problem(*answer)) {
+        set.layer_failures[key] = "library: " + *problem;
+        return refused(set.layer_failures[key]);
+      }
+      return {*answer->env, {}};
+    }
+  }
+  std::string why = "the REPL gave no usable answer to the library layer";
+  if (auto* died = std::get_if<WorkerDied>(&reply)) {
+    ++m_counters.deaths;
+    why = "the REPL died on the library layer: " + describe_death(*died);
+  }
+  if (std::holds_alternative<TimedOut>(reply)) why = "the library layer timed out";
+  discard_process();
+  return {std::nullopt, InfraFailure{why, false}};
+}
+
+Worker::EnvOrFailure Worker::reference_env(const CheckRequest& request, int64_t base_env) {
+  if (request.statement.empty()) return {base_env, {}};
+  ImportSet& set = m_sets.at(m_current);
+  std::string key = request.header_rest + '\x1f' + request.library.version + '\x1f' +
+                    request.statement;
   if (auto it = set.reference_failures.find(key); it != set.reference_failures.end()) {
     return {std::nullopt, judged(request, Verdict::error, DecidedBy::worker, it->second)};
   }
@@ -312,7 +374,7 @@ Worker::EnvOrFailure Worker::reference_env(const CheckRequest& request, int64_t 
   // carries no secret (the nonce is made only after its answer), so it may wait in the pipe.
   auto deadline = Clock::now() + m_options.header_timeout;
   int64_t predicted = m_next_env;
-  if (auto failed = send_command(*text, header_env, deadline)) {
+  if (auto failed = send_command(*text, base_env, deadline)) {
     discard_process();
     return {std::nullopt, InfraFailure{"the REPL did not take the task's statement"}};
   }

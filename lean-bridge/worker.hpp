@@ -1,6 +1,7 @@
 #pragma once
 // One pool slot's REPL and its environments: each import set elaborated once (env I), each
-// distinct rest of a header once on top of it (env H), then every proof in its header's env.
+// distinct rest of a header once on top of it (env H), a library layer once on top of that
+// (env L, CheckRequest::library), then every proof in its header's (or layer's) env.
 // Header time never counts against a proof's timeout. A process may hold several import sets
 // (WorkerOptions::import_sets); it is replaced when it dies, times out, desynchronises, has no
 // room for one more import set, or is due for recycling. With a ProcessSource (the pool's warm
@@ -35,8 +36,9 @@ struct WorkerOptions {
   // REPL cannot free an environment, so one more than this replaces the process.
   int import_sets = 1;
   // Header environments (distinct rests of a header: ProofNet's `open`s, a served run's many
-  // headers) one process may elaborate; past it the process is due for recycling, and its
-  // replacement elaborates again only the headers still asked for. The REPL cannot free one.
+  // headers; library layers count too) one process may elaborate; past it the process is due
+  // for recycling, and its replacement elaborates again only the headers still asked for. The
+  // REPL cannot free one.
   int header_envs = 256;
   uint64_t max_rss_bytes = 0;  // recycle above this resident size; 0: never
   std::optional<KernelReplayOptions> kernel_replay;  // replay every pass through the kernel
@@ -61,6 +63,7 @@ struct ProofStart {
   std::string imports;
   std::string header_rest;
   std::string statement;  // "theorem NAME ... := by\n"
+  LibraryLayer library = {};  // the statement is opened on this layer's env (none by default)
 };
 
 struct ProofState {
@@ -186,7 +189,11 @@ class Worker {
     std::optional<std::string> failure;  // the imports' own error
     std::map<std::string, int64_t> header_envs;
     std::map<std::string, std::string> header_failures;  // rest of header → Lean's error
-    std::map<std::string, int64_t> reference_envs;  // rest of header + statement → env R
+    // Library layers (CheckRequest::library) on a header env: rest + version → env L, and
+    // the layers Lean refused (an error or a sorry) → why.
+    std::map<std::string, int64_t> layer_envs;
+    std::map<std::string, std::string> layer_failures;
+    std::map<std::string, int64_t> reference_envs;  // rest + layer version + statement → env R
     std::map<std::string, std::string> reference_failures;
     uint64_t last_use = 0;
   };
@@ -201,7 +208,12 @@ class Worker {
   bool take_spare(const std::string& imports, bool wait, bool replacement);
   std::optional<std::string> header_failure(const std::string& rest) const;
   EnvOrFailure header_env(const std::string& rest);
-  EnvOrFailure reference_env(const CheckRequest& request, int64_t header_env);
+  // The env proofs of this header and library layer run on: the header's env H, or the layer's
+  // env L elaborated on top of it once per (rest, version). A layer Lean refused is an error
+  // (`failure` holds the CheckResult, reason "library: ..."), remembered like a header failure.
+  EnvOrFailure layer_env(const std::string& rest, const LibraryLayer& library, int64_t header_env,
+                         uint64_t id);
+  EnvOrFailure reference_env(const CheckRequest& request, int64_t base_env);
   // Sends a command and checks that its answer carries the next env id of this process.
   Reply command(const std::string& text, std::optional<int64_t> env, Clock::time_point deadline,
                 bool all_tactics = false, bool infotree = false);

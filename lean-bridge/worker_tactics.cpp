@@ -46,11 +46,16 @@ OpenOutcome Worker::open_proof(const ProofStart& start, std::chrono::millisecond
     r.decided_by = DecidedBy::worker;
     return r;
   }
+  auto base = layer_env(start.header_rest, start.library, *env.env, 0);
+  if (base.failure) {
+    if (auto* infra = std::get_if<InfraFailure>(&*base.failure)) return *infra;
+    return std::get<CheckResult>(*base.failure);
+  }
   std::string text = start.statement;
   if (!text.empty() && text.back() != '\n') text += '\n';
   text += "  sorry\n";
   ++m_uses;
-  Reply reply = command(text, *env.env, Clock::now() + timeout);
+  Reply reply = command(text, *base.env, Clock::now() + timeout);
   if (std::holds_alternative<TimedOut>(reply)) {
     ++m_counters.timeouts;
     discard_process();

@@ -5,7 +5,7 @@
 namespace store {
 
 std::string verification_cache_key(const CacheKeyFields& fields) {
-  return common::TaggedHash("verify-v2")
+  return common::TaggedHash("verify-v3")
       .add("toolchain", fields.toolchain)
       .add("repl", fields.repl)
       .add("guard_version", fields.guard_version)
@@ -15,6 +15,7 @@ std::string verification_cache_key(const CacheKeyFields& fields) {
       .add("statement", fields.statement)
       .add("proof", fields.proof)
       .add("form", fields.form)
+      .add("library", fields.library)
       .hex();
 }
 

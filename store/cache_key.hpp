@@ -16,14 +16,18 @@ struct CacheKeyFields {
   std::string_view statement;
   std::string_view proof;
   std::string_view form;  // how the candidate was assembled (e.g. "proof", "full")
+  // The version of the library layer the check ran on (lean_bridge::LibraryLayer::version,
+  // "library-v1:..." and the task header's part of it); "" for none.
+  std::string_view library;
 };
 
-// The verification cache key: common::TaggedHash("verify-v2") over every field with its own
-// tag, i.e. "verify-v2:<64 hex digits>". Deterministic; any change to any field changes it.
-// (verify-v1 had no heartbeat budget: its verdicts were reached without one.)
+// The verification cache key: common::TaggedHash("verify-v3") over every field with its own
+// tag, i.e. "verify-v3:<64 hex digits>". Deterministic; any change to any field changes it.
+// (verify-v1 had no heartbeat budget, verify-v2 no library layer: their verdicts were reached
+// without them.)
 //
 // Contract: changing what goes into the key (adding, removing, renaming or re-encoding a
-// field) means bumping "verify-v2" to "verify-v3", so old entries can never match new keys.
+// field) means bumping "verify-v3" to "verify-v4", so old entries can never match new keys.
 std::string verification_cache_key(const CacheKeyFields& fields);
 
 // The cache rule, and its only owner: a verdict may be stored in and served from the

@@ -133,7 +133,7 @@ int64_t serve_run(const std::string& db_path, int n) {
     a.decided_by = "lean";
     a.reason = "accepted";
     a.proof = fmt::format("theorem s{} : True := trivial", line);
-    a.cache_key = fmt::format("verify-v2:serve-{}-{}", id, line);
+    a.cache_key = fmt::format("verify-v3:serve-{}-{}", id, line);
     batch.push_back(a);
   }
   db.record(batch);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/library_layers.hpp"
 #include "harness/reward.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -124,4 +125,27 @@ TEST_CASE("the step search runs under the heartbeat budget: header line, capped 
   CHECK(sent.find(R"("tactic":"set_option maxHeartbeats 400000   in trivial")") !=
         std::string::npos);
   CHECK(sent.find("99999999") == std::string::npos);
+}
+
+TEST_CASE("with a library the proof states and the re-check run on the header's layer, and a "
+          "tactic naming a lemma derived from the task is never sent",
+          "[pipeline][step][library]") {
+  Setup setup;
+  const std::string statement = "theorem t : True := by\n";
+  auto own = tasks::make_task("t", "", "", statement);
+  setup.engine.library = std::make_shared<const LibraryLayers>(std::vector<LibraryEntry>{
+      {"lib_aaaaaaaaaaaa", "", "theorem lib_aaaaaaaaaaaa : True := trivial", {own.id}}});
+  ScriptedPolicy policy({"exact lib_aaaaaaaaaaaa", "trivial"});
+  auto out = search_one(setup, policy, statement);
+  CHECK(out.row.verdict == Verdict::pass);
+  CHECK(out.script == "  trivial\n");
+  std::string sent = setup.requests();
+  INFO(sent);
+  // env 0: imports, 1: the header's heartbeat line, 2: the layer, once for both uses.
+  CHECK(sent.find(R"({"cmd":"theorem lib_aaaaaaaaaaaa : True := trivial\n\n","env":1})") !=
+        std::string::npos);
+  CHECK(sent.find("theorem lib_aaaaaaaaaaaa") == sent.rfind("theorem lib_aaaaaaaaaaaa"));
+  CHECK(sent.find(R"(sorry\n","env":2})") != std::string::npos);  // the root, on the layer
+  CHECK(sent.find(R"(:= sorry","env":2})") != std::string::npos);  // the re-check's reference
+  CHECK(sent.find("exact lib_aaaaaaaaaaaa") == std::string::npos);
 }

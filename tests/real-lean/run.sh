@@ -109,6 +109,45 @@ sys.exit(0 if envs == list(range(10)) and errors == expected else 1)
 '
 check "A26 a further import without env: a fresh environment, env ids counting on" $?
 
+# A29: a library layer (lemmas elaborated once on top of a header env) carries its lemmas to
+# the commands checked on it, and `#print axioms` of a theorem that uses a lemma lists the
+# lemma's axioms (collectAxioms follows constants): Classical.em's three through the first
+# lemma, none through rfl, sorryAx through a lemma proved by sorry (a layer the worker refuses).
+# Answers: env 0 (Init), the layer (1), a reference on it (2), a candidate using the lemma (3),
+# its closing request (4), a use of the rfl lemma (5), a use on env 0: unknown (6), a layer with
+# sorry (7), a use of its lemma (8).
+out=$(cd "$workspace" && printf '%s\n\n' \
+  '{"cmd": ""}' \
+  '{"cmd": "theorem lib_0123456789ab (p : Prop) : p ∨ ¬p := Classical.em p\n\ntheorem lib_ba9876543210 : 1 + 1 = 2 := rfl\n\n", "env": 0}' \
+  '{"cmd": "theorem ref_t29 (q : Prop) : q ∨ ¬q := sorry", "env": 1}' \
+  '{"cmd": "theorem t29 (q : Prop) : q ∨ ¬q := lib_0123456789ab q", "env": 2}' \
+  '{"cmd": "#print axioms t29\nexample : (type_of% @ref_t29) = (type_of% @t29) := _root_.rfl", "env": 3}' \
+  '{"cmd": "theorem t29b : 1 + 1 = 2 := lib_ba9876543210\n#print axioms t29b", "env": 1}' \
+  '{"cmd": "theorem t29c (q : Prop) : q ∨ ¬q := lib_0123456789ab q", "env": 0}' \
+  '{"cmd": "theorem lib_000000000000 : True := sorry\n\n", "env": 0}' \
+  '{"cmd": "theorem t29d : True := lib_000000000000\n#print axioms t29d", "env": 7}' | timeout 300 lake env "$repl")
+echo "$out"
+echo "$out" | python3 -c '
+import json, sys
+text, answers, at = sys.stdin.read(), [], 0
+decoder = json.JSONDecoder()
+while (start := text.find("{", at)) >= 0:
+    answer, at = decoder.raw_decode(text, start)
+    answers.append(answer)
+def data(a, severity): return [m["data"] for m in a.get("messages", []) if m.get("severity") == severity]
+ok = [a.get("env") for a in answers] == list(range(9))
+ok = ok and not data(answers[1], "error") and not data(answers[3], "error")
+ok = ok and data(answers[4], "info") == ["'"'"'t29'"'"' depends on axioms: [propext, Classical.choice, Quot.sound]"]
+ok = ok and not data(answers[4], "error")
+ok = ok and data(answers[5], "info") == ["'"'"'t29b'"'"' does not depend on any axioms"]
+ok = ok and bool(data(answers[6], "error"))
+ok = ok and any("declaration uses" in d and "sorry" in d for d in data(answers[7], "warning"))
+ok = ok and data(answers[8], "info") == ["'"'"'t29d'"'"' depends on axioms: [sorryAx]"]
+print("A29:", "ok" if ok else "unexpected answers")
+sys.exit(0 if ok else 1)
+'
+check "A29 a library layer's lemmas reach commands on it, and #print axioms sees through them" $?
+
 # A10, A23: lake env resolves the environment once, outside the sandbox, and the REPL binary
 # runs directly with only that environment (the workers do the same inside the sandbox).
 env_block=$(cd "$workspace" && timeout 300 lake env /usr/bin/env -0 | tr '\0' '\n')

@@ -16,15 +16,16 @@ store::CacheKeyFields sample_fields() {
           .header = "import Mathlib",
           .statement = "theorem t : 1 + 1 = 2",
           .proof = "by norm_num",
-          .form = "proof"};
+          .form = "proof",
+          .library = ""};
 }
 
 }  // namespace
 
 TEST_CASE("the cache key is versioned and deterministic", "[store][cache_key]") {
   auto key = store::verification_cache_key(sample_fields());
-  CHECK_THAT(key, Catch::Matchers::StartsWith("verify-v2:"));
-  CHECK(key.size() == std::string("verify-v2:").size() + 64);
+  CHECK_THAT(key, Catch::Matchers::StartsWith("verify-v3:"));
+  CHECK(key.size() == std::string("verify-v3:").size() + 64);
   CHECK(key == store::verification_cache_key(sample_fields()));
 }
 
@@ -34,7 +35,7 @@ TEST_CASE("the cache key changes when any single field changes", "[store][cache_
       &store::CacheKeyFields::guard_version, &store::CacheKeyFields::sandbox,
       &store::CacheKeyFields::heartbeats,    &store::CacheKeyFields::header,
       &store::CacheKeyFields::statement,     &store::CacheKeyFields::proof,
-      &store::CacheKeyFields::form};
+      &store::CacheKeyFields::form,          &store::CacheKeyFields::library};
   std::set<std::string> keys{store::verification_cache_key(sample_fields())};
   for (auto field : fields) {
     auto changed = sample_fields();
@@ -43,6 +44,17 @@ TEST_CASE("the cache key changes when any single field changes", "[store][cache_
     keys.insert(store::verification_cache_key(changed));
   }
   CHECK(keys.size() == std::size(fields) + 1);
+}
+
+TEST_CASE("a check on a library layer never shares a key with one without it",
+          "[store][cache_key]") {
+  auto bare = sample_fields();
+  auto layered = sample_fields();
+  layered.library = "library-v1:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  auto other = layered;
+  other.library = "library-v1:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+  CHECK(store::verification_cache_key(bare) != store::verification_cache_key(layered));
+  CHECK(store::verification_cache_key(layered) != store::verification_cache_key(other));
 }
 
 TEST_CASE("moving text between adjacent fields changes the key", "[store][cache_key]") {

@@ -102,7 +102,7 @@ struct Shard {
       auto a = sample_attempt(score, line);
       a.proof = tag + " proof " + std::to_string(line);
       a.cache_key =
-          line == 1 ? std::string("verify-v2:shared") : "verify-v2:" + tag + std::to_string(line);
+          line == 1 ? std::string("verify-v3:shared") : "verify-v3:" + tag + std::to_string(line);
       batch.push_back(a);
     }
     db.record(batch);
@@ -110,7 +110,7 @@ struct Shard {
     int64_t search = db.begin_run(run_info("search", toolchain));
     store::SearchAttemptRecord s;
     s.attempt = sample_attempt(search, 1);
-    s.attempt.cache_key = "verify-v2:" + tag + "-search";
+    s.attempt.cache_key = "verify-v3:" + tag + "-search";
     s.phase = "train";
     s.mode = "whole";
     s.prompt = tag;
@@ -192,7 +192,7 @@ TEST_CASE("merge brings every row of two shards into one store, re-keyed by run"
   auto second = out.merge_from(b.path);
   CHECK(second.added["runs"] == 2);
   CHECK(second.added["tasks"] == 0);               // the same task
-  CHECK(second.added["verification_cache"] == 3);  // "verify-v2:shared" was there
+  CHECK(second.added["verification_cache"] == 3);  // "verify-v3:shared" was there
   CHECK(second.added["lemmas"] == 1);         // the shared lemma was there
   CHECK(second.added["lemma_sources"] == 2);  // its source in b is another proof
 
