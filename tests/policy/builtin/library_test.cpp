@@ -272,3 +272,36 @@ TEST_CASE("checkpoints carry the library: round trip with library actions, versi
   CHECK(c.library().empty());
   CHECK(c.checkpoint() == plain.checkpoint());
 }
+
+TEST_CASE("revise: after the kept prefix the followed goal gets its lemma") {
+  BuiltinPolicy p(small());
+  p.set_library({chain_lemma()});
+  const std::string statement = "theorem t (a b : Nat) : Chain a ∧ Chain b := by\n";
+  for (int i = 0; i < 8; ++i) {
+    p.update({{{{statement, "constructor", "exact " + kChain + " a"},
+                {statement, "exact " + kChain + " a", "exact " + kChain + " b"}},
+               1.0,
+               true}});
+  }
+  RevisionRequest r;
+  r.task = {"task-v1:held", "t", "", statement};
+  r.previous.proof = "  constructor\n  exact " + kChain + " a\n  simp\n";
+  r.previous.decisions = {{statement, "", "constructor"},
+                          {statement, "constructor", "exact " + kChain + " a"},
+                          {statement, "exact " + kChain + " a", "simp"}};
+  r.feedback.verdict = "fail";
+  r.feedback.messages.push_back({"error", 3, 2, 3, 6, "simp made no progress"});
+  int fixed = 0;
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    r.seed = seed;
+    const Completion c = p.revise({r})[0];
+    // The prefix is kept; the only goal left is `Chain b`, so a lemma line names b, and the
+    // proof stops once no goal is left.
+    CHECK(c.proof.rfind("  constructor\n  exact " + kChain + " a\n", 0) == 0);
+    if (c.proof == "  constructor\n  exact " + kChain + " a\n  exact " + kChain + " b\n") {
+      ++fixed;
+      CHECK(c.decisions.back().tactic.empty());
+    }
+  }
+  CHECK(fixed >= 5);
+}
