@@ -292,11 +292,13 @@ void BuiltinPolicy::set_library(std::vector<LibraryLemma> lemmas) {
 std::map<int, std::string> BuiltinPolicy::offers_for(const builtin::GoalParts& goal,
                                                      std::string_view task_id) const {
   std::map<int, std::string> out;
+  if (m_parsed.empty()) return out;
+  const builtin::PreparedGoal prepared = builtin::prepare_goal(goal);
   for (std::size_t l = 0; l < m_parsed.size(); ++l) {
     if (m_lemma_actions[l].empty()) continue;
     const auto& derived = m_library[l].derived_from;
     if (!task_id.empty() && std::find(derived.begin(), derived.end(), task_id) != derived.end()) continue;
-    for (const builtin::LemmaOffer& offer : builtin::lemma_offers(m_parsed[l], goal)) {
+    for (const builtin::LemmaOffer& offer : builtin::lemma_offers(m_parsed[l], prepared)) {
       for (const auto& [index, form] : m_lemma_actions[l]) {
         if (form == offer.form) out.emplace(index, offer.tactic);
       }

@@ -339,13 +339,26 @@ std::optional<std::string> abstract_of_tactic(std::string_view tactic) {
   return std::nullopt;
 }
 
+PreparedGoal prepare_goal(GoalParts parts) {
+  PreparedGoal goal;
+  goal.target = tokens_of(parts.target);
+  for (const auto& hypothesis : parts.hypotheses) goal.hypothesis_types.push_back(tokens_of(hypothesis.second));
+  goal.parts = std::move(parts);
+  return goal;
+}
+
 std::vector<LemmaOffer> lemma_offers(const ParsedLemma& lemma, const GoalParts& goal) {
+  return lemma_offers(lemma, prepare_goal(goal));
+}
+
+std::vector<LemmaOffer> lemma_offers(const ParsedLemma& lemma, const PreparedGoal& prepared) {
   std::vector<LemmaOffer> offers;
   std::set<std::string> variables;
   for (const LemmaBinder& b : lemma.binders) {
     if (b.variable) variables.insert(b.name);
   }
-  const std::vector<LibToken> target = tokens_of(goal.target);
+  const GoalParts& goal = prepared.parts;
+  const std::vector<LibToken>& target = prepared.target;
 
   Bindings bindings;
   if (match_all(lemma.conclusion, variables, target, goal.target, bindings)) {
@@ -357,10 +370,10 @@ std::vector<LemmaOffer> lemma_offers(const ParsedLemma& lemma, const GoalParts& 
       const LemmaBinder& binder = lemma.binders[b];
       if (binder.variable || binder.kind != LemmaBinder::Kind::explicit_) continue;
       filled = false;
-      for (const auto& [name, type] : goal.hypotheses) {
+      for (std::size_t h = 0; h < goal.hypotheses.size(); ++h) {
+        const auto& [name, type] = goal.hypotheses[h];
         if (name.find("\u271D") != std::string::npos) continue;  // inaccessible (h✝): no name to write
-        const std::vector<LibToken> type_tokens = tokens_of(type);
-        if (match_all(binder.type, variables, type_tokens, type, bindings)) {
+        if (match_all(binder.type, variables, prepared.hypothesis_types[h], type, bindings)) {
           hypothesis_of[b] = name;
           filled = true;
           break;

@@ -70,7 +70,16 @@ struct GoalParts {
 };
 GoalParts goal_parts(std::string_view goal);
 
+// A goal lexed once, for matching against many lemmas.
+struct PreparedGoal {
+  GoalParts parts;
+  std::vector<LibToken> target;                       // tokens of parts.target
+  std::vector<std::vector<LibToken>> hypothesis_types;  // tokens of each hypothesis's type
+};
+PreparedGoal prepare_goal(GoalParts parts);
+
 // What `lemma` offers for `goal` (at most one of exact/apply, then rw and simp), in that order.
+std::vector<LemmaOffer> lemma_offers(const ParsedLemma& lemma, const PreparedGoal& goal);
 std::vector<LemmaOffer> lemma_offers(const ParsedLemma& lemma, const GoalParts& goal);
 
 // `exact NAME`, `apply NAME`, `rw [NAME]`, `simp [NAME]`.
