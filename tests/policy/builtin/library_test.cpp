@@ -5,9 +5,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "common/tagged_hash.hpp"
 #include "policy/builtin/builtin_policy.hpp"
+#include "policy/builtin/features.hpp"
 #include "policy/builtin/library.hpp"
 
 using namespace policy;
@@ -304,4 +307,93 @@ TEST_CASE("revise: after the kept prefix the followed goal gets its lemma") {
     }
   }
   CHECK(fixed >= 5);
+}
+
+namespace {
+
+struct FamilyTask {
+  TaskView view;
+  std::string family, split;
+};
+
+std::vector<FamilyTask> library_families() {
+  std::ifstream in(std::string(LIBRARY_FAMILIES_DIR) + "/tasks.jsonl");
+  REQUIRE(in);
+  std::vector<FamilyTask> out;
+  for (std::string line; std::getline(in, line);) {
+    const auto j = nlohmann::json::parse(line);
+    out.push_back({{"id:" + j["name"].get<std::string>(), j["name"], j["header"], j["formal_statement"]},
+                   j["family"],
+                   j["split"]});
+  }
+  return out;
+}
+
+// The Nat variables of `Chain x ∧ Chain y`, in the target's order.
+std::vector<std::string> chain_arguments(const std::string& statement) {
+  std::vector<std::string> out;
+  for (std::size_t at = statement.find("Chain "); at != std::string::npos; at = statement.find("Chain ", at + 1)) {
+    const std::size_t from = at + 6;
+    out.push_back(statement.substr(from, statement.find_first_of(" :", from) - from));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("library families: the chain lemma makes the two-chain tasks reachable, learned on train, on valid") {
+  const std::vector<FamilyTask> tasks = library_families();
+  std::vector<std::string> chain1_train;
+  for (const FamilyTask& t : tasks) {
+    if (t.family == "chain1" && t.split == "train") chain1_train.push_back(t.view.task_id);
+  }
+  REQUIRE(chain1_train.size() == 8);
+  BuiltinOptions options = small();
+  options.vocabulary = std::string(LIBRARY_FAMILIES_DIR) + "/vocabulary.txt";
+  BuiltinPolicy with(options), without(options);
+  with.set_library({chain_lemma(chain1_train)});
+
+  // Ten updates from the train split's two-chain proofs: constructor, the lemma twice, stop.
+  for (int round = 0; round < 10; ++round) {
+    std::vector<Experience> batch;
+    for (const FamilyTask& t : tasks) {
+      if (t.family != "chain2" || t.split != "train") continue;
+      const auto args = chain_arguments(t.view.statement);
+      REQUIRE(args.size() == 2);
+      const std::string& s = t.view.statement;
+      const std::string first = "exact " + kChain + " " + args[0], second = "exact " + kChain + " " + args[1];
+      batch.push_back({{{s, "", "constructor"}, {s, "constructor", first}, {s, first, second}, {s, second, ""}}, 1.0, true});
+    }
+    with.update(batch);
+    without.update(batch);
+  }
+
+  int solved_with = 0, solved_without = 0, samples = 0;
+  for (const FamilyTask& t : tasks) {
+    if (t.family != "chain2" || t.split != "valid") continue;
+    const auto args = chain_arguments(t.view.statement);
+    const std::string proof = "  constructor\n  exact " + kChain + " " + args[0] + "\n  exact " + kChain + " " + args[1] + "\n";
+    GenerationRequest r{t.view, 8, 11};
+    const auto drawn_with = with.generate({r})[0];
+    const auto drawn_without = without.generate({r})[0];
+    for (const Completion& c : drawn_with) solved_with += c.proof == proof;
+    for (const Completion& c : drawn_without) solved_without += c.proof.find("lib_") != std::string::npos;
+    samples += 8;
+  }
+  REQUIRE(samples == 40);
+  CHECK(solved_without == 0);  // without the library the lemma is never drawn
+  CHECK(solved_with >= samples / 2);  // 35 of 40 with these seeds
+
+  // A chain1 train task is never offered the lemma lifted from it; a valid one is.
+  for (const FamilyTask& t : tasks) {
+    if (t.family != "chain1") continue;
+    const std::string goal = policy::builtin::goal_of_statement(t.view.statement);
+    StepState s;
+    s.goals = {goal};
+    s.task = &t.view;
+    const Tactics offered = proposed(with, s);
+    const bool has_lemma = std::any_of(offered.begin(), offered.end(),
+                                       [](const std::string& x) { return x.find("lib_") != std::string::npos; });
+    CHECK(has_lemma == (t.split == "valid"));
+  }
 }
