@@ -103,6 +103,7 @@ struct Capabilities {
   bool learns = false;   // update()/checkpoint() do something
   bool fits = false;     // fit() works: it can start from (goal, tactic) pairs
   bool revises = false;  // revise() works (`search --revisions`)
+  bool uses_library = false;  // set_library() works (`search --library`)
 };
 
 // What fit() did.
@@ -141,6 +142,17 @@ struct RevisionRequest {
   Feedback feedback;
   int round = 1;        // 1 for the revision of a first try, 2 for the next, ...
   uint64_t seed = 0;    // all randomness of this revision derives from it (exact resume)
+};
+
+// A lemma of the library (issue 15), as a policy sees it. Its name is `lib_<12 lowercase
+// hex>`; its statement is the declaration without its proof, `theorem NAME BINDERS : TYPE`
+// (no `:=`), elaborated in the task's header environment by the harness. A proof may use it
+// by name. `derived_from` are the ids of the tasks whose proofs it came from: a policy never
+// offers it while one of those tasks is being proved (TaskView::task_id).
+struct LibraryLemma {
+  std::string name;                       // lib_0123456789ab
+  std::string statement;                  // "theorem NAME BINDERS : TYPE"
+  std::vector<std::string> derived_from;  // task ids
 };
 
 class Policy {
@@ -188,6 +200,13 @@ class Policy {
     (void)decisions;
     (void)steps;
     throw PolicyError(kind() + " policy cannot be fitted on (goal, tactic) pairs");
+  }
+  // The library the policy may use from now on (replacing any earlier one; empty: none), in
+  // library order. Called alone, between epochs, like update(). Only for policies whose
+  // capabilities say `uses_library`; the others throw PolicyError.
+  virtual void set_library(std::vector<LibraryLemma> lemmas) {
+    (void)lemmas;
+    throw PolicyError(kind() + " policy cannot use a lemma library (--library needs a policy that can)");
   }
   // Checkpoint bytes (self-describing: format name and version inside) and their inverse.
   // restore() throws PolicyError on bytes of another format or version, or corrupt bytes.

@@ -99,6 +99,90 @@ struct DrawStats {
   int distributions = 0;
 };
 
+// The text of each action for one goal: a library entry offered there is its tactic with the
+// arguments filled in, any other action is its vocabulary entry.
+struct ActionTexts {
+  const builtin::Vocabulary& vocabulary;
+  const std::map<int, std::string>& offered;
+  const std::string& operator[](int i) const {
+    auto it = offered.find(i);
+    return it != offered.end() ? it->second : vocabulary[i];
+  }
+};
+
+// Index of the first `op` at bracket depth 0 in `text`, npos if none.
+std::size_t find_top(std::string_view text, std::string_view op) {
+  int depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    if (c == ')' || c == ']' || c == '}') --depth;
+    if (text.compare(i, 3, "\u27E8") == 0) ++depth;  // ⟨
+    if (text.compare(i, 3, "\u27E9") == 0) --depth;  // ⟩
+    if (depth == 0 && text.compare(i, op.size(), op) == 0) return i;
+  }
+  return std::string_view::npos;
+}
+
+// The goals a whole proof has reached, as far as the policy follows them without Lean
+// (README.md, "Library lemmas"): `constructor` / `apply And.intro` split a top-level `A ∧ B`
+// into `A` and `B`, `intro NAME` moves the premise of a top-level `P → Q` into the
+// hypotheses, a tactic starting with `exact ` closes the first goal. After any other tactic
+// the goals are unknown (nullopt) and no library action is offered.
+struct FollowedGoals {
+  std::optional<std::vector<builtin::GoalParts>> goals;
+
+  // With a library the proof stops exactly when the followed goals are all closed: STOP is
+  // never drawn while one is known to be left, and nothing else once none is.
+  void stop_rule(std::vector<double>& logits) const {
+    if (!goals) return;
+    constexpr double kNever = -std::numeric_limits<double>::infinity();
+    if (goals->empty()) {
+      for (std::size_t a = 1; a < logits.size(); ++a) logits[a] = kNever;
+    } else {
+      logits[kStop] = kNever;
+    }
+  }
+  const builtin::GoalParts* first() const {
+    return goals && !goals->empty() ? &goals->front() : nullptr;
+  }
+  void after(std::string_view tactic) {
+    if (!first()) {
+      goals.reset();
+      return;
+    }
+    std::string t;
+    for (char c : tactic) t += (c == '\n' || c == '\t') ? ' ' : c;
+    while (!t.empty() && t.back() == ' ') t.pop_back();
+    while (!t.empty() && t.front() == ' ') t.erase(t.begin());
+    builtin::GoalParts goal = goals->front();
+    if (t == "constructor" || t == "apply And.intro") {
+      const std::size_t at = find_top(goal.target, " \u2227 ");  // ∧
+      if (at == std::string::npos) {
+        goals.reset();
+        return;
+      }
+      builtin::GoalParts left = goal, right = goal;
+      left.target = goal.target.substr(0, at);
+      right.target = goal.target.substr(at + 5);
+      goals->erase(goals->begin());
+      goals->insert(goals->begin(), {std::move(left), std::move(right)});
+    } else if (t.rfind("exact ", 0) == 0) {
+      goals->erase(goals->begin());
+    } else if (t.rfind("intro ", 0) == 0 && t.find(' ', 6) == std::string::npos) {
+      const std::size_t at = find_top(goal.target, " \u2192 ");  // →
+      if (at == std::string::npos) {
+        goals.reset();
+        return;
+      }
+      goals->front().hypotheses.emplace_back(t.substr(6), goal.target.substr(0, at));
+      goals->front().target = goal.target.substr(at + 5);
+    } else {
+      goals.reset();
+    }
+  }
+};
+
 // Draws the next action of a whole proof from `logp`: STOP (its decision recorded; false) or a
 // tactic (its decision recorded and its line appended to the proof; true).
 template <class Vocabulary>
@@ -145,7 +229,92 @@ void BuiltinPolicy::refresh_version() {
 }
 
 SparseVector BuiltinPolicy::features_of(const GoalAnalysis& goal, std::string_view previous_tactic) const {
+  // A library action is known by its abstract form: `exact lib_x a` and `exact lib_x b` are
+  // one previous tactic.
+  if (auto abstract = builtin::abstract_of_tactic(previous_tactic)) {
+    return builtin::hash_features(builtin::feature_names(goal, *abstract), m_options.feature_bits);
+  }
   return builtin::hash_features(builtin::feature_names(goal, previous_tactic), m_options.feature_bits);
+}
+
+std::optional<int> BuiltinPolicy::action_of(std::string_view tactic) const {
+  const std::string normal = builtin::normalise_tactic(tactic);
+  if (auto abstract = builtin::abstract_of_tactic(normal)) return m_vocabulary.find(*abstract);
+  return m_vocabulary.find(normal);
+}
+
+void BuiltinPolicy::index_library() {
+  m_library_entries.clear();
+  for (int i = 0; i < m_vocabulary.size(); ++i) {
+    if (builtin::lemma_of_abstract(m_vocabulary[i])) m_library_entries.push_back(i);
+  }
+  m_lemma_actions.assign(m_parsed.size(), {});
+  for (std::size_t l = 0; l < m_parsed.size(); ++l) {
+    for (builtin::LemmaForm form : {builtin::LemmaForm::exact, builtin::LemmaForm::apply,
+                                    builtin::LemmaForm::rw, builtin::LemmaForm::simp}) {
+      if (auto index = m_vocabulary.find(builtin::abstract_action(form, m_parsed[l].name))) {
+        m_lemma_actions[l].emplace_back(*index, form);
+      }
+    }
+  }
+}
+
+void BuiltinPolicy::set_library(std::vector<LibraryLemma> lemmas) {
+  std::vector<builtin::ParsedLemma> parsed;
+  std::set<std::string> names;
+  for (const LibraryLemma& lemma : lemmas) {
+    if (!builtin::is_library_name(lemma.name)) {
+      throw PolicyError("builtin policy: library lemma name '" + lemma.name + "' is not lib_<12 lowercase hex>");
+    }
+    if (!names.insert(lemma.name).second) {
+      throw PolicyError("builtin policy: library lemma " + lemma.name + " is given twice");
+    }
+    auto p = builtin::parse_lemma(lemma.statement);
+    if (!p || p->name != lemma.name) {
+      throw PolicyError("builtin policy: library lemma " + lemma.name +
+                        ": cannot read its statement as 'theorem " + lemma.name + " BINDERS : TYPE': " +
+                        lemma.statement);
+    }
+    parsed.push_back(std::move(*p));
+  }
+  // The vocabulary grows by the lemmas' abstract actions (weights start at zero).
+  for (const builtin::ParsedLemma& p : parsed) {
+    for (const std::string& action : builtin::abstract_actions(p)) {
+      if (m_vocabulary.add(action)) m_model->add_action();
+    }
+  }
+  m_library = std::move(lemmas);
+  m_parsed = std::move(parsed);
+  index_library();
+  refresh_version();
+}
+
+std::map<int, std::string> BuiltinPolicy::offers_for(const builtin::GoalParts& goal,
+                                                     std::string_view task_id) const {
+  std::map<int, std::string> out;
+  if (m_parsed.empty()) return out;
+  const builtin::PreparedGoal prepared = builtin::prepare_goal(goal);
+  for (std::size_t l = 0; l < m_parsed.size(); ++l) {
+    if (m_lemma_actions[l].empty()) continue;
+    const auto& derived = m_library[l].derived_from;
+    if (!task_id.empty() && std::find(derived.begin(), derived.end(), task_id) != derived.end()) continue;
+    for (const builtin::LemmaOffer& offer : builtin::lemma_offers(m_parsed[l], prepared)) {
+      for (const auto& [index, form] : m_lemma_actions[l]) {
+        if (form == offer.form) out.emplace(index, offer.tactic);
+      }
+    }
+  }
+  return out;
+}
+
+std::map<int, std::string> BuiltinPolicy::library_offers(std::string_view goal, std::string_view task_id) const {
+  return offers_for(builtin::goal_parts(builtin::goal_text(goal)), task_id);
+}
+
+void BuiltinPolicy::mask_library(std::vector<double>& logits, const std::map<int, std::string>& offered) const {
+  for (int i : m_library_entries) {
+    if (offered.count(i) == 0) logits[static_cast<std::size_t>(1 + i)] = -std::numeric_limits<double>::infinity();
+  }
 }
 
 std::vector<double> BuiltinPolicy::action_logprobs(std::string_view goal,
@@ -176,6 +345,7 @@ std::vector<std::vector<Completion>> BuiltinPolicy::generate(const std::vector<G
       }
       return it->second;
     };
+    const builtin::GoalParts start = builtin::goal_parts(goal);
     for (int i = 0; i < request.samples; ++i) {
       builtin::SplitMix64 rng(builtin::derive_seed(request.seed, static_cast<uint64_t>(i)));
       Completion c;
@@ -183,10 +353,18 @@ std::vector<std::vector<Completion>> BuiltinPolicy::generate(const std::vector<G
       std::string previous;
       DrawStats stats;
       std::vector<double> scaled, logp;
+      FollowedGoals followed{std::vector<builtin::GoalParts>{start}};
+      std::map<int, std::string> offered;
       for (int t = 0; t < m_options.max_proof_tactics; ++t) {
         const std::vector<double>& z = logits_for(previous);
         scaled.resize(z.size());
         for (std::size_t a = 0; a < z.size(); ++a) scaled[a] = z[a] * inv_t;
+        offered.clear();
+        if (!m_library_entries.empty()) {
+          if (const builtin::GoalParts* g = followed.first()) offered = offers_for(*g, request.task.task_id);
+          mask_library(scaled, offered);
+        }
+        if (!m_parsed.empty()) followed.stop_rule(scaled);
         if (t == 0) {
           // STOP is not allowed first: the softmax runs over the tactics only.
           std::vector<double> tactics(scaled.begin() + 1, scaled.end());
@@ -195,7 +373,8 @@ std::vector<std::vector<Completion>> BuiltinPolicy::generate(const std::vector<G
         } else {
           builtin::log_softmax(scaled, logp);
         }
-        if (!draw_tactic(logp, rng, m_vocabulary, request.task.statement, previous, c, stats)) break;
+        if (!draw_tactic(logp, rng, ActionTexts{m_vocabulary, offered}, request.task.statement, previous, c, stats)) break;
+        followed.after(previous);
       }
       c.completion = c.proof;
       c.logprob = stats.logprob;
@@ -251,10 +430,12 @@ std::vector<Completion> BuiltinPolicy::revise(const std::vector<RevisionRequest>
 
     Completion c;
     std::string previous;
+    FollowedGoals followed{std::vector<builtin::GoalParts>{builtin::goal_parts(goal)}};
     for (std::size_t i = 0; i < keep; ++i) {
       c.decisions.push_back(*tactics[i]);
       append_tactic(c.proof, tactics[i]->tactic);
       previous = tactics[i]->tactic;
+      followed.after(previous);
     }
     c.prompt = goal + "\n\nprevious proof:\n" + request.previous.proof + "\nkept: " +
                std::to_string(keep) + " tactic(s)" +
@@ -264,23 +445,31 @@ std::vector<Completion> BuiltinPolicy::revise(const std::vector<RevisionRequest>
     builtin::SplitMix64 rng(request.seed);
     DrawStats stats;
     std::vector<double> z, scaled, logp;
+    std::map<int, std::string> offered;
     for (std::size_t t = keep; t < static_cast<std::size_t>(m_options.max_proof_tactics); ++t) {
       m_model->logits(features_of(analysis, previous), z);
       scaled.resize(z.size());
       for (std::size_t a = 0; a < z.size(); ++a) scaled[a] = z[a] * inv_t;
+      offered.clear();
+      if (!m_library_entries.empty()) {
+        if (const builtin::GoalParts* g = followed.first()) offered = offers_for(*g, request.task.task_id);
+        mask_library(scaled, offered);
+      }
+      if (!m_parsed.empty()) followed.stop_rule(scaled);
       if (t == keep) {
         // Something new must come here: not the tactic Lean refused, and not STOP unless Lean
         // said no goal was left there (then the kept prefix alone is the proof to try).
         if (keep == 0 || refused.empty() || !no_goals) scaled[kStop] = kNever;
         if (!refused.empty()) {
-          if (auto index = m_vocabulary.find(builtin::normalise_tactic(refused))) {
+          if (auto index = action_of(refused)) {
             scaled[static_cast<std::size_t>(1 + *index)] = kNever;
           }
         }
         if (std::all_of(scaled.begin(), scaled.end(), [&](double v) { return v == kNever; })) break;
       }
       builtin::log_softmax(scaled, logp);
-      if (!draw_tactic(logp, rng, m_vocabulary, request.task.statement, previous, c, stats)) break;
+      if (!draw_tactic(logp, rng, ActionTexts{m_vocabulary, offered}, request.task.statement, previous, c, stats)) break;
+      followed.after(previous);
     }
     if (c.proof.empty()) {
       c.error = "no tactic left to revise with";  // a vocabulary of the refused tactic alone
@@ -301,6 +490,12 @@ std::vector<TacticChoice> BuiltinPolicy::propose(const StepState& state, int k, 
   std::vector<double> logits, logp;
   m_model->logits(features_of(analysis, state.previous_tactic), logits);
   builtin::log_softmax(logits, logp);
+  // Library entries: offered with their arguments where the lemma matches, else never.
+  std::map<int, std::string> offered;
+  if (!m_library_entries.empty()) {
+    offered = offers_for(builtin::goal_parts(state.goals[0]), state.task ? std::string_view(state.task->task_id) : "");
+    mask_library(logits, offered);
+  }
 
   std::vector<int> order(logits.size() - 1);
   std::iota(order.begin(), order.end(), 1);  // the tactics; STOP (action 0) is never proposed
@@ -319,6 +514,9 @@ std::vector<TacticChoice> BuiltinPolicy::propose(const StepState& state, int k, 
   const std::size_t n = std::min(order.size(), static_cast<std::size_t>(k));
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(), by_key);
   order.resize(n);
+  while (!order.empty() && key[static_cast<std::size_t>(order.back())] == -std::numeric_limits<double>::infinity()) {
+    order.pop_back();  // masked library entries sort last
+  }
   if (seed != 0) {
     // The sampled set, most likely first.
     std::sort(order.begin(), order.end(), [&](int a, int b) {
@@ -329,7 +527,8 @@ std::vector<TacticChoice> BuiltinPolicy::propose(const StepState& state, int k, 
   }
   std::vector<TacticChoice> out;
   out.reserve(n);
-  for (int a : order) out.push_back({m_vocabulary[a - 1], logp[static_cast<std::size_t>(a)]});
+  const ActionTexts texts{m_vocabulary, offered};
+  for (int a : order) out.push_back({texts[a - 1], logp[static_cast<std::size_t>(a)]});
   return out;
 }
 
@@ -341,6 +540,8 @@ UpdateStats BuiltinPolicy::update(const std::vector<Experience>& batch) {
     if (!e.verified) continue;
     for (const Decision& d : e.decisions) {
       std::string tactic = builtin::normalise_tactic(d.tactic);
+      // A library action enters as its abstract form (`exact lib_x a b` -> `exact lib_x`).
+      if (auto abstract = builtin::abstract_of_tactic(tactic)) tactic = *abstract;
       if (tactic.empty() || !m_vocabulary.add(tactic)) continue;
       m_model->add_action();
       ++stats.new_tactics;
@@ -369,7 +570,7 @@ UpdateStats BuiltinPolicy::update(const std::vector<Experience>& batch) {
     int action = kStop;
     const std::string tactic = builtin::normalise_tactic(d.tactic);
     if (!tactic.empty()) {
-      auto index = m_vocabulary.find(tactic);
+      auto index = action_of(tactic);
       if (!index) return false;  // a tactic the policy cannot choose (unverified, never added)
       action = 1 + *index;
     }
@@ -388,7 +589,7 @@ UpdateStats BuiltinPolicy::update(const std::vector<Experience>& batch) {
     if (e.advantage == 0 || !std::isfinite(e.advantage)) continue;
     for (const Decision& d : e.decisions) {
       const std::string tactic = builtin::normalise_tactic(d.tactic);
-      if (!tactic.empty() && !m_vocabulary.find(tactic)) continue;
+      if (!tactic.empty() && !action_of(tactic)) continue;
       pg.emplace_back(&d, e.advantage);
     }
   }
@@ -422,6 +623,7 @@ UpdateStats BuiltinPolicy::update(const std::vector<Experience>& batch) {
     stats.loss = m_model->step(examples, m_options.learning_rate, m_options.l2);
   }
   ++m_updates;
+  if (stats.new_tactics > 0) index_library();
   stats.vocabulary_size = m_vocabulary.size();
   refresh_version();
   return stats;
@@ -437,7 +639,7 @@ FitStats BuiltinPolicy::fit(const std::vector<Decision>& decisions, int steps) {
     int action = kStop;
     const std::string tactic = builtin::normalise_tactic(d.tactic);
     if (!tactic.empty()) {
-      auto index = m_vocabulary.find(tactic);
+      auto index = action_of(tactic);
       if (!index) {
         ++stats.skipped;
         continue;
@@ -498,6 +700,13 @@ std::string BuiltinPolicy::checkpoint() const {
       w.str(d.tactic);
     }
   }
+  w.u32(static_cast<uint32_t>(m_library.size()));
+  for (const LibraryLemma& lemma : m_library) {
+    w.str(lemma.name);
+    w.str(lemma.statement);
+    w.u32(static_cast<uint32_t>(lemma.derived_from.size()));
+    for (const std::string& id : lemma.derived_from) w.str(id);
+  }
   w.raw(common::sha256_hex(w.bytes()));
   return w.take();
 }
@@ -518,9 +727,9 @@ void BuiltinPolicy::restore(std::string_view bytes) {
     ByteReader::fail("unknown format '" + format + "' (expected '" + expected + "')");
   }
   const uint32_t version = in.u32("the format version");
-  if (version != kFormatVersion) {
+  if (version != kFormatVersion && version != 1) {
     ByteReader::fail("format version " + std::to_string(version) + " of '" + format +
-                     "' is not supported (this build reads version " + std::to_string(kFormatVersion) + ")");
+                     "' is not supported (this build reads versions 1 and " + std::to_string(kFormatVersion) + ")");
   }
   const std::string scheme = in.str("the feature scheme");
   if (scheme != kFeatureScheme) {
@@ -573,6 +782,30 @@ void BuiltinPolicy::restore(std::string_view bytes) {
     replay.push_back(std::move(decisions));
   }
 
+  // Version 2: the library (version 1 had none).
+  std::vector<LibraryLemma> library;
+  std::vector<builtin::ParsedLemma> parsed;
+  if (version >= 2) {
+    const uint32_t lemmas = in.u32("the library");
+    in.need_items(lemmas, 12, "the library");
+    std::set<std::string> names;
+    for (uint32_t i = 0; i < lemmas; ++i) {
+      LibraryLemma lemma;
+      lemma.name = in.str("the library");
+      lemma.statement = in.str("the library");
+      const uint32_t derived = in.u32("the library");
+      in.need_items(derived, 4, "the library");
+      for (uint32_t j = 0; j < derived; ++j) lemma.derived_from.push_back(in.str("the library"));
+      auto p = builtin::parse_lemma(lemma.statement);
+      if (!builtin::is_library_name(lemma.name) || !p || p->name != lemma.name) {
+        ByteReader::fail("the library holds an unreadable lemma '" + lemma.name + "'");
+      }
+      if (!names.insert(lemma.name).second) ByteReader::fail("the library lists " + lemma.name + " twice");
+      library.push_back(std::move(lemma));
+      parsed.push_back(std::move(*p));
+    }
+  }
+
   const std::size_t body = in.position();
   if (in.remaining() < kChecksumSize) {
     ByteReader::fail("truncated (the bytes end inside the checksum)");
@@ -590,6 +823,9 @@ void BuiltinPolicy::restore(std::string_view bytes) {
   m_replay_keys = std::move(keys);
   m_updates = updates;
   m_options.init_seed = init_seed;
+  m_library = std::move(library);
+  m_parsed = std::move(parsed);
+  index_library();
   refresh_version();
 }
 

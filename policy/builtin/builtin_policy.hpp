@@ -6,13 +6,16 @@
 // expert-iteration replay). Formulas, features, vocabularies and benchmark figures: README.md.
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "policy/builtin/features.hpp"
+#include "policy/builtin/library.hpp"
 #include "policy/builtin/vocabulary.hpp"
 #include "policy/policy.hpp"
 
@@ -67,7 +70,7 @@ class BuiltinPolicy final : public Policy {
   std::string kind() const override { return "builtin"; }
   // "builtin-<model>-v1:" + the first 12 hex digits of SHA-256(checkpoint()).
   std::string version() const override { return m_version; }
-  Capabilities capabilities() const override { return {.whole = true, .step = true, .learns = true, .fits = true, .revises = true}; }
+  Capabilities capabilities() const override { return {.whole = true, .step = true, .learns = true, .fits = true, .revises = true, .uses_library = true}; }
 
   // Whole proofs: sample i of a request draws from a generator seeded by (request.seed, i);
   // tactics are sampled one after another for goal_of_statement(statement) until STOP (never
@@ -103,6 +106,17 @@ class BuiltinPolicy final : public Policy {
   // counter are left as they are.
   FitStats fit(const std::vector<Decision>& decisions, int steps) override;
 
+  // The library (README.md, "Library lemmas"): each lemma's statement is read once; its
+  // abstract actions (`exact NAME`, `apply NAME`, and `rw [NAME]`, `simp [NAME]` for an
+  // equation) are appended to the vocabulary when new. From then on generate(), revise() and
+  // propose() offer a lemma's actions, arguments filled from the goal, where its conclusion
+  // matches, scored by the model's logit of the abstract action; never for a task among its
+  // derived_from. A library entry of the vocabulary that is not offered for a goal is never
+  // drawn there. Throws PolicyError (and keeps the previous library) for a name that is not
+  // `lib_<12 hex>`, a name given twice, or a statement it cannot read as `theorem NAME BINDERS
+  // : TYPE` with that name.
+  void set_library(std::vector<LibraryLemma> lemmas) override;
+
   // Self-describing little-endian bytes (README.md, "Checkpoint format"); restore() checks them
   // all and throws PolicyError naming the problem. The checkpoint's structure (model,
   // feature_bits, hidden) must match this policy's options; its vocabulary, weights, replay
@@ -122,12 +136,25 @@ class BuiltinPolicy final : public Policy {
 
   // "builtin-loglinear" or "builtin-mlp".
   static std::string format_name(std::string_view model);
-  static constexpr uint32_t kFormatVersion = 1;
+  static constexpr uint32_t kFormatVersion = 2;  // 2: the library after the replay buffer
+
+  const std::vector<LibraryLemma>& library() const { return m_library; }
+  // The library actions offered for one goal (goal text as Lean prints it) while proving the
+  // task `task_id` ("" = none known): vocabulary index -> tactic text. Lemmas derived from
+  // `task_id` offer nothing.
+  std::map<int, std::string> library_offers(std::string_view goal, std::string_view task_id) const;
 
  private:
   builtin::SparseVector features_of(const builtin::GoalAnalysis& goal,
                                     std::string_view previous_tactic) const;
   void refresh_version();
+  // Vocabulary index of a tactic (a library action by its abstract form), if present.
+  std::optional<int> action_of(std::string_view tactic) const;
+  // Rebuilds m_lemma_actions and m_library_entries from the vocabulary and the library.
+  void index_library();
+  std::map<int, std::string> offers_for(const builtin::GoalParts& goal, std::string_view task_id) const;
+  // Masks (sets to `never`) the logits of the library entries that `offered` lacks.
+  void mask_library(std::vector<double>& logits, const std::map<int, std::string>& offered) const;
 
   BuiltinOptions m_options;
   builtin::Vocabulary m_vocabulary;
@@ -136,6 +163,13 @@ class BuiltinPolicy final : public Policy {
   std::set<std::string> m_replay_keys;         // their decisions' text, for deduplication
   uint64_t m_updates = 0;
   std::string m_version;
+  // The library: the lemmas as given, their parsed statements, the vocabulary indices of the
+  // library entries (any `exact lib_…`/`apply lib_…`/`rw [lib_…]`/`simp [lib_…]`), and for
+  // each lemma of the library its entries' (vocabulary index, form).
+  std::vector<LibraryLemma> m_library;
+  std::vector<builtin::ParsedLemma> m_parsed;
+  std::vector<int> m_library_entries;
+  std::vector<std::vector<std::pair<int, builtin::LemmaForm>>> m_lemma_actions;
 };
 
 }  // namespace policy

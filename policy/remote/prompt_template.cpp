@@ -11,33 +11,33 @@ namespace {
 // DeepSeek-Prover-V1.5 style: the prompt opens a lean4 code block with the header and the
 // statement, so a completion model continues the code and closes the block.
 constexpr std::string_view kDeepseekCompletion =
-    "Complete the following Lean 4 code:\n\n```lean4\n{header}{statement}";
+    "{library}Complete the following Lean 4 code:\n\n```lean4\n{header}{statement}";
 
 // For chat models: the same code in a closed block and a request for the whole file back.
 constexpr std::string_view kDeepseekChat =
-    "Complete the following Lean 4 code:\n\n```lean4\n{header}{statement}\n```\n\n"
+    "{library}Complete the following Lean 4 code:\n\n```lean4\n{header}{statement}\n```\n\n"
     "Write the complete Lean 4 code (the header, the theorem exactly as stated above, and its "
     "proof) in one ```lean4 code block at the end of your answer.";
 
 // Step mode: one tactic for the first goal; the completion form stops at a newline.
 constexpr std::string_view kTacticCompletion =
-    "Give the next Lean 4 tactic for the first goal of this proof state, on one line.\n\n"
+    "{library}Give the next Lean 4 tactic for the first goal of this proof state, on one line.\n\n"
     "{goal}\n\nNext tactic:";
 
 constexpr std::string_view kTacticChat =
-    "Here is a Lean 4 proof state:\n\n```lean4\n{goal}\n```\n\n"
+    "{library}Here is a Lean 4 proof state:\n\n```lean4\n{goal}\n```\n\n"
     "Give the single next tactic for its first goal. Reply with the tactic alone, on one line, "
     "in a ```lean4 code block.";
 
 // Revisions: the previous attempt, Lean's messages, and a request for a revised proof. The
 // completion form ends with the task's code opened again, so the model writes the new proof.
 constexpr std::string_view kReviseCompletion =
-    "The following Lean 4 proof does not check.\n\n```lean4\n{attempt}\n```\n\n"
+    "{library}The following Lean 4 proof does not check.\n\n```lean4\n{attempt}\n```\n\n"
     "Lean's messages about it:\n\n{errors}\n\n"
     "Revise the proof. Complete the following Lean 4 code:\n\n```lean4\n{header}{statement}";
 
 constexpr std::string_view kReviseChat =
-    "Here is a Lean 4 proof attempt that Lean rejected:\n\n```lean4\n{attempt}\n```\n\n"
+    "{library}Here is a Lean 4 proof attempt that Lean rejected:\n\n```lean4\n{attempt}\n```\n\n"
     "Lean's messages about it:\n\n{errors}\n\n"
     "Revise the proof. Write the complete Lean 4 code (the header, the theorem exactly as stated "
     "above, and its corrected proof) in one ```lean4 code block at the end of your answer.";
@@ -85,10 +85,12 @@ PromptTemplate PromptTemplate::parse(std::string_view text, const std::string& o
           part = Part::attempt;
         } else if (word == "errors") {
           part = Part::errors;
+        } else if (word == "library") {
+          part = Part::library;
         } else {
           throw PolicyError(origin + ":" + std::to_string(line) + ": unknown placeholder {" +
                             std::string(word) +
-                            "} (known: {header}, {statement}, {name}, {goal}, {attempt}, {errors}; write {{ and }} "
+                            "} (known: {header}, {statement}, {name}, {goal}, {attempt}, {errors}, {library}; write {{ and }} "
                             "for literal braces)");
         }
         flush();
@@ -152,9 +154,19 @@ std::string PromptTemplate::render(const TemplateValues& values) const {
       case Part::errors:
         out += values.errors;
         break;
+      case Part::library:
+        out += values.library;
+        break;
     }
   }
   return out;
+}
+
+std::string render_library(const std::vector<std::string>& statements) {
+  if (statements.empty()) return {};
+  std::string out = "These lemmas are proved and may be used by name:\n\n";
+  for (const std::string& s : statements) out += s + "\n";
+  return out + "\n";
 }
 
 std::string render_feedback(const Feedback& feedback, int64_t statement_lines) {

@@ -1,6 +1,6 @@
 #pragma once
 // Prompt templates of the remote policy: text with the placeholders {header}, {statement},
-// {name}, {goal}, {attempt} and {errors}, either built in (by name) or read from a file
+// {name}, {goal}, {attempt}, {errors} and {library}, either built in (by name) or read from a file
 // (README.md, "Prompt templates").
 #include <string>
 #include <string_view>
@@ -23,7 +23,13 @@ struct TemplateValues {
   // Revisions (README.md, "Revisions"); "" in first prompts and step mode:
   std::string attempt = {};  // the previous attempt as Lean code (header, statement, proof)
   std::string errors = {};   // Lean's messages about it, render_feedback()
+  // The library lemmas offered for the task, render_library(); "" without any.
+  std::string library = {};
 };
+
+// The {library} placeholder: "" for no lemma, else the line "These lemmas are proved and may
+// be used by name:", a blank line, one statement per line, and a blank line.
+std::string render_library(const std::vector<std::string>& statements);
 
 // Lean's feedback as the {errors} placeholder shows it: one paragraph per error, "line L,
 // column C of the proof: TEXT" (or "in the statement (line L, column C of the statement): TEXT"
@@ -46,7 +52,7 @@ class PromptTemplate {
   const std::string& origin() const { return m_origin; }
 
  private:
-  enum class Part { text, header, statement, name, goal, attempt, errors };
+  enum class Part { text, header, statement, name, goal, attempt, errors, library };
   struct Piece {
     Part part;
     std::string text;  // for Part::text

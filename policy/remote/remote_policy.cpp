@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "metrics/compression.hpp"
 #include "policy/remote/extraction.hpp"
 #include "policy/remote/openai_wire.hpp"
 
@@ -96,6 +97,7 @@ RemotePolicy::RemotePolicy(RemoteOptions options) : m_options(std::move(options)
   check(m_options.timeout_s > 0 || m_options.timeout_ms > 0, "the timeout must be positive");
   check(m_options.max_tokens >= 1, "max_tokens must be at least 1");
   check(m_options.samples_per_request >= 1, "samples_per_request must be at least 1");
+  check(m_options.library_lemmas >= 0, "library_lemmas must not be negative");
   check(m_options.temperature >= 0, "temperature must not be negative");
   check(m_options.top_p > 0 && m_options.top_p <= 1, "top_p must be in (0, 1]");
   m_base = remote::parse_base_url(m_options.base_url);
@@ -197,6 +199,7 @@ std::vector<std::vector<Completion>> RemotePolicy::generate(
   for (const GenerationRequest& request : requests) {
     remote::TemplateValues values{request.task.header, request.task.statement,
                                   request.task.name, "", "", ""};
+    values.library = library_text(&request.task);
     prompts.push_back(m_prompt.render(values));
     bool continuation =
         m_endpoint == Endpoint::completions && remote::prompt_opens_code_block(prompts.back());
@@ -240,6 +243,7 @@ std::vector<Completion> RemotePolicy::revise(const std::vector<RevisionRequest>&
   for (const RevisionRequest& request : requests) {
     const TaskView& task = request.task;
     remote::TemplateValues values{task.header, task.statement, task.name, "", "", ""};
+    values.library = library_text(&task);
     std::string header = task.header;
     if (!header.empty() && header.back() != '\n') header += '\n';
     values.attempt = request.previous.whole_file
@@ -291,6 +295,7 @@ std::vector<TacticChoice> RemotePolicy::propose(const StepState& state, int k, u
     values.name = state.task->name;
   }
   values.goal = state.goals.front();
+  values.library = library_text(state.task);
   const std::string prompt = m_tactic.render(values);
 
   const int samples = 2 * k;
@@ -360,6 +365,53 @@ std::vector<TacticChoice> RemotePolicy::propose(const StepState& state, int k, u
     out.push_back({entry.tactic, logprob});
   }
   return out;
+}
+
+namespace {
+constexpr int kLibraryLevel = 19;  // zstd level of the shared-information ranking
+}
+
+void RemotePolicy::set_library(std::vector<LibraryLemma> lemmas) {
+  std::vector<int64_t> sizes;
+  sizes.reserve(lemmas.size());
+  for (const LibraryLemma& lemma : lemmas) sizes.push_back(metrics::compressed_size(lemma.statement, kLibraryLevel));
+  std::lock_guard<std::mutex> lock(m_library_mutex);
+  m_library = std::move(lemmas);
+  m_library_sizes = std::move(sizes);
+  m_library_cache.clear();
+}
+
+std::vector<std::string> RemotePolicy::library_for(const TaskView& task) const {
+  // I(s; l) = C(s) + C(l) - C(s l): what the lemma's statement and the task's share.
+  const int64_t cs = metrics::compressed_size(task.statement, kLibraryLevel);
+  std::vector<std::pair<int64_t, std::size_t>> ranked;  // (-I, index): stable for ties
+  for (std::size_t i = 0; i < m_library.size(); ++i) {
+    const auto& derived = m_library[i].derived_from;
+    if (std::find(derived.begin(), derived.end(), task.task_id) != derived.end()) continue;
+    const int64_t joint = metrics::compressed_size(task.statement + "\n" + m_library[i].statement, kLibraryLevel);
+    ranked.emplace_back(-(cs + m_library_sizes[i] - joint), i);
+  }
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<std::string> out;
+  for (std::size_t r = 0; r < ranked.size() && r < static_cast<std::size_t>(m_options.library_lemmas); ++r) {
+    out.push_back(m_library[ranked[r].second].statement);
+  }
+  return out;
+}
+
+std::string RemotePolicy::library_text(const TaskView* task) const {
+  if (m_library.empty() || m_options.library_lemmas == 0) return {};
+  TaskView none;
+  const TaskView& t = task != nullptr ? *task : none;
+  const std::string key = t.task_id + '\n' + t.statement;
+  {
+    std::lock_guard<std::mutex> lock(m_library_mutex);
+    auto it = m_library_cache.find(key);
+    if (it != m_library_cache.end()) return it->second;
+  }
+  std::string text = remote::render_library(library_for(t));
+  std::lock_guard<std::mutex> lock(m_library_mutex);
+  return m_library_cache.emplace(key, std::move(text)).first->second;
 }
 
 }  // namespace policy

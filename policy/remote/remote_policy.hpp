@@ -3,6 +3,8 @@
 // server, TGI). Whole proofs come from <base>/completions or <base>/chat/completions, step-mode
 // tactics from the same endpoint with the tactic template. See README.md for the URLs, the
 // templates, the extraction rules and the failure behaviour.
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +40,8 @@ struct RemoteOptions {
   int timeout_ms = 0;        // when > 0, replaces timeout_s (sub-second timeouts)
   int samples_per_request = 16;  // n of one HTTP request; larger requests are split
   bool logprobs = true;      // ask for token log-probabilities (Completion::logprob)
+  // The library (set_library): at most this many lemmas in a prompt's {library} (>= 0).
+  int library_lemmas = 8;
 };
 
 // The value of an environment variable holding an API key; nullopt when unset or empty.
@@ -52,7 +56,7 @@ class RemotePolicy : public Policy {
 
   std::string kind() const override { return "openai"; }
   std::string version() const override { return "openai:" + m_options.model; }
-  Capabilities capabilities() const override { return {.whole = true, .step = true, .learns = false, .fits = false, .revises = true}; }
+  Capabilities capabilities() const override { return {.whole = true, .step = true, .learns = false, .fits = false, .revises = true, .uses_library = true}; }
 
   // Throws PolicyError("cannot reach URL: ...") when no HTTP request of the call got any
   // answer because none could connect; every other failure is a per-sample `error`. An answer
@@ -70,6 +74,13 @@ class RemotePolicy : public Policy {
   // unless the server returned token log-probabilities. Same PolicyError as generate().
   std::vector<TacticChoice> propose(const StepState& state, int k, uint64_t seed) override;
 
+  // The lemmas a prompt offers (README.md, "Library"): the top library_lemmas lemmas by shared
+  // information with the task's statement, I(s; l) = C(s) + C(l) - C(s l) with zstd level 19
+  // (metrics::compressed_size), highest first (ties: library order), none derived from the task.
+  void set_library(std::vector<LibraryLemma> lemmas) override;
+  // Their statements for one task, as {library} lists them.
+  std::vector<std::string> library_for(const TaskView& task) const;
+
   const RemoteOptions& options() const { return m_options; }
   // The URL whole proofs and tactics are requested from.
   std::string endpoint_url() const;
@@ -86,6 +97,12 @@ class RemotePolicy : public Policy {
   remote::PromptTemplate m_prompt;
   remote::PromptTemplate m_tactic;
   remote::PromptTemplate m_revise;
+  std::vector<LibraryLemma> m_library;
+  std::vector<int64_t> m_library_sizes;  // C(statement) of each lemma
+  // {library} per (task id, statement), computed once: generate()/propose() run concurrently.
+  mutable std::mutex m_library_mutex;
+  mutable std::map<std::string, std::string> m_library_cache;
+  std::string library_text(const TaskView* task) const;
 };
 
 }  // namespace policy

@@ -397,7 +397,7 @@ TEST_CASE("restore refuses corrupt, truncated and foreign bytes and leaves the p
   flipped[bytes.size() / 2] = static_cast<char>(flipped[bytes.size() / 2] ^ 0x01);
   CHECK_THROWS_AS(target.restore(flipped), PolicyError);
   std::string tail = bytes;
-  tail[tail.size() - 80] = static_cast<char>(tail[tail.size() - 80] ^ 0x20);  // inside the replay text
+  tail[tail.size() - 84] = static_cast<char>(tail[tail.size() - 84] ^ 0x20);  // inside the replay text
   refused(tail, "checksum");
   std::string magic = bytes;
   magic[0] = 'X';
@@ -405,8 +405,8 @@ TEST_CASE("restore refuses corrupt, truncated and foreign bytes and leaves the p
   // The format version (after the 8 magic bytes and the format name) is checked before the rest.
   std::string version = bytes;
   const std::size_t version_at = 8 + 4 + std::string("builtin-loglinear").size();
-  version[version_at] = 2;
-  refused(version, "format version 2");
+  version[version_at] = 3;
+  refused(version, "format version 3");
 
   BuiltinPolicy mlp(small("mlp"));
   refused(mlp.checkpoint(), "format 'builtin-mlp' but this policy is 'builtin-loglinear'");

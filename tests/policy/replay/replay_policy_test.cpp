@@ -223,4 +223,6 @@ TEST_CASE("replay: version is replay: and 12 hex digits of the file's SHA-256") 
   CHECK(capabilities.whole);
   CHECK_FALSE(capabilities.step);
   CHECK_FALSE(capabilities.learns);
+  CHECK_FALSE(capabilities.uses_library);
+  CHECK_THROWS_WITH(abc.set_library({}), Catch::Matchers::Contains("cannot use a lemma library"));
 }
