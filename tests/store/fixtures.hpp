@@ -121,7 +121,7 @@ inline store::LemmaRecord sample_lemma(const std::string& tag,
   l.statement = "theorem " + name + " (n : Nat) : n + 0 = n";
   l.proof = "by simp -- " + tag;
   l.origin = sources.empty() ? "remote" : sources.front().origin;
-  l.verdict_key = "verify-v2:lemma-" + tag;
+  l.verdict_key = "verify-v3:lemma-" + tag;
   l.description_bytes = 40;
   l.sources = std::move(sources);
   return l;

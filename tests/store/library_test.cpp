@@ -138,7 +138,7 @@ TEST_CASE("a lemma kept by two versions is stored once with the sources of both"
 
   // The same lemma found again: one source already stored, one new; and a new lemma.
   auto a2 = sample_lemma("a", {sample_source(f.uuid, 1), sample_source(f.uuid, 3, "task-v1:0003")});
-  a2.verdict_key = "verify-v2:another-check";  // the stored row is kept as it is
+  a2.verdict_key = "verify-v3:another-check";  // the stored row is kept as it is
   auto b = sample_lemma("b", {sample_source(f.uuid, 2)});
   auto v2 = sample_version(library_version_string("v2"), {a2, b}, v1.version);
   f.db.record_library(v2, {a2, b}, {sample_rewrite(a2, f.uuid, 3)});
