@@ -65,9 +65,13 @@ std::optional<uint64_t> option_value(const std::vector<common::Token>& t, size_t
   return integer_literal(t[i + 2].text);
 }
 
+// A text without the keyword `set_option` sets no option: no need to lex it.
+bool may_set_options(std::string_view text) { return text.find("set_option") != text.npos; }
+
 }  // namespace
 
 std::optional<uint64_t> header_max_heartbeats(std::string_view header) {
+  if (!may_set_options(header)) return std::nullopt;
   auto t = code_tokens(header);
   std::optional<uint64_t> last;
   for (size_t i = 0; i < t.size(); ++i) {
@@ -97,6 +101,7 @@ std::string with_heartbeat_limit(std::string_view rest, int64_t limit) {
 }
 
 std::string cap_heartbeats(std::string_view text, int64_t limit) {
+  if (!may_set_options(text)) return std::string(text);
   auto t = code_tokens(text);
   std::string out;
   size_t copied = 0;

@@ -184,6 +184,7 @@ void Pipeline::on_result(lean_bridge::CheckResult result) {
     m_twins.erase(twins);
   }
   if (store::is_cacheable(lean_bridge::to_string(answered.row.verdict))) {
+    answered.row.seq = answered.seq;  // forget_decided_before reads it
     m_decided.emplace(key, answered.row);
   }
   finish(answered.seq, std::move(answered.row));
@@ -191,11 +192,12 @@ void Pipeline::on_result(lean_bridge::CheckResult result) {
 
 std::vector<Row> Pipeline::take_ready(std::chrono::milliseconds wait) {
   if (m_checker && !m_stopped && (!m_in_flight.empty() || !m_unrowed.empty())) {
+    // Every answer that has arrived, in one hand-off.
     bool drained = false;
-    while (auto result = m_checker->next_result_for(wait, drained)) {
-      on_result(std::move(*result));
-      wait = std::chrono::milliseconds(0);
-    }
+    m_results.clear();
+    m_checker->take_results(m_results, wait, drained);
+    for (lean_bridge::CheckResult& result : m_results) on_result(std::move(result));
+    m_results.clear();
   }
   std::vector<Row> rows;
   while (!m_ready.empty() && (!m_options.ordered || m_ready.begin()->first == m_returned)) {
@@ -215,6 +217,10 @@ void Pipeline::close() {
 }
 
 void Pipeline::forget_decided() { m_decided.clear(); }
+
+void Pipeline::forget_decided_before(uint64_t seq) {
+  std::erase_if(m_decided, [seq](const auto& entry) { return entry.second.seq < seq; });
+}
 
 void Pipeline::stop() {
   m_stopped = true;

@@ -122,9 +122,10 @@ class Pipeline {
   void add_unrowed(lean_bridge::CheckRequest request, CheckDone done);
   // Waits up to `wait` for Lean's answers and returns the rows whose turn has come.
   std::vector<Row> take_ready(std::chrono::milliseconds wait);
-  // Runs `hook` (on the checker's thread) whenever one of Lean's answers arrives, so that the
-  // owner may wait on its own condition variable and then take_ready(0). Set before the first
-  // addition; a checker that cannot tell never runs it (lean_bridge::Checker::on_result).
+  // Runs `hook` (on the checker's thread) when Lean's answers arrive (once per batch of them:
+  // take_ready takes every one that has arrived), so that the owner may wait on its own
+  // condition variable and then take_ready(0). Set before the first addition; a checker that
+  // cannot tell never runs it (lean_bridge::Checker::on_result).
   void on_results(std::function<void()> hook) { m_on_results = std::move(hook); }
   // Rows not yet returned, plus unrowed checks not yet done.
   size_t pending() const;
@@ -135,6 +136,9 @@ class Pipeline {
   // No more additions: the checker finishes what it holds.
   void close();
   void forget_decided();
+  // Forgets only the verdicts of additions before `seq` (Row::seq): an owner whose rows reach
+  // the store later than it takes them (a writer thread) keeps the others until they are in.
+  void forget_decided_before(uint64_t seq);
   // Kills the checks in progress (an interrupted run); pending rows are never returned.
   void stop();
 
@@ -170,6 +174,7 @@ class Pipeline {
   std::unordered_map<std::string, Row> m_decided;            // cache key → the answered row
   std::map<uint64_t, CheckDone> m_unrowed;                   // by check id
   uint64_t m_next_unrowed = 0;
+  std::vector<lean_bridge::CheckResult> m_results;  // take_ready's hand-off, reused
   lean_bridge::CheckRequest m_last_request;
   PipelineStats m_stats;
   std::optional<std::string> m_fatal;

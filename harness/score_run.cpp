@@ -71,6 +71,7 @@ ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t r
                           : std::strerror(error);
     throw UsageError(fmt::format("--out {}: cannot write the OUT file: {}", settings.out, why));
   }
+  m_writer = std::make_unique<BatchWriter>(store.path(), m_out, settings.out);
   m_canaries = std::move(canaries);
   int64_t lines = std::max<int64_t>(1, count_lines(settings.input));
   std::mt19937_64 random(std::random_device{}());
@@ -198,27 +199,40 @@ void ScoreRun::write(std::vector<Row> rows, bool force_flush) {
     ++m_counts[static_cast<size_t>(row.verdict)];
     m_out_lines.push_back(out_line(row));
     if (m_recorded.count(row.line) == 0) m_batch.push_back(attempt_record(m_run_id, row));
+    m_through = row.seq + 1;
     ++m_written;
   }
   auto now = std::chrono::steady_clock::now();
   if (force_flush || m_batch.size() >= kBatchRows || now - m_last_flush >= kFlushEvery) flush();
+  if (force_flush) m_writer->finish();
+  forget_committed();
   m_progress.update(m_written, m_counts, force_flush);
 }
 
-// The store first, then OUT: every OUT row is also in the store. From then on the store's
-// verification cache answers the verdicts the pipeline remembered.
+// The batch goes to the writer, which commits it to the store, then appends it to OUT: every
+// OUT row is also in the store.
 void ScoreRun::flush() {
   m_last_flush = std::chrono::steady_clock::now();
   if (m_batch.empty() && m_out_lines.empty()) return;
-  if (!m_batch.empty()) {
-    m_store.record(m_batch);
-    m_batch.clear();
-    m_pipeline.forget_decided();
+  BatchWriter::Batch batch;
+  batch.attempts.swap(m_batch);
+  batch.out_lines.swap(m_out_lines);
+  batch.hits = m_store.take_cache_hits();
+  batch.through = m_through;
+  m_batch.reserve(kBatchRows);
+  m_out_lines.reserve(kBatchRows);
+  m_writer->push(std::move(batch));
+}
+
+// Once a batch is committed, the store's verification cache answers the verdicts the pipeline
+// remembered for its rows; the later ones it keeps until their batch is in.
+void ScoreRun::forget_committed() {
+  m_writer->rethrow_error();
+  uint64_t committed = m_writer->committed();
+  if (committed > m_forgotten) {
+    m_pipeline.forget_decided_before(committed);
+    m_forgotten = committed;
   }
-  for (const auto& line : m_out_lines) m_out << line << '\n';
-  m_out.flush();
-  m_out_lines.clear();
-  if (!m_out) throw std::runtime_error(fmt::format("{}: write failed", m_settings.out));
 }
 
 std::string ScoreRun::summary_json() const {

@@ -1,7 +1,8 @@
 #pragma once
 // One `harness score` run: reads candidate lines, has the pipeline (harness/pipeline.hpp)
 // decide each, and writes one OUT row and one attempt row per line, in input order,
-// committing rows in batches so a crash loses at most the batch in progress.
+// committing rows in batches so a crash loses at most the batches in progress (a
+// harness::BatchWriter commits them and appends them to OUT off the reading thread).
 #include <array>
 #include <chrono>
 #include <fstream>
@@ -16,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/batch_writer.hpp"
 #include "harness/canaries.hpp"
 #include "harness/engine.hpp"
 #include "harness/pipeline.hpp"
@@ -85,6 +87,7 @@ class ScoreRun {
   void on_canary(size_t index, const lean_bridge::CheckResult& result);
   void write(std::vector<Row> rows, bool force_flush);
   void flush();
+  void forget_committed();
 
   const ScoreSettings& m_settings;
   store::Store& m_store;
@@ -99,6 +102,10 @@ class ScoreRun {
   int64_t m_other_shards = 0;  // lines left to the other shards: no row
   std::vector<store::AttemptRecord> m_batch;
   std::vector<std::string> m_out_lines;
+  uint64_t m_through = 0;  // Row::seq + 1 of the latest row written
+  uint64_t m_forgotten = 0;  // the pipeline forgot the verdicts decided before this seq
+  // Commits the batches and appends them to OUT (m_out) on a thread of its own.
+  std::unique_ptr<BatchWriter> m_writer;
   std::chrono::steady_clock::time_point m_last_flush;
   std::chrono::steady_clock::time_point m_start;
   std::map<int64_t, store::AttemptRow> m_recorded;  // a resumed run's stored attempts

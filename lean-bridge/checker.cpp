@@ -4,6 +4,17 @@
 
 namespace lean_bridge {
 
+size_t Checker::take_results(std::vector<CheckResult>& out, std::chrono::milliseconds wait,
+                             bool& drained) {
+  size_t taken = 0;
+  while (auto result = next_result_for(wait, drained)) {
+    out.push_back(std::move(*result));
+    ++taken;
+    wait = std::chrono::milliseconds(0);
+  }
+  return taken;
+}
+
 void WorkerChecker::submit(CheckRequest request) {
   Outcome outcome = m_worker.check(request);
   if (auto* result = std::get_if<CheckResult>(&outcome)) {

@@ -14,10 +14,13 @@
 // - After close(), next_result_for() reports `drained` once every result has been taken.
 // - fatal_error() is set when Lean cannot be started at all; from then on every request is
 //   answered at once with verdict `error`.
-// - on_result(hook): `hook` runs, on whatever thread delivers it, each time a result becomes
-//   ready, so that a caller waiting on something else as well (a server's new requests) can
-//   wait on its own condition variable. A checker that cannot tell keeps the default, which
-//   never runs it: the caller must then also poll next_result_for().
+// - take_results() takes every finished result at once (one hand-off for a batch, not one
+//   per answer).
+// - on_result(hook): `hook` runs, on whatever thread delivers it, when a result becomes ready
+//   and none was waiting to be taken (once per batch: the caller takes them all with
+//   take_results()), so that a caller waiting on something else as well (a server's new
+//   requests) can wait on its own condition variable. A checker that cannot tell keeps the
+//   default, which never runs it: the caller must then also poll take_results().
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -61,6 +64,11 @@ class Checker {
   // yet" from "none will come" (closed, every result taken).
   virtual std::optional<CheckResult> next_result_for(std::chrono::milliseconds wait,
                                                      bool& drained) = 0;
+  // Every finished check (appended to `out` in completion order), waiting up to `wait` for the
+  // first; `drained` as next_result_for's. Returns how many were appended. The default takes
+  // them one by one through next_result_for().
+  virtual size_t take_results(std::vector<CheckResult>& out, std::chrono::milliseconds wait,
+                              bool& drained);
   virtual std::optional<std::string> fatal_error() const = 0;
   virtual PoolStats stats() const = 0;
   // Reads /proc once: for a gauge read seconds apart, not for every check. Thread-safe.

@@ -111,6 +111,19 @@ std::optional<CheckResult> WorkerPool::next_result_for(std::chrono::milliseconds
   return result;
 }
 
+size_t WorkerPool::take_results(std::vector<CheckResult>& out, std::chrono::milliseconds wait,
+                                bool& drained) {
+  std::unique_lock lock(m_mutex);
+  m_result_ready.wait_for(lock, wait,
+                          [&] { return !m_results.empty() || (m_closed && m_in_flight == 0); });
+  size_t taken = m_results.size();
+  drained = taken == 0 && m_closed && m_in_flight == 0;
+  for (CheckResult& result : m_results) out.push_back(std::move(result));
+  m_results.clear();
+  m_in_flight -= taken;
+  return taken;
+}
+
 std::optional<std::string> WorkerPool::fatal_error() const {
   std::lock_guard lock(m_mutex);
   return m_fatal;
@@ -261,11 +274,16 @@ std::optional<CheckRequest> WorkerPool::take(Slot& slot) {
   }
 }
 
+// Results are taken all at once (take_results): only the first of a batch, the one that finds
+// none waiting, wakes the taker and runs the hook; the others join it without a wake-up.
 void WorkerPool::deliver(CheckResult result) {
+  bool first;
   {
     std::lock_guard lock(m_mutex);
+    first = m_results.empty();
     m_results.push_back(std::move(result));
   }
+  if (!first) return;
   m_result_ready.notify_all();
   if (m_on_result) m_on_result();
 }

@@ -55,6 +55,9 @@ class WorkerPool final : public Checker {
   // Like next_result(), but gives up after `wait`; `drained` tells the two empty cases apart.
   std::optional<CheckResult> next_result_for(std::chrono::milliseconds wait,
                                              bool& drained) override;
+  // Every finished check at once, under one lock.
+  size_t take_results(std::vector<CheckResult>& out, std::chrono::milliseconds wait,
+                      bool& drained) override;
   std::optional<std::string> fatal_error() const override;
   PoolStats stats() const override;
   ResidentMemory resident_memory() const override;

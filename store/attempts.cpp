@@ -118,6 +118,10 @@ std::optional<CachedVerdict> Store::lookup_cache(const std::string& key) {
   return m_impl->cache.lookup(key);
 }
 
+CacheHits Store::take_cache_hits() { return m_impl->cache.take_hits(); }
+
+void Store::add_cache_hits(const CacheHits& hits) { m_impl->cache.add_hits(hits); }
+
 int64_t Store::count_cache_entries() const {
   return m_impl->cache.count();
 }

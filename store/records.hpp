@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace store {
@@ -82,6 +83,9 @@ struct AttemptRecord {
   // when Lean was not asked.
   std::optional<std::string> used_constants_json;
 };
+
+// Cache hits counted and not yet written: cache key → hits.
+using CacheHits = std::unordered_map<std::string, int64_t>;
 
 // A verification cache entry, as returned by Store::lookup_cache.
 struct CachedVerdict {

@@ -89,6 +89,11 @@ class Store {
 
   // The cache entry for `key`, counting the hit; nullopt on a miss.
   std::optional<CachedVerdict> lookup_cache(const std::string& key);
+  // The hits counted by lookup_cache and not yet written (record() writes them), taken away:
+  // for another connection to the same file that records the attempts (add_cache_hits).
+  CacheHits take_cache_hits();
+  // Hits counted elsewhere, written with the next record() (or when the store closes).
+  void add_cache_hits(const CacheHits& hits);
   int64_t count_cache_entries() const;
 
   std::vector<AttemptRow> attempts(int64_t run_id) const;  // ordered by line

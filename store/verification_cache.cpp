@@ -62,6 +62,16 @@ void VerificationCache::flush_hits() {
   m_pending_hits.clear();
 }
 
+CacheHits VerificationCache::take_hits() {
+  CacheHits taken;
+  taken.swap(m_pending_hits);
+  return taken;
+}
+
+void VerificationCache::add_hits(const CacheHits& hits) {
+  for (const auto& [key, n] : hits) m_pending_hits[key] += n;
+}
+
 void VerificationCache::put(const std::string& key, const AttemptRecord& attempt) {
   m_put.start()
       .bind_text(1, key)

@@ -23,6 +23,9 @@ class VerificationCache {
   // transaction (Store::record's, or the store's last one when it closes).
   void flush_hits();
   bool hits_pending() const { return !m_pending_hits.empty(); }
+  // The hits counted and not yet flushed, taken away; and hits counted elsewhere, added.
+  CacheHits take_hits();
+  void add_hits(const CacheHits& hits);
 
   // Writes the verdict of `attempt` under `key`, replacing an older entry for the key but
   // keeping its hit count. The caller has checked is_cacheable and opened the transaction.
@@ -35,7 +38,7 @@ class VerificationCache {
   Statement m_lookup;
   Statement m_put;
   Statement m_count_hits;
-  std::unordered_map<std::string, int64_t> m_pending_hits;
+  CacheHits m_pending_hits;
 };
 
 }  // namespace store

@@ -193,6 +193,30 @@ TEST_CASE("a verdict is remembered until the store has it, then the cache answer
   CHECK(lean.submitted.size() == 2);
 }
 
+TEST_CASE("forget_decided_before forgets only the verdicts of earlier additions", "[pipeline]") {
+  FakeLean lean;
+  MapCache cache;
+  Pipeline p(guard(), &cache, checker_of(lean), options());
+  uint64_t a = p.add(candidate(1, "a", "  trivial\n"));
+  uint64_t b = p.add(candidate(2, "b", "  trivial\n"));
+  REQUIRE(take(p, 2).size() == 2);
+  REQUIRE(lean.submitted.size() == 2);
+  // The first row's batch is in the store, the second's not yet: only `a` is asked again.
+  p.forget_decided_before(a + 1);
+  p.add(candidate(3, "b", "  trivial\n"));
+  auto again_b = take(p, 1);
+  REQUIRE(again_b.size() == 1);
+  CHECK(again_b[0].cached);
+  CHECK(lean.submitted.size() == 2);
+  p.add(candidate(4, "a", "  trivial\n"));
+  take(p, 1);
+  CHECK(lean.submitted.size() == 3);
+  p.forget_decided_before(b + 1);
+  p.add(candidate(5, "b", "  trivial\n"));
+  take(p, 1);
+  CHECK(lean.submitted.size() == 4);
+}
+
 TEST_CASE("the verification cache answers hits, and only when reading it is allowed",
           "[pipeline]") {
   FakeLean lean;

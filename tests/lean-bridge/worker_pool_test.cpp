@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -464,4 +465,32 @@ TEST_CASE("the pool reads each worker's resident memory and counts the workers b
   auto slow = pool.next_result();
   REQUIRE(slow);
   CHECK(pool.stats().busy == 0);
+}
+
+TEST_CASE("answers are handed over in batches: one wake-up for all that arrived meanwhile",
+          "[pool]") {
+  std::atomic<int> hooks{0};
+  int takes = 0;  // take_results calls that took something
+  size_t taken = 0;
+  constexpr size_t kChecks = 8;
+  {
+    WorkerPool pool(fake_pool(2));
+    pool.on_result([&] { ++hooks; });
+    for (size_t i = 0; i < kChecks; ++i) pool.submit(proof(i, fmt::format("t{}", i)));
+    pool.close();
+    // Nothing is taken for a while: the answers pile up behind the first.
+    for (int i = 0; i < 500 && hooks == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::vector<CheckResult> results;
+    bool drained = false;
+    while (!drained) {
+      if (pool.take_results(results, std::chrono::milliseconds(1000), drained) > 0) ++takes;
+    }
+    taken = results.size();
+    for (const auto& r : results) CHECK(r.verdict == Verdict::pass);
+  }  // the workers have ended: every hook has run
+  CHECK(taken == kChecks);
+  CHECK(takes < static_cast<int>(kChecks));  // several answers came in one hand-off
+  // The hook ran once per hand-off: for the answer that found none waiting, not for the others.
+  CHECK(hooks == takes);
 }
