@@ -11,6 +11,7 @@
 #include "harness/engine.hpp"
 #include "harness/exit_codes.hpp"
 #include "harness/merge_command.hpp"
+#include "harness/library_command.hpp"
 #include "harness/metrics_command.hpp"
 #include "harness/progress.hpp"
 #include "harness/report.hpp"
@@ -60,7 +61,7 @@ const settings::Group<SettingsCommand>& settings_command_group() {
                                {.names = "--markdown", .value = "SECTION",
                                 .help = "Print a generated README section: a settings group "
                                         "(engine, score, search, remote-policy, metrics, "
-                                        "doctor, serve, prune, merge, check, report, traces), "
+                                        "doctor, serve, prune, merge, check, report, traces, library), "
                                         "exit-codes or commands"}),
           settings::setting<S>(&S::update_readme,
                                {.names = "--update-readme", .value = "FILE",
@@ -176,6 +177,15 @@ const std::vector<Command>& commands() {
              add_settings(app, settings::engine_group(), static_cast<EngineSettings&>(s));
            },
            [](TracesSettings& s) { return run_traces(s); })},
+      {"library",
+       "The lemma library that grows by compression: grow (lemmas lifted from the verified "
+       "proofs, kept when they shorten the network of proofs), show, export (docs/library.md)",
+       with_settings<LibrarySettings>(
+           [](CLI::App& app, LibrarySettings& s) {
+             add_settings(app, settings::library_group(), s);
+             add_settings(app, settings::engine_group(), static_cast<EngineSettings&>(s));
+           },
+           [](LibrarySettings& s) { return run_library(s); })},
       {"report",
        "What the store's runs did, per run and in total: attempts per verdict and tasks solved "
        "(text, markdown, json or csv), and with --html a self-contained HTML report with charts",

@@ -496,6 +496,62 @@ const Group<TracesSettings>& traces_group() {
   return group;
 }
 
+const Group<LibrarySettings>& library_group() {
+  using S = LibrarySettings;
+  static const Group<S> group{
+      "library",
+      "`harness library` (grow also takes the engine's; docs/library.md)",
+      {
+          setting<S>(&S::action, {.names = "action", .value = "ACTION",
+                                  .help = "grow (lift lemmas from the verified proofs, keep those "
+                                          "that shorten the network of proofs, record a new "
+                                          "version), show (a version's lemmas) or export",
+                                  .check = one_of({"grow", "show", "export"}),
+                                  .required = true}),
+          setting<S>(&S::runs, {.names = "--run", .value = "RUN",
+                                .help = "grow: only the verified proofs of this run (uuid, id or "
+                                        "latest); repeatable",
+                                .default_text = "every run"}),
+          setting<S>(&S::split, {.names = "--split", .value = "NAME",
+                                 .help = "grow: only proofs of tasks of this split (train, so "
+                                         "that held-out figures stay honest)",
+                                 .default_text = "every split"}),
+          setting<S>(&S::from, {.names = "--from", .value = "VERSION",
+                                .help = "grow: the version grown from (its lemmas are kept): "
+                                        "latest, a version, or none"}),
+          setting<S>(&S::version, {.names = "--version", .value = "VERSION",
+                                   .help = "show, export: latest or a version (library-v1:HEX, "
+                                           "or a prefix of its hex)"}),
+          setting<S>(&S::max_rewrite_checks,
+                     {.names = "--max-rewrite-checks", .value = "N",
+                      .help = "grow: Lean checks of rewritten proofs at most; the selection "
+                              "stops there and says so",
+                      .check = at_least(0)}),
+          setting<S>(&S::max_lemma_checks,
+                     {.names = "--max-lemma-checks", .value = "N",
+                      .help = "grow: Lean checks of candidate lemmas at most",
+                      .check = at_least(0)}),
+          setting<S>(&S::min_subproof_steps,
+                     {.names = "--min-subproof-steps", .value = "N",
+                      .help = "grow: steps a repeated sub-proof needs to be a candidate",
+                      .check = at_least(1)}),
+          setting<S>(&S::sizes, {.names = "--sizes", .value = "KIND",
+                                 .help = "grow: plain (each text its own zstd frame) or "
+                                         "cross-fitted (given the other folds' dictionary; "
+                                         "docs/library.md says why plain is the default)",
+                                 .check = one_of({"plain", "cross-fitted"})}),
+          setting<S>(&S::format, {.names = "--format", .value = "NAME",
+                                  .help = "show: text or json (the export file's format)",
+                                  .check = one_of({"text", "json"})}),
+          setting<S>(&S::lean_out, {.names = "--lean", .value = "FILE",
+                                    .help = "export: the lemmas as one Lean file under their "
+                                            "header, for `lake build`"}),
+          setting<S>(&S::json_out, {.names = "--json", .value = "FILE",
+                                    .help = "export: the library file `search --library` reads"}),
+      }};
+  return group;
+}
+
 const Group<CheckSettings>& check_group() {
   using S = CheckSettings;
   static const Group<S> group{
@@ -598,7 +654,8 @@ std::vector<GroupRows> all_groups() {
           group_rows(metrics_group()), group_rows(doctor_group()),
           group_rows(serve_group()),   group_rows(prune_group()),
           group_rows(merge_group()),   group_rows(check_group()),
-          group_rows(report_group()),  group_rows(traces_group())};
+          group_rows(report_group()),  group_rows(traces_group()),
+          group_rows(library_group())};
 }
 
 }  // namespace harness::settings

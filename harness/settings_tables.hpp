@@ -15,6 +15,7 @@
 #include "harness/search_settings.hpp"
 #include "harness/serve_settings.hpp"
 #include "harness/settings.hpp"
+#include "harness/library_command.hpp"
 #include "harness/traces_command.hpp"
 
 namespace harness::settings {
@@ -34,6 +35,7 @@ const Group<MergeSettings>& merge_group();
 const Group<CheckSettings>& check_group();
 const Group<ReportSettings>& report_group();
 const Group<TracesSettings>& traces_group();
+const Group<LibrarySettings>& library_group();
 
 // What a search run records of its settings (the rows with a key of the search, remote-policy
 // and engine groups) as one JSON object, and `search --resume`'s read-back of it: a key the

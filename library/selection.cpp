@@ -137,19 +137,13 @@ class Selector {
     m_out.rejected.push_back({c.key, name_of(c), c.origin, std::move(reason), estimate, gain});
   }
 
+  // Its versions one at a time, smallest first (at most three), until Lean passes one.
   std::optional<Lemma> verified_version(const Candidate& c) {
-    std::vector<Lemma> versions;
-    for (const auto& v : c.versions) {
-      if (static_cast<int64_t>(versions.size()) >= 3) break;
-      versions.push_back(v);
-    }
-    if (m_out.lemma_checks + static_cast<int64_t>(versions.size()) > m_options.max_lemma_checks) {
-      return std::nullopt;
-    }
-    m_out.lemma_checks += static_cast<int64_t>(versions.size());
-    auto passed = m_checker.check_lemmas(versions, m_library);
-    for (std::size_t i = 0; i < versions.size() && i < passed.size(); ++i) {
-      if (passed[i]) return versions[i];
+    for (std::size_t i = 0; i < c.versions.size() && i < 3; ++i) {
+      if (m_out.lemma_checks >= m_options.max_lemma_checks) return std::nullopt;
+      ++m_out.lemma_checks;
+      auto passed = m_checker.check_lemmas({c.versions[i]}, m_library);
+      if (!passed.empty() && passed.front()) return c.versions[i];
     }
     return std::nullopt;
   }

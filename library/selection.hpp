@@ -10,7 +10,7 @@
 // occurrences rewritten, nothing checked); the candidate with the highest estimate is taken,
 // its estimate recomputed on the proofs as they are now (earlier kept lemmas may have rewritten
 // the same ranges), and, if it is still the highest, decided:
-//   1. its versions are checked as standalone theorems, smallest first, until one passes (a
+//   1. its versions are checked as standalone theorems, smallest first and one at a time (at most three), until one passes (a
 //      lemma check each; none passes: rejected "does not verify");
 //   2. every proof it occurs in is rewritten (all its occurrences that overlap no earlier
 //      rewrite of that proof) and checked by Lean with the library so far plus the lemma as
