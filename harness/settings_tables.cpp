@@ -547,7 +547,7 @@ const Group<LibrarySettings>& library_group() {
                                     .help = "export: the lemmas as one Lean file under their "
                                             "header, for `lake build`"}),
           setting<S>(&S::json_out, {.names = "--json", .value = "FILE",
-                                    .help = "export: the library file `search --library` reads"}),
+                                    .help = "export: the library as one JSON file (docs/library.md, \"Files\")"}),
       }};
   return group;
 }
