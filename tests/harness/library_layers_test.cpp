@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/pipeline.hpp"
+#include "library/lemma.hpp"
 #include "tests/harness/fake_checker.hpp"
 
 using namespace harness;
@@ -244,4 +245,26 @@ TEST_CASE("an addition's own library replaces the pipeline's", "[pipeline][libra
   CHECK(lean.submitted[0].library.version == own_library->layer(kHeaderA).version);
   CHECK(lean.submitted[1].library.version == pipeline_library->layer(kHeaderA).version);
   CHECK(p.prepare(c, own).key != p.prepare(c, {}).key);
+}
+
+TEST_CASE("the layers' digests and version are library/'s for the same lemmas", "[library]") {
+  library::Lemma by_term;
+  by_term.name = "lib_0123456789ab";
+  by_term.header = kHeaderA;
+  by_term.statement = {{{"a", "Nat"}, {"b", "Nat"}}, "a + b = b + a"};
+  by_term.proof = "Nat.add_comm a b";
+  library::Lemma by_tactics = by_term;
+  by_tactics.name = "lib_ba9876543210";
+  by_tactics.header = kHeaderB;
+  by_tactics.proof = "\n  have h : a + b = b + a := Nat.add_comm a b\n  exact h";
+  std::vector<LibraryEntry> entries;
+  for (const auto& l : {by_term, by_tactics}) {
+    entries.push_back({l.name, l.header, library::declaration_text(l), {}});
+  }
+  LibraryLayers layers(entries);
+  CHECK(layers.lemmas()[0].digest == library::lemma_digest(by_term));
+  CHECK(layers.lemmas()[1].digest == library::lemma_digest(by_tactics));
+  CHECK(layers.version() == library::library_version({by_term, by_tactics}));
+  CHECK(layers.layer(kHeaderB).version == library::library_version({by_tactics}));
+  CHECK(*layers.layer(kHeaderB).text == library::declaration_text(by_tactics) + "\n\n");
 }
