@@ -130,9 +130,22 @@ def files():
 CHAIN_LEMMA = "theorem lib_0123456789ab (n : Nat) : Chain n := by\n" + "".join(f"  {t}\n" for t in CHAIN)
 
 
+def lemma_proof(names):
+    """The proof of `Chain x ∧ Chain y ∧ ...` with the chain lemma: constructor before every
+    conjunct but the last, `exact lib_... x` for each."""
+    lines = []
+    for i, name in enumerate(names):
+        if i + 1 < len(names):
+            lines.append("constructor")
+        lines.append(f"exact lib_0123456789ab {name}")
+    return "".join(f"  {line}\n" for line in lines)
+
+
 def verify(fake_repl, directory):
     """Runs every reference proof whole under `fake_repl --tactic-rules rules.json`: each must
-    pass, and fail without its last tactic; the chain lemma must pass. Returns problems."""
+    pass, and fail without its last tactic; the chain lemma must pass, and with it declared
+    first each chain task's short proof (`exact lib_… x` per conjunct) must pass and fail on
+    the wrong variables. Returns problems."""
     import subprocess
     cases = []  # (label, command, should pass)
     for t in (json.loads(line) for line in open(os.path.join(directory, "tasks.jsonl"), encoding="utf-8")):
@@ -141,6 +154,17 @@ def verify(fake_repl, directory):
         if cut:
             cases.append((t["name"] + " without its last tactic", t["formal_statement"] + cut + "\n", False))
     cases.append(("the chain lemma", CHAIN_LEMMA, True))
+    # With the lemma declared first (a library layer's declarations come before the proof), the
+    # chain tasks' short proofs: what the built-in policy writes with the library.
+    for t in (json.loads(line) for line in open(os.path.join(directory, "tasks.jsonl"), encoding="utf-8")):
+        if not t["family"].startswith("chain"):
+            continue
+        names = [part.split()[1] for part in t["formal_statement"].split(") : ", 1)[1].split(" := ")[0].split(" ∧ ")]
+        short = lemma_proof(names)
+        cases.append((t["name"] + " with the lemma", CHAIN_LEMMA + "\n" + t["formal_statement"] + short, True))
+        wrong = lemma_proof(names[1:] + names[:1]) if len(names) > 1 else "  exact lib_0123456789ab 0\n"
+        cases.append((t["name"] + " with the lemma on the wrong variables",
+                      CHAIN_LEMMA + "\n" + t["formal_statement"] + wrong, False))
     stdin = "".join(json.dumps({"cmd": command}) + "\n\n" for _, command, _ in cases)
     run = subprocess.run([fake_repl, "--tactic-rules", os.path.join(directory, "rules.json")],
                          input=stdin, capture_output=True, text=True, timeout=120)
@@ -168,7 +192,8 @@ def main():
             print(p)
         if problems:
             return 1
-        print("library families: every reference proof passes under the rules, and fails cut short")
+        print("library families: every reference proof passes under the rules, and fails cut short; "
+              "with the chain lemma the short proofs pass, and fail on the wrong variables")
         return 0
     if args.check:
         stale = []
