@@ -54,8 +54,8 @@ TEST_CASE("harness without a command lists the commands") {
 TEST_CASE("an unknown command is a usage error that names it and the commands") {
   Run run = harness_run({"scroe", "in.jsonl"});
   CHECK(run.exit_code == kExitUsage);
-  CHECK(run.output == "harness: unknown command 'scroe' (commands: score, check, search, metrics, traces, report, serve, prune, merge, doctor)\n");
-  CHECK(command_names() == "score, check, search, metrics, traces, report, serve, prune, merge, doctor");
+  CHECK(run.output == "harness: unknown command 'scroe' (commands: score, check, search, metrics, traces, library, report, serve, prune, merge, doctor)\n");
+  CHECK(command_names() == "score, check, search, metrics, traces, library, report, serve, prune, merge, doctor");
 }
 
 TEST_CASE("a bad number on the command line gets a short message naming the option") {
