@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/interrupt.hpp"
+#include "harness/library_grow.hpp"
 #include "harness/resume.hpp"
 #include "harness/score_settings.hpp"
 #include "harness/search_run.hpp"
@@ -180,6 +181,13 @@ int search(SearchSettings s) {
     throw UsageError(fmt::format("--revisions {}: the {} policy cannot revise a proof (builtin "
                                  "and openai policies can)", s.revisions, policy->kind()));
   }
+  if ((s.library || s.grow_library) && !caps.uses_library) {
+    throw UsageError(fmt::format("--{}: the {} policy cannot use a lemma library (builtin and openai "
+                                 "policies can)", s.library ? "library" : "grow-library", policy->kind()));
+  }
+  // The library the run starts from (docs/library.md, "Use in search").
+  StoredLibrary library;
+  if (s.library) library = load_library(*s.library, s.library_version);
   Engine engine = make_engine(s);
   if (resumed) {
     std::string sha256 = store::file_sha256(s.tasks);
@@ -198,7 +206,7 @@ int search(SearchSettings s) {
   }
   if (!db) db.emplace(store::Store::open(s.db));
 
-  LoopState state{1, policy::rl::Curriculum(curriculum_options(s)), {}};
+  LoopState state{1, policy::rl::Curriculum(curriculum_options(s)), {}, ""};
   int64_t run_id = 0;
   json init_from;  // what --init-from fitted (null without it)
   if (resumed) {
@@ -211,6 +219,22 @@ int search(SearchSettings s) {
       policy->restore(checkpoint->bytes);  // the fit is in the checkpoint
       state = LoopState::from_json(checkpoint->state_json, curriculum_options(s));
       kept = checkpoint->epoch;
+      // The library the killed run had reached: grown in this store, or the one it started from.
+      if (state.library_version != library.version) {
+        auto grown = state.library_version.empty() ? std::optional<StoredLibrary>(StoredLibrary{})
+                                                   : stored_library(*db, state.library_version);
+        if (!grown) {
+          throw UsageError(fmt::format("--resume {}: run {} searched with library {}, which is "
+                                       "neither in {} nor --library", *s.resume, resumed->uuid,
+                                       state.library_version, s.db));
+        }
+        library = std::move(*grown);
+      }
+    } else if (recorded.contains("library") &&
+               recorded["library"].value("version", "") != library.version) {
+      throw UsageError(fmt::format("--resume {}: the library {} has changed since run {} started "
+                                   "with it; start a new run", *s.resume,
+                                   s.library.value_or("(none)"), resumed->uuid));
     } else if (s.init_from) {
       // Killed before its first checkpoint: the same fit again (it is deterministic), from the
       // same traces.
@@ -228,6 +252,10 @@ int search(SearchSettings s) {
     if (s.init_from) init_from = fit_from_traces(*policy, *s.init_from);
     json settings = engine_settings_json(s, engine);
     if (!init_from.is_null()) settings["init_from"] = init_from;
+    if (s.library) {
+      settings["library"] = {{"path", *s.library}, {"version", library.version},
+                             {"lemmas", library.lemmas.size()}};
+    }
     settings["search"] = settings::search_record(s);
     settings["options"] = settings::engine_options(s);
     store::RunInfo info{"search", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
@@ -235,7 +263,12 @@ int search(SearchSettings s) {
     run_id = db->begin_run(info);
     fmt::print(stderr, "harness search: run {}\n", db->run(run_id)->uuid);
   }
-  SearchRun run(s, engine, *db, run_id, *policy, std::move(task_list), std::move(state));
+  if (s.library) {
+    fmt::print(stderr, "harness search: library {} ({} lemmas)\n",
+               library.version.empty() ? "(empty)" : library.version, library.lemmas.size());
+  }
+  SearchRun run(s, engine, *db, run_id, *policy, std::move(task_list), std::move(state),
+                std::move(library));
   if (!init_from.is_null()) run.set_init_from(init_from);
   install_interrupt_handlers();
   try {

@@ -7,6 +7,9 @@
 #include <map>
 
 #include "harness/interrupt.hpp"
+#include "harness/library_checker.hpp"
+#include "library/description_length.hpp"
+#include "metrics/compression.hpp"
 #include "metrics/lean_text.hpp"
 #include "harness/reward.hpp"
 #include "harness/revision.hpp"
@@ -158,11 +161,13 @@ std::string LoopState::to_json() const {
                {"next_epoch", next_epoch},
                {"curriculum", json::parse(curriculum.to_json())},
                {"solved", solved}};
+  if (!library_version.empty()) out["library"] = library_version;
+  if (library_saved_bytes != 0) out["library_saved_bytes"] = library_saved_bytes;
   return out.dump();
 }
 
 LoopState LoopState::from_json(const std::string& text, policy::rl::CurriculumOptions options) {
-  LoopState state{1, policy::rl::Curriculum(options), {}};
+  LoopState state{1, policy::rl::Curriculum(options), {}, ""};
   json in = json::parse(text, nullptr, false);
   if (in.is_discarded() || !in.is_object() || in.value("format", "") != "search-loop-v1") {
     throw std::runtime_error("the checkpoint's loop state is not search-loop-v1 JSON");
@@ -170,12 +175,14 @@ LoopState LoopState::from_json(const std::string& text, policy::rl::CurriculumOp
   state.next_epoch = in.at("next_epoch").get<int64_t>();
   state.curriculum = policy::rl::Curriculum::from_json(in.at("curriculum").dump());
   state.solved = in.at("solved").get<std::set<std::string>>();
+  state.library_version = in.value("library", "");
+  state.library_saved_bytes = in.value("library_saved_bytes", int64_t{0});
   return state;
 }
 
 SearchRun::SearchRun(const SearchSettings& settings, const Engine& engine, store::Store& store,
                      int64_t run_id, policy::Policy& policy, std::vector<tasks::Task> tasks,
-                     LoopState state)
+                     LoopState state, StoredLibrary library)
     : m_settings(settings),
       m_engine(engine),
       m_store(store),
@@ -183,7 +190,9 @@ SearchRun::SearchRun(const SearchSettings& settings, const Engine& engine, store
       m_policy(policy),
       m_tasks(std::move(tasks)),
       m_state(std::move(state)),
+      m_lemmas(std::move(library)),
       m_start(std::chrono::steady_clock::now()) {
+  if (!m_lemmas.lemmas.empty()) use_library();
   m_next_line = m_store.next_line(m_run_id);
   auto shaping = metrics::parse_shaping(m_settings.shaping);
   if (!shaping) throw UsageError(fmt::format("--shaping {}: expected none, length or novelty", m_settings.shaping));
@@ -204,6 +213,68 @@ SearchRun::SearchRun(const SearchSettings& settings, const Engine& engine, store
 }
 
 SearchRun::~SearchRun() = default;
+
+void SearchRun::use_library() {
+  m_state.library_version = m_lemmas.version;
+  // A lemma is never offered to, nor accepted from, a task it was derived from.
+  m_engine.library = layers_of(m_lemmas.lemmas, true);
+  std::vector<policy::LibraryLemma> offered;
+  for (const auto& l : m_lemmas.lemmas) {
+    offered.push_back({l.name, library::statement_text(l), l.derived_from});
+  }
+  m_policy.set_library(std::move(offered));
+  if (m_pipeline) {
+    m_pipeline->close();
+    const PipelineStats& v = m_pipeline->stats();
+    m_earlier_stats.decided_early += v.decided_early;
+    m_earlier_stats.cache_hits += v.cache_hits;
+    m_earlier_stats.duplicates += v.duplicates;
+    m_earlier_stats.lean_checks += v.lean_checks;
+    m_earlier_stats.infra_errors += v.infra_errors;
+    m_pipeline.reset();
+  }
+  m_searcher.reset();
+}
+
+bool SearchRun::grow_library(int64_t epoch, const std::set<int64_t>& lines, store::EpochRecord& rec,
+                             json& stats) {
+  std::vector<TracedProof> work;
+  for (auto& p : verified_proofs(m_store, {m_run_id})) {
+    if (lines.count(p.proof.line) != 0) work.push_back(std::move(p));
+  }
+  GrowParams params;
+  params.split = m_settings.train_split;
+  params.run_id = m_run_id;
+  GrowResult grown = harness::grow_library(m_store, m_engine, std::move(work), m_lemmas, params);
+  if (grown.status == GrowResult::Status::fatal) {
+    m_fatal = grown.fatal.empty() ? "Lean failed while the library grew" : grown.fatal;
+    return false;
+  }
+  if (grown.status == GrowResult::Status::interrupted) return false;
+  const library::Selection& sel = grown.selection;
+  fmt::print(stderr, "epoch {}: library grown from {} verified proofs\n", epoch, grown.proofs);
+  print_growth(stderr, grown);
+  // The run's training proofs as the library rewrote them, and the library.
+  m_state.library_saved_bytes += sel.proofs_bytes_before - sel.proofs_bytes_after;
+  rec.library_size = static_cast<int64_t>(grown.library.lemmas.size());
+  rec.description_bytes = m_training_bytes - m_state.library_saved_bytes + sel.library_bytes;
+  stats["library"] = {{"version", grown.library.version},
+                      {"lemmas", grown.library.lemmas.size()},
+                      {"kept", sel.kept.size()},
+                      {"proofs", grown.proofs},
+                      {"traced", grown.traced},
+                      {"candidates", grown.candidates},
+                      {"lemma_checks", sel.lemma_checks},
+                      {"rewrite_checks", sel.rewrite_checks},
+                      {"proofs_bytes_before", sel.proofs_bytes_before},
+                      {"proofs_bytes_after", sel.proofs_bytes_after},
+                      {"library_bytes", sel.library_bytes}};
+  if (grown.library.version != m_lemmas.version) {
+    m_lemmas = std::move(grown.library);
+    use_library();
+  }
+  return true;
+}
 
 policy::TaskView SearchRun::view(size_t task) const {
   const tasks::Task& t = m_tasks[task];
@@ -372,6 +443,7 @@ std::optional<std::vector<std::vector<SearchRun::Attempt>>> SearchRun::sample_st
 void SearchRun::add_to_library(const std::string& task_id, const std::string& name,
                                const std::string& proof) {
   if (!m_library_seen.emplace(task_id, proof).second) return;
+  m_training_bytes += metrics::compressed_size(proof, library::SizerOptions{}.level);
   metrics::ProofDoc doc;
   doc.key = std::to_string(m_library.size());
   doc.task_id = task_id;
@@ -616,13 +688,29 @@ int SearchRun::run() {
         }
       }
     }
-    rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     json stats{{"policy_version", m_policy_version},
                {"update", {{"decisions", update.decisions},
                            {"replayed", update.replayed},
                            {"vocabulary_size", update.vocabulary_size},
                            {"new_tactics", update.new_tactics},
                            {"loss", update.loss}}}};
+    if (m_settings.grow_library) {
+      // The library grows from what this epoch verified in training (docs/library.md, "The
+      // loop"); the next epoch searches with it, and the checkpoint below names its version.
+      std::set<int64_t> lines;
+      for (const auto& group : result.groups) {
+        for (const Attempt& a : group) {
+          if (a.row.verdict == Verdict::pass) lines.insert(a.row.line);
+        }
+      }
+      if (!grow_library(epoch, lines, rec, stats)) {
+        if (m_fatal) return finish(store::RunStatus::failed, kExitLeanOrStore, *m_fatal);
+        return finish(store::RunStatus::interrupted, kExitInterrupted,
+                      fmt::format("interrupted while the library grew after epoch {}; `--resume` "
+                                  "continues from epoch {}", epoch, epoch));
+      }
+    }
+    rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     std::string budget_note;
     if (m_settings.revisions > 0) {
       stats["revisions"] = revision_counts.to_json();
@@ -781,10 +869,19 @@ std::string SearchRun::summary_json() const {
               {"policy_version", m_policy.version()}};
   if (!m_init_from.is_null()) out["init_from"] = m_init_from;
   if (m_settings.revisions > 0) out["budget"] = m_budget;
-  if (m_pipeline) {
-    const auto& v = m_pipeline->stats();
+  if (m_pipeline || m_earlier_stats.lean_checks + m_earlier_stats.cache_hits > 0) {
+    PipelineStats v = m_earlier_stats;
+    if (m_pipeline) {
+      v.cache_hits += m_pipeline->stats().cache_hits;
+      v.lean_checks += m_pipeline->stats().lean_checks;
+      v.duplicates += m_pipeline->stats().duplicates;
+      v.infra_errors += m_pipeline->stats().infra_errors;
+    }
     out["verification"] = {{"cache_hits", v.cache_hits}, {"lean_checks", v.lean_checks},
                            {"duplicates", v.duplicates}, {"infra_errors", v.infra_errors}};
+  }
+  if (!m_lemmas.version.empty()) {
+    out["library"] = {{"version", m_lemmas.version}, {"lemmas", m_lemmas.lemmas.size()}};
   }
   return out.dump();
 }

@@ -17,6 +17,7 @@
 
 #include "harness/pipeline.hpp"
 #include "harness/engine.hpp"
+#include "harness/library_grow.hpp"
 #include "harness/search_settings.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/shaping.hpp"
@@ -33,15 +34,23 @@ struct LoopState {
   int64_t next_epoch = 1;
   policy::rl::Curriculum curriculum;
   std::set<std::string> solved;  // tasks passed at least once in training
+  // The version of the lemma library the next epoch searches with (--library, --grow-library;
+  // library::library_version), "" for none.
+  std::string library_version;
+  // The bytes the library's rewrites took off the run's training proofs so far (description
+  // length, docs/library.md, "The loop").
+  int64_t library_saved_bytes = 0;
   std::string to_json() const;
   static LoopState from_json(const std::string& text, policy::rl::CurriculumOptions options);
 };
 
 class SearchRun {
  public:
+  // `library`: what the run searches with from its next epoch on (empty: none); the engine's
+  // and the policy's libraries are set from it here.
   SearchRun(const SearchSettings& settings, const Engine& engine, store::Store& store,
             int64_t run_id, policy::Policy& policy, std::vector<tasks::Task> tasks,
-            LoopState state);
+            LoopState state, StoredLibrary library = {});
   ~SearchRun();
   // Runs to the end; returns the exit code (and marks the run finished in the store).
   int run();
@@ -87,13 +96,20 @@ class SearchRun {
   void add_to_library(const std::string& task_id, const std::string& name, const std::string& proof);
   void refresh_library_metrics();
   policy::TaskView view(size_t task) const;
+  // The engine and the policy search with m_lemmas from now on (Lean's workers restart on the
+  // new layer).
+  void use_library();
+  // --grow-library: grows m_lemmas from the epoch's verified training proofs (the lines given)
+  // and fills the epoch's library figures; false when interrupted or Lean failed (m_fatal).
+  bool grow_library(int64_t epoch, const std::set<int64_t>& lines, store::EpochRecord& rec,
+                    nlohmann::json& stats);
   // The largest budget of Lean checks per task a chain can spend: (R + 1) K.
   int64_t budget_limit() const {
     return static_cast<int64_t>(m_settings.revisions + 1) * m_settings.samples;
   }
 
   const SearchSettings& m_settings;
-  const Engine& m_engine;
+  Engine m_engine;  // a copy: its library changes as the run's grows
   store::Store& m_store;
   int64_t m_run_id;
   policy::Policy& m_policy;
@@ -101,6 +117,8 @@ class SearchRun {
   LoopState m_state;
   StoreCache m_cache{m_store};
   std::unique_ptr<Pipeline> m_pipeline;  // whole-proof mode: made at the first batch
+  PipelineStats m_earlier_stats;         // of pipelines before a library change
+  StoredLibrary m_lemmas;                // the lemma library searched with
   std::unique_ptr<StepSearcher> m_searcher;
   std::ofstream m_rollouts;
   int64_t m_next_line = 1;
@@ -115,6 +133,7 @@ class SearchRun {
   std::vector<metrics::ProofDoc> m_library;
   std::set<std::pair<std::string, std::string>> m_library_seen;  // (task id, proof)
   std::map<std::string, int64_t> m_min_c;                          // task id → shortest C(x)
+  int64_t m_training_bytes = 0;  // C(proof) summed over the distinct verified training proofs
   std::optional<metrics::LibraryMetrics> m_library_metrics;
 };
 

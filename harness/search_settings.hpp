@@ -41,6 +41,10 @@ struct SearchSettings : EngineSettings {
   std::string vocabulary = "core";        // built-in policy: core | mathlib | FILE
   std::optional<double> learning_rate;    // built-in policy; default: the policy's own
   std::optional<std::string> init_from;   // traces JSONL the policy is fitted on before epoch 1
+  // The lemma library (docs/library.md).
+  std::optional<std::string> library;     // STORE|FILE to start from; none: the empty library
+  std::string library_version = "latest"; // with a store: which version
+  bool grow_library = false;              // grow it between training epochs
   // Run lifecycle.
   std::optional<std::string> resume;      // run uuid or "latest": continue a killed run
   std::optional<std::string> shard;       // "I/N": this run's part of the tasks (shard.hpp)

@@ -263,6 +263,19 @@ const Group<SearchSettings>& search_group() {
           setting<S>(&S::learning_rate, {.names = "--learning-rate", .key = "learning_rate", .value = "R",
                                          .help = "Built-in policy: learning rate",
                                          .default_text = "the policy's own"}),
+          setting<S>(&S::library,
+                     {.names = "--library", .key = "library", .value = "STORE|FILE",
+                      .help = "Search with a lemma library: a store's version (--library-version) "
+                              "or a `library export --json` file (docs/library.md)",
+                      .default_text = "none"}),
+          setting<S>(&S::library_version,
+                     {.names = "--library-version", .key = "library_version", .value = "VERSION",
+                      .help = "--library STORE: latest or a version (library-v1:HEX or a prefix)"}),
+          setting<S>(&S::grow_library,
+                     {.names = "--grow-library", .key = "grow_library",
+                      .help = "After each training epoch, grow the library from the epoch's "
+                              "verified proofs and search on with it (docs/library.md, \"The "
+                              "loop\")"}),
           setting<S>(&S::init_from,
                      {.names = "--init-from", .key = "init_from", .value = "TRACES",
                       .help = "Fit the built-in policy on the (goal, tactic) steps of a "
@@ -323,6 +336,10 @@ const Group<SearchSettings>& remote_policy_group() {
                       .help = "Further attempts of a failed request (connection errors, 429, "
                               "5xx)",
                       .check = range(0, 100)}),
+          setting<S>(&S::remote, &R::library_lemmas,
+                     {.names = "--library-lemmas", .key = "library_lemmas", .value = "N",
+                      .help = "Library lemmas a prompt's {library} lists, the most shared "
+                              "information with the statement first", .check = range(0, 1000)}),
           setting<S>(&S::request_timeout_s,
                      {.names = "--request-timeout", .key = "request_timeout_s", .value = "S",
                       .help = "Seconds per HTTP request", .check = greater_than(0)}),

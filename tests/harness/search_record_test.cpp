@@ -176,6 +176,10 @@ TEST_CASE("a run recorded by earlier versions resumes with its settings") {
   expected["revisions"] = 0;    // nor revised anything
   expected["revision_template"] = "revise";
   expected["init_from"] = nullptr;  // nor started from traces
+  expected["library"] = nullptr;    // nor searched with a lemma library
+  expected["library_version"] = "latest";
+  expected["grow_library"] = false;
+  expected["library_lemmas"] = 8;
   CHECK(s.revisions == 0);
   CHECK_FALSE(s.shard);
   CHECK(search_record(s) == expected);

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -19,9 +20,16 @@ struct HarnessRun {
   std::string output;
 };
 
+// `env`: variables set for the run (through /usr/bin/env), e.g. HARNESS_TEST_KILL_AFTER_EPOCH.
 inline HarnessRun run_harness(const std::filesystem::path& dir, std::vector<std::string> args,
-                              int timeout_ms = 300'000) {
+                              int timeout_ms = 300'000,
+                              const std::vector<std::pair<std::string, std::string>>& env = {}) {
   args.insert(args.begin(), HARNESS_PATH);
+  if (!env.empty()) {
+    std::vector<std::string> prefix = {"/usr/bin/env"};
+    for (const auto& [k, v] : env) prefix.push_back(k + "=" + v);
+    args.insert(args.begin(), prefix.begin(), prefix.end());
+  }
   lean_bridge::ProcessSpec spec{args, dir.string(), 0, false};
   auto run = lean_bridge::capture_output(spec, timeout_ms);
   INFO(run.output);

@@ -106,21 +106,21 @@ def task(rng, name, family, split):
     }
 
 
-def tasks():
+def tasks(scale=1):
     rng = random.Random(SEED)
     plan = []
     for family, (_, train, valid) in FAMILIES.items():
-        plan += [(family, "train")] * train + [(family, "valid")] * valid
+        plan += [(family, "train")] * (train * scale) + [(family, "valid")] * (valid * scale)
     rng.shuffle(plan)
     return [task(rng, f"lfam_{i:04d}", family, split) for i, (family, split) in enumerate(plan, start=1)]
 
 
-def files():
+def files(scale=1):
     vocabulary = ("# The built-in policy's vocabulary for the library families (tasks.jsonl): the tactics\n"
                   "# the rules accept there, and a few that they refuse.\n" + "\n".join(VOCABULARY) + "\n")
     return {
         "rules.json": json.dumps(RULES, ensure_ascii=False, indent=2) + "\n",
-        "tasks.jsonl": "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in tasks()),
+        "tasks.jsonl": "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in tasks(scale)),
         "vocabulary.txt": vocabulary,
     }
 
@@ -185,7 +185,11 @@ def main():
     parser.add_argument("--out", default=here, help="directory to write into (default: here)")
     parser.add_argument("--check", action="store_true", help="compare with the files in --out instead")
     parser.add_argument("--verify", metavar="FAKE_REPL", help="run the proofs under the double's rules")
+    parser.add_argument("--scale", type=int, default=1,
+                        help="K times as many tasks of each family and split (default 1: the committed set)")
     args = parser.parse_args()
+    if args.scale != 1 and (args.check or args.out == here):
+        parser.error("--scale writes a larger set elsewhere: give --out DIR, without --check")
     if args.verify:
         problems = verify(args.verify, args.out)
         for p in problems:
@@ -208,7 +212,7 @@ def main():
         print("library families: the committed files are generate.py's output")
         return 0
     os.makedirs(args.out, exist_ok=True)
-    for name, text in files().items():
+    for name, text in files(args.scale).items():
         with open(os.path.join(args.out, name), "w", encoding="utf-8") as out:
             out.write(text)
     return 0
