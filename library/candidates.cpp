@@ -66,12 +66,39 @@ std::optional<Context> context_for(const Goal& goal, const std::string& type,
   }
   Context context;
   context.statement.type = collapse_space(type);
+  std::vector<std::size_t> taken;
   for (std::size_t i = 0; i < goal.hypotheses.size(); ++i) {
     if (!take[i]) continue;
-    const auto& h = goal.hypotheses[i];
-    if (!is_accessible(h.name)) return std::nullopt;
+    if (!is_accessible(goal.hypotheses[i].name)) return std::nullopt;
+    taken.push_back(i);
+  }
+  // The binders in a canonical order, so that one statement lifted where its variables were
+  // introduced in another order is one lemma: by the first use of each in the type (those it
+  // does not use after, in context order), a binder never before one its own type names.
+  std::vector<std::string> in_type = identifiers(context.statement.type);
+  auto rank = [&](std::size_t i) {
+    auto at = std::find(in_type.begin(), in_type.end(), goal.hypotheses[i].name);
+    return at != in_type.end() ? static_cast<std::size_t>(at - in_type.begin()) : in_type.size() + i;
+  };
+  std::set<std::string> placed;
+  while (!taken.empty()) {
+    std::optional<std::size_t> best;
+    for (std::size_t k = 0; k < taken.size(); ++k) {
+      const auto& h = goal.hypotheses[taken[k]];
+      bool ready = true;
+      for (const auto& name : identifiers(h.type)) {
+        for (std::size_t j : taken) {
+          if (j != taken[k] && goal.hypotheses[j].name == name && placed.count(name) == 0) ready = false;
+        }
+      }
+      if (ready && (!best || rank(taken[k]) < rank(taken[*best]))) best = k;
+    }
+    if (!best) best = 0;  // a cycle cannot come from a context; keep Lean's order
+    const auto& h = goal.hypotheses[taken[*best]];
     context.statement.binders.push_back({h.name, h.type});
     context.args.push_back(h.name);
+    placed.insert(h.name);
+    taken.erase(taken.begin() + static_cast<std::ptrdiff_t>(*best));
   }
   return context;
 }

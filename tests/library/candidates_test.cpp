@@ -60,6 +60,37 @@ TEST_CASE("a task's whole proof and its repeats inside other proofs are one cand
   CHECK(pair->occurrences.size() == 1);
 }
 
+TEST_CASE("one statement whose variables were introduced in another order is one candidate", "[library]") {
+  // (a b : Nat) : Chain a ∧ Chain b, and (x y : Nat) : Chain y ∧ Chain x.
+  std::vector<ProofTrace> proofs{chain_pair_task("u1", "a", "b"), chain_pair_task("u2", "y", "x", true)};
+  auto cs = find_candidates(proofs);
+  std::vector<const Candidate*> pairs;
+  for (const auto& c : cs) {
+    if (c.versions.front().statement.type.find("∧") != std::string::npos) pairs.push_back(&c);
+  }
+  REQUIRE(pairs.size() == 1);
+  REQUIRE(pairs[0]->occurrences.size() == 2);
+  // The binders by their first use in the type; each occurrence's arguments in that order.
+  const Statement& s = pairs[0]->versions.front().statement;
+  REQUIRE(s.binders.size() == 2);
+  CHECK(s.type == "Chain " + s.binders[0].name + " ∧ Chain " + s.binders[1].name);
+  CHECK(pairs[0]->occurrences[0].args == std::vector<std::string>{"a", "b"});
+  CHECK(pairs[0]->occurrences[1].args == std::vector<std::string>{"y", "x"});
+}
+
+TEST_CASE("a binder comes after every binder its type names", "[library]") {
+  // (n : Nat) (h : 0 < n) : g h = n: h is used first in the type, but its type names n.
+  std::vector<ProofTrace> proofs{
+      make_trace("run:p", "task-p", "theorem p (n : Nat) (h : 0 < n) : g h = n := by\n",
+                 {"n : Nat\nh : 0 < n\n⊢ g h = n"}, {{"rfl", {}}})};
+  auto cs = find_candidates(proofs);
+  REQUIRE(!cs.empty());
+  const Statement& s = cs.front().versions.front().statement;
+  REQUIRE(s.binders.size() == 2);
+  CHECK(s.binders[0].name == "n");
+  CHECK(s.binders[1].name == "h");
+}
+
 TEST_CASE("a sub-proof found in one proof only is no candidate", "[library]") {
   std::vector<ProofTrace> proofs{chain_pair_task("u1", "a", "b")};
   auto cs = find_candidates(proofs);

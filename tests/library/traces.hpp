@@ -68,16 +68,18 @@ inline library::ProofTrace chain_task(const std::string& name, const std::string
                     {var + " : Nat\n⊢ Chain " + var}, chain_lines(var, var + " : Nat", {}));
 }
 
+// `Chain a ∧ Chain b` proved by `constructor` and the chain twice; `b_first`: the context holds
+// b before a (the task's binders were `(b a : Nat)`).
 inline library::ProofTrace chain_pair_task(const std::string& name, const std::string& a,
-                                           const std::string& b) {
-  std::string hyps = a + " " + b + " : Nat";
+                                           const std::string& b, bool b_first = false) {
+  std::string hyps = b_first ? b + " " + a + " : Nat" : a + " " + b + " : Nat";
   std::string left = "case left\n" + hyps + "\n⊢ Chain " + a;
   std::string right = "case right\n" + hyps + "\n⊢ Chain " + b;
   std::vector<Line> lines{{"constructor", {left, right}}};
   for (auto& l : chain_lines(a, hyps, {right}, "left")) lines.push_back(l);
   for (auto& l : chain_lines(b, hyps, {}, "right")) lines.push_back(l);
   return make_trace("run:" + name, "task-" + name,
-                    "theorem " + name + " (" + a + " " + b + " : Nat) : Chain " + a + " ∧ Chain " + b +
+                    "theorem " + name + " (" + hyps + ") : Chain " + a + " ∧ Chain " + b +
                         " := by\n",
                     {hyps + "\n⊢ Chain " + a + " ∧ Chain " + b}, lines);
 }
