@@ -156,11 +156,8 @@ GrowResult grow_library(store::Store& db, const Engine& engine, std::vector<Trac
   if (work.empty()) return result;
 
   // The proofs may name the base's lemmas: they are traced, and rewritten, on that layer.
-  PipelineOptions options{engine.identity, false, false, "", 0};
-  options.library = layers_of(base.lemmas, false);
-  Pipeline pipeline(engine.guard, nullptr,
-                    [&engine] { return std::make_unique<lean_bridge::WorkerPool>(engine.pool); },
-                    std::move(options));
+  std::unique_ptr<Pipeline> tracing = tracing_pipeline(engine, layers_of(base.lemmas, false));
+  Pipeline& pipeline = *tracing;
   auto stop = [&](TraceOutcome outcome) {
     if (auto fatal = pipeline.fatal_error()) {
       result.status = GrowResult::Status::fatal;

@@ -46,6 +46,15 @@ std::vector<TracedProof> verified_proofs(const store::Store& db, const std::vect
   return work;
 }
 
+std::unique_ptr<Pipeline> tracing_pipeline(const Engine& engine,
+                                           std::shared_ptr<const LibraryLayers> library) {
+  PipelineOptions options{engine.identity, false, false, "", 0};
+  options.library = std::move(library);
+  return std::make_unique<Pipeline>(
+      engine.guard, nullptr,
+      [&engine] { return std::make_unique<lean_bridge::WorkerPool>(engine.pool); }, std::move(options));
+}
+
 TraceOutcome trace_proofs(Pipeline& pipeline, std::vector<TracedProof>& work) {
   for (size_t i = 0; i < work.size(); ++i) {
     TracedProof& t = work[i];

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
+#include "harness/engine.hpp"
 #include "harness/pipeline.hpp"
 #include "lean-bridge/check.hpp"
 #include "store/records.hpp"
@@ -28,6 +31,12 @@ struct TracedProof {
 
 // The verified proofs of the runs given (run ids; every run when empty), in the store's order.
 std::vector<TracedProof> verified_proofs(const store::Store& db, const std::vector<int64_t>& runs);
+
+// The pipeline proofs are traced through: the engine's Lean and guard, never the cache (the
+// steps must come from Lean), `library` as the layer of every check (null: none). `engine`
+// must outlive it.
+std::unique_ptr<Pipeline> tracing_pipeline(const Engine& engine,
+                                           std::shared_ptr<const LibraryLayers> library = nullptr);
 
 enum class TraceOutcome { done, interrupted, fatal };
 

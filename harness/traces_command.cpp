@@ -68,9 +68,8 @@ int traces(TracesSettings& s) {
   if (!out) throw UsageError(fmt::format("--out {}: cannot write the file", s.out));
 
   Engine engine = make_engine(s);
-  Pipeline pipeline(engine.guard, nullptr,
-                    [&engine] { return std::make_unique<lean_bridge::WorkerPool>(engine.pool); },
-                    PipelineOptions{engine.identity, false, false, "", 0});
+  std::unique_ptr<Pipeline> tracing = tracing_pipeline(engine);
+  Pipeline& pipeline = *tracing;
   install_interrupt_handlers();
   TraceOutcome outcome = trace_proofs(pipeline, work);
   pipeline.close();
