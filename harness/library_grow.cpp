@@ -15,7 +15,6 @@
 #include "library/description_length.hpp"
 #include "library/library_file.hpp"
 #include "metrics/compression.hpp"
-#include "lean-bridge/worker_pool.hpp"
 
 namespace harness {
 namespace {

@@ -107,6 +107,10 @@ void check(const SearchSettings& s) {
   }
   if (s.samples < 1) throw UsageError("--samples must be at least 1");
   if (s.epochs < 0) throw UsageError("--epochs must be 0 or more");
+  if (s.grow_library && s.epochs == 0) {
+    throw UsageError("--grow-library grows the library between training epochs: give --epochs E "
+                     "(E > 0), or search with a grown one (--library)");
+  }
 }
 
 int search(SearchSettings s) {

@@ -235,6 +235,10 @@ TEST_CASE("search --library reads a store's version or an exported file, and nev
   CHECK(refused.exit_code == 2);
   CHECK(refused.output.find("bad.json") != std::string::npos);
   CHECK(refused.output.find("lemmas[0].statement") != std::string::npos);
+  // Growing needs training epochs to grow between.
+  auto no_epochs = run_harness(box.dir, box.search({"--grow-library"}, 0));
+  CHECK(no_epochs.exit_code == 2);
+  CHECK(no_epochs.output.find("--grow-library grows the library between training epochs") != std::string::npos);
   // A policy that cannot use one is refused before any work.
   std::string proofs = (grown.dir / "proofs.jsonl").string();
   std::ofstream(proofs) << json{{"name", "lfam_0001"}, {"proof", "  constructor"}}.dump() << "\n";
