@@ -13,10 +13,12 @@
 
 #include "lean-bridge/child_process.hpp"
 #include "store/store.hpp"
+#include "tests/support/search_summary.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test_support::pass_at_1;
 
 namespace {
 
@@ -66,21 +68,7 @@ std::vector<std::string> search_args(const Box& box, const std::vector<std::stri
   return args;
 }
 
-json summary(const Box& box) {
-  auto db = store::Store::open(box.db());
-  auto run = db.latest_run("search");
-  REQUIRE(run);
-  REQUIRE(run->summary_json);
-  return json::parse(*run->summary_json);
-}
-
-double pass_at_1(const json& s, const std::string& split) {
-  for (const auto& row : s.at("pass_at_k").at(split)) {
-    if (row.at("k") == 1) return row.at("unbiased").get<double>();
-  }
-  FAIL("no pass@1 row for " << split);
-  return -1;
-}
+json summary(const Box& box) { return test_support::search_summary(box.db()); }
 
 std::string figures(const std::string& label, const json& s) {
   return fmt::format("{}: pass@1 train {:.3f}, valid {:.3f}, compose {:.3f}", label,

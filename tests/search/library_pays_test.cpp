@@ -21,11 +21,13 @@
 #include "library/description_length.hpp"
 #include "metrics/compression.hpp"
 #include "store/store.hpp"
+#include "tests/support/search_summary.hpp"
 #include "tests/support/harness_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test_support::pass_at_1;
 using test_support::run_harness;
 
 namespace {
@@ -66,20 +68,7 @@ struct Box {
   }
 };
 
-json summary(const store::Store& db) {
-  auto run = db.latest_run("search");
-  REQUIRE(run);
-  REQUIRE(run->summary_json);
-  return json::parse(*run->summary_json);
-}
-
-double pass_at_1(const json& s, const std::string& split) {
-  for (const auto& row : s.at("pass_at_k").at(split)) {
-    if (row.at("k") == 1) return row.at("unbiased").get<double>();
-  }
-  FAIL("no pass@1 row for " << split);
-  return -1;
-}
+json summary(const store::Store& db) { return test_support::search_summary(db); }
 
 int64_t size_of(const std::string& text) {
   return metrics::compressed_size(text, library::SizerOptions{}.level);

@@ -16,11 +16,13 @@
 #include "lean-bridge/child_process.hpp"
 #include "store/input_hash.hpp"
 #include "store/store.hpp"
+#include "tests/support/search_summary.hpp"
 #include "tests/openai-double/double_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test_support::pass_at_1;
 
 namespace {
 
@@ -74,22 +76,8 @@ std::vector<json> read_jsonl(const fs::path& path) {
   return rows;
 }
 
-json summary(const Box& box) {
-  auto db = store::Store::open(box.db());
-  auto run = db.latest_run("search");
-  REQUIRE(run);
-  REQUIRE(run->summary_json);
-  return json::parse(*run->summary_json);
-}
+json summary(const Box& box) { return test_support::search_summary(box.db()); }
 
-// pass@1 (unbiased) of a split in the run's final evaluation.
-double pass_at_1(const json& s, const std::string& split) {
-  for (const auto& row : s.at("pass_at_k").at(split)) {
-    if (row.at("k") == 1) return row.at("unbiased").get<double>();
-  }
-  FAIL("no pass@1 row for " << split);
-  return -1;
-}
 
 }  // namespace
 
