@@ -51,10 +51,7 @@ int grow(LibrarySettings& s) {
   install_interrupt_handlers();
   GrowParams params;
   params.split = s.split;
-  params.sizes = s.sizes;
-  params.max_rewrite_checks = s.max_rewrite_checks;
-  params.max_lemma_checks = s.max_lemma_checks;
-  params.min_subproof_steps = s.min_subproof_steps;
+  params.settings = s.grow;
   GrowResult result = grow_library(db, engine, std::move(work), base, params);
   if (result.status == GrowResult::Status::fatal) {
     if (!result.fatal.empty()) fmt::print(stderr, "harness library: Lean: {}\n", result.fatal);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/engine.hpp"
+#include "harness/library_grow.hpp"
 
 namespace harness {
 
@@ -20,10 +21,7 @@ struct LibrarySettings : EngineSettings {
   std::string split;              // grow: only proofs of tasks of this split; "" for all
   std::string from = "latest";    // grow: the version grown from: latest, a version, or none
   std::string version = "latest"; // show, export: which version
-  int64_t max_rewrite_checks = 2000;
-  int64_t max_lemma_checks = 500;
-  int min_subproof_steps = 2;
-  std::string sizes = "plain";    // plain or cross-fitted (docs/library.md)
+  GrowSettings grow;              // grow: how it selects
   std::string format = "text";    // show: text or json
   std::string lean_out;           // export: a Lean file
   std::string json_out;           // export: the JSON file search --library reads

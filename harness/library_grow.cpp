@@ -182,17 +182,18 @@ GrowResult grow_library(store::Store& db, const Engine& engine, std::vector<Trac
   result.traced = static_cast<int64_t>(proofs.size());
 
   library::CandidateOptions candidate_options;
-  candidate_options.min_subproof_steps = params.min_subproof_steps;
+  candidate_options.min_subproof_steps = params.settings.min_subproof_steps;
   auto candidates = library::find_candidates(proofs, candidate_options);
   if (params.extra_candidates) {
     for (auto& c : params.extra_candidates(proofs, candidates)) candidates.push_back(std::move(c));
   }
   result.candidates = static_cast<int64_t>(candidates.size());
   library::SizerOptions sizer_options;
-  sizer_options.cross_fitted = params.sizes == "cross-fitted";
+  sizer_options.cross_fitted = params.settings.sizes == "cross-fitted";
   library::ZstdSizer sizer(proofs, sizer_options);
   PipelineLemmaChecker checker(pipeline, traced);
-  library::SelectionOptions selection_options{params.max_rewrite_checks, params.max_lemma_checks};
+  library::SelectionOptions selection_options{params.settings.max_rewrite_checks,
+                                              params.settings.max_lemma_checks};
   result.selection =
       library::select_lemmas(proofs, candidates, base.lemmas, sizer, checker, selection_options);
   pipeline.close();
@@ -208,12 +209,12 @@ GrowResult grow_library(store::Store& db, const Engine& engine, std::vector<Trac
   record.parent = base.version;
   record.run_id = params.run_id;
   record.params_json = ojson{{"split", params.split},
-                             {"sizes", params.sizes},
+                             {"sizes", params.settings.sizes},
                              {"level", sizer_options.level},
                              {"order", "greedy, lazily re-estimated"},
-                             {"max_rewrite_checks", params.max_rewrite_checks},
-                             {"max_lemma_checks", params.max_lemma_checks},
-                             {"min_subproof_steps", params.min_subproof_steps},
+                             {"max_rewrite_checks", params.settings.max_rewrite_checks},
+                             {"max_lemma_checks", params.settings.max_lemma_checks},
+                             {"min_subproof_steps", params.settings.min_subproof_steps},
                              {"proofs", proofs.size()},
                              {"candidates", candidates.size()},
                              {"budget_reached", selection.budget_reached},

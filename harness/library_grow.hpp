@@ -41,12 +41,18 @@ std::optional<StoredLibrary> stored_library(const store::Store& db, const std::s
 // the path for a missing file, an unknown version or a bad library file.
 StoredLibrary load_library(const std::string& path, const std::string& version);
 
-struct GrowParams {
-  std::string split;  // recorded only: the caller chose the proofs
+// How a growth selects: the settings `library grow` and `search --grow-library` share (their
+// rows: settings_tables.cpp, grow_settings).
+struct GrowSettings {
   std::string sizes = "plain";  // plain or cross-fitted (docs/library.md)
   int64_t max_rewrite_checks = 2000;
   int64_t max_lemma_checks = 500;
   int min_subproof_steps = 2;
+};
+
+struct GrowParams {
+  GrowSettings settings;
+  std::string split;  // recorded only: the caller chose the proofs
   std::optional<int64_t> run_id;  // the run that grows it, recorded with the version
   // Before selection, these candidates join the traced ones (e.g. lemmas a remote model stated,
   // library/proposals): a hook for the caller, given the traces.

@@ -243,6 +243,7 @@ bool SearchRun::grow_library(int64_t epoch, const std::set<int64_t>& lines, stor
     if (lines.count(p.proof.line) != 0) work.push_back(std::move(p));
   }
   GrowParams params;
+  params.settings = m_settings.grow;
   params.split = m_settings.train_split;
   params.run_id = m_run_id;
   GrowResult grown = harness::grow_library(m_store, m_engine, std::move(work), m_lemmas, params);

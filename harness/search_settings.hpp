@@ -7,6 +7,7 @@
 #include <string>
 
 #include "harness/engine.hpp"
+#include "harness/library_grow.hpp"
 #include "policy/remote/remote_policy.hpp"
 
 namespace harness {
@@ -45,6 +46,7 @@ struct SearchSettings : EngineSettings {
   std::optional<std::string> library;     // STORE|FILE to start from; none: the empty library
   std::string library_version = "latest"; // with a store: which version
   bool grow_library = false;              // grow it between training epochs
+  GrowSettings grow;                      // how it grows
   // Run lifecycle.
   std::optional<std::string> resume;      // run uuid or "latest": continue a killed run
   std::optional<std::string> shard;       // "I/N": this run's part of the tasks (shard.hpp)

@@ -196,12 +196,49 @@ const Group<ScoreSettings>& score_group() {
   return group;
 }
 
+// How a library grows (GrowSettings, S::grow): the rows `library grow` and `search
+// --grow-library` share. `when`: the help's first words; `recorded`: with their keys, for a
+// search run's record.
+template <class S>
+std::vector<Setting<S>> grow_settings(const std::string& when, bool recorded) {
+  auto key = [&](const char* k) { return recorded ? std::string(k) : std::string(); };
+  return {
+      setting<S>(&S::grow, &GrowSettings::max_rewrite_checks,
+                 {.names = "--max-rewrite-checks", .key = key("max_rewrite_checks"), .value = "N",
+                  .help = when + ": Lean checks of rewritten proofs at most (per growth); the "
+                                 "selection stops there and says so",
+                  .check = at_least(0)}),
+      setting<S>(&S::grow, &GrowSettings::max_lemma_checks,
+                 {.names = "--max-lemma-checks", .key = key("max_lemma_checks"), .value = "N",
+                  .help = when + ": Lean checks of candidate lemmas at most (per growth)",
+                  .check = at_least(0)}),
+      setting<S>(&S::grow, &GrowSettings::min_subproof_steps,
+                 {.names = "--min-subproof-steps", .key = key("min_subproof_steps"), .value = "N",
+                  .help = when + ": steps a repeated sub-proof needs to be a candidate",
+                  .check = at_least(1)}),
+      setting<S>(&S::grow, &GrowSettings::sizes,
+                 {.names = "--sizes", .key = key("library_sizes"), .value = "KIND",
+                  .help = when + ": plain (each text its own zstd frame) or cross-fitted (given "
+                                 "the other folds' dictionary; docs/library.md says why plain is "
+                                 "the default)",
+                  .check = one_of({"plain", "cross-fitted"})}),
+  };
+}
+
+// A group's rows in order, some of them made by a function.
+template <class S>
+std::vector<Setting<S>> joined(std::initializer_list<std::vector<Setting<S>>> parts) {
+  std::vector<Setting<S>> out;
+  for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
+  return out;
+}
+
 const Group<SearchSettings>& search_group() {
   using S = SearchSettings;
   static const Group<S> group{
       "search",
       "`harness search`",
-      {
+      joined<S>({{
           setting<S>(&S::tasks, {.names = "--tasks", .key = "tasks", .value = "FILE",
                                  .help = "Task JSONL (name, split, header, formal_statement); "
                                          "required unless --resume"}),
@@ -276,6 +313,9 @@ const Group<SearchSettings>& search_group() {
                       .help = "After each training epoch, grow the library from the epoch's "
                               "verified proofs and search on with it (docs/library.md, \"The "
                               "loop\")"}),
+          },
+          grow_settings<S>("--grow-library", true),
+          {
           setting<S>(&S::init_from,
                      {.names = "--init-from", .key = "init_from", .value = "TRACES",
                       .help = "Fit the built-in policy on the (goal, tactic) steps of a "
@@ -290,7 +330,7 @@ const Group<SearchSettings>& search_group() {
                       .help = "Search only part I of N of the tasks (0 <= I < N), by a stable hash "
                               "of each task; with --epochs each part trains its own policy",
                       .default_text = "all tasks"}),
-      }};
+          }})};
   return group;
 }
 
@@ -518,7 +558,7 @@ const Group<LibrarySettings>& library_group() {
   static const Group<S> group{
       "library",
       "`harness library` (grow also takes the engine's; docs/library.md)",
-      {
+      joined<S>({{
           setting<S>(&S::action, {.names = "action", .value = "ACTION",
                                   .help = "grow (lift lemmas from the verified proofs, keep those "
                                           "that shorten the network of proofs, record a new "
@@ -539,24 +579,9 @@ const Group<LibrarySettings>& library_group() {
           setting<S>(&S::version, {.names = "--version", .value = "VERSION",
                                    .help = "show, export: latest or a version (library-v1:HEX, "
                                            "or a prefix of its hex)"}),
-          setting<S>(&S::max_rewrite_checks,
-                     {.names = "--max-rewrite-checks", .value = "N",
-                      .help = "grow: Lean checks of rewritten proofs at most; the selection "
-                              "stops there and says so",
-                      .check = at_least(0)}),
-          setting<S>(&S::max_lemma_checks,
-                     {.names = "--max-lemma-checks", .value = "N",
-                      .help = "grow: Lean checks of candidate lemmas at most",
-                      .check = at_least(0)}),
-          setting<S>(&S::min_subproof_steps,
-                     {.names = "--min-subproof-steps", .value = "N",
-                      .help = "grow: steps a repeated sub-proof needs to be a candidate",
-                      .check = at_least(1)}),
-          setting<S>(&S::sizes, {.names = "--sizes", .value = "KIND",
-                                 .help = "grow: plain (each text its own zstd frame) or "
-                                         "cross-fitted (given the other folds' dictionary; "
-                                         "docs/library.md says why plain is the default)",
-                                 .check = one_of({"plain", "cross-fitted"})}),
+          },
+          grow_settings<S>("grow", false),
+          {
           setting<S>(&S::format, {.names = "--format", .value = "NAME",
                                   .help = "show: text or json (the export file's format)",
                                   .check = one_of({"text", "json"})}),
@@ -565,7 +590,7 @@ const Group<LibrarySettings>& library_group() {
                                             "header, for `lake build`"}),
           setting<S>(&S::json_out, {.names = "--json", .value = "FILE",
                                     .help = "export: the library as one JSON file (docs/library.md, \"Files\")"}),
-      }};
+          }})};
   return group;
 }
 

@@ -180,6 +180,10 @@ TEST_CASE("a run recorded by earlier versions resumes with its settings") {
   expected["library_version"] = "latest";
   expected["grow_library"] = false;
   expected["library_lemmas"] = 8;
+  expected["max_rewrite_checks"] = 2000;
+  expected["max_lemma_checks"] = 500;
+  expected["min_subproof_steps"] = 2;
+  expected["library_sizes"] = "plain";
   CHECK(s.revisions == 0);
   CHECK_FALSE(s.shard);
   CHECK(search_record(s) == expected);

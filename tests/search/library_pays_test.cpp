@@ -224,6 +224,19 @@ TEST_CASE("search --library reads a store's version or an exported file, and nev
   CHECK(refused.exit_code == 2);
   CHECK(refused.output.find("bad.json") != std::string::npos);
   CHECK(refused.output.find("lemmas[0].statement") != std::string::npos);
+  // The growth's caps are search's options too: no rewrite check, no lemma.
+  Box capped;
+  auto none = run_harness(capped.dir, capped.search({"--grow-library", "--no-eval", "--max-rewrite-checks", "0"}, 1));
+  INFO(none.output);
+  REQUIRE(none.exit_code == 0);
+  CHECK(none.output.find("the rewrite budget stopped the selection") != std::string::npos);
+  {
+    auto db = store::Store::open(capped.db());
+    CHECK_FALSE(db.library_version("latest"));
+    auto epochs = db.epochs(db.latest_run("search")->id);
+    REQUIRE(epochs.size() == 1);
+    CHECK(epochs[0].library_size == 0);
+  }
   // Growing needs training epochs to grow between.
   auto no_epochs = run_harness(box.dir, box.search({"--grow-library"}, 0));
   CHECK(no_epochs.exit_code == 2);
