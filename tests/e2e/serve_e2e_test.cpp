@@ -306,7 +306,13 @@ TEST_CASE("serve's /metrics counts requests, verdicts and latency in Prometheus 
   post(c, "/verify", {{"codes", {{{"custom_id", "a"}, {"proof", "theorem a : True := by\n  trivial\n"}},
                                  {{"custom_id", "b"}, {"proof", "theorem b : True := by\n  sorry\n"}}}}});
   c.Post("/verify", "{", "application/json");
+  // A worker hands its answer back before it is marked idle again: on a busy machine the gauge
+  // may lag the answer by a moment, so wait (a few seconds at most) for it to settle.
   auto res = c.Get("/metrics");
+  for (int i = 0; i < 50 && res && res->body.find("\nharness_workers_busy 0\n") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    res = c.Get("/metrics");
+  }
   REQUIRE(res);
   CHECK(res->status == 200);
   CHECK(res->get_header_value("Content-Type").rfind("text/plain", 0) == 0);
