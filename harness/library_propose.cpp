@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "library/proposals.hpp"
@@ -22,7 +23,7 @@ policy::RemoteOptions remote_options(const LibrarySettings& s) {
   o.temperature = 0;  // one answer: the model's most likely
   o.max_tokens = s.propose_max_tokens;
   o.retries = s.propose_retries;
-  o.timeout_ms = static_cast<int>(s.propose_timeout_s * 1000);
+  o.timeout_ms = static_cast<int>(std::clamp(s.propose_timeout_s * 1000, 1.0, 86400.0 * 1000));
   o.api_key = policy::api_key_from_env(s.propose_api_key_env);
   return o;
 }

@@ -178,6 +178,24 @@ TEST_CASE("library grow --propose: a failing or silent server is reported and gr
     CHECK(has(grown.output, "1 lemmas kept"));
   }
   {
+    // An answer that is not the wire format, and one in prose without a Lean block.
+    openai_double::Script garbage;
+    garbage.garbage = openai_double::Garbage::not_json;
+    openai_double::Server server(garbage);
+    auto grown = run_harness(box.dir, box.grow({"--propose", server.base_url(), "--propose-model", "m"}));
+    INFO(grown.output);
+    CHECK(grown.exit_code == 0);
+    CHECK(has(grown.output, "--propose: the model gave no lemmas"));
+    CHECK(has(grown.output, "answer is not JSON"));
+    openai_double::Script prose;
+    prose.fallback = {"I would rather not write Lean today."};
+    server.set_script(prose);
+    grown = run_harness(box.dir, box.grow({"--propose", server.base_url(), "--propose-model", "m"}));
+    CHECK(grown.exit_code == 0);
+    CHECK(has(grown.output, "0 code blocks, 0 declarations, 0 lemmas read, 0 joined candidates, 0 rejected"));
+    CHECK(has(grown.output, "--propose: no Lean code block in the model's answer"));
+  }
+  {
     // Nothing listens there: the same, and a URL that cannot be one is said as plainly.
     int port = 0;
     {
