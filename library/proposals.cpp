@@ -8,6 +8,7 @@
 
 #include "common/lean_lexer.hpp"
 #include "common/text.hpp"
+#include "library/goal.hpp"
 
 namespace library {
 namespace {
@@ -106,6 +107,39 @@ Rejection rejection(std::string name, std::string reason) {
   return r;
 }
 
+// The binders in the order find_candidates gives a lifted statement's (library/candidates.cpp,
+// context_for), so that a model's lemma with its binders in another order has the same key: by
+// the first use of each in the type (those it does not use after, in the given order), a binder
+// never before one its own type names.
+void order_binders(Statement& statement) {
+  std::vector<Binder> given = std::move(statement.binders);
+  statement.binders.clear();
+  std::vector<std::string> in_type = identifiers(statement.type);
+  auto rank = [&](std::size_t i) {
+    auto at = std::find(in_type.begin(), in_type.end(), given[i].name);
+    return at != in_type.end() ? static_cast<std::size_t>(at - in_type.begin()) : in_type.size() + i;
+  };
+  std::vector<std::size_t> left(given.size());
+  for (std::size_t i = 0; i < given.size(); ++i) left[i] = i;
+  std::set<std::string> placed;
+  while (!left.empty()) {
+    std::optional<std::size_t> best;
+    for (std::size_t k = 0; k < left.size(); ++k) {
+      bool ready = true;
+      for (const auto& name : identifiers(given[left[k]].type)) {
+        for (std::size_t j : left) {
+          if (j != left[k] && given[j].name == name && placed.count(name) == 0) ready = false;
+        }
+      }
+      if (ready && (!best || rank(left[k]) < rank(left[*best]))) best = k;
+    }
+    if (!best) best = 0;
+    placed.insert(given[left[*best]].name);
+    statement.binders.push_back(std::move(given[left[*best]]));
+    left.erase(left.begin() + static_cast<std::ptrdiff_t>(*best));
+  }
+}
+
 constexpr std::string_view kForm = "`theorem NAME (x : T) ... : TYPE := PROOF`";
 
 // One declaration as a lemma, or why not.
@@ -149,6 +183,7 @@ std::variant<Lemma, Rejection> read_declaration(const std::string& text, const s
   Lemma lemma;
   lemma.header = header;
   lemma.statement = std::move(parsed->statement);
+  order_binders(lemma.statement);
   lemma.key = canonical_key(header, lemma.statement);
   lemma.name = lemma_name(lemma.key);
   lemma.proof = std::move(proof);

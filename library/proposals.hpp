@@ -19,8 +19,9 @@
 //   PROOF` (or `lemma`), with explicit binders only (library::parse_statement) and a proof;
 //   anything else is rejected with its reason, counted, and never reaches Lean. A Lean block
 //   with no declaration is rejected too ("a Lean block with no theorem"). An unclosed block (an
-//   answer cut short) is not read. A lemma read is named lib_<hex> by its canonical key under
-//   `header` (the prompt's), origin "remote", with no source yet.
+//   answer cut short) is not read. A lemma read has its binders in the order find_candidates
+//   gives (by first use in the type), is named lib_<hex> by its canonical key under `header`
+//   (the prompt's), origin "remote", with no source yet.
 // - join_proposals: a proposed lemma joins the candidate (in `candidates`, else among
 //   `single_use`, the sub-proofs found in one proof only, which then becomes a candidate too)
 //   whose key equals its own, as one more version (versions stay smallest first), with that

@@ -117,6 +117,21 @@ TEST_CASE("a model's answer is read into lemmas named by their statements, the r
   for (const auto& r : read.rejected) CHECK(r.origin == "remote");
 }
 
+TEST_CASE("a proposed lemma's binders take the order a lifted statement's have, so the same statement has the same key", "[library]") {
+  ReadProposals read = read_proposals(
+      "```lean\ntheorem swapped (h : a < b) (b a : Nat) : a ≤ b := by omega\n```\n", kHeader);
+  REQUIRE(read.lemmas.size() == 1);
+  const auto& binders = read.lemmas[0].statement.binders;
+  REQUIRE(binders.size() == 3);
+  CHECK(binders[0].name == "a");
+  CHECK(binders[1].name == "b");
+  CHECK(binders[2].name == "h");
+  ReadProposals ordered = read_proposals(
+      "```lean\ntheorem in_order (x y : Nat) (hxy : x < y) : x ≤ y := by omega\n```\n", kHeader);
+  REQUIRE(ordered.lemmas.size() == 1);
+  CHECK(ordered.lemmas[0].key == read.lemmas[0].key);
+}
+
 TEST_CASE("an answer without a Lean block gives nothing", "[library]") {
   CHECK(read_proposals("I cannot help with that.", kHeader).blocks == 0);
   CHECK(read_proposals("<think>```lean\ntheorem t (n : Nat) : Chain n := by simp\n```", kHeader).lemmas.empty());
