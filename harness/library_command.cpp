@@ -11,6 +11,7 @@
 #include "harness/exit_codes.hpp"
 #include "harness/interrupt.hpp"
 #include "harness/library_grow.hpp"
+#include "harness/library_propose.hpp"
 #include "harness/proof_traces.hpp"
 #include "harness/resume.hpp"
 #include "harness/traces_command.hpp"
@@ -52,6 +53,13 @@ int grow(LibrarySettings& s) {
   GrowParams params;
   params.split = s.split;
   params.settings = s.grow;
+  // --propose: the lemmas a remote model states join the candidates of their statements.
+  ProposalReport proposals;
+  params.extra_candidates = [&](const auto& proofs, auto& candidates) {
+    library::CandidateOptions options;
+    options.min_subproof_steps = s.grow.min_subproof_steps;
+    proposals = propose_lemmas(s, proofs, base.lemmas, options, candidates);
+  };
   GrowResult result = grow_library(db, engine, std::move(work), base, params);
   if (result.status == GrowResult::Status::fatal) {
     if (!result.fatal.empty()) fmt::print(stderr, "harness library: Lean: {}\n", result.fatal);
@@ -62,6 +70,8 @@ int grow(LibrarySettings& s) {
     return kExitInterrupted;
   }
   for (const auto& problem : result.untraced) fmt::print(stderr, "harness library: {}\n", problem);
+  auto& rejected = result.selection.rejected;
+  rejected.insert(rejected.end(), proposals.rejected.begin(), proposals.rejected.end());
   print_growth(stdout, result);
   return kExitOk;
 }

@@ -184,9 +184,7 @@ GrowResult grow_library(store::Store& db, const Engine& engine, std::vector<Trac
   library::CandidateOptions candidate_options;
   candidate_options.min_subproof_steps = params.settings.min_subproof_steps;
   auto candidates = library::find_candidates(proofs, candidate_options);
-  if (params.extra_candidates) {
-    for (auto& c : params.extra_candidates(proofs, candidates)) candidates.push_back(std::move(c));
-  }
+  if (params.extra_candidates) params.extra_candidates(proofs, candidates);
   result.candidates = static_cast<int64_t>(candidates.size());
   library::SizerOptions sizer_options;
   sizer_options.cross_fitted = params.settings.sizes == "cross-fitted";

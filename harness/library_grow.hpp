@@ -54,10 +54,9 @@ struct GrowParams {
   GrowSettings settings;
   std::string split;  // recorded only: the caller chose the proofs
   std::optional<int64_t> run_id;  // the run that grows it, recorded with the version
-  // Before selection, these candidates join the traced ones (e.g. lemmas a remote model stated,
-  // library/proposals): a hook for the caller, given the traces.
-  std::function<std::vector<library::Candidate>(const std::vector<library::ProofTrace>&,
-                                                const std::vector<library::Candidate>&)>
+  // Before selection, the caller may add candidates, or versions to the traced ones, given the
+  // traces (`library grow --propose`: lemmas a remote model stated, harness/library_propose.hpp).
+  std::function<void(const std::vector<library::ProofTrace>&, std::vector<library::Candidate>&)>
       extra_candidates = nullptr;
 };
 

@@ -590,6 +590,45 @@ const Group<LibrarySettings>& library_group() {
                                             "header, for `lake build`"}),
           setting<S>(&S::json_out, {.names = "--json", .value = "FILE",
                                     .help = "export: the library as one JSON file (docs/library.md, \"Files\")"}),
+          setting<S>(&S::propose,
+                     {.names = "--propose", .value = "openai:URL",
+                      .help = "grow: also ask this OpenAI-compatible server once for helper "
+                              "lemmas on a batch of the proofs; a lemma whose statement the "
+                              "proofs prove joins that candidate (docs/library.md)",
+                      .default_text = "none"}),
+          setting<S>(&S::propose_model, {.names = "--propose-model", .value = "NAME",
+                                         .help = "grow --propose: the model name sent",
+                                         .default_text = "the first of GET /models"}),
+          setting<S>(&S::propose_endpoint, {.names = "--propose-endpoint", .value = "NAME",
+                                            .help = "grow --propose: which API the server is "
+                                                    "asked through",
+                                            .check = one_of({"chat", "completions"})}),
+          setting<S>(&S::propose_template,
+                     {.names = "--propose-template", .value = "NAME",
+                      .help = "grow --propose: the prompt, built-in lemmas or a FILE "
+                              "(policy/remote/README.md, \"Helper lemmas\")"}),
+          setting<S>(&S::propose_api_key_env, {.names = "--propose-api-key-env", .value = "VAR",
+                                               .help = "grow --propose: environment variable "
+                                                       "holding the API key"}),
+          setting<S>(&S::propose_timeout_s, {.names = "--propose-timeout", .value = "S",
+                                             .help = "grow --propose: seconds for the answer "
+                                                     "(each attempt)",
+                                             .check = greater_than(0)}),
+          setting<S>(&S::propose_retries, {.names = "--propose-retries", .value = "N",
+                                           .help = "grow --propose: further attempts after a "
+                                                   "connection error, timeout, 429 or 5xx",
+                                           .check = range(0, 100)}),
+          setting<S>(&S::propose_max_tokens, {.names = "--propose-max-tokens", .value = "N",
+                                              .help = "grow --propose: tokens of the answer",
+                                              .check = range(1, 1000000)}),
+          setting<S>(&S::propose_max_proofs, {.names = "--propose-max-proofs", .value = "N",
+                                              .help = "grow --propose: proofs shown in the "
+                                                      "prompt at most",
+                                              .check = range(1, 10000)}),
+          setting<S>(&S::propose_max_bytes, {.names = "--propose-max-bytes", .value = "N",
+                                             .help = "grow --propose: bytes of the proofs shown "
+                                                     "in the prompt at most",
+                                             .check = at_least(1)}),
           }})};
   return group;
 }

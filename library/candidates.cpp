@@ -315,7 +315,7 @@ std::vector<Candidate> find_candidates(const std::vector<ProofTrace>& proofs,
     settle(c);
     std::set<std::size_t> in_proofs;
     for (const auto& o : c.occurrences) in_proofs.insert(o.proof);
-    if (c.origin == "subproof" && in_proofs.size() < 2) continue;
+    if (c.origin == "subproof" && static_cast<int>(in_proofs.size()) < options.min_subproof_proofs) continue;
     kept.push_back(std::move(c));
   }
   return kept;

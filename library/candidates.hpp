@@ -23,8 +23,8 @@
 //   A hypothesis with an inaccessible name (`h✝`) that the lemma needs makes no occurrence.
 // - Occurrences with the same canonical key (header + statement up to binder names) are one
 //   candidate. Its versions are the distinct (statement, proof) texts, smallest first: the
-//   first that Lean verifies becomes the lemma. Subproof candidates found in one proof only
-//   are dropped (a sub-proof is a candidate when it repeats); have and task candidates are
+//   first that Lean verifies becomes the lemma. Subproof candidates found in fewer than
+//   `min_subproof_proofs` proofs (2: in one proof only) are dropped (a sub-proof is a candidate when it repeats); have and task candidates are
 //   kept whatever their count, and the selection decides by their gain.
 // - Candidates come in the order of their first occurrence.
 #include <cstdint>
@@ -79,6 +79,9 @@ struct Candidate {
 
 struct CandidateOptions {
   int min_subproof_steps = 2;
+  // Proofs a sub-proof must be found in to be a candidate (1: every sub-proof; the remote
+  // proposals look there for the uses of a model's lemma, library/proposals.hpp).
+  int min_subproof_proofs = 2;
   bool haves = true;
   bool subproofs = true;
   bool tasks = true;

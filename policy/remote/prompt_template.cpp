@@ -42,6 +42,24 @@ constexpr std::string_view kReviseChat =
     "Revise the proof. Write the complete Lean 4 code (the header, the theorem exactly as stated "
     "above, and its corrected proof) in one ```lean4 code block at the end of your answer.";
 
+// Helper lemmas (`library grow --propose`): verified proofs and a request for lemmas that
+// would shorten them. The completion form leaves a lean4 block open for the lemmas.
+constexpr std::string_view kLemmasIntro =
+    "{library}Here are Lean 4 proofs that Lean has checked.\n\n{proofs}"
+    "Several of these proofs prove the same facts along the way (a `have`, or the same steps on "
+    "the same kind of goal). ";
+
+constexpr std::string_view kLemmasChat =
+    "Write helper lemmas that would make these proofs shorter: each a fact that several proofs "
+    "prove, stated over just the variables and hypotheses it needs, with its proof. Write each "
+    "as `theorem NAME (x : T) ... : TYPE := by ...` with explicit binders only, and put them all "
+    "in one ```lean4 code block at the end of your answer.";
+
+constexpr std::string_view kLemmasCompletion =
+    "Helper lemmas that make these proofs shorter, each a fact that several proofs prove, "
+    "stated over just the variables and hypotheses it needs, as `theorem NAME (x : T) ... : TYPE "
+    ":= by ...` with explicit binders only:\n\n```lean4\n";
+
 bool is_word_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
@@ -87,10 +105,12 @@ PromptTemplate PromptTemplate::parse(std::string_view text, const std::string& o
           part = Part::errors;
         } else if (word == "library") {
           part = Part::library;
+        } else if (word == "proofs") {
+          part = Part::proofs;
         } else {
           throw PolicyError(origin + ":" + std::to_string(line) + ": unknown placeholder {" +
                             std::string(word) +
-                            "} (known: {header}, {statement}, {name}, {goal}, {attempt}, {errors}, {library}; write {{ and }} "
+                            "} (known: {header}, {statement}, {name}, {goal}, {attempt}, {errors}, {library}, {proofs}; write {{ and }} "
                             "for literal braces)");
         }
         flush();
@@ -116,6 +136,11 @@ PromptTemplate PromptTemplate::load(const std::string& name_or_path, Endpoint en
   }
   if (name_or_path == "revise") {
     return parse(chat ? kReviseChat : kReviseCompletion, "built-in template revise");
+  }
+  if (name_or_path == "lemmas") {
+    std::string text(kLemmasIntro);
+    text += chat ? kLemmasChat : kLemmasCompletion;
+    return parse(text, "built-in template lemmas");
   }
   std::ifstream in(name_or_path, std::ios::binary);
   if (!in) {
@@ -157,6 +182,9 @@ std::string PromptTemplate::render(const TemplateValues& values) const {
       case Part::library:
         out += values.library;
         break;
+      case Part::proofs:
+        out += values.proofs;
+        break;
     }
   }
   return out;
@@ -167,6 +195,22 @@ std::string render_library(const std::vector<std::string>& statements) {
   std::string out = "These lemmas are proved and may be used by name:\n\n";
   for (const std::string& s : statements) out += s + "\n";
   return out + "\n";
+}
+
+std::string render_proofs(const std::string& header, const std::vector<ShownProof>& proofs) {
+  auto block = [](const std::string& text) {
+    std::string out = "```lean4\n" + text;
+    if (!text.empty() && text.back() != '\n') out += '\n';
+    return out + "```\n\n";
+  };
+  std::string out;
+  if (!header.empty()) out += "The proofs' header:\n\n" + block(header);
+  for (std::size_t i = 0; i < proofs.size(); ++i) {
+    out += "Proof " + std::to_string(i + 1);
+    if (!proofs[i].name.empty()) out += " (" + proofs[i].name + ")";
+    out += ":\n\n" + block(proofs[i].text);
+  }
+  return out;
 }
 
 std::string render_feedback(const Feedback& feedback, int64_t statement_lines) {

@@ -1,7 +1,7 @@
 #pragma once
 // Prompt templates of the remote policy: text with the placeholders {header}, {statement},
-// {name}, {goal}, {attempt}, {errors} and {library}, either built in (by name) or read from a file
-// (README.md, "Prompt templates").
+// {name}, {goal}, {attempt}, {errors}, {library} and {proofs}, either built in (by name) or read
+// from a file (README.md, "Prompt templates").
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,7 +25,22 @@ struct TemplateValues {
   std::string errors = {};   // Lean's messages about it, render_feedback()
   // The library lemmas offered for the task, render_library(); "" without any.
   std::string library = {};
+  // Helper lemmas (`library grow --propose`, README.md "Helper lemmas"): verified proofs,
+  // render_proofs(); "" elsewhere.
+  std::string proofs = {};
 };
+
+// One verified proof shown in a helper-lemma prompt: its task's name and its Lean text (the
+// statement and its proof, or the whole file).
+struct ShownProof {
+  std::string name;
+  std::string text;
+};
+
+// The {proofs} placeholder: the header in a lean4 block ("The proofs' header:"; nothing when it
+// is empty), then each proof as "Proof N (NAME):" and its text in a lean4 block, blank lines
+// between.
+std::string render_proofs(const std::string& header, const std::vector<ShownProof>& proofs);
 
 // The {library} placeholder: "" for no lemma, else the line "These lemmas are proved and may
 // be used by name:", a blank line, one statement per line, and a blank line.
@@ -52,7 +67,7 @@ class PromptTemplate {
   const std::string& origin() const { return m_origin; }
 
  private:
-  enum class Part { text, header, statement, name, goal, attempt, errors, library };
+  enum class Part { text, header, statement, name, goal, attempt, errors, library, proofs };
   struct Piece {
     Part part;
     std::string text;  // for Part::text
@@ -61,8 +76,9 @@ class PromptTemplate {
   std::string m_origin;
 };
 
-// The built-in templates: "deepseek" (whole proofs), "tactic" (step mode) and "revise"
-// (revisions of a failed whole proof).
-inline constexpr std::string_view kBuiltinNames = "deepseek, tactic, revise";
+// The built-in templates: "deepseek" (whole proofs), "tactic" (step mode), "revise"
+// (revisions of a failed whole proof) and "lemmas" (helper lemmas for `library grow
+// --propose`).
+inline constexpr std::string_view kBuiltinNames = "deepseek, tactic, revise, lemmas";
 
 }  // namespace policy::remote

@@ -326,5 +326,26 @@ PY
 )
 check "serve: Kimina's body-relative positions and both signs of a sorry, from real Lean" $?
 
+# A30, the lemma library with real Lean (docs/library.md, "Files"): the core proofs and six proofs
+# sharing a `have` (library_proofs.jsonl) scored into a store; `library grow` must keep the
+# shared `have` as a lemma (Lean checks it standalone and every proof rewritten to use it), and
+# Lean itself must accept the file `library export --lean` writes (`lake env lean FILE`), and
+# refuse it with a false theorem added (so the check can fail).
+cat "$here/core_proofs.jsonl" "$here/library_proofs.jsonl" > "$tmp/library_input.jsonl"
+(cd "$workspace" && timeout 900 "$harness" score "$tmp/library_input.jsonl" --out "$tmp/library_scored.jsonl" \
+  --db "$tmp/library.db" --workers 2 --no-progress >/dev/null &&
+  timeout 1800 "$harness" library grow --db "$tmp/library.db" --workers 2 --no-progress) | tee "$tmp/grow.txt"
+check "library grow exits 0" $?
+grep -q '^  kept lib_' "$tmp/grow.txt" ; check "library grow keeps the shared have as a lemma" $?
+(cd "$workspace" && "$harness" library export --db "$tmp/library.db" --lean "$tmp/Library.lean")
+check "library export --lean exits 0" $?
+cat "$tmp/Library.lean"
+grep -q '^theorem lib_[0-9a-f]\{12\} ' "$tmp/Library.lean" ; check "the exported file declares the lemma" $?
+(cd "$workspace" && timeout 600 lake env lean "$tmp/Library.lean")
+check "A30 lake env lean accepts the file library export --lean writes" $?
+{ cat "$tmp/Library.lean"; printf '\ntheorem export_control : 1 = 2 := rfl\n'; } > "$tmp/LibraryBroken.lean"
+! (cd "$workspace" && timeout 600 lake env lean "$tmp/LibraryBroken.lean" >/dev/null 2>&1)
+check "A30 control: lake env lean refuses the file with a false theorem added" $?
+
 echo "real-Lean tier: $failures failure(s)"
 [ "$failures" -eq 0 ]

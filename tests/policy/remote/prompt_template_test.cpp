@@ -63,5 +63,5 @@ TEST_CASE("a template file with an unknown placeholder names the file, line and 
 TEST_CASE("a template that is neither built in nor a file is refused, naming the built-ins") {
   CHECK_THROWS_WITH(PromptTemplate::load("/no/such/template.txt", Endpoint::chat),
                     Catch::Contains("'/no/such/template.txt' is neither a built-in template "
-                                    "(deepseek, tactic, revise) nor a readable file"));
+                                    "(deepseek, tactic, revise, lemmas) nor a readable file"));
 }
