@@ -55,6 +55,11 @@ int grow(LibrarySettings& s) {
   params.settings = s.grow;
   // --propose: the lemmas a remote model states join the candidates of their statements.
   ProposalReport proposals;
+  if (!s.propose.empty()) {
+    params.recorded["propose"] = s.propose;
+    params.recorded["propose_template"] = s.propose_template;
+    params.recorded["propose_model"] = s.propose_model.empty() ? "(the server's first)" : s.propose_model;
+  }
   params.extra_candidates = [&](const auto& proofs, auto& candidates) {
     library::CandidateOptions options;
     options.min_subproof_steps = s.grow.min_subproof_steps;

@@ -206,7 +206,7 @@ GrowResult grow_library(store::Store& db, const Engine& engine, std::vector<Trac
   record.version = grown.version;
   record.parent = base.version;
   record.run_id = params.run_id;
-  record.params_json = ojson{{"split", params.split},
+  ojson params_json = ojson{{"split", params.split},
                              {"sizes", params.settings.sizes},
                              {"level", sizer_options.level},
                              {"order", "greedy, lazily re-estimated"},
@@ -218,7 +218,9 @@ GrowResult grow_library(store::Store& db, const Engine& engine, std::vector<Trac
                              {"budget_reached", selection.budget_reached},
                              {"proofs_bytes_before", selection.proofs_bytes_before},
                              {"lemma_checks", selection.lemma_checks}}
-                           .dump();
+                           ;
+  for (const auto& [key, value] : params.recorded) params_json[key] = value;
+  record.params_json = params_json.dump();
   record.proofs_bytes = selection.proofs_bytes_after;
   record.library_bytes = selection.library_bytes;
   record.rewrite_checks = selection.rewrite_checks;

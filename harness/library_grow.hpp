@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,8 @@ struct GrowParams {
   GrowSettings settings;
   std::string split;  // recorded only: the caller chose the proofs
   std::optional<int64_t> run_id;  // the run that grows it, recorded with the version
+  // More of what decided the growth, recorded in the version's params (e.g. the model asked).
+  std::map<std::string, std::string> recorded;
   // Before selection, the caller may add candidates, or versions to the traced ones, given the
   // traces (`library grow --propose`: lemmas a remote model stated, harness/library_propose.hpp).
   std::function<void(const std::vector<library::ProofTrace>&, std::vector<library::Candidate>&)>

@@ -124,6 +124,9 @@ TEST_CASE("library grow --propose: the model's lemma for a repeated sub-proof is
   auto db = store::Store::open(box.db());
   auto version = db.library_version("latest");
   REQUIRE(version);
+  // The version says a model was asked.
+  auto params = nlohmann::json::parse(version->params_json);
+  CHECK(params.value("propose", "").rfind("openai:", 0) == 0);
   auto lemmas = db.library_lemmas(version->version);
   REQUIRE(lemmas.size() == 1);
   CHECK(lemmas[0].origin == "remote");
