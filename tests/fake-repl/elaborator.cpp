@@ -11,6 +11,7 @@
 #include "effects.hpp"
 #include "lexer.hpp"
 #include "proof_script.hpp"
+#include "tactic_block.hpp"
 
 namespace fake_repl {
 namespace {
@@ -115,48 +116,6 @@ struct CommandResult {
   long max_heartbeats = 0;  // the env's limit after the command
   json infotree = json::array();  // rules mode: one TacticInfo node per tactic a proof ran
 };
-
-// The syntax kind Lean gives a tactic, for the tactics the double's infotree names (README.md,
-// "Infotree"); any other first word WORD gives `fake.tactic.WORD`.
-std::string tactic_kind(const std::string& text) {
-  static const std::map<std::string, std::string> kinds = {
-      {"exact", "Lean.Parser.Tactic.exact"},
-      {"apply", "Lean.Parser.Tactic.apply"},
-      {"intro", "Lean.Parser.Tactic.intro"},
-      {"constructor", "Lean.Parser.Tactic.constructor"},
-      {"rfl", "Lean.Parser.Tactic.tacticRfl"},
-      {"simp", "Lean.Parser.Tactic.simp"},
-      {"omega", "Lean.Parser.Tactic.omega"},
-      {"decide", "Lean.Parser.Tactic.decide"},
-      {"trivial", "Lean.Parser.Tactic.tacticTrivial"},
-      {"assumption", "Lean.Parser.Tactic.assumption"},
-      {"have", "Lean.Parser.Tactic.tacticHave_"},
-      {"show", "Lean.Parser.Tactic.tacticShow_"},
-  };
-  std::string word = text.substr(0, text.find_first_of(" \t\n"));
-  auto it = kinds.find(word);
-  return it != kinds.end() ? it->second : "fake.tactic." + word;
-}
-
-// A TacticInfo node in the shape of the REPL's "infotree" answers (no children).
-json tactic_node(const std::string& text, Position begin, Position end,
-                 const std::vector<Goal>& before, const std::vector<Goal>& after) {
-  json goals_before = json::array();
-  for (const Goal& g : before) goals_before.push_back(render_goal(g));
-  json goals_after = json::array();
-  for (const Goal& g : after) goals_after.push_back(render_goal(g));
-  std::string kind = tactic_kind(text);
-  json range = {{"synthetic", false},
-                {"start", {{"line", begin.line}, {"column", begin.column}}},
-                {"finish", {{"line", end.line}, {"column", end.column}}}};
-  return {{"node", {{"stx", {{"range", range}, {"pp", text}, {"kind", kind},
-                             {"argKinds", json::array()}}},
-                    {"name", kind},
-                    {"goalsBefore", goals_before},
-                    {"goalsAfter", goals_after}}},
-          {"kind", "TacticInfo"},
-          {"children", json::array()}};
-}
 
 // Lean's default `maxHeartbeats`, in option units (Lean counts 1000 heartbeats per unit).
 constexpr long kDefaultMaxHeartbeats = 200000;
@@ -417,30 +376,21 @@ class CommandRun {
     }
   }
 
-  // A tactic proof without sorry: the tactics in order from the starting goal. The first one
-  // the rules refuse is an error at that tactic; goals left at the end are "unsolved goals" at
-  // `by`. Either way the declaration depends on sorryAx, as Lean's error recovery makes it.
+  // A tactic proof without sorry: the tactics in order from the starting goal (run_block:
+  // `have ... := by` blocks included). The first one the rules refuse is an error at that
+  // tactic; goals left at the end are "unsolved goals" at `by`. Either way the declaration
+  // depends on sorryAx, as Lean's error recovery makes it.
   void run_proof(const std::vector<TacticSpan>& spans, const Goal& start, const Token& by) {
-    std::vector<Goal> goals = {start};
-    bool failed = false;
-    Position end = by.end;
-    for (const TacticSpan& span : spans) {
-      end = m_tokens[span.last].end;
-      TacticResult result = run_tactic(*m_rules, goals, span.text, &m_lemmas);
-      if (result.error) {
-        m_decl->messages.push_back(message_json("error", m_tokens[span.first].begin,
-                                                m_tokens[span.last].end, *result.error));
-        failed = true;
-        break;
-      }
-      m_result.infotree.push_back(tactic_node(span.text, m_tokens[span.first].begin,
-                                              m_tokens[span.last].end, goals, result.goals));
-      goals = std::move(result.goals);
-    }
-    if (!failed && !goals.empty()) {
+    BlockRun run = run_block(*m_rules, &m_lemmas, m_tokens, spans, {start});
+    for (const BlockError& error : run.errors)
+      m_decl->messages.push_back(message_json("error", error.begin, error.end, error.text));
+    for (json& node : run.nodes) m_result.infotree.push_back(std::move(node));
+    bool failed = !run.errors.empty();
+    if (!run.refused && !run.goals.empty()) {
+      Position end = spans.empty() ? by.end : m_tokens[spans.back().last].end;
       std::string data = "unsolved goals";
-      for (std::size_t g = 0; g < goals.size(); ++g)
-        data += (g == 0 ? "\n" : "\n\n") + render_goal(goals[g]);
+      for (std::size_t g = 0; g < run.goals.size(); ++g)
+        data += (g == 0 ? "\n" : "\n\n") + render_goal(run.goals[g]);
       m_decl->messages.push_back(message_json("error", by.begin, end, data));
       failed = true;
     }
@@ -761,11 +711,10 @@ json Elaborator::rules_tactic(const std::string& text, long proof_state) {
         return decl->lemma ? &*decl->lemma : nullptr;
     return nullptr;
   };
-  for (const TacticSpan& span : spans) {
-    TacticResult result = run_tactic(*m_rules, std::move(goals), span.text, &lemmas);
-    if (result.error) return {{"message", "Lean error:\n" + *result.error}};
-    goals = std::move(result.goals);
-  }
+  // An unproved `have` block is reported as a refused tactic is (README.md, "have").
+  BlockRun run = run_block(*m_rules, &lemmas, tokens, spans, std::move(goals));
+  if (!run.errors.empty()) return {{"message", "Lean error:\n" + run.errors.front().text}};
+  goals = std::move(run.goals);
   json rendered = json::array();
   for (const Goal& goal : goals) rendered.push_back(render_goal(goal));
   m_states.push_back({std::move(goals), state.env, state.scope});

@@ -123,6 +123,20 @@ std::string join_goals(const std::vector<Goal>& goals) {
   return out;
 }
 
+// `exact NAME` with NAME a hypothesis of the goal (the last one of that name) whose type is
+// the target, as written: no goals. nullopt for anything else.
+std::optional<std::vector<Goal>> exact_hypothesis(const Goal& goal, const std::string& tactic) {
+  if (!tactic.starts_with("exact ")) return std::nullopt;
+  std::string name = tactic.substr(6);
+  if (name.empty() || name.find(' ') != std::string::npos) return std::nullopt;
+  for (std::size_t k = goal.hyps.size(); k-- > 0;) {
+    if (goal.hyps[k].name != name) continue;
+    if (collapse_space(goal.hyps[k].type) != collapse_space(goal.target)) return std::nullopt;
+    return std::vector<Goal>{};
+  }
+  return std::nullopt;
+}
+
 // One tactic without `;` or `<;>` on the goal list.
 TacticResult atomic(const TacticRules& rules, std::vector<Goal> goals, const std::string& text,
                     const LemmaLookup* lemmas) {
@@ -140,6 +154,7 @@ TacticResult atomic(const TacticRules& rules, std::vector<Goal> goals, const std
     return {std::move(step->goals), std::nullopt};
   }
   auto replaced = rules.apply(goals.front(), tactic);
+  if (!replaced) replaced = exact_hypothesis(goals.front(), tactic);
   if (!replaced) return {{}, failure_text(tactic, goals.front())};
   replaced->insert(replaced->end(), goals.begin() + 1, goals.end());
   return {std::move(*replaced), std::nullopt};
@@ -317,9 +332,13 @@ std::string failure_text(std::string_view tactic, const Goal& goal) {
     static const std::set<std::string> keywords = {"fun",  "by",    "show", "from", "let",
                                                    "have", "match", "if",   "do"};
     if (std::regex_search(term, name, identifier) && !keywords.contains(name.str())) {
-      bool known = false;
-      for (const Hypothesis& hyp : goal.hyps) known |= hyp.name == name.str();
-      if (!known) return "Unknown identifier `" + name.str() + "`";
+      const Hypothesis* known = nullptr;
+      for (const Hypothesis& hyp : goal.hyps)
+        if (hyp.name == name.str()) known = &hyp;
+      if (known == nullptr) return "Unknown identifier `" + name.str() + "`";
+      if (term == known->name)
+        return "type mismatch\n  " + term + "\nhas type\n  " + known->type +
+               " : Prop\nbut is expected to have type\n  " + goal.target + " : Prop";
     }
     return "type mismatch\n  " + term + "\nis not a proof of\n  " + goal.target;
   }

@@ -429,3 +429,163 @@ TEST_CASE("synthetic tasks: generate.py reproduces the committed files", "[fake-
   }
   fs::remove_all(out);
 }
+
+// `have NAME : T := by BLOCK` (README.md, "have"): rules without any `exact` rule, so that
+// `exact h` is decided by the hypotheses alone.
+const char* const have_rules = R"json([
+  {"goal": "(.+?) ∧ (.+)", "tactic": "constructor",
+   "goals": ["case left\n$HYPS\n⊢ $1", "case right\n$HYPS\n⊢ $2"]},
+  {"goal": "P (\\S+)", "tactic": "unfold P", "goals": ["Q $1"]},
+  {"goal": "Q (\\S+)", "tactic": "apply q_intro", "goals": ["R $1"]},
+  {"goal": "R (\\S+)", "tactic": "apply r_base", "goals": []}
+])json";
+
+TEST_CASE("rules mode: a have block proves its type under the goal's hypotheses, then names it",
+          "[fake-repl][rules][have]") {
+  RulesFile rules(have_rules);
+  Repl repl(rules.path());
+  // Indented block, one-line block with `;`, default name `this`, then `exact` on each.
+  json passed = repl.ask({{"cmd",
+                           "theorem t (a b : Nat) : P a ∧ P b := by\n"
+                           "  have h1 : P a := by\n"
+                           "    unfold P\n"
+                           "    apply q_intro\n"
+                           "    apply r_base\n"
+                           "  have : P b := by unfold P; apply q_intro; apply r_base\n"
+                           "  constructor\n"
+                           "  exact h1\n"
+                           "  exact this\n"
+                           "#print axioms t"}});
+  REQUIRE(passed["messages"].size() == 1);
+  CHECK(passed["messages"][0]["data"] == "'t' does not depend on any axioms");
+  // Without the have, `exact h1` names nothing; with a wrong type, Lean's type mismatch.
+  CHECK(repl.ask({{"cmd", "example (a : Nat) : P a := by\n  exact h1"}})["messages"] ==
+        json{error_at(2, 2, 2, 10, "Unknown identifier `h1`")});
+  CHECK(repl.ask({{"cmd",
+                   "example (a b : Nat) : P b := by\n"
+                   "  have h1 : P a := by unfold P; apply q_intro; apply r_base\n"
+                   "  exact h1"}})["messages"] ==
+        json{error_at(3, 2, 3, 10,
+                      "type mismatch\n  h1\nhas type\n  P a : Prop\nbut is expected to have "
+                      "type\n  P b : Prop")});
+  // A have's name shadows an earlier one; a have whose hypothesis is not used leaves the goal.
+  CHECK(repl.ask({{"cmd",
+                   "example (a : Nat) : a = a := by\n"
+                   "  have h : R a := by apply r_base\n"
+                   "  have h : Q a := by\n"
+                   "    apply q_intro\n"
+                   "    exact h"}})["messages"] ==
+        json{error_at(1, 29, 5, 11, "unsolved goals\na : Nat\nh✝ : R a\nh : Q a\n⊢ a = a")});
+  // Tactic mode: the block runs on the state's main goal, which gains the hypothesis.
+  json opened = repl.ask({{"cmd", "theorem s (a : Nat) (hq : Q a) : P a ∧ Q a := by\n  sorry"}});
+  long root = opened["sorries"][0]["proofState"];
+  CHECK(repl.ask({{"tactic", "have h : P a := by\n  unfold P\n  exact hq"}, {"proofState", root}})
+            ["goals"] == json{"a : Nat\nhq : Q a\nh : P a\n⊢ P a ∧ Q a"});
+  json done = repl.ask({{"tactic", "have h : P a := by\n  unfold P\n  exact hq\nconstructor\n"
+                                   "exact h\nexact hq"},
+                        {"proofState", root}});
+  CHECK(done["proofStatus"] == "Completed");
+  // A term proof no rule accepts is decided as `exact TERM` on the have's type.
+  CHECK(repl.ask({{"tactic", "have h : Q a := hq"}, {"proofState", root}})["goals"] ==
+        json{"a : Nat\nhq h : Q a\n⊢ P a ∧ Q a"});
+  CHECK(repl.ask({{"tactic", "have h : P a := hq"}, {"proofState", root}}) ==
+        json{{"message",
+              "Lean error:\ntype mismatch\n  hq\nhas type\n  Q a : Prop\nbut is expected to "
+              "have type\n  P a : Prop"}});
+}
+
+TEST_CASE("rules mode: an unproved have block is Lean's unsolved goals at its by, a refused "
+          "tactic in it an error at that tactic",
+          "[fake-repl][rules][have]") {
+  RulesFile rules(have_rules);
+  Repl repl(rules.path());
+  // Goals left in the block: the error spans `by` to the block's last token; the proof goes
+  // on with the hypothesis, as Lean's error recovery admits the block.
+  json unproved = repl.ask({{"cmd",
+                             "theorem u (a : Nat) : P a := by\n"
+                             "  have h : P a := by\n"
+                             "    unfold P\n"
+                             "    apply q_intro\n"
+                             "  exact h\n"
+                             "#print axioms u"}});
+  REQUIRE(unproved["messages"].size() == 2);
+  CHECK(unproved["messages"][0] == error_at(2, 18, 4, 17, "unsolved goals\na : Nat\n⊢ R a"));
+  CHECK(unproved["messages"][1]["data"] == "'u' depends on axioms: [sorryAx]");
+  // A refused tactic inside: its error at that tactic, and nothing after it runs.
+  json refused = repl.ask({{"cmd",
+                            "theorem v (a : Nat) : P a := by\n"
+                            "  have h : P a := by\n"
+                            "    unfold P\n"
+                            "    apply r_base\n"
+                            "    apply q_intro\n"
+                            "  exact h"},
+                           {"infotree", "substantive"}});
+  CHECK(refused["messages"] ==
+        json{error_at(4, 4, 4, 16, "tactic 'apply' failed\na : Nat\n⊢ Q a")});
+  CHECK_FALSE(refused.contains("infotree"));
+  // No goal left for the have.
+  CHECK(repl.ask({{"cmd",
+                   "example (a : Nat) : R a := by\n  apply r_base\n"
+                   "  have h : R a := by apply r_base"}})["messages"] ==
+        json{error_at(3, 2, 3, 33, "no goals to be proved")});
+  // Tactic mode reports either as a refused tactic.
+  json opened = repl.ask({{"cmd", "example (a : Nat) : P a := by\n  sorry"}});
+  long root = opened["sorries"][0]["proofState"];
+  CHECK(repl.ask({{"tactic", "have h : P a := by\n  unfold P"}, {"proofState", root}}) ==
+        json{{"message", "Lean error:\nunsolved goals\na : Nat\n⊢ Q a"}});
+}
+
+TEST_CASE("rules mode: the infotree has the have step with its block's steps as children",
+          "[fake-repl][rules][have][infotree]") {
+  RulesFile rules(have_rules);
+  Repl repl(rules.path());
+  json answer = repl.ask({{"cmd",
+                           "theorem t (a : Nat) : P a := by\n"
+                           "  have h1 : P a := by\n"
+                           "    unfold P\n"
+                           "    apply q_intro\n"
+                           "    apply r_base\n"
+                           "  exact h1"},
+                          {"infotree", "substantive"}});
+  REQUIRE(answer["infotree"].size() == 2);
+  const json& have = answer["infotree"][0];
+  CHECK(have["kind"] == "TacticInfo");
+  CHECK(have["node"]["name"] == "Lean.Parser.Tactic.tacticHave_");
+  CHECK(have["node"]["stx"]["kind"] == "Lean.Parser.Tactic.tacticHave_");
+  CHECK(have["node"]["stx"]["range"] == json{{"synthetic", false},
+                                             {"start", {{"line", 2}, {"column", 2}}},
+                                             {"finish", {{"line", 5}, {"column", 16}}}});
+  CHECK(have["node"]["goalsBefore"] == json{"a : Nat\n⊢ P a"});
+  CHECK(have["node"]["goalsAfter"] == json{"a : Nat\nh1 : P a\n⊢ P a"});
+  const json& block = have["children"];
+  REQUIRE(block.size() == 3);
+  CHECK(block[0]["node"]["stx"]["pp"] == "unfold P");
+  CHECK(block[0]["node"]["stx"]["range"]["start"] == json{{"line", 3}, {"column", 4}});
+  // The block's goal: the have's type under the goal's hypotheses, no tag.
+  CHECK(block[0]["node"]["goalsBefore"] == json{"a : Nat\n⊢ P a"});
+  CHECK(block[0]["node"]["goalsAfter"] == json{"a : Nat\n⊢ Q a"});
+  CHECK(block[1]["node"]["name"] == "Lean.Parser.Tactic.apply");
+  CHECK(block[2]["node"]["goalsAfter"] == json::array());
+  for (const json& step : block) CHECK(step["children"] == json::array());
+  const json& exact = answer["infotree"][1];
+  CHECK(exact["node"]["name"] == "Lean.Parser.Tactic.exact");
+  CHECK(exact["node"]["goalsBefore"] == have["node"]["goalsAfter"]);
+  CHECK(exact["node"]["goalsAfter"] == json::array());
+  // A have inside a have's block nests one level deeper.
+  json nested = repl.ask({{"cmd",
+                           "example (a : Nat) : P a := by\n"
+                           "  have h : P a := by\n"
+                           "    have r : R a := by apply r_base\n"
+                           "    unfold P\n"
+                           "    apply q_intro\n"
+                           "    exact r\n"
+                           "  exact h"},
+                          {"infotree", "substantive"}});
+  REQUIRE(nested["infotree"].size() == 2);
+  const json& inner = nested["infotree"][0]["children"];
+  REQUIRE(inner.size() == 4);
+  CHECK(inner[0]["node"]["name"] == "Lean.Parser.Tactic.tacticHave_");
+  REQUIRE(inner[0]["children"].size() == 1);
+  CHECK(inner[0]["children"][0]["node"]["stx"]["pp"] == "apply r_base");
+  CHECK(inner[3]["node"]["goalsBefore"] == json{"a : Nat\nr : R a\n⊢ R a"});
+}
