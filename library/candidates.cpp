@@ -156,6 +156,25 @@ std::optional<HaveParts> read_have(std::string_view tactic) {
   return std::nullopt;
 }
 
+// A have's proof `by` + newline + an indented block, as as_tactic_block writes a block: the
+// same text as the lemma lifted from the block's steps as a sub-proof, which is then one version
+// with the have's. Any other proof as it is.
+std::string as_block_proof(const std::string& body) {
+  std::string_view rest(body);
+  if (!rest.starts_with("by")) return body;
+  rest.remove_prefix(2);
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+  if (rest.empty() || rest.front() != '\n') return body;
+  rest.remove_prefix(1);
+  int64_t column = 0;
+  while (!rest.empty() && rest.front() == ' ') {
+    rest.remove_prefix(1);
+    ++column;
+  }
+  if (rest.empty() || rest.front() == '\n') return body;
+  return as_tactic_block(rest, column);
+}
+
 struct Found {
   Lemma lemma;
   Occurrence occurrence;
@@ -183,6 +202,7 @@ std::optional<Found> have_occurrence(const ProofTrace& proof, std::size_t index,
   if (!parts || !goal) return std::nullopt;
   std::string body(common::trim(std::string_view(step.tactic).substr(parts->proof_begin)));
   if (body.empty()) return std::nullopt;
+  body = as_block_proof(body);
   auto context = context_for(*goal, parts->type, body);
   if (!context) return std::nullopt;
   std::size_t begin = byte_offset(text, step.line, step.column);

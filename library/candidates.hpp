@@ -14,7 +14,8 @@
 //     step's goal that T and PROOF name (closed under the names their types use; every
 //     hypothesis that states a fact (a relation, a connective) when PROOF reads the context
 //     without naming it: assumption, omega, simp_all...). Its
-//     use replaces PROOF by the term `LEMMA args`.
+//     use replaces PROOF by the term `LEMMA args`. A PROOF `by` + newline + an indented block
+//     becomes the lemma's proof re-indented as a sub-proof's (below), the same text.
 //   * subproof: consecutive sibling steps from one that starts on a goal G to the one after
 //     which G is closed and the other goals are as before; at least `min_subproof_steps` steps.
 //     The lemma states G's target over its hypotheses as above; its use replaces the steps by

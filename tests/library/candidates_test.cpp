@@ -137,3 +137,55 @@ TEST_CASE("a lemma that needs an inaccessible hypothesis makes no occurrence", "
                           {goal}, {{"omega", {}}});
   CHECK(find_candidates({trace}, {}).empty());
 }
+
+TEST_CASE("a have's tactic block is one version with the sub-proof its steps make", "[library]") {
+  // `have h : Chain x := by` and two tactics indented below it, as Lean's tree gives it: the
+  // have step, its block's steps as its children, then `exact h`.
+  ProofTrace t;
+  t.key = "run:10";
+  t.task_id = "task-b";
+  t.header = "import Mathlib\n";
+  t.statement = "theorem b (x : Nat) : Chain x := by\n";
+  t.proof = "  have h : Chain x := by\n    unfold Chain\n    apply link1_intro\n  exact h\n";
+  std::string before = "x : Nat\n⊢ Chain x", after = "x : Nat\nh : Chain x\n⊢ Chain x";
+  auto step = [](int64_t index, int64_t parent, std::string tactic, std::vector<std::string> goals_before,
+                 std::vector<std::string> goals_after, int64_t line, int64_t column, int64_t end_line,
+                 int64_t end_column) {
+    Step s;
+    s.index = index;
+    s.parent = parent;
+    s.tactic = std::move(tactic);
+    s.goals_before = std::move(goals_before);
+    s.goals_after = std::move(goals_after);
+    s.line = line;
+    s.column = column;
+    s.end_line = end_line;
+    s.end_column = end_column;
+    s.is_have = s.tactic.rfind("have", 0) == 0;
+    return s;
+  };
+  t.steps = {step(0, -1, "have h : Chain x := by\n    unfold Chain\n    apply link1_intro", {before}, {after}, 2, 2, 4, 21),
+             step(1, 0, "unfold Chain", {"x : Nat\n⊢ Chain x"}, {"x : Nat\n⊢ Link1 x"}, 3, 4, 3, 16),
+             step(2, 0, "apply link1_intro", {"x : Nat\n⊢ Link1 x"}, {}, 4, 4, 4, 21),
+             step(3, -1, "exact h", {after}, {}, 5, 2, 5, 9)};
+  auto cs = find_candidates({t}, {});
+  const Candidate* chain = nullptr;
+  for (const auto& c : cs) {
+    const auto& st = c.versions.front().statement;
+    if (st.type == "Chain x" && st.binders.size() == 1) chain = &c;
+  }
+  REQUIRE(chain != nullptr);
+  CHECK(chain->origin == "have");
+  // The have's proof, its block re-indented, is the same text as the block lifted as a
+  // sub-proof (and as the task's own theorem): one version, whose first source is the have.
+  REQUIRE(chain->versions.size() == 2);  // with the whole proof's, `have ...` then `exact h`
+  const Lemma& l = chain->versions.front();
+  CHECK(l.proof == "by\n  unfold Chain\n  apply link1_intro");
+  CHECK(l.origin == "have");
+  REQUIRE(chain->occurrences.size() == 3);
+  CHECK(chain->occurrences[0].origin == "have");
+  CHECK(chain->occurrences[0].term);
+  std::string text = t.checked_text();
+  const auto& o = chain->occurrences[0];
+  CHECK(text.substr(o.begin, o.end - o.begin) == " by\n    unfold Chain\n    apply link1_intro");
+}
