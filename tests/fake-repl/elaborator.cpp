@@ -344,16 +344,17 @@ class CommandRun {
     for (const TacticSpan& span : spans)
       for (std::size_t k = span.first; k <= span.last; ++k) has_sorry |= is_sorry(m_tokens[k]);
     if (has_sorry)
-      map_sorry_goals(spans, header->goal);
+      map_sorry_goals(spans, {header->goal});
     else if (checked_declarations.contains(keyword))
       run_proof(spans, header->goal, m_tokens[by]);
   }
 
   // The goal of each sorry of a tactic proof: a tactic that is just `sorry` gets the main goal
-  // and closes it; from the first other tactic containing a sorry, or the first tactic the
-  // rules refuse, every later sorry gets the main goal of that moment.
-  void map_sorry_goals(const std::vector<TacticSpan>& spans, const Goal& start) {
-    std::vector<Goal> goals = {start};
+  // and closes it; a `have ... := by` block holding sorries maps them from its own goal (the
+  // main goal then gains the have's hypothesis); from the first other tactic containing a
+  // sorry, or the first tactic the rules refuse, every later sorry gets the main goal of that
+  // moment. True once that has happened.
+  bool map_sorry_goals(const std::vector<TacticSpan>& spans, std::vector<Goal> goals) {
     std::optional<Goal> frozen;
     for (const TacticSpan& span : spans) {
       std::vector<std::size_t> sorries;
@@ -365,15 +366,28 @@ class CommandRun {
         if (!goals.empty()) goals.erase(goals.begin());
         continue;
       }
-      if (!frozen && !sorries.empty()) frozen = main;
+      if (!frozen && !sorries.empty()) {
+        std::optional<HaveStep> have = read_have(m_tokens, span);
+        if (have && have->tactic_block && !goals.empty()) {
+          if (map_sorry_goals(have->block, {Goal{"", main.hyps, have->type}})) {
+            frozen = main;
+            continue;
+          }
+          goals.front().hyps.push_back({have->name, have->type});
+          settle_names(goals.front().hyps);
+          continue;
+        }
+        frozen = main;
+      }
       for (std::size_t k : sorries) m_sorry_goals[k] = *frozen;
       if (frozen) continue;
-      TacticResult result = run_tactic(*m_rules, goals, span.text, &m_lemmas);
-      if (result.error)
+      BlockRun run = run_block(*m_rules, &m_lemmas, m_tokens, {span}, goals);
+      if (run.refused)
         frozen = main;
       else
-        goals = std::move(result.goals);
+        goals = std::move(run.goals);
     }
+    return frozen.has_value();
   }
 
   // A tactic proof without sorry: the tactics in order from the starting goal (run_block:

@@ -476,6 +476,17 @@ TEST_CASE("rules mode: a have block proves its type under the goal's hypotheses,
                    "    apply q_intro\n"
                    "    exact h"}})["messages"] ==
         json{error_at(1, 29, 5, 11, "unsolved goals\na : Nat\nh✝ : R a\nh : Q a\n⊢ a = a")});
+  // A sorry in a have block has the block's goal, as in shared/lean-repl-transcripts'
+  // core/have_by_sorry; a later one the main goal with the have's hypothesis.
+  json sorries = repl.ask({{"cmd",
+                            "theorem foo (x : Int) : x = x := by\n  have h : x = 1 := by sorry\n"
+                            "example (a : Nat) : P a := by\n  have h : Q a := by\n    sorry\n"
+                            "  sorry"}});
+  REQUIRE(sorries["sorries"].size() == 3);
+  CHECK(sorries["sorries"][0]["goal"] == "x : Int\n⊢ x = 1");
+  CHECK(sorries["sorries"][0]["pos"] == json{{"line", 2}, {"column", 23}});
+  CHECK(sorries["sorries"][1]["goal"] == "a : Nat\n⊢ Q a");
+  CHECK(sorries["sorries"][2]["goal"] == "a : Nat\nh : Q a\n⊢ P a");
   // Tactic mode: the block runs on the state's main goal, which gains the hypothesis.
   json opened = repl.ask({{"cmd", "theorem s (a : Nat) (hq : Q a) : P a ∧ Q a := by\n  sorry"}});
   long root = opened["sorries"][0]["proofState"];
