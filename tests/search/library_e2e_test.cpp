@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 
 #include <fmt/format.h>
@@ -59,6 +60,67 @@ Families write_candidates(const fs::path& out, const std::string& split) {
     if (task.at("family").get<std::string>().rfind("chain", 0) == 0) ++f.chain_proofs;
   }
   return f;
+}
+
+// The sub-proof of `Chain x` or `Ring x` (README.md next to tasks.jsonl), one tactic per line.
+std::vector<std::string> subproof(const std::string& predicate) {
+  if (predicate == "Chain")
+    return {"unfold Chain", "apply link1_intro", "apply link2_intro", "apply link3_intro",
+            "apply link4_base"};
+  return {"unfold Ring", "apply ring1_intro", "apply ring2_intro", "apply ring2_base"};
+}
+
+struct HaveProofs {
+  int lines = 0;
+  int chain_proofs = 0;  // proofs with Chain haves
+  int chain_haves = 0;   // their `have hI : Chain x := by ...` steps
+  int ring_haves = 0;
+};
+
+// The reference proofs of one split written with haves: each conjunct `Chain x` (or `Ring x`)
+// of the statement proved first by `have hI : Chain x := by` and its five tactics, then the
+// goal closed by `constructor` and `exact hI`. Proofs of the plain family are kept as they are.
+HaveProofs write_have_candidates(const fs::path& out, const std::string& split) {
+  static const std::regex conjunct("(Chain|Ring) ([A-Za-z_][A-Za-z0-9_']*)");
+  std::ifstream in(kTasks);
+  std::ofstream lines(out);
+  HaveProofs f;
+  for (std::string line; std::getline(in, line);) {
+    json task = json::parse(line);
+    if (task.at("split") != split) continue;
+    std::string statement = task.at("formal_statement");
+    std::string target = statement.substr(statement.rfind(") : ") + 4);
+    std::vector<std::pair<std::string, std::string>> facts;
+    for (std::sregex_iterator it(target.begin(), target.end(), conjunct), end; it != end; ++it)
+      facts.emplace_back((*it)[1].str(), (*it)[2].str());
+    std::string proof = task.at("reference_proof");
+    if (!facts.empty()) {
+      proof.clear();
+      for (std::size_t i = 0; i < facts.size(); ++i) {
+        proof += fmt::format("  have h{} : {} {} := by\n", i + 1, facts[i].first, facts[i].second);
+        for (const auto& tactic : subproof(facts[i].first)) proof += "    " + tactic + "\n";
+        (facts[i].first == "Chain" ? f.chain_haves : f.ring_haves) += 1;
+      }
+      for (std::size_t i = 0; i + 1 < facts.size(); ++i) proof += fmt::format("  constructor\n  exact h{}\n", i + 1);
+      proof += fmt::format("  exact h{}", facts.size());
+      if (facts.front().first == "Chain") ++f.chain_proofs;
+    }
+    json c = {{"name", task.at("name")},
+              {"split", split},
+              {"header", task.at("header")},
+              {"formal_statement", statement},
+              {"proof", proof}};
+    lines << c.dump() << "\n";
+    ++f.lines;
+  }
+  return f;
+}
+
+// How often `needle` occurs in `text`.
+int count(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
 }
 
 std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
@@ -155,4 +217,87 @@ TEST_CASE("library grow with no verified proof records nothing, and show says th
   CHECK(shown.output.find("no library version") != std::string::npos);
   auto bad = run_harness(box.dir, {"library", "polish", "--db", box.db()});
   CHECK(bad.exit_code == 2);
+}
+
+TEST_CASE("library grow lifts the lemma from have steps again, and a have used once is not kept", "[e2e][library][have]") {
+  Box box;
+  HaveProofs f = write_have_candidates(box.dir / "train.jsonl", "train");
+  REQUIRE(f.chain_proofs > 2);
+  REQUIRE(f.chain_haves > f.chain_proofs);  // chain2 and chain3 proofs have several
+  REQUIRE(f.ring_haves == 1);
+  auto scored = run_harness(box.dir, with({"score", (box.dir / "train.jsonl").string()}, box.engine()));
+  INFO(scored.output);
+  REQUIRE(scored.exit_code == 0);
+  auto db = store::Store::open(box.db());
+  REQUIRE(db.verified_proofs(std::nullopt).size() == static_cast<size_t>(f.lines));
+
+  // Lean's steps of the have proofs: each have a step of its own with its five tactics nested.
+  std::string traces = (box.dir / "traces.jsonl").string();
+  auto traced = run_harness(box.dir, with({"traces", "--out", traces}, box.engine()));
+  INFO(traced.output);
+  REQUIRE(traced.exit_code == 0);
+  std::ifstream trace_lines(traces);
+  std::vector<json> steps;
+  for (std::string line; std::getline(trace_lines, line);) steps.push_back(json::parse(line));
+  int haves = 0;
+  for (const auto& step : steps) {
+    if (!step.at("is_have").get<bool>()) continue;
+    ++haves;
+    CHECK(step.at("depth") == 0);
+    int nested = 0;
+    for (const auto& inner : steps)
+      nested += inner.at("proof_id") == step.at("proof_id") && inner.at("parent") == step.at("step") ? 1 : 0;
+    CHECK((nested == 5 || nested == 4));  // Chain's five tactics, Ring's four
+  }
+  CHECK(haves == f.chain_haves + f.ring_haves);
+
+  auto grown = run_harness(box.dir, with({"library", "grow", "--split", "train"}, box.engine()));
+  INFO(grown.output);
+  REQUIRE(grown.exit_code == 0);
+  auto version = db.library_version("latest");
+  REQUIRE(version);
+  auto lemmas = db.library_lemmas(version->version);
+  // Recovery: the Chain lemma, by statement up to its binder's name, lifted from have steps.
+  REQUIRE(lemmas.size() == 1);
+  const auto& lemma = lemmas[0];
+  auto parsed = library::parse_statement(lemma.statement);
+  REQUIRE(parsed);
+  REQUIRE(parsed->statement.binders.size() == 1);
+  CHECK(parsed->statement.binders[0].type == "Nat");
+  CHECK(parsed->statement.type == "Chain " + parsed->statement.binders[0].name);
+  CHECK(lemma.proof.find("apply link4_base") != std::string::npos);
+  int from_haves = 0;
+  for (const auto& source : lemma.sources) from_haves += source.origin == "have" ? 1 : 0;
+  CHECK(lemma.origin == "have");
+  CHECK(lemma.sources.front().origin == "have");
+  CHECK(from_haves == f.chain_haves);
+  // Every proof with a Chain have was rewritten (each have's proof replaced by the lemma),
+  // passed Lean, and counted; the lemma pays.
+  REQUIRE(version->members.size() == 1);
+  CHECK(version->members[0].uses == f.chain_proofs);
+  CHECK(version->members[0].gain > 0);
+  int counted = 0, replaced = 0;
+  for (const auto& r : db.library_rewrites(version->version)) {
+    if (!r.counted) continue;
+    ++counted;
+    CHECK(r.verdict == "pass");
+    CHECK(r.c_after < r.c_before);
+    CHECK(count(r.after_text, "unfold Chain") == 0);
+    CHECK(count(r.after_text, "exact h1") == 1);
+    replaced += count(r.after_text, ":= " + lemma.name + " ");
+  }
+  CHECK(counted == f.chain_proofs);
+  CHECK(replaced == f.chain_haves);
+  // The Ring have has one use: not kept.
+  for (const auto& l : lemmas) CHECK(l.statement.find("Ring") == std::string::npos);
+  CHECK(grown.output.find("estimated gain <= 0") != std::string::npos);
+  json params = json::parse(version->params_json);
+  int64_t before = params.at("proofs_bytes_before").get<int64_t>();
+  int64_t after = version->proofs_bytes + version->library_bytes;
+  CHECK(after < before);
+  WARN(fmt::format("have recovery: 1 of 1 lemma recovered (origin {}); {} of {} Chain have steps "
+                   "replaced by it in {} of {} proofs; gain {} bytes, uses {}; the Ring have (1 use) "
+                   "not kept; description length {} -> {} bytes",
+                   lemma.origin, replaced, f.chain_haves, counted, f.chain_proofs,
+                   version->members[0].gain, version->members[0].uses, before, after));
 }
