@@ -91,19 +91,23 @@ class Selector {
 
   Selection run(const std::vector<Candidate>& candidates) {
     m_out.proofs_bytes_before = m_set.total();
-    std::vector<std::pair<int64_t, std::size_t>> queue;  // (estimate, candidate), best last
+    // (estimate, candidate): a max-heap, the highest estimate first, the earlier candidate
+    // first among equal estimates (a total order, so the same candidate comes out as from a
+    // sorted queue).
+    std::vector<std::pair<int64_t, std::size_t>> queue;
     for (std::size_t i = 0; i < candidates.size(); ++i) queue.emplace_back(estimate(candidates[i]), i);
     auto by_estimate = [](const auto& a, const auto& b) {
       return a.first != b.first ? a.first < b.first : a.second > b.second;
     };
-    std::sort(queue.begin(), queue.end(), by_estimate);
+    std::make_heap(queue.begin(), queue.end(), by_estimate);
     while (!queue.empty()) {
+      std::pop_heap(queue.begin(), queue.end(), by_estimate);
       auto [old, i] = queue.back();
       queue.pop_back();
       int64_t now = estimate(candidates[i]);
-      if (now != old && !queue.empty() && now < queue.back().first) {
+      if (now != old && !queue.empty() && now < queue.front().first) {
         queue.emplace_back(now, i);
-        std::sort(queue.begin(), queue.end(), by_estimate);
+        std::push_heap(queue.begin(), queue.end(), by_estimate);
         continue;
       }
       decide(candidates[i], now);
