@@ -12,6 +12,11 @@
 // Phases are read from outside: the double logs every request it gets (`fake-repl --log`), and
 // the bench, polling that log every few milliseconds, notes when the last request with an
 // infotree (tracing) and the first naming a `lib_` lemma (the selection's Lean checks) arrived.
+// Columns: trace s, from the start to the last tracing request (start-up, reading the store,
+// tracing); candidates + estimates s, from there to the first lemma check (finding the
+// candidates, every candidate's first estimated gain); selection s, from there to the last
+// request (Lean checks and re-estimates); rest s, from there to the exit (the candidates left
+// in the queue, each re-estimated and rejected, the mutual information, recording the library).
 //
 // Prints one markdown table, ready for docs/benchmarks.md. Usage:
 //   library_bench [--quick] [--proofs N[,N...]] [--raised-cap N] [--workers W]
@@ -335,7 +340,7 @@ int main(int argc, char** argv) {
   fmt::print(
       "| proofs | sharing a sub-proof | rewrite cap | score s | candidates | traced | lemma checks | "
       "rewrite checks | lemmas kept | library bytes | description length before → after | wall s | "
-      "trace s | candidates + estimates s | selection s | record s | peak RSS (MiB) |\n");
+      "trace s | candidates + estimates s | selection s | rest s | peak RSS (MiB) |\n");
   fmt::print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
   std::fflush(stdout);
   std::vector<std::string> notes;
