@@ -19,13 +19,17 @@
 // in the queue, each re-estimated and rejected, the mutual information, recording the library).
 //
 // Prints one markdown table, ready for docs/benchmarks.md. Usage:
-//   library_bench [--quick] [--proofs N[,N...]] [--raised-cap N] [--workers W]
-//                 [--harness PATH] [--keep]
-// --quick: 100 and 300 proofs. --raised-cap N: one more grow at the largest size with
-// --max-rewrite-checks N (default 30000; 0: none), since the default cap (2,000) may stop the
-// selection before the most used lemma is checked. --harness: another harness binary (an
-// earlier build, to compare). --keep: leave the temporary folders. Exit status 1 when a run
-// fails, a proof does not pass, or a proof is not traced (the figures would mean nothing).
+//   library_bench [--quick] [--proofs N[,N...]] [--raised-cap N] [--workers W] [--repeat R]
+//                 [--harness PATH] [--before PATH] [--keep]
+// --quick: 100 and 300 proofs, each grow once. --raised-cap N: one more grow at the largest
+// size with --max-rewrite-checks N (default 30000; 0: none), since the default cap (2,000) may
+// stop the selection before the most used lemma is checked. --repeat R: each grow R times
+// (default 3), each on its own copy of the store; the median run's row is shown, with the range
+// of wall times. --harness: the binary measured (default: this build's). --before: an earlier
+// build measured in the same run, its grows alternating with the other's on the same stores
+// (written by --harness's score); both must decide the same. --keep: leave the temporary
+// folders. Exit status 1 when a run fails, a proof does not pass or is not traced, or two grows
+// of one size and cap decide differently (the figures would mean nothing).
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -287,6 +291,20 @@ Summary read_summary(const std::string& output) {
   return s;
 }
 
+struct Grown {
+  Measured measured;
+  Summary summary;
+};
+
+// What the selection decided, which no binary or run may change.
+bool same_outcome(const Summary& a, const Summary& b) {
+  return a.traced == b.traced && a.candidates == b.candidates && a.kept == b.kept &&
+         a.lemma_checks == b.lemma_checks && a.rewrite_checks == b.rewrite_checks &&
+         a.budget_stopped == b.budget_stopped && a.proofs_before == b.proofs_before &&
+         a.proofs_after == b.proofs_after && a.library == b.library && a.kept_lines == b.kept_lines &&
+         a.rejected == b.rejected;
+}
+
 std::string seconds(const std::optional<double>& from, const std::optional<double>& to) {
   if (!from || !to || *to < *from) return "";
   return fmt::format("{:.2f}", *to - *from);
@@ -312,10 +330,13 @@ int main(int argc, char** argv) {
   int workers = 2;
   bool keep = false;
   std::string harness = HARNESS_PATH;
+  std::string before;
+  int repeats = 3;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quick") {
       sizes = {100, 300};
+      repeats = 1;
     } else if (a == "--proofs" && i + 1 < argc) {
       sizes = int_list(argv[++i]);
     } else if (a == "--raised-cap" && i + 1 < argc) {
@@ -324,24 +345,36 @@ int main(int argc, char** argv) {
       workers = std::atoi(argv[++i]);
     } else if (a == "--harness" && i + 1 < argc) {
       harness = fs::absolute(argv[++i]).string();  // the runs start in their own folders
+    } else if (a == "--before" && i + 1 < argc) {
+      before = fs::absolute(argv[++i]).string();
+    } else if (a == "--repeat" && i + 1 < argc) {
+      repeats = std::atoi(argv[++i]);
     } else if (a == "--keep") {
       keep = true;
     } else {
       fmt::print(stderr,
                  "usage: library_bench [--quick] [--proofs N[,N...]] [--raised-cap N] "
-                 "[--workers W] [--harness PATH] [--keep]\n");
+                 "[--workers W] [--repeat R] [--harness PATH] [--before PATH] [--keep]\n");
       return 64;
     }
   }
-  if (sizes.empty() || workers < 1) return 64;
+  if (sizes.empty() || workers < 1 || repeats < 1) return 64;
+  struct Binary {
+    std::string label, path;
+  };
+  std::vector<Binary> binaries;
+  if (!before.empty()) binaries.push_back({"before", before});
+  binaries.push_back({before.empty() ? "this build" : "after", harness});
 
-  fmt::print("harness {}; {} workers, the REPL double in rules mode, --sandbox none; {} cores\n\n",
-             harness, workers, std::thread::hardware_concurrency());
+  fmt::print("harness {}{}; {} workers, the REPL double in rules mode, --sandbox none; {} cores; "
+             "each grow {} time(s), the median shown\n\n",
+             harness, before.empty() ? "" : " (after), " + before + " (before)", workers,
+             std::thread::hardware_concurrency(), repeats);
   fmt::print(
-      "| proofs | sharing a sub-proof | rewrite cap | score s | candidates | traced | lemma checks | "
+      "| binary | proofs | sharing a sub-proof | rewrite cap | score s | candidates | traced | lemma checks | "
       "rewrite checks | lemmas kept | library bytes | description length before → after | wall s | "
-      "trace s | candidates + estimates s | selection s | rest s | peak RSS (MiB) |\n");
-  fmt::print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+      "wall range | trace s | candidates + estimates s | selection s | rest s | peak RSS (MiB) |\n");
+  fmt::print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|\n");
   std::fflush(stdout);
   std::vector<std::string> notes;
   int largest = *std::max_element(sizes.begin(), sizes.end());
@@ -353,13 +386,13 @@ int main(int argc, char** argv) {
     TaskSet set = write_tasks(dir / "in.jsonl", n);
     std::string repl = fmt::format("{} --tactic-rules {}", FAKE_REPL_PATH, (dir / "rules.json").string());
     std::string db = (dir / "store.db").string();
-    auto engine = [&](const std::string& repl_command) {
-      return std::vector<std::string>{"--db", db, "--repl", repl_command, "--sandbox", "none",
+    auto engine = [&](const std::string& store, const std::string& repl_command) {
+      return std::vector<std::string>{"--db", store, "--repl", repl_command, "--sandbox", "none",
                                       "--workers", std::to_string(workers), "--no-progress"};
     };
     std::vector<std::string> score = {harness, "score", (dir / "in.jsonl").string(), "--out",
                                       (dir / "out.jsonl").string()};
-    for (auto& a : engine(repl)) score.push_back(a);
+    for (auto& a : engine(db, repl)) score.push_back(a);
     Measured scored = run(score, dir);
     if (!scored.ok || scored.output.find(fmt::format("pass {},", n)) == std::string::npos) {
       return fail("harness score", scored);
@@ -367,32 +400,56 @@ int main(int argc, char** argv) {
     std::vector<long> caps = {0};  // 0: grow's default
     if (n == largest && raised_cap > 0) caps.push_back(raised_cap);
     for (long cap : caps) {
-      fs::path repl_log = dir / fmt::format("repl-{}.log", cap);
-      std::vector<std::string> grow = {harness, "library", "grow", "--from", "none"};
-      for (auto& a : engine(repl + " --log " + repl_log.string())) grow.push_back(a);
-      if (cap > 0) {
-        grow.push_back("--max-rewrite-checks");
-        grow.push_back(std::to_string(cap));
+      // Each binary grows `repeats` times, alternately, each time on its own copy of the store.
+      std::vector<std::vector<Grown>> grown(binaries.size());
+      for (int r = 0; r < repeats; ++r) {
+        for (std::size_t b = 0; b < binaries.size(); ++b) {
+          fs::path copy = dir / fmt::format("grow-{}-{}-{}.db", cap, b, r);
+          fs::copy_file(db, copy, fs::copy_options::overwrite_existing);
+          fs::path repl_log = dir / fmt::format("repl-{}-{}-{}.log", cap, b, r);
+          std::vector<std::string> grow = {binaries[b].path, "library", "grow", "--from", "none"};
+          for (auto& a : engine(copy.string(), repl + " --log " + repl_log.string())) grow.push_back(a);
+          if (cap > 0) {
+            grow.push_back("--max-rewrite-checks");
+            grow.push_back(std::to_string(cap));
+          }
+          Measured m = run(grow, dir, repl_log);
+          if (!m.ok) return fail("harness library grow", m);
+          Summary s = read_summary(m.output);
+          if (s.traced != n || s.untraced != 0) return fail("harness library grow (not every proof traced)", m);
+          if (!grown[0].empty() && !same_outcome(s, grown[0].front().summary)) {
+            return fail("harness library grow (an outcome unlike the first run's)", m);
+          }
+          grown[b].push_back({std::move(m), std::move(s)});
+          fs::remove(copy);
+          fs::remove(repl_log);
+        }
       }
-      Measured grown = run(grow, dir, repl_log);
-      if (!grown.ok) return fail("harness library grow", grown);
-      Summary s = read_summary(grown.output);
-      if (s.traced != n || s.untraced != 0) return fail("harness library grow (not every proof traced)", grown);
-      // Phases: up to the last tracing request (start-up and tracing; one check's answer
-      // after it is not counted); to the first request naming a lemma (candidates, sizes, the
-      // first estimates); to the last request (the selection's Lean checks and re-estimates);
-      // to the exit (the end of the selection, recording the library).
-      std::optional<double> zero = 0.0, end = grown.seconds;
-      std::optional<double> selection_start = grown.first_lemma ? grown.first_lemma : end;
-      std::optional<double> selection_end = grown.first_lemma ? grown.last_request : end;
-      fmt::print(
-          "| {} | {} | {} | {:.2f} | {} | {} | {} | {}{} | {} | {} | {} → {} | {:.2f} | {} | {} | {} | {} | {:.1f} |\n",
-          n, set.sharing, cap > 0 ? fmt::format("{}", cap) : "2000 (default)", scored.seconds,
-          s.candidates, s.traced, s.lemma_checks, s.rewrite_checks, s.budget_stopped ? " (cap reached)" : "",
-          s.kept, s.library, s.proofs_before, s.total_after, grown.seconds, seconds(zero, grown.last_trace),
-          seconds(grown.last_trace, selection_start), seconds(selection_start, selection_end),
-          seconds(selection_end, end), grown.max_rss_kb / 1024.0);
-      std::fflush(stdout);
+      for (std::size_t b = 0; b < binaries.size(); ++b) {
+        auto& runs = grown[b];
+        std::sort(runs.begin(), runs.end(),
+                  [](const Grown& x, const Grown& y) { return x.measured.seconds < y.measured.seconds; });
+        const Measured& m = runs[runs.size() / 2].measured;  // the median run
+        const Summary& s = runs[runs.size() / 2].summary;
+        // Phases: up to the last tracing request (start-up and tracing; one check's answer
+        // after it is not counted); to the first request naming a lemma (candidates, sizes, the
+        // first estimates); to the last request (the selection's Lean checks and re-estimates);
+        // to the exit (the end of the selection, recording the library).
+        std::optional<double> zero = 0.0, end = m.seconds;
+        std::optional<double> selection_start = m.first_lemma ? m.first_lemma : end;
+        std::optional<double> selection_end = m.first_lemma ? m.last_request : end;
+        fmt::print(
+            "| {} | {} | {} | {} | {:.2f} | {} | {} | {} | {}{} | {} | {} | {} → {} | {:.2f} | "
+            "{:.2f}–{:.2f} | {} | {} | {} | {} | {:.1f} |\n",
+            binaries[b].label, n, set.sharing, cap > 0 ? fmt::format("{}", cap) : "2000 (default)",
+            scored.seconds, s.candidates, s.traced, s.lemma_checks, s.rewrite_checks,
+            s.budget_stopped ? " (cap reached)" : "", s.kept, s.library, s.proofs_before, s.total_after,
+            m.seconds, runs.front().measured.seconds, runs.back().measured.seconds,
+            seconds(zero, m.last_trace), seconds(m.last_trace, selection_start),
+            seconds(selection_start, selection_end), seconds(selection_end, end), m.max_rss_kb / 1024.0);
+        std::fflush(stdout);
+      }
+      const Summary& s = grown[0].front().summary;
       std::string note = fmt::format("{} proofs, cap {}:", n, cap > 0 ? fmt::format("{}", cap) : "2000");
       for (const auto& k : s.kept_lines) note += "\n  - " + k;
       for (const auto& [reason, count] : s.rejected) note += fmt::format("\n  - rejected {}: {}", count, reason);
