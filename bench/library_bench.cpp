@@ -277,7 +277,12 @@ Summary read_summary(const std::string& output) {
     } else if (std::sscanf(line.c_str(), "Lean checks: %ld lemma checks, %ld rewrite checks", &a, &b) == 2) {
       s.lemma_checks = a, s.rewrite_checks = b;
       s.budget_stopped = line.find("budget stopped") != std::string::npos;
-    } else if (std::sscanf(line.c_str(),
+    } else if (long f = 0; std::sscanf(line.c_str(),
+                                       "description length: proofs %ld -> %ld bytes, library %ld -> "
+                                       "%ld bytes, total %ld -> %ld bytes",
+                                       &a, &b, &c, &d, &e, &f) == 6) {
+      s.proofs_before = a, s.proofs_after = b, s.library = d, s.total_after = f;
+    } else if (std::sscanf(line.c_str(),  // as grow printed it before it grew from a library
                            "description length: proofs %ld -> %ld bytes, library %ld bytes, total "
                            "%*d -> %ld bytes",
                            &a, &b, &c, &d) == 4) {
