@@ -411,6 +411,9 @@ int main(int argc, char** argv) {
         for (std::size_t b = 0; b < binaries.size(); ++b) {
           fs::path copy = dir / fmt::format("grow-{}-{}-{}.db", cap, b, r);
           fs::copy_file(db, copy, fs::copy_options::overwrite_existing);
+          if (fs::exists(db + "-wal")) {  // score's last writes, if its close left them there
+            fs::copy_file(db + "-wal", copy.string() + "-wal", fs::copy_options::overwrite_existing);
+          }
           fs::path repl_log = dir / fmt::format("repl-{}-{}-{}.log", cap, b, r);
           std::vector<std::string> grow = {binaries[b].path, "library", "grow", "--from", "none"};
           for (auto& a : engine(copy.string(), repl + " --log " + repl_log.string())) grow.push_back(a);
@@ -426,7 +429,7 @@ int main(int argc, char** argv) {
             return fail("harness library grow (an outcome unlike the first run's)", m);
           }
           grown[b].push_back({std::move(m), std::move(s)});
-          fs::remove(copy);
+          for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(copy.string() + suffix);
           fs::remove(repl_log);
         }
       }
