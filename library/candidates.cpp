@@ -4,6 +4,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "common/lean_lexer.hpp"
 #include "common/text.hpp"
@@ -259,44 +261,64 @@ std::optional<Found> subproof_occurrence(const ProofTrace& proof, std::size_t in
   return found;
 }
 
-void add_found(std::vector<Candidate>& out, std::map<std::string, std::size_t>& by_key,
+// A candidate while its occurrences are collected: its versions in the order found, each with
+// the sources of its own occurrences, found again by their declaration text.
+struct Collecting {
+  Candidate candidate;
+  std::unordered_map<std::string, std::size_t> version_of;  // declaration text -> version
+  std::vector<std::size_t> text_size;                       // of each version's declaration
+};
+
+void add_found(std::vector<Collecting>& out, std::map<std::string, std::size_t>& by_key,
                Found found) {
   auto [it, fresh] = by_key.emplace(found.lemma.key, out.size());
   if (fresh) {
-    Candidate c;
-    c.key = found.lemma.key;
-    c.origin = found.lemma.origin;
+    Collecting c;
+    c.candidate.key = found.lemma.key;
+    c.candidate.origin = found.lemma.origin;
     out.push_back(std::move(c));
   }
-  Candidate& c = out[it->second];
-  c.occurrences.push_back(found.occurrence);
+  Collecting& c = out[it->second];
+  c.candidate.occurrences.push_back(found.occurrence);
   std::string text = declaration_text(found.lemma);
-  for (auto& v : c.versions) {
-    if (declaration_text(v) == text) {
-      v.sources.push_back(found.lemma.sources.front());
-      return;
-    }
+  auto [version, added] = c.version_of.emplace(std::move(text), c.candidate.versions.size());
+  if (!added) {
+    c.candidate.versions[version->second].sources.push_back(found.lemma.sources.front());
+    return;
   }
-  c.versions.push_back(std::move(found.lemma));
+  c.text_size.push_back(version->first.size());
+  c.candidate.versions.push_back(std::move(found.lemma));
 }
 
-// Every version lists every source and task of its candidate: they are one statement.
-void settle(Candidate& c) {
+// The smallest versions (at most `max_versions`, smallest first, ties in the order found),
+// each listing every source and task of its candidate: they are one statement. Sources in the
+// order of the versions found, each version's in the order of its occurrences.
+Candidate settle(Collecting&& c, std::size_t max_versions) {
   std::vector<Source> sources;
   std::vector<std::string> tasks;
-  for (const auto& v : c.versions) {
+  std::unordered_set<std::string> seen;
+  for (const auto& v : c.candidate.versions) {
     for (const auto& s : v.sources) {
       sources.push_back(s);
-      if (std::find(tasks.begin(), tasks.end(), s.task_id) == tasks.end()) tasks.push_back(s.task_id);
+      if (seen.insert(s.task_id).second) tasks.push_back(s.task_id);
     }
   }
-  std::stable_sort(c.versions.begin(), c.versions.end(), [](const Lemma& a, const Lemma& b) {
-    return declaration_text(a).size() < declaration_text(b).size();
-  });
-  for (auto& v : c.versions) {
+  std::vector<std::size_t> order(c.candidate.versions.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return c.text_size[a] < c.text_size[b]; });
+  if (order.size() > max_versions) order.resize(max_versions);
+  Candidate out;
+  out.key = std::move(c.candidate.key);
+  out.origin = std::move(c.candidate.origin);
+  out.occurrences = std::move(c.candidate.occurrences);
+  for (std::size_t i : order) {
+    Lemma v = std::move(c.candidate.versions[i]);
     v.sources = sources;
     v.derived_from = tasks;
+    out.versions.push_back(std::move(v));
   }
+  return out;
 }
 
 }  // namespace
@@ -316,7 +338,7 @@ std::size_t byte_offset(std::string_view text, int64_t line, int64_t column) {
 
 std::vector<Candidate> find_candidates(const std::vector<ProofTrace>& proofs,
                                        const CandidateOptions& options) {
-  std::vector<Candidate> out;
+  std::vector<Collecting> out;
   std::map<std::string, std::size_t> by_key;
   for (std::size_t p = 0; p < proofs.size(); ++p) {
     const ProofTrace& proof = proofs[p];
@@ -332,11 +354,13 @@ std::vector<Candidate> find_candidates(const std::vector<ProofTrace>& proofs,
   }
   std::vector<Candidate> kept;
   for (auto& c : out) {
-    settle(c);
     std::set<std::size_t> in_proofs;
-    for (const auto& o : c.occurrences) in_proofs.insert(o.proof);
-    if (c.origin == "subproof" && static_cast<int>(in_proofs.size()) < options.min_subproof_proofs) continue;
-    kept.push_back(std::move(c));
+    for (const auto& o : c.candidate.occurrences) in_proofs.insert(o.proof);
+    if (c.candidate.origin == "subproof" &&
+        static_cast<int>(in_proofs.size()) < options.min_subproof_proofs) {
+      continue;
+    }
+    kept.push_back(settle(std::move(c), options.max_versions));
   }
   return kept;
 }

@@ -23,9 +23,11 @@
 //   * task: the subproof that is the whole proof (the task's own theorem, restated).
 //   A hypothesis with an inaccessible name (`h✝`) that the lemma needs makes no occurrence.
 // - Occurrences with the same canonical key (header + statement up to binder names) are one
-//   candidate. Its versions are the distinct (statement, proof) texts, smallest first: the
-//   first that Lean verifies becomes the lemma. Subproof candidates found in fewer than
-//   `min_subproof_proofs` proofs (2: in one proof only) are dropped (a sub-proof is a candidate when it repeats); have and task candidates are
+//   candidate. Its versions are the distinct (statement, proof) texts, smallest first (ties in
+//   the order found), the smallest `max_versions` of them (the selection checks at most three):
+//   the first that Lean verifies becomes the lemma. Each lists every source and task of the
+//   candidate. Subproof candidates found in fewer than `min_subproof_proofs` proofs (2: in one
+//   proof only) are dropped (a sub-proof is a candidate when it repeats); have and task candidates are
 //   kept whatever their count, and the selection decides by their gain.
 // - Candidates come in the order of their first occurrence.
 #include <cstdint>
@@ -74,7 +76,8 @@ struct Occurrence {
 struct Candidate {
   std::string key;
   std::string origin;             // of the first occurrence
-  std::vector<Lemma> versions;    // distinct statement and proof texts, smallest first
+  std::vector<Lemma> versions;    // distinct statement and proof texts, smallest first, at most
+                                  // CandidateOptions::max_versions
   std::vector<Occurrence> occurrences;
 };
 
@@ -83,6 +86,9 @@ struct CandidateOptions {
   // Proofs a sub-proof must be found in to be a candidate (1: every sub-proof; the remote
   // proposals look there for the uses of a model's lemma, library/proposals.hpp).
   int min_subproof_proofs = 2;
+  // The versions kept per candidate, the smallest. Every kept version carries the candidate's
+  // sources and tasks, so keeping them all would cost versions × occurrences.
+  std::size_t max_versions = 3;
   bool haves = true;
   bool subproofs = true;
   bool tasks = true;

@@ -31,6 +31,7 @@ class ProofSet {
     for (const auto& p : proofs) m_texts.push_back(p.checked_text());
     m_kept.resize(proofs.size());
     m_size.resize(proofs.size());
+    m_changed.resize(proofs.size(), 0);
     for (std::size_t p = 0; p < proofs.size(); ++p) m_size[p] = m_sizer.proof_size(p, proofs[p].proof);
   }
 
@@ -64,7 +65,11 @@ class ProofSet {
   void keep(std::size_t p, const std::vector<Replacement>& replacements, int64_t new_size) {
     m_kept[p].insert(m_kept[p].end(), replacements.begin(), replacements.end());
     m_size[p] = new_size;
+    m_changed[p] = ++m_clock;
   }
+  // A clock that ticks with every proof rewritten, and when proof p last was.
+  uint64_t clock() const { return m_clock; }
+  uint64_t changed(std::size_t p) const { return m_changed[p]; }
   int64_t total() const {
     int64_t t = 0;
     for (auto s : m_size) t += s;
@@ -78,6 +83,8 @@ class ProofSet {
   std::vector<std::string> m_texts;
   std::vector<std::vector<Replacement>> m_kept;
   std::vector<int64_t> m_size;
+  std::vector<uint64_t> m_changed;
+  uint64_t m_clock = 0;
 };
 
 class Selector {
@@ -91,19 +98,24 @@ class Selector {
 
   Selection run(const std::vector<Candidate>& candidates) {
     m_out.proofs_bytes_before = m_set.total();
-    std::vector<std::pair<int64_t, std::size_t>> queue;  // (estimate, candidate), best last
-    for (std::size_t i = 0; i < candidates.size(); ++i) queue.emplace_back(estimate(candidates[i]), i);
+    // (estimate, candidate): a max-heap, the highest estimate first, the earlier candidate
+    // first among equal estimates (a total order, so the same candidate comes out as from a
+    // sorted queue).
+    std::vector<std::pair<int64_t, std::size_t>> queue;
+    m_estimates.assign(candidates.size(), {});
+    for (std::size_t i = 0; i < candidates.size(); ++i) queue.emplace_back(estimate(candidates, i), i);
     auto by_estimate = [](const auto& a, const auto& b) {
       return a.first != b.first ? a.first < b.first : a.second > b.second;
     };
-    std::sort(queue.begin(), queue.end(), by_estimate);
+    std::make_heap(queue.begin(), queue.end(), by_estimate);
     while (!queue.empty()) {
+      std::pop_heap(queue.begin(), queue.end(), by_estimate);
       auto [old, i] = queue.back();
       queue.pop_back();
-      int64_t now = estimate(candidates[i]);
-      if (now != old && !queue.empty() && now < queue.back().first) {
+      int64_t now = estimate(candidates, i);
+      if (now != old && !queue.empty() && now < queue.front().first) {
         queue.emplace_back(now, i);
-        std::sort(queue.begin(), queue.end(), by_estimate);
+        std::push_heap(queue.begin(), queue.end(), by_estimate);
         continue;
       }
       decide(candidates[i], now);
@@ -121,6 +133,20 @@ class Selector {
   std::string name_of(const Candidate& c) const {
     const std::string* e = existing_name(c);
     return e ? *e : c.versions.front().name;
+  }
+
+  // A candidate's estimate depends only on the proofs it occurs in: computed again only when
+  // one of them was rewritten since.
+  int64_t estimate(const std::vector<Candidate>& candidates, std::size_t i) {
+    const Candidate& c = candidates[i];
+    Estimate& cached = m_estimates[i];
+    if (cached.known) {
+      bool unchanged = true;
+      for (const auto& o : c.occurrences) unchanged = unchanged && m_set.changed(o.proof) <= cached.clock;
+      if (unchanged) return cached.value;
+    }
+    cached = {true, estimate(c), m_set.clock()};
+    return cached.value;
   }
 
   int64_t estimate(const Candidate& c) {
@@ -238,6 +264,12 @@ class Selector {
   std::vector<Lemma> m_library;
   std::map<std::string, std::string> m_existing_keys;
   Selection m_out;
+  struct Estimate {
+    bool known = false;
+    int64_t value = 0;
+    uint64_t clock = 0;  // the proof set's clock when it was computed
+  };
+  std::vector<Estimate> m_estimates;  // by candidate
 };
 
 }  // namespace

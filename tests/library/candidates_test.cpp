@@ -91,6 +91,48 @@ TEST_CASE("a binder comes after every binder its type names", "[library]") {
   CHECK(s.binders[1].name == "h");
 }
 
+TEST_CASE("a candidate keeps its smallest versions, each with every source and task", "[library]") {
+  // One statement, four texts (the variable's name): abc, n (twice), m, zz.
+  std::vector<ProofTrace> proofs{chain_task("t1", "abc"), chain_task("t2", "n"), chain_task("t3", "m"),
+                                 chain_task("t4", "n"), chain_task("t5", "zz")};
+  auto binder = [](const Lemma& l) { return l.statement.binders.at(0).name; };
+  auto tasks_of = [](const Lemma& l) {
+    std::vector<std::string> out;
+    for (const auto& s : l.sources) out.push_back(s.task_id);
+    return out;
+  };
+  // Sources in the order their versions were found, each version's in occurrence order.
+  const std::vector<std::string> order{"task-t1", "task-t2", "task-t4", "task-t3", "task-t5"};
+  // The whole proofs' candidate (the sub-proofs inside them are candidates of their own).
+  auto chain = [](const std::vector<Candidate>& cs) -> const Candidate* {
+    for (const auto& c : cs) {
+      const auto& s = c.versions.front().statement;
+      if (s.binders.size() == 1 && s.type == "Chain " + s.binders[0].name) return &c;
+    }
+    return nullptr;
+  };
+  auto cs = find_candidates(proofs);
+  REQUIRE(chain(cs) != nullptr);
+  const Candidate& c = *chain(cs);
+  CHECK(c.occurrences.size() == 5);
+  REQUIRE(c.versions.size() == 3);
+  CHECK(binder(c.versions[0]) == "n");  // smallest; n before m, as found
+  CHECK(binder(c.versions[1]) == "m");
+  CHECK(binder(c.versions[2]) == "zz");
+  for (const auto& v : c.versions) {
+    CHECK(tasks_of(v) == order);
+    CHECK(v.derived_from == order);
+  }
+  CandidateOptions all;
+  all.max_versions = 10;
+  auto every = find_candidates(proofs, all);
+  REQUIRE(chain(every) != nullptr);
+  const Candidate& e = *chain(every);
+  REQUIRE(e.versions.size() == 4);
+  CHECK(binder(e.versions[3]) == "abc");
+  CHECK(tasks_of(e.versions[3]) == order);
+}
+
 TEST_CASE("a sub-proof found in one proof only is no candidate", "[library]") {
   std::vector<ProofTrace> proofs{chain_pair_task("u1", "a", "b")};
   auto cs = find_candidates(proofs);
