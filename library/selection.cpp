@@ -1,6 +1,7 @@
 #include "library/selection.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -149,9 +150,12 @@ class Selector {
     return cached.value;
   }
 
-  int64_t estimate(const Candidate& c) {
+  // Over the first `limit` proofs it is usable in (all by default).
+  int64_t estimate(const Candidate& c, std::size_t limit = SIZE_MAX) {
     int64_t saved = 0;
+    std::size_t n = 0;
     for (const auto& [p, reps] : m_set.usable(c, name_of(c))) {
+      if (n++ == limit) break;
       saved += m_set.size(p) - m_set.measure(p, m_set.render(p, reps));
     }
     int64_t cost = existing_name(c) ? 0 : m_sizer.lemma_size(c.versions.front());
@@ -177,6 +181,16 @@ class Selector {
   void decide(const Candidate& c, int64_t estimate) {
     if (m_out.budget_reached) return reject(c, estimate, "rewrite budget reached");
     if (estimate <= 0) return reject(c, estimate, "estimated gain <= 0");
+    // The rewrite checks left may not cover every use: then only the first uses (in proof
+    // order) are checked and counted, and this is the last candidate the budget allows.
+    const auto remaining = static_cast<std::size_t>(m_options.max_rewrite_checks - m_out.rewrite_checks);
+    std::size_t use_count = m_set.usable(c, name_of(c)).size();
+    if (use_count > remaining) {
+      m_out.budget_reached = true;
+      if (remaining == 0 || this->estimate(c, remaining) <= 0) {
+        return reject(c, estimate, "rewrite budget reached");
+      }
+    }
     const std::string* existing = existing_name(c);
     std::optional<Lemma> lemma;
     if (!existing) {
@@ -186,13 +200,10 @@ class Selector {
     }
     std::string name = existing ? *existing : lemma->name;
     auto uses = m_set.usable(c, name);
-    if (m_out.rewrite_checks + static_cast<int64_t>(uses.size()) > m_options.max_rewrite_checks) {
-      m_out.budget_reached = true;
-      return reject(c, estimate, "rewrite budget reached");
-    }
     std::vector<RewriteCheck> checks;
     std::vector<std::size_t> proofs;
     for (const auto& [p, reps] : uses) {
+      if (checks.size() == remaining) break;
       checks.push_back({p, m_set.render(p, reps)});
       proofs.push_back(p);
     }

@@ -121,7 +121,22 @@ TEST_CASE("rewrites Lean refuses do not count, and the budget of rewrite checks 
   Selection s = select_lemmas(proofs, candidates, {}, sizer, lean, options);
   CHECK(s.rewrite_checks <= 3);
   CHECK(s.budget_reached);
-  CHECK(s.kept.empty());
+  // A lemma whose uses the budget does not cover is measured over the uses it does: at most
+  // three rewrites counted, and kept only if those pay.
+  for (const auto& k : s.kept) {
+    CHECK(k.uses <= 3);
+    CHECK(k.gain > 0);
+  }
+  int64_t counted = 0;
+  for (const auto& r : s.rewrites) counted += r.counted ? 1 : 0;
+  CHECK(counted <= 3);
+  // With no rewrite check at all, nothing is kept and no lemma is checked.
+  options.max_rewrite_checks = 0;
+  CheckerDouble none;
+  Selection z = select_lemmas(proofs, candidates, {}, sizer, none, options);
+  CHECK(z.kept.empty());
+  CHECK(z.budget_reached);
+  CHECK(none.lemma_calls == 0);
 }
 
 TEST_CASE("a lemma already in the library is applied again without being paid for twice", "[library]") {
