@@ -52,6 +52,8 @@
 #include <thread>
 #include <vector>
 
+#include "spawn.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -197,18 +199,7 @@ struct Measured {
 Measured run(const std::vector<std::string>& argv, const fs::path& dir, const fs::path& repl_log = {}) {
   fs::path log = dir / "run.log";
   auto start = Clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (chdir(dir.c_str()) != 0) _exit(127);
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
+  pid_t pid = bench::spawn_logged(argv, dir.string(), log.string());
   Measured m;
   std::string pending;
   std::ifstream requests;
