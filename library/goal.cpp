@@ -6,17 +6,6 @@
 namespace library {
 namespace {
 
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    lines.push_back(text.substr(0, nl));
-    if (nl == std::string_view::npos) break;
-    text.remove_prefix(nl + 1);
-  }
-  return lines;
-}
-
 std::size_t indent_of(std::string_view line) {
   std::size_t n = 0;
   while (n < line.size() && line[n] == ' ') ++n;
@@ -65,7 +54,7 @@ std::optional<Goal> parse_goal(std::string_view text) {
   std::string target;
   bool in_target = false;
   std::size_t hyp_indent = std::string_view::npos;
-  for (std::string_view line : split_lines(text)) {
+  for (std::string_view line : common::lines(text)) {
     if (common::trim(line).empty()) continue;
     std::string_view body = common::trim(line);
     if (in_target) {

@@ -13,18 +13,6 @@
 namespace library {
 namespace {
 
-// The lines of `text`, without their newlines.
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> out;
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    out.push_back(text.substr(0, nl));
-    if (nl == std::string_view::npos) break;
-    text.remove_prefix(nl + 1);
-  }
-  return out;
-}
-
 // The answer without a leading thinking part (policy/remote/README.md, "Extraction").
 std::string_view without_think(std::string_view answer) {
   auto close = answer.find("</think>");
@@ -45,7 +33,7 @@ std::vector<std::string> lean_blocks(std::string_view answer) {
   bool inside = false;  // in a code block
   bool lean = false;    // ...whose language is Lean's, read into `code`
   std::string code;
-  for (std::string_view line : lines_of(without_think(answer))) {
+  for (std::string_view line : common::lines(without_think(answer))) {
     std::string_view t = common::trim_start(line);
     if (t.rfind("```", 0) == 0) {
       if (inside) {
@@ -84,7 +72,7 @@ std::vector<std::string> declarations(std::string_view block) {
     open = false;
     current.clear();
   };
-  for (std::string_view line : lines_of(block)) {
+  for (std::string_view line : common::lines(block)) {
     bool indented = !line.empty() && (line[0] == ' ' || line[0] == '\t');
     bool blank = common::trim(line).empty();
     if (!indented && !blank) {
