@@ -398,9 +398,10 @@ TEST_CASE("a proof past the heartbeat budget times out by heartbeats and its wor
         std::string::npos);
   CHECK(rows[0]["elapsed_ms"].get<int64_t>() < 10000);
   CHECK(rows[1]["verdict"] == "pass");
-  // One REPL process served both: the heartbeat stop killed nothing.
+  // One REPL process served both (the worker's own, or a warm spare it took when its first
+  // start was slow on a busy machine): the heartbeat stop killed nothing.
   auto summary = run_summary(box, 1);
-  CHECK(summary["workers"]["started"] == 1);
+  CHECK(summary["workers"]["started"].get<int>() + summary["workers"]["spares_taken"].get<int>() == 1);
   CHECK(summary["workers"]["timeouts"] == 0);
   CHECK(summary["workers"]["died"] == 0);
   CHECK(summary["verdicts"]["timeout"] == 1);

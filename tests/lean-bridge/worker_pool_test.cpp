@@ -325,7 +325,10 @@ TEST_CASE("a candidate sent behind a statement that does not elaborate is read a
   // The candidate went behind its reference before the reference's answer: Lean saw it once.
   CHECK(count_containing(lines, "theorem bad : True") == 1);
   CHECK(count_containing(lines, "Nat.foo") == 1);  // one reference for both requests
-  CHECK(pool.stats().starts == 1);                 // no process was lost to it
+  // No process was lost to it: one served every request (started by the worker, or a warm
+  // spare taken when the first start was slow on a busy machine).
+  CHECK(pool.stats().deaths == 0);
+  CHECK(pool.stats().starts + pool.stats().spares_taken == 1);
 }
 
 TEST_CASE("a forged answer sequence is caught by the nonce or the env numbering", "[pool]") {
