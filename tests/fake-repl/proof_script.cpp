@@ -5,15 +5,6 @@
 namespace fake_repl {
 namespace {
 
-bool is_open(const Token& t) {
-  return t.kind == TokenKind::symbol &&
-         (t.text == "(" || t.text == "{" || t.text == "[" || t.text == "⦃" || t.text == "⟨");
-}
-
-bool is_close(const Token& t) {
-  return t.kind == TokenKind::symbol &&
-         (t.text == ")" || t.text == "}" || t.text == "]" || t.text == "⦄" || t.text == "⟩");
-}
 
 bool is_symbol(const Token& t, const char* text) {
   return t.kind == TokenKind::symbol && t.text == text;
@@ -39,6 +30,16 @@ std::size_t find_top(const std::vector<Token>& tokens, std::size_t from, std::si
 }
 
 }  // namespace
+
+bool is_open(const Token& t) {
+  return t.kind == TokenKind::symbol &&
+         (t.text == "(" || t.text == "{" || t.text == "[" || t.text == "⦃" || t.text == "⟨");
+}
+
+bool is_close(const Token& t) {
+  return t.kind == TokenKind::symbol &&
+         (t.text == ")" || t.text == "}" || t.text == "]" || t.text == "⦄" || t.text == "⟩");
+}
 
 std::string join_tokens(const std::vector<Token>& tokens, std::size_t first, std::size_t last) {
   std::string out;

@@ -40,5 +40,8 @@ std::optional<DeclHeader> parse_header(const std::vector<Token>& tokens, std::si
 std::vector<TacticSpan> tactic_spans(const std::vector<Token>& tokens, std::size_t first);
 std::string join_tokens(const std::vector<Token>& tokens, std::size_t first, std::size_t last);
 bool starts_command(const Token& token);
+// An opening bracket ( { [ ⦃ ⟨, and a closing one.
+bool is_open(const Token& t);
+bool is_close(const Token& t);
 
 }  // namespace fake_repl

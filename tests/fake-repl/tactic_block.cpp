@@ -21,16 +21,6 @@ bool is_assign(const std::vector<Token>& tokens, std::size_t i) {
          tokens[i].end_offset == tokens[i + 1].offset;
 }
 
-bool is_open(const Token& t) {
-  return t.kind == TokenKind::symbol &&
-         (t.text == "(" || t.text == "{" || t.text == "[" || t.text == "⦃" || t.text == "⟨");
-}
-
-bool is_close(const Token& t) {
-  return t.kind == TokenKind::symbol &&
-         (t.text == ")" || t.text == "}" || t.text == "]" || t.text == "⦄" || t.text == "⟩");
-}
-
 // The syntax kind Lean gives a tactic, for the tactics the double's infotree names (README.md,
 // "Infotree"); any other first word WORD gives `fake.tactic.WORD`.
 std::string tactic_kind(const std::string& text) {
