@@ -73,11 +73,22 @@ ReplProcess::Io ReplProcess::write_all(std::string_view bytes, Clock::time_point
   return Io::ok;
 }
 
+void ReplProcess::queue(std::string_view request_json) {
+  m_pending_write.append(request_json);
+  m_pending_write += "\n\n";
+}
+
+ReplProcess::Io ReplProcess::flush(Clock::time_point deadline) {
+  if (m_pending_write.empty()) return Io::ok;
+  Io io = write_all(m_pending_write, deadline);
+  m_pending_write.clear();
+  return io;
+}
+
 std::optional<Reply> ReplProcess::send(std::string_view request_json, Clock::time_point deadline) {
   if (m_dead) return WorkerDied{"already dead", m_stderr_tail};
-  std::string bytes(request_json);
-  bytes += "\n\n";
-  Io io = write_all(bytes, deadline);
+  queue(request_json);
+  Io io = flush(deadline);
   if (io == Io::timed_out) return TimedOut{};
   if (io == Io::closed) return died("closed its input");
   return std::nullopt;
@@ -90,6 +101,10 @@ Reply ReplProcess::request(std::string_view request_json, Clock::time_point dead
 
 Reply ReplProcess::receive(Clock::time_point deadline) {
   if (m_dead) return WorkerDied{"already dead", m_stderr_tail};
+  if (Io io = flush(deadline); io != Io::ok) {
+    if (io == Io::timed_out) return TimedOut{};
+    return died("closed its input");
+  }
   for (;;) {
     if (auto frame = m_reader.next_frame()) {
       ParsedAnswer parsed = parse_answer(*frame);

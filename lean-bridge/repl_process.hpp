@@ -42,6 +42,10 @@ class ReplProcess {
   // several may be in flight). nullopt once written; else why it could not be (TimedOut,
   // WorkerDied).
   std::optional<Reply> send(std::string_view request_json, Clock::time_point deadline);
+  // Adds one request to the bytes still to be written, without writing them: the next send()
+  // or receive() writes everything queued at once, so that several requests cost the REPL one
+  // wake-up. A write that fails then is that call's reply (WorkerDied, TimedOut).
+  void queue(std::string_view request_json);
   // Waits for the next frame without sending anything.
   Reply receive(Clock::time_point deadline);
 
@@ -62,8 +66,9 @@ class ReplProcess {
   std::unique_ptr<ChildProcess> m_child;
   FrameReader m_reader;
   std::string m_stderr_tail;
-  std::string m_pending_write;
-  size_t m_written = 0;
+  Io flush(Clock::time_point deadline);
+
+  std::string m_pending_write;  // queued requests, not yet written
   bool m_dead = false;
 };
 

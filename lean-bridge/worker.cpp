@@ -166,6 +166,8 @@ void Worker::discard_process() {
   m_uses = 0;
   m_header_envs = 0;
   m_max_proof_state = -1;
+  m_rss_over = false;
+  m_ahead_sent.reset();  // its commands went with the process: it is checked afresh
   ++m_generation;
 }
 
@@ -298,8 +300,30 @@ std::optional<std::string> Worker::header_failure(const std::string& rest) const
   return std::nullopt;
 }
 
-Outcome Worker::check(const CheckRequest& request) {
+std::optional<CheckRequest> Worker::take_ahead() {
+  std::optional<CheckRequest> out = std::move(m_ahead);
+  m_ahead.reset();
+  return out;
+}
+
+Outcome Worker::check(const CheckRequest& request, const NextRequest& next) {
+  // Answers of another request in the stream: the process cannot be trusted to be in step.
+  if (m_ahead_sent && m_ahead_sent->id != request.id) discard_process();
   if (auto failure = ensure_process(request.imports)) return std::move(*failure);
+  if (m_ahead_sent) {
+    // Sent behind the last check's closing request: its header, layer and reference were
+    // known then; only the answers are left to read.
+    AheadSent sent = std::move(*m_ahead_sent);
+    m_ahead_sent.reset();
+    int64_t env = sent.candidate_env;
+    if (sent.reference_key) {
+      auto reference = receive_reference(request, *sent.reference_key);
+      if (reference.failure) return std::move(*reference.failure);
+      env = *reference.env;
+    }
+    ++m_uses;
+    return run_proof(request, env, true, next);
+  }
   auto env = header_env(request.header_rest);
   if (env.failure) return std::move(*env.failure);
   if (auto failed = header_failure(request.header_rest)) {
@@ -310,7 +334,7 @@ Outcome Worker::check(const CheckRequest& request) {
   auto reference = reference_env(request, *base.env);
   if (reference.failure) return std::move(*reference.failure);
   ++m_uses;
-  return run_proof(request, *reference.env, reference.candidate_sent);
+  return run_proof(request, *reference.env, reference.candidate_sent, next);
 }
 
 Worker::EnvOrFailure Worker::layer_env(const std::string& rest, const LibraryLayer& library,
@@ -355,11 +379,14 @@ Worker::EnvOrFailure Worker::layer_env(const std::string& rest, const LibraryLay
   return {std::nullopt, InfraFailure{why, false}};
 }
 
+std::string Worker::reference_key(const CheckRequest& request) const {
+  return request.header_rest + '\x1f' + request.library.version + '\x1f' + request.statement;
+}
+
 Worker::EnvOrFailure Worker::reference_env(const CheckRequest& request, int64_t base_env) {
   if (request.statement.empty()) return {base_env, {}};
   ImportSet& set = m_sets.at(m_current);
-  std::string key = request.header_rest + '\x1f' + request.library.version + '\x1f' +
-                    request.statement;
+  std::string key = reference_key(request);
   if (auto it = set.reference_failures.find(key); it != set.reference_failures.end()) {
     return {std::nullopt, judged(request, Verdict::error, DecidedBy::worker, it->second)};
   }
@@ -372,18 +399,21 @@ Worker::EnvOrFailure Worker::reference_env(const CheckRequest& request, int64_t 
   // The candidate goes right behind the reference, on the env the reference will be given
   // (the next one of this process): one wait for both answers instead of two. The candidate
   // carries no secret (the nonce is made only after its answer), so it may wait in the pipe.
-  auto deadline = Clock::now() + m_options.header_timeout;
+  // Both go in one write, made by the wait for the first answer.
   int64_t predicted = m_next_env;
-  if (auto failed = send_command(*text, base_env, deadline)) {
-    discard_process();
-    return {std::nullopt, InfraFailure{"the REPL did not take the task's statement"}};
-  }
-  bool candidate_sent = !send_command(request.body, predicted, deadline, request.used_constants,
-                                      request.tactic_steps);
-  Reply reply = receive_command(deadline);
+  m_process->queue(command_request(*text, base_env, false, false));
+  m_process->queue(command_request(request.body, predicted, request.used_constants,
+                                   request.tactic_steps));
+  return receive_reference(request, key);
+}
+
+Worker::EnvOrFailure Worker::receive_reference(const CheckRequest& request,
+                                               const std::string& key) {
+  ImportSet& set = m_sets.at(m_current);
+  Reply reply = receive_command(Clock::now() + m_options.header_timeout);
   const CommandAnswer* answer = nullptr;
   if (auto* a = std::get_if<Answer>(&reply)) answer = std::get_if<CommandAnswer>(a);
-  if (answer == nullptr || !answer->env || !candidate_sent) {
+  if (answer == nullptr || !answer->env) {
     discard_process();
     return {std::nullopt, InfraFailure{"no usable answer to the task's statement"}};
   }
@@ -431,7 +461,8 @@ Reply Worker::receive_command(Clock::time_point deadline) {
   return reply;
 }
 
-Outcome Worker::run_proof(const CheckRequest& request, int64_t env, bool sent) {
+Outcome Worker::run_proof(const CheckRequest& request, int64_t env, bool sent,
+                          const NextRequest& next) {
   // A candidate already sent behind its reference starts as the reference's answer arrives.
   auto started = Clock::now();
   m_proof_started = started.time_since_epoch().count();
@@ -501,19 +532,24 @@ Outcome Worker::run_proof(const CheckRequest& request, int64_t env, bool sent) {
     }
   }
   int64_t after = checked->env.value_or(env);
-  return close_check(request, after, std::move(result), !judgement, started, deadline);
+  return close_check(request, after, std::move(result), !judgement, started, deadline, next);
 }
 
 // One request after the candidate's answer: axioms, statement identity and the nonce when the
 // check was clean, the nonce alone otherwise (a candidate that failed must still not leave the
 // stream out of step for the next proof).
 Outcome Worker::close_check(const CheckRequest& request, int64_t env, CheckResult result,
-                            bool clean, Clock::time_point started, Clock::time_point deadline) {
+                            bool clean, Clock::time_point started, Clock::time_point deadline,
+                            const NextRequest& next) {
   std::string nonce = random_nonce();
   ClosingRequest closing =
       closing_request(clean ? request.target : "",
                       request.statement.empty() ? "" : m_ref_name, nonce);
-  Reply reply = command(closing.text, env, deadline);
+  // Every candidate before the closing request in the pipe has been answered: the nonce is
+  // never where a running proof could read it. The next check's commands go behind it.
+  m_process->queue(command_request(closing.text, env, false, false));
+  send_ahead(next);
+  Reply reply = receive_command(deadline);
   result.elapsed_ms = millis_since(started);
   auto reject = [&](DecidedBy by, std::string why) -> Outcome {
     discard_process();  // the stream may be out of step with the requests: start afresh
@@ -563,16 +599,72 @@ Outcome Worker::close_check(const CheckRequest& request, int64_t env, CheckResul
   return result;
 }
 
-void Worker::recycle_if_due() {
-  if (!m_process) return;
-  bool due = (m_options.recycle_after > 0 && m_uses >= m_options.recycle_after) ||
-             (m_options.header_envs > 0 && m_header_envs >= m_options.header_envs);
-  auto now = Clock::now();
-  if (!due && m_options.max_rss_bytes > 0 && now - m_last_rss_check > std::chrono::seconds(1)) {
-    m_last_rss_check = now;
-    due = m_process->rss_bytes() > m_options.max_rss_bytes;
+void Worker::send_ahead(const NextRequest& next) {
+  if (!next || m_ahead || !m_process || recycle_due()) return;
+  m_ahead = next(m_current);
+  if (!m_ahead) return;
+  const CheckRequest& request = *m_ahead;
+  const ImportSet& set = m_sets.at(m_current);
+  if (set.failure) return;  // answered without Lean: nothing to send
+  // The env its proof runs on must be known now; else it is checked the usual way.
+  std::optional<int64_t> base;
+  if (request.header_rest.empty()) {
+    base = set.env;
+  } else if (auto it = set.header_envs.find(request.header_rest); it != set.header_envs.end()) {
+    if (set.header_failures.count(request.header_rest) > 0) return;
+    base = it->second;
+  } else {
+    return;
   }
-  if (!due) return;
+  if (!request.library.empty()) {
+    const std::string key = request.header_rest + '\x1f' + request.library.version;
+    if (set.layer_failures.count(key) > 0) return;
+    if (auto it = set.layer_envs.find(key); it != set.layer_envs.end()) {
+      base = it->second;
+    } else if (request.library.text && !request.library.text->empty()) {
+      return;
+    }
+  }
+  AheadSent sent;
+  sent.id = request.id;
+  sent.candidate_env = *base;
+  // One answer is outstanding (the closing request's): the next commands get the envs after it.
+  if (!request.statement.empty()) {
+    std::string key = reference_key(request);
+    if (set.reference_failures.count(key) > 0) return;
+    if (auto it = set.reference_envs.find(key); it != set.reference_envs.end()) {
+      sent.candidate_env = it->second;
+    } else {
+      auto text = reference_declaration(request.statement, m_ref_name);
+      if (!text) return;
+      m_process->queue(command_request(*text, *base, false, false));
+      sent.candidate_env = m_next_env + 1;
+      sent.reference_key = std::move(key);
+    }
+  }
+  m_process->queue(command_request(request.body, sent.candidate_env, request.used_constants,
+                                   request.tactic_steps));
+  m_ahead_sent = std::move(sent);
+  ++m_counters.sent_ahead;
+}
+
+bool Worker::recycle_due() {
+  if (!m_process) return false;
+  if ((m_options.recycle_after > 0 && m_uses >= m_options.recycle_after) ||
+      (m_options.header_envs > 0 && m_header_envs >= m_options.header_envs) || m_rss_over) {
+    return true;
+  }
+  auto now = Clock::now();
+  if (m_options.max_rss_bytes > 0 && now - m_last_rss_check > std::chrono::seconds(1)) {
+    m_last_rss_check = now;
+    m_rss_over = m_process->rss_bytes() > m_options.max_rss_bytes;
+  }
+  return m_rss_over;
+}
+
+void Worker::recycle_if_due() {
+  // A request sent ahead is answered by this process first (send_ahead sends none once due).
+  if (!m_process || m_ahead_sent || !recycle_due()) return;
   if (m_source != nullptr) {
     // Retired only when its replacement is ready; until then it serves on.
     std::string current = m_current;

@@ -9,6 +9,7 @@
 // and a process due for recycling serves on until its replacement is ready.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -91,6 +92,7 @@ struct WorkerCounters {
   int deaths = 0;
   int timeouts = 0;
   int spares_taken = 0;  // replacements taken warm from the spares
+  int sent_ahead = 0;    // checks whose commands went behind the previous check's closing
   int64_t import_ms = 0; // time the imports this worker elaborated took (its own starts' included)
   // Time spent waiting for imports after the first process: replacements started or waited
   // for, and import sets added to a process.
@@ -102,6 +104,7 @@ struct WorkerCounters {
     deaths += other.deaths;
     timeouts += other.timeouts;
     spares_taken += other.spares_taken;
+    sent_ahead += other.sent_ahead;
     import_wait_ms += other.import_wait_ms;
     import_ms += other.import_ms;
     return *this;
@@ -147,7 +150,18 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  Outcome check(const CheckRequest& request);
+  // Where a check's successor may come from: a request for the import set given, taken from
+  // the caller's queue at once, or nothing when none waits.
+  using NextRequest = std::function<std::optional<CheckRequest>(const std::string& imports)>;
+  // With `next`, the check sends the next request's commands behind its own closing request
+  // (sent after the candidate's answer, so no nonce is ever in the pipe behind a proof still
+  // running): the REPL elaborates the next proof while this one's verdict is delivered, and
+  // the two requests cost one write. The request taken is the caller's to check next
+  // (take_ahead()); when the process is replaced before that, it is simply checked afresh.
+  Outcome check(const CheckRequest& request, const NextRequest& next = nullptr);
+  // The request the last check took from `next` (its commands at the REPL already, unless it
+  // could not be sent ahead), to be given to check() next; nothing when none.
+  std::optional<CheckRequest> take_ahead();
 
   // Elaborates `statement` followed by `sorry` in the header's environment and returns the
   // proof state of that sorry. Header time is not counted against `timeout`.
@@ -214,6 +228,16 @@ class Worker {
   EnvOrFailure layer_env(const std::string& rest, const LibraryLayer& library, int64_t header_env,
                          uint64_t id);
   EnvOrFailure reference_env(const CheckRequest& request, int64_t base_env);
+  std::string reference_key(const CheckRequest& request) const;
+  // The reference's answer, read once it and the candidate behind it were sent.
+  EnvOrFailure receive_reference(const CheckRequest& request, const std::string& key);
+  // Takes the next request from `next` and, when its header, layer and reference are known to
+  // this process, queues its reference (when new) and candidate behind the closing request
+  // just queued (one answer outstanding).
+  void send_ahead(const NextRequest& next);
+  // Whether the process is due for recycling (its uses, its header envs, its resident size
+  // looked at at most once a second).
+  bool recycle_due();
   // Sends a command and checks that its answer carries the next env id of this process.
   Reply command(const std::string& text, std::optional<int64_t> env, Clock::time_point deadline,
                 bool all_tactics = false, bool infotree = false);
@@ -224,9 +248,10 @@ class Worker {
                                     bool infotree = false);
   Reply receive_command(Clock::time_point deadline);
   // `sent`: the candidate went to the REPL behind its reference declaration already.
-  Outcome run_proof(const CheckRequest& request, int64_t env, bool sent);
+  Outcome run_proof(const CheckRequest& request, int64_t env, bool sent, const NextRequest& next);
   Outcome close_check(const CheckRequest& request, int64_t env, CheckResult result,
-                      bool clean, Clock::time_point started, Clock::time_point deadline);
+                      bool clean, Clock::time_point started, Clock::time_point deadline,
+                      const NextRequest& next);
   void discard_process();
 
   WorkerOptions m_options;
@@ -241,6 +266,15 @@ class Worker {
   ProcessSource* m_source = nullptr;
   bool m_replacement_wanted = false;  // due for recycling, a replacement asked of the source
   Clock::time_point m_last_rss_check{};
+  bool m_rss_over = false;  // the process was found above max_rss_bytes
+  // The request taken by send_ahead(), and what of it went to this process (cleared with it).
+  struct AheadSent {
+    uint64_t id = 0;
+    std::optional<std::string> reference_key;  // its reference was sent, under this key
+    int64_t candidate_env = 0;                  // else: the env its candidate was sent on
+  };
+  std::optional<CheckRequest> m_ahead;
+  std::optional<AheadSent> m_ahead_sent;
   bool m_ever_started = false;
   WorkerCounters m_counters;
   std::atomic<pid_t> m_group{0};

@@ -298,13 +298,14 @@ void WorkerPool::note_start_failure(const std::string& reason) {
   }
 }
 
-CheckResult WorkerPool::run_with_retries(Worker& worker, const CheckRequest& request) {
+CheckResult WorkerPool::run_with_retries(Worker& worker, const CheckRequest& request,
+                                         const Worker::NextRequest& next) {
   std::string last;
   bool during_start = false;
   for (int tries = 1; tries <= m_options.max_tries; ++tries) {
     if (auto fatal = fatal_error()) return infrastructure_error(request, *fatal, tries - 1);
     if (stopping()) return infrastructure_error(request, "the pool was stopped", tries - 1);
-    Outcome outcome = worker.check(request);
+    Outcome outcome = worker.check(request, next);
     if (auto* result = std::get_if<CheckResult>(&outcome)) {
       result->tries = tries;
       return std::move(*result);
@@ -340,23 +341,46 @@ CheckResult WorkerPool::run_with_retries(Worker& worker, const CheckRequest& req
   return charged;
 }
 
+// A check's successor for the same imports is taken as its closing request goes out
+// (Worker::check): two checks in flight per worker, one write and one wake-up per check.
 void WorkerPool::run_slot(Slot& slot) {
   Worker& worker = *slot.worker;
-  while (auto request = take(slot)) {
+  Worker::NextRequest next = [this](const std::string& imports) { return take_next(imports); };
+  std::optional<CheckRequest> request = take(slot);
+  while (request) {
     slot.budget_ms->store(request->budget.wall.value_or(m_options.worker.proof_timeout).count());
-    CheckResult result = run_with_retries(worker, *request);
+    CheckResult result = run_with_retries(worker, *request, next);
     worker.recycle_if_due();
+    std::optional<CheckRequest> ahead = worker.take_ahead();
     {
       std::lock_guard lock(m_mutex);
       m_any_started = m_any_started || worker.ever_started();
       if (m_any_started) m_start_failures = 0;
       slot.counters = worker.counters();
       slot.held = worker.held();
-      slot.working = false;
+      slot.working = ahead.has_value();
     }
     deliver(std::move(result));
+    request = ahead ? std::move(ahead) : take(slot);
   }
   worker.stop();
+}
+
+std::optional<CheckRequest> WorkerPool::take_next(const std::string& imports) {
+  std::unique_lock lock(m_mutex);
+  if (m_queue.empty() || m_stopping) return std::nullopt;
+  int top = m_queue.front().priority;
+  for (const auto& r : m_queue) top = std::max(top, r.priority);
+  auto it = std::find_if(m_queue.begin(), m_queue.end(), [&](const CheckRequest& r) {
+    return r.priority == top && r.imports == imports;
+  });
+  if (it == m_queue.end()) return std::nullopt;
+  CheckRequest request = std::move(*it);
+  m_queue.erase(it);
+  bool room = m_queue.size() <= m_options.queue_limit / 2;
+  lock.unlock();
+  if (room) m_space_ready.notify_one();
+  return request;
 }
 
 bool WorkerPool::stopping() const {

@@ -79,7 +79,10 @@ class WorkerPool final : public Checker {
   std::optional<CheckRequest> take(Slot& slot);
   std::deque<CheckRequest>::iterator choose(const Slot& slot, int priority,
                                            Clock::duration idle);
-  CheckResult run_with_retries(Worker& worker, const CheckRequest& request);
+  // The oldest request of the top priority for `imports`, when one waits (never blocks).
+  std::optional<CheckRequest> take_next(const std::string& imports);
+  CheckResult run_with_retries(Worker& worker, const CheckRequest& request,
+                               const Worker::NextRequest& next);
   void note_start_failure(const std::string& reason);
   void deliver(CheckResult result);
   bool stopping() const;

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <string>
 #include <thread>
 #include <algorithm>
@@ -153,6 +154,27 @@ std::string try_read(const std::string& path) {
     if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = ' ';
   }
   return what + ": " + content;
+}
+
+std::string read_waiting_stdin() {
+  std::string content;
+  std::streambuf* buffered = std::cin.rdbuf();
+  for (std::streamsize n = buffered->in_avail(); n > 0; n = buffered->in_avail()) {
+    std::string chunk(static_cast<std::size_t>(n), '\0');
+    content.append(chunk.data(), static_cast<std::size_t>(buffered->sgetn(chunk.data(), n)));
+  }
+  int flags = fcntl(0, F_GETFL);
+  if (flags >= 0 && fcntl(0, F_SETFL, flags | O_NONBLOCK) == 0) {
+    char buffer[4096];
+    for (ssize_t n; (n = read(0, buffer, sizeof buffer)) > 0;) {
+      content.append(buffer, static_cast<std::size_t>(n));
+    }
+    fcntl(0, F_SETFL, flags);
+  }
+  for (char& c : content) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = ' ';
+  }
+  return "read-stdin: " + content;
 }
 
 std::string list_directory(const std::string& path) {

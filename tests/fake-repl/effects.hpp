@@ -29,5 +29,9 @@ std::string try_connect(long port);
 std::string try_connect_unix(const std::string& path);
 std::string try_read(const std::string& path);
 std::string list_directory(const std::string& path);
+// What a proof reading the REPL's own stdin would get at this moment: the bytes already sent
+// and not yet read as requests (std::cin's buffer, then fd 0 without blocking), consumed as
+// such a read consumes them; "read-stdin: CONTENT" (control bytes as spaces).
+std::string read_waiting_stdin();
 
 }  // namespace fake_repl

@@ -602,6 +602,8 @@ class CommandRun {
       message("info", token, try_connect_unix(args));
     } else if (word == "read") {
       message("info", token, try_read(args));
+    } else if (word == "read-stdin") {
+      message("info", token, read_waiting_stdin());
     } else if (word == "list") {
       message("info", token, list_directory(args));
     } else if (word != "axioms") {

@@ -47,7 +47,8 @@
 //    blank line), grow MB (touched, kept; failure -> "INTERNAL PANIC: out of memory", exit 1),
 //    stderr TEXT, exit (status 0, no answer), spawn N (children sleeping 60 s), write PATH,
 //    connect PORT, connect-unix PATH (info "write PATH: ok" / "...: failed: <strerror>"),
-//    read PATH (info "read PATH: CONTENT"), list DIR (info "list DIR: NAMES"), heartbeats H
+//    read PATH (info "read PATH: CONTENT"), read-stdin (info "read-stdin: BYTES": the requests
+//    already sent behind this one, consumed), list DIR (info "list DIR: NAMES"), heartbeats H
 //    (below). Unknown WORD -> error.
 //  - Heartbeats: each env has a `maxHeartbeats` limit, 200000 in a fresh env (Lean's default),
 //    inherited by the envs built on it. A top-level `set_option maxHeartbeats N` (without `in`)
@@ -311,6 +312,10 @@ int main(int argc, char** argv) {
     }
   }
   Repl repl(options, rules ? &*rules : nullptr);
+  // Requests are read through a buffer of their own (several may arrive in one write); answers
+  // still go out one by one, each flushed, as the REPL's do.
+  std::ios::sync_with_stdio(false);
+  std::cin.tie(nullptr);
   for (long answered = 0;; ++answered) {
     std::optional<std::string> request = read_request(std::cin);
     while (request && (request->starts_with("#") || request->starts_with("--"))) {

@@ -497,3 +497,60 @@ TEST_CASE("answers are handed over in batches: one wake-up for all that arrived 
   // The hook ran once per hand-off: for the answer that found none waiting, not for the others.
   CHECK(hooks == takes);
 }
+
+namespace {
+
+// The text a `--! read-stdin` directive found waiting on the REPL's stdin, from its info.
+std::optional<std::string> spied(const CheckResult& result) {
+  for (const auto& m : result.messages) {
+    if (m.data.rfind("read-stdin:", 0) == 0) return m.data.substr(std::string("read-stdin:").size());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("a check's successor goes behind its closing request, where no proof can read it",
+          "[pool][ahead]") {
+  // One worker, every request queued at once: each check's successor is taken as its closing
+  // request goes out. Each proof reads what waits on the REPL's stdin while it runs, as a
+  // proof spying on the harness would: it must find nothing (no nonce, no other proof).
+  WorkerPool pool(fake_pool(1));
+  std::vector<CheckRequest> rs;
+  for (uint64_t i = 0; i < 24; ++i) {
+    std::string name = "spy" + std::to_string(i);
+    if (i % 3 == 0) {
+      rs.push_back(proof(i, name, "--! read-stdin\n"));  // no statement: no reference
+    } else {
+      // A statement of its own (a reference sent ahead too), or one already elaborated.
+      std::string type = i % 3 == 1 ? fmt::format("{} = {}", i, i) : "1 = 1";
+      rs.push_back(with_statement(i, name, type, type, "--! read-stdin\n"));
+    }
+  }
+  rs[5].body += "--! error boom\n";  // a failed proof still gets its closing (the nonce alone)
+  auto r = check_all(pool, rs);
+  for (uint64_t i = 0; i < r.size(); ++i) {
+    INFO("check " << i);
+    CHECK(r[i].verdict == (i == 5 ? Verdict::fail : Verdict::pass));
+    auto seen = spied(r[i]);
+    REQUIRE(seen);
+    CHECK(*seen == " ");  // the info's text after "read-stdin:": nothing was waiting
+  }
+  auto stats = pool.stats();
+  CHECK(stats.sent_ahead >= 12);  // most checks went behind their predecessor's closing
+  CHECK(processes_used(stats) == 1);
+}
+
+TEST_CASE("a process lost with a check sent behind a closing request costs that check no try",
+          "[pool][ahead]") {
+  // Answers 0-3 (import, a, a's closing, b), then the process dies on b's closing, with c's
+  // candidate behind it. b is retried; c was never checked: it is checked afresh, and on the
+  // next process it is c's own closing that meets the double's death (one try), then c passes.
+  WorkerPool pool(fake_pool(1, {"--die-after", "4"}));
+  auto r = check_all(pool, {proof(0, "a"), proof(1, "b"), proof(2, "c")});
+  for (auto& x : r) CHECK(x.verdict == Verdict::pass);
+  CHECK(r[0].tries == 1);
+  CHECK(r[1].tries == 2);
+  CHECK(r[2].tries == 2);
+  CHECK(pool.stats().deaths >= 2);
+}
