@@ -14,6 +14,17 @@
 namespace store {
 namespace {
 
+// Before SQLite's first use: no global count of its allocations. That count takes one mutex
+// shared by every connection, so the run's reader (cache lookups) and its writer thread (batch
+// commits) would wait on each other at every allocation.
+void configure_sqlite_once() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);  // SQLITE_MISUSE once initialized: then as is
+    return true;
+  }();
+  (void)configured;
+}
+
 // True for the result codes a filesystem that refuses the file can cause.
 bool may_be_filesystem(int extended_code) {
   switch (extended_code & 0xff) {
@@ -68,6 +79,7 @@ std::string write_obstacle(const std::string& path) {
 }
 
 Database Database::open(const std::string& path, bool create) {
+  configure_sqlite_once();
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
@@ -89,6 +101,7 @@ Database Database::open(const std::string& path, bool create) {
 }
 
 Database Database::open_read_only(const std::string& path) {
+  configure_sqlite_once();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
