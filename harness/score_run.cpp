@@ -9,6 +9,7 @@
 #include <random>
 
 #include "harness/interrupt.hpp"
+#include "harness/read_ahead.hpp"
 #include "harness/reward.hpp"
 
 namespace harness {
@@ -19,7 +20,7 @@ using lean_bridge::Verdict;
 using nlohmann::json;
 using ojson = nlohmann::ordered_json;
 
-constexpr size_t kBatchRows = 256;
+constexpr size_t kBatchRows = 512;
 constexpr auto kFlushEvery = std::chrono::milliseconds(500);
 
 ojson json_or_null(const std::optional<std::string>& text) {
@@ -82,30 +83,47 @@ ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t r
 }
 
 void ScoreRun::run(tasks::CandidateReader& reader) {
+  // The lines this run checks are parsed, guarded, assembled and keyed on the reading thread.
+  ReadAhead ahead(
+      reader,
+      [this](const tasks::CandidateReader::Row& entry) -> std::optional<Pipeline::Prepared> {
+        auto* candidate = std::get_if<tasks::Candidate>(&entry);
+        if (candidate == nullptr || !m_shard.owns_task(candidate->task.id) ||
+            m_recorded.count(candidate->line) > 0) {
+          return std::nullopt;
+        }
+        return m_pipeline.prepare(*candidate, Pipeline::AddOptions{});
+      },
+      ReadAhead::can_read_ahead(reader.path()));
   while (!m_fatal && !m_strict_stop && !m_canary_failure) {
     if (interrupt_requested()) {
       m_interrupted = true;
       break;
     }
-    auto entry = reader.next();
-    if (!entry) break;
-    auto* as_candidate = std::get_if<tasks::Candidate>(&*entry);
+    auto item = ahead.next();
+    if (!item) break;
+    auto& entry = item->entry;
+    auto* as_candidate = std::get_if<tasks::Candidate>(&entry);
     bool ours = as_candidate ? m_shard.owns_task(as_candidate->task.id)
-                             : m_shard.owns_line(std::get<tasks::InvalidLine>(*entry).line);
+                             : m_shard.owns_line(std::get<tasks::InvalidLine>(entry).line);
     if (!ours) {
       ++m_other_shards;
       continue;
     }
     ++m_read;
-    int64_t line = as_candidate ? as_candidate->line : std::get<tasks::InvalidLine>(*entry).line;
+    int64_t line = as_candidate ? as_candidate->line : std::get<tasks::InvalidLine>(entry).line;
     if (auto found = m_recorded.find(line); found != m_recorded.end()) {
-      resume_line(*entry, found->second);
+      resume_line(entry, found->second);
     } else if (as_candidate) {
       ++m_new_lines;
-      m_pipeline.add(*as_candidate);
+      if (item->prepared) {
+        m_pipeline.add(std::move(*item->prepared));
+      } else {
+        m_pipeline.add(*as_candidate);
+      }
     } else {
       ++m_new_lines;
-      take(std::get<tasks::InvalidLine>(*entry));
+      take(std::get<tasks::InvalidLine>(entry));
     }
     if (m_new_lines > 0) submit_due_canaries(false);
     write(m_pipeline.take_ready(std::chrono::milliseconds(0)), false);
@@ -120,7 +138,7 @@ void ScoreRun::run(tasks::CandidateReader& reader) {
   }
   if (!m_fatal) m_fatal = m_pipeline.fatal_error();
   m_pipeline.stop();  // on interruption this kills the checks still running
-  m_blank_lines = reader.blank_lines();
+  m_blank_lines = ahead.blank_lines();
   write({}, true);
   m_progress.finish();
 }
