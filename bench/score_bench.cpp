@@ -5,7 +5,9 @@
 // Prints one markdown table, ready for docs/benchmarks.md:
 //  - the Python reference pool, W = 1, 2, 4 workers: proofs/s;
 //  - `harness score` on N distinct passing proofs (fresh store, --sandbox none), W = 1, 2, 4:
-//    lines/s and the harness process's peak resident memory;
+//    lines/s, the harness process's peak resident memory, and CPU time per line: the harness
+//    process's own (its threads, read from /proc once it has exited, before it is reaped) and
+//    with its REPL processes (what wait4 counts), so that the double's share is plain;
 //  - the same input scored again on the same store: every line a cache hit, no Lean;
 //  - a larger input (default 100,000 lines, 2 workers) for memory.
 //
@@ -24,6 +26,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,9 +43,29 @@ namespace {
 struct Measured {
   double seconds = 0;
   long max_rss_kb = 0;  // the process's own peak (and its waited-for descendants')
+  double own_cpu_s = -1;  // the process's own threads (user + system); -1: unknown
+  double all_cpu_s = 0;   // with the descendants it waited for (its REPL processes)
   bool ok = false;
   std::string output;
 };
+
+// utime + stime of an exited, not yet reaped process (its threads, not its children), from
+// /proc/PID/stat; -1 when it cannot be read.
+double own_cpu_seconds(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::vector<std::string> f((std::istream_iterator<std::string>(fields)),
+                             std::istream_iterator<std::string>());
+  // From the state (field 3): utime is field 14, stime field 15.
+  if (f.size() < 13) return -1;
+  double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return (std::stod(f[11]) + std::stod(f[12])) / ticks;
+}
+
+double seconds_of(const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; }
 
 // Runs argv to the end with stdout and stderr in a file; wait4 gives its own resource usage.
 Measured run(const std::vector<std::string>& argv, const fs::path& dir) {
@@ -51,10 +74,16 @@ Measured run(const std::vector<std::string>& argv, const fs::path& dir) {
   pid_t pid = bench::spawn_logged(argv, dir.string(), log.string());
   int status = 0;
   rusage usage{};
-  wait4(pid, &status, 0, &usage);
+  siginfo_t exited{};
   Measured m;
+  // Exited but left unreaped, its /proc entry still holds its own CPU time.
+  if (waitid(P_PID, static_cast<id_t>(pid), &exited, WEXITED | WNOWAIT) == 0) {
+    m.own_cpu_s = own_cpu_seconds(pid);
+  }
+  wait4(pid, &status, 0, &usage);
   m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   m.max_rss_kb = usage.ru_maxrss;
+  m.all_cpu_s = seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime);
   m.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   std::ifstream in(log);
   m.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -106,11 +135,13 @@ int main(int argc, char** argv) {
   const std::string repl = FAKE_REPL_PATH;
   fmt::print("{} distinct passing proofs, the instant REPL double, --sandbox none; {} cores\n\n",
              lines, std::thread::hardware_concurrency());
-  fmt::print("| what | workers | lines | seconds | per second | peak RSS (MiB) |\n");
-  fmt::print("|---|---|---|---|---|---|\n");
+  fmt::print("| what | workers | lines | seconds | per second | peak RSS (MiB) | harness CPU µs/line | with REPLs µs/line |\n");
+  fmt::print("|---|---|---|---|---|---|---|---|\n");
   auto row = [](const std::string& what, int workers, int n, const Measured& m) {
-    fmt::print("| {} | {} | {} | {:.2f} | {:.0f} | {} |\n", what, workers, n, m.seconds,
-               n / m.seconds, m.max_rss_kb > 0 ? fmt::format("{:.1f}", m.max_rss_kb / 1024.0) : "");
+    auto per_line = [n](double s) { return s >= 0 ? fmt::format("{:.0f}", s * 1e6 / n) : ""; };
+    fmt::print("| {} | {} | {} | {:.2f} | {:.0f} | {} | {} | {} |\n", what, workers, n, m.seconds,
+               n / m.seconds, m.max_rss_kb > 0 ? fmt::format("{:.1f}", m.max_rss_kb / 1024.0) : "",
+               per_line(m.own_cpu_s), m.all_cpu_s > 0 ? per_line(m.all_cpu_s) : "");
     std::fflush(stdout);
   };
   for (int w : {1, 2, 4}) {
@@ -122,6 +153,8 @@ int main(int argc, char** argv) {
     if (result.at("passed").get<int>() != lines) return fail("the reference pool (not all passed)", m);
     m.seconds = result.at("seconds").get<double>();  // without the interpreter's start
     m.max_rss_kb = 0;  // the pool's memory is not what is compared
+    m.own_cpu_s = -1;  // the interpreter's start and its REPLs are in the counts: not compared
+    m.all_cpu_s = 0;
     row("Python pool, same round trips", w, lines, m);
   }
   auto score = [&](const std::string& harness, const fs::path& in, const std::string& db,

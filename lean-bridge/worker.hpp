@@ -241,8 +241,9 @@ class Worker {
   // Sends a command and checks that its answer carries the next env id of this process.
   Reply command(const std::string& text, std::optional<int64_t> env, Clock::time_point deadline,
                 bool all_tactics = false, bool infotree = false);
-  // command() in two halves, for requests in flight one behind the other (answers come in
-  // order): the send (nullopt once written), and the next answer with the env id check.
+  // command() in two halves: the send (nullopt once written), and the next answer with the env
+  // id check. Requests in flight one behind the other (answers come in order) are queued on the
+  // process instead (ReplProcess::queue) and written by the wait for the first answer.
   std::optional<Reply> send_command(const std::string& text, std::optional<int64_t> env,
                                     Clock::time_point deadline, bool all_tactics = false,
                                     bool infotree = false);

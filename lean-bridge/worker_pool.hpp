@@ -8,7 +8,10 @@
 // that loses its process takes a ready one. A check whose worker dies is retried on a fresh worker (bounded); a proof
 // that takes down every worker it is given gets `fail` (reason `resource: ...`), while a
 // worker that cannot even start gives `error`. When Lean cannot be started at all, the pool turns fatal and answers every request
-// with `error` at once; fatal_error() says why.
+// with `error` at once; fatal_error() says why. As a check's closing request goes out, its
+// worker takes the oldest waiting request of the top priority for the same imports and sends
+// it behind (Worker::check): two checks in flight per worker; a request so taken can no longer
+// be cancelled (its answer comes).
 #include <atomic>
 #include <condition_variable>
 #include <deque>
