@@ -5,6 +5,7 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "common/thread_name.hpp"
 #include "store/store.hpp"
 
 namespace harness {
@@ -21,6 +22,7 @@ BatchWriter::BatchWriter(const std::string& db_path, std::ostream& out, std::str
   // The store is opened on the caller's thread: an error opening it is the caller's.
   auto store = std::make_shared<store::Store>(store::Store::open(db_path));
   m_thread = std::thread([this, store]() mutable {
+    common::name_this_thread("store-writer");
     try {
       for (;;) {
         std::deque<Batch> taken;

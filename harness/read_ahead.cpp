@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "common/thread_name.hpp"
+
 namespace harness {
 namespace {
 
@@ -12,7 +14,12 @@ constexpr size_t kMaxBatches = 4;  // batches queued before the reading thread w
 
 ReadAhead::ReadAhead(tasks::CandidateReader& reader, Prepare prepare, bool threaded)
     : m_reader(reader), m_prepare(std::move(prepare)), m_threaded(threaded) {
-  if (m_threaded) m_thread = std::thread([this] { read_all(); });
+  if (m_threaded) {
+    m_thread = std::thread([this] {
+      common::name_this_thread("read-ahead");
+      read_all();
+    });
+  }
 }
 
 ReadAhead::~ReadAhead() {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/thread_name.hpp"
 #include "harness/reward.hpp"
 #include "harness/rows.hpp"
 #include "lean-bridge/worker_pool.hpp"
@@ -45,7 +46,10 @@ ServeDispatcher::ServeDispatcher(const Engine& engine, store::Store& store, int6
     }
     m_wake.notify_all();
   });
-  m_thread = std::thread([this] { run(); });
+  m_thread = std::thread([this] {
+    common::name_this_thread("serve-dispatch");
+    run();
+  });
 }
 
 ServeDispatcher::~ServeDispatcher() {

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/thread_name.hpp"
+
 namespace lean_bridge {
 namespace {
 
@@ -40,7 +42,12 @@ SpareSet::SpareSet(WorkerOptions worker, SpareOptions options)
   size_t threads = static_cast<size_t>(most) + 2;
   m_groups.reserve(threads);
   for (size_t i = 0; i < threads; ++i) m_groups.push_back(std::make_unique<std::atomic<pid_t>>(0));
-  for (size_t i = 0; i < threads; ++i) m_threads.emplace_back([this, i] { run_warmer(i); });
+  for (size_t i = 0; i < threads; ++i) {
+    m_threads.emplace_back([this, i] {
+      common::name_this_thread("lean-spare");
+      run_warmer(i);
+    });
+  }
 }
 
 SpareSet::~SpareSet() {

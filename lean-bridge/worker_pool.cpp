@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "common/thread_name.hpp"
 #include "lean-bridge/child_process.hpp"
 
 namespace lean_bridge {
@@ -44,7 +45,10 @@ WorkerPool::WorkerPool(PoolOptions options) : m_options(std::move(options)) {
   for (Slot& slot : m_slots) {
     slot.worker = std::make_unique<Worker>(m_options.worker);
     slot.worker->set_source(m_spares.get());
-    slot.thread = std::thread([this, &slot] { run_slot(slot); });
+    slot.thread = std::thread([this, &slot] {
+      common::name_this_thread("lean-worker");
+      run_slot(slot);
+    });
   }
   // Once every slot has its worker: the probe reads them from the spares' threads.
   if (m_spares) m_spares->set_risk_probe([this] { return checks_at_risk(); });
