@@ -7,8 +7,8 @@
 namespace harness {
 namespace {
 
-constexpr size_t kBatchLines = 256;
-constexpr size_t kMaxBatches = 4;  // batches queued before the reading thread waits
+constexpr size_t kBatchLines = 128;
+constexpr size_t kMaxBatches = 2;  // batches queued before the reading thread waits
 
 }  // namespace
 
