@@ -105,8 +105,10 @@ std::optional<CheckResult> WorkerPool::next_result() {
 std::optional<CheckResult> WorkerPool::next_result_for(std::chrono::milliseconds wait,
                                                        bool& drained) {
   std::unique_lock lock(m_mutex);
-  m_result_ready.wait_for(lock, wait,
-                          [&] { return !m_results.empty() || (m_closed && m_in_flight == 0); });
+  if (wait > std::chrono::milliseconds(0)) {
+    m_result_ready.wait_for(lock, wait,
+                            [&] { return !m_results.empty() || (m_closed && m_in_flight == 0); });
+  }
   drained = m_results.empty() && m_closed && m_in_flight == 0;
   if (m_results.empty()) return std::nullopt;
   CheckResult result = std::move(m_results.front());
@@ -118,8 +120,11 @@ std::optional<CheckResult> WorkerPool::next_result_for(std::chrono::milliseconds
 size_t WorkerPool::take_results(std::vector<CheckResult>& out, std::chrono::milliseconds wait,
                                 bool& drained) {
   std::unique_lock lock(m_mutex);
-  m_result_ready.wait_for(lock, wait,
-                          [&] { return !m_results.empty() || (m_closed && m_in_flight == 0); });
+  // A look without waiting (the reading thread's, once per line) costs no system call.
+  if (wait > std::chrono::milliseconds(0)) {
+    m_result_ready.wait_for(lock, wait,
+                            [&] { return !m_results.empty() || (m_closed && m_in_flight == 0); });
+  }
   size_t taken = m_results.size();
   drained = taken == 0 && m_closed && m_in_flight == 0;
   for (CheckResult& result : m_results) out.push_back(std::move(result));
