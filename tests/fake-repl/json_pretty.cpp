@@ -1,6 +1,7 @@
 #include "json_pretty.hpp"
 
 #include <cstddef>
+#include <unordered_map>
 
 namespace fake_repl {
 namespace {
@@ -18,33 +19,53 @@ std::string render_scalar(const nlohmann::json& value) {
   return value.dump();
 }
 
-std::string render_flat(const nlohmann::json& value) {
-  if (value.is_array()) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < value.size(); ++i) out += (i ? ", " : "") + render_flat(value[i]);
-    return out + "]";
-  }
-  if (value.is_object()) {
-    std::string out = "{";
-    bool first = true;
-    for (auto it = value.crbegin(); it != value.crend(); ++it, first = false)
-      out += (first ? "" : ", ") + lean_escape(it.key()) + ": " + render_flat(it.value());
-    return out + "}";
-  }
-  return render_scalar(value);
-}
-
 // Appends `value` to m_out; `trail` is the width of the text that follows it up to the next
 // line break (closing brackets and a comma), which Lean counts when deciding to flatten.
+// Each value's one-line form (and its width) is made once, from its children's, and kept for
+// the whole answer: the printer asks for it at every level.
 class Printer {
  public:
   std::string m_out;
   std::size_t m_column = 0;
 
-  void emit(const std::string& text) {
-    m_out += text;
-    m_column += code_points(text);
+  struct Flat {
+    std::string text;
+    std::size_t width = 0;  // in code points
+  };
+
+  const Flat& flat(const nlohmann::json& value) {
+    auto found = m_flat.find(&value);
+    if (found != m_flat.end()) return found->second;
+    Flat made;
+    if (value.is_array()) {
+      made.text = "[";
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        if (i) made.text += ", ";
+        made.text += flat(value[i]).text;
+      }
+      made.text += "]";
+    } else if (value.is_object()) {
+      made.text = "{";
+      bool first = true;
+      for (auto it = value.crbegin(); it != value.crend(); ++it, first = false) {
+        if (!first) made.text += ", ";
+        made.text += lean_escape(it.key());
+        made.text += ": ";
+        made.text += flat(it.value()).text;
+      }
+      made.text += "}";
+    } else {
+      made.text = render_scalar(value);
+    }
+    made.width = code_points(made.text);
+    return m_flat.emplace(&value, std::move(made)).first->second;
   }
+
+  void emit(const std::string& text, std::size_t width) {
+    m_out += text;
+    m_column += width;
+  }
+  void emit(const std::string& text) { emit(text, code_points(text)); }
   void newline(std::size_t indent) {
     m_out += '\n';
     m_out.append(indent, ' ');
@@ -52,9 +73,9 @@ class Printer {
   }
 
   void render(const nlohmann::json& value, std::size_t indent, std::size_t trail) {
-    std::string flat = render_flat(value);
-    if (!value.is_structured() || m_column + code_points(flat) + trail <= line_width) {
-      emit(flat);
+    const Flat& one_line = flat(value);
+    if (!value.is_structured() || m_column + one_line.width + trail <= line_width) {
+      emit(one_line.text, one_line.width);
       return;
     }
     std::size_t inner = indent + 1;
@@ -80,15 +101,21 @@ class Printer {
   void render_pair(const std::string& key, const nlohmann::json& value, std::size_t indent,
                    std::size_t trail) {
     std::string head = lean_escape(key) + ":";
-    std::size_t flat_width = code_points(head) + 1 + code_points(render_flat(value));
-    if (m_column + flat_width + trail <= line_width) {
-      emit(head + " " + render_flat(value));
+    std::size_t head_width = code_points(head);
+    const Flat& one_line = flat(value);
+    if (m_column + head_width + 1 + one_line.width + trail <= line_width) {
+      emit(head, head_width);
+      emit(" ", 1);
+      emit(one_line.text, one_line.width);
       return;
     }
-    emit(head);
+    emit(head, head_width);
     newline(indent);
     render(value, indent, trail);
   }
+
+ private:
+  std::unordered_map<const nlohmann::json*, Flat> m_flat;
 };
 
 }  // namespace
