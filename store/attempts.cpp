@@ -65,7 +65,7 @@ AttemptWriter::AttemptWriter(Database& db, VerificationCache& cache)
       m_insert_attempt(db, kInsertAttemptSql, Lifetime::persistent) {}
 
 void AttemptWriter::write(const AttemptRecord& a) {
-  if (a.task) {
+  if (a.task && a.task->task_id != m_last_task) {
     const TaskRecord& task = *a.task;
     m_insert_task.start()
         .bind_text(1, task.task_id)
@@ -76,6 +76,7 @@ void AttemptWriter::write(const AttemptRecord& a) {
     m_insert_task.step_or_describe([&] {
       return fmt::format("insert task {} (run {}, line {})", task.task_id, a.run_id, a.line);
     });
+    m_last_task = task.task_id;
   }
 
   m_insert_attempt.start()
@@ -109,6 +110,7 @@ void AttemptWriter::write(const AttemptRecord& a) {
 void Store::record(const std::vector<AttemptRecord>& batch) {
   if (batch.empty()) return;
   Transaction transaction(m_impl->db, fmt::format("record batch of {} attempts", batch.size()));
+  m_impl->attempts.begin_batch();
   for (const auto& attempt : batch) m_impl->attempts.write(attempt);
   m_impl->cache.flush_hits();
   transaction.commit();

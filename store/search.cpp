@@ -231,6 +231,7 @@ void Store::record_search(const std::vector<SearchAttemptRecord>& batch) {
   if (batch.empty()) return;
   Transaction transaction(m_impl->db,
                           fmt::format("record batch of {} search attempts", batch.size()));
+  m_impl->attempts.begin_batch();
   for (const auto& search : batch) {
     m_impl->attempts.write(search.attempt);
     m_impl->search.write(search);

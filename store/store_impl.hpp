@@ -29,11 +29,17 @@ class AttemptWriter {
   // The attempt's task (kept if already present), the attempt, and its cache entry when it
   // has a cache_key, was not served from the cache and is_cacheable(verdict).
   void write(const AttemptRecord& attempt);
+  // A new transaction begins: the task written last is no longer known to be in the store
+  // (the transaction that wrote it may have been rolled back).
+  void begin_batch() { m_last_task.clear(); }
 
  private:
   VerificationCache& m_cache;
   Statement m_insert_task;
   Statement m_insert_attempt;
+  // The task of the previous attempt of this transaction: the samples of one task usually come
+  // one after another, and its row need not be written again.
+  std::string m_last_task;
 };
 
 // search.cpp: writes the search_attempts row of an attempt already written, through a

@@ -232,3 +232,29 @@ TEST_CASE("attempt summaries carry the task's recorded name and split, without t
   CHECK(f.db.attempt_summaries(other).size() == 1);
   CHECK(f.db.attempt_summaries(other + 1).empty());
 }
+
+TEST_CASE("a task's samples in a row write its row once, and a rolled back batch takes it along",
+          "[store][record]") {
+  RunFixture f;
+  const store::TaskRecord task = store_test::sample_task("task-of-eight-samples");
+  auto of_task = [&](int64_t line) {
+    auto a = sample_attempt(f.run_id, line);
+    a.task = task;
+    return a;
+  };
+  // The first batch writes the task with its first sample, then fails: all of it is undone,
+  // the task's row included.
+  auto bad = of_task(3);
+  bad.verdict = "maybe";
+  CHECK_THROWS(f.db.record({of_task(1), of_task(2), bad}));
+  CHECK_FALSE(f.db.task("task-of-eight-samples"));
+  // The next batch writes it again (the writer does not take it for granted), and once for
+  // its eight samples.
+  std::vector<store::AttemptRecord> batch;
+  for (int64_t line = 1; line <= 8; ++line) batch.push_back(of_task(line));
+  f.db.record(batch);
+  REQUIRE(f.db.task("task-of-eight-samples"));
+  auto rows = f.db.attempts(f.run_id);
+  REQUIRE(rows.size() == 8);
+  for (const auto& row : rows) CHECK(row.task_id == std::optional<std::string>("task-of-eight-samples"));
+}
