@@ -7,39 +7,18 @@
 namespace policy::remote {
 
 AskResult ask_once(const RemoteOptions& options, const std::string& prompt, uint64_t seed) {
-  Endpoint endpoint;
-  if (options.endpoint == "chat") {
-    endpoint = Endpoint::chat;
-  } else if (options.endpoint == "completions") {
-    endpoint = Endpoint::completions;
-  } else {
-    throw PolicyError("openai: unknown endpoint '" + options.endpoint + "' (completions or chat)");
-  }
+  const Endpoint endpoint = endpoint_named(options.endpoint, "openai");
   if (options.timeout_s <= 0 && options.timeout_ms <= 0) throw PolicyError("openai: the timeout must be positive");
   BaseUrl base = parse_base_url(options.base_url);
-  RetrySettings retry;
-  retry.retries = options.retries;
-  retry.backoff_ms = options.backoff_ms;
-  retry.timeout_ms = options.timeout_ms > 0 ? options.timeout_ms : options.timeout_s * 1000;
-  retry.api_key = options.api_key;
 
   AskResult out;
-  const std::string path = endpoint == Endpoint::chat ? "chat/completions" : "completions";
+  const std::string_view path = endpoint_path(endpoint);
   out.url = base.url(path);
   out.model = options.model;
-  HttpSession session(base, retry);
+  HttpSession session(base, retry_settings(options));
   if (out.model.empty()) {
-    HttpOutcome models = session.get("models");
-    if (models.kind != HttpOutcome::Kind::ok) {
-      out.error = "no model given, and asking the server failed: " + models.message;
-      return out;
-    }
-    auto ids = parse_model_ids(models.body);
-    if (ids.empty()) {
-      out.error = "no model given, and " + base.url("models") + " lists none ($.data[0].id)";
-      return out;
-    }
-    out.model = ids.front();
+    out.model = first_served_model(session, base, out.error);
+    if (out.model.empty()) return out;
   }
 
   const bool continuation = endpoint == Endpoint::completions && prompt_opens_code_block(prompt);

@@ -45,10 +45,6 @@ uint64_t chunk_seed(uint64_t seed, int chunk) {
   return splitmix64(seed ^ splitmix64(static_cast<uint64_t>(chunk))) & kSeedMask;
 }
 
-std::string_view endpoint_path(Endpoint endpoint) {
-  return endpoint == Endpoint::chat ? "chat/completions" : "completions";
-}
-
 // A choice of the server as a sample: its text, and the proof extracted from it.
 Completion to_completion(remote::Choice& choice, const std::string& prompt,
                          remote::AnswerForm form, const TaskView& task) {
@@ -82,15 +78,45 @@ std::optional<std::string> api_key_from_env(const std::string& variable) {
   return std::string(value);
 }
 
-RemotePolicy::RemotePolicy(RemoteOptions options) : m_options(std::move(options)) {
-  if (m_options.endpoint == "completions") {
-    m_endpoint = Endpoint::completions;
-  } else if (m_options.endpoint == "chat") {
-    m_endpoint = Endpoint::chat;
-  } else {
-    throw PolicyError("openai policy: unknown endpoint '" + m_options.endpoint +
-                      "' (completions or chat)");
+namespace remote {
+
+Endpoint endpoint_named(const std::string& name, std::string_view who) {
+  if (name == "completions") return Endpoint::completions;
+  if (name == "chat") return Endpoint::chat;
+  throw PolicyError(std::string(who) + ": unknown endpoint '" + name + "' (completions or chat)");
+}
+
+std::string_view endpoint_path(Endpoint endpoint) {
+  return endpoint == Endpoint::chat ? "chat/completions" : "completions";
+}
+
+RetrySettings retry_settings(const RemoteOptions& options) {
+  RetrySettings retry;
+  retry.retries = options.retries;
+  retry.backoff_ms = options.backoff_ms;
+  retry.timeout_ms = options.timeout_ms > 0 ? options.timeout_ms : options.timeout_s * 1000;
+  retry.api_key = options.api_key;
+  return retry;
+}
+
+std::string first_served_model(HttpSession& session, const BaseUrl& base, std::string& error) {
+  HttpOutcome models = session.get("models");
+  if (models.kind != HttpOutcome::Kind::ok) {
+    error = "no model given, and asking the server failed: " + models.message;
+    return "";
   }
+  std::vector<std::string> ids = parse_model_ids(models.body);
+  if (ids.empty()) {
+    error = "no model given, and " + base.url("models") + " lists none ($.data[0].id)";
+    return "";
+  }
+  return ids.front();
+}
+
+}  // namespace remote
+
+RemotePolicy::RemotePolicy(RemoteOptions options) : m_options(std::move(options)) {
+  m_endpoint = remote::endpoint_named(m_options.endpoint, "openai policy");
   check(m_options.concurrency >= 1, "concurrency must be at least 1");
   check(m_options.retries >= 0, "retries must not be negative");
   check(m_options.backoff_ms >= 0, "backoff_ms must not be negative");
@@ -101,32 +127,22 @@ RemotePolicy::RemotePolicy(RemoteOptions options) : m_options(std::move(options)
   check(m_options.temperature >= 0, "temperature must not be negative");
   check(m_options.top_p > 0 && m_options.top_p <= 1, "top_p must be in (0, 1]");
   m_base = remote::parse_base_url(m_options.base_url);
-  m_retry.retries = m_options.retries;
-  m_retry.backoff_ms = m_options.backoff_ms;
-  m_retry.timeout_ms =
-      m_options.timeout_ms > 0 ? m_options.timeout_ms : m_options.timeout_s * 1000;
-  m_retry.api_key = m_options.api_key;
+  m_retry = remote::retry_settings(m_options);
   m_prompt = remote::PromptTemplate::load(m_options.prompt_template, m_endpoint);
   m_tactic = remote::PromptTemplate::load(m_options.tactic_template, m_endpoint);
   m_revise = remote::PromptTemplate::load(m_options.revision_template, m_endpoint);
 
   if (m_options.model.empty()) {
     remote::HttpSession session(m_base, m_retry);
-    HttpOutcome models = session.get("models");
-    if (models.kind != HttpOutcome::Kind::ok) {
-      throw PolicyError("openai policy: no model given, and asking the server failed: " +
-                        models.message);
-    }
-    std::vector<std::string> ids = remote::parse_model_ids(models.body);
-    if (ids.empty()) {
-      throw PolicyError("openai policy: no model given, and " + m_base.url("models") +
-                        " lists none ($.data[0].id)");
-    }
-    m_options.model = ids.front();
+    std::string error;
+    m_options.model = remote::first_served_model(session, m_base, error);
+    if (m_options.model.empty()) throw PolicyError("openai policy: " + error);
   }
 }
 
-std::string RemotePolicy::endpoint_url() const { return m_base.url(endpoint_path(m_endpoint)); }
+std::string RemotePolicy::endpoint_url() const {
+  return m_base.url(remote::endpoint_path(m_endpoint));
+}
 
 std::vector<RemotePolicy::JobResult> RemotePolicy::run(const std::vector<Job>& jobs) {
   std::vector<JobResult> results(jobs.size());

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy/policy.hpp"
@@ -43,6 +44,21 @@ struct RemoteOptions {
   // The library (set_library): at most this many lemmas in a prompt's {library} (>= 0).
   int library_lemmas = 8;
 };
+
+namespace remote {
+
+// How RemoteOptions reach the server, as the policy and ask_once (ask.hpp) both read them.
+// The endpoint named "completions" or "chat"; else PolicyError("WHO: unknown endpoint ...").
+Endpoint endpoint_named(const std::string& name, std::string_view who);
+// Where prompts are posted, below the base URL: "completions" or "chat/completions".
+std::string_view endpoint_path(Endpoint endpoint);
+// Retries, backoff, the timeout of one attempt (timeout_ms when set, else timeout_s) and key.
+RetrySettings retry_settings(const RemoteOptions& options);
+// The first model id of GET <base>/models; empty, with `error` saying why ("no model given,
+// and asking the server failed: ..." or "no model given, and URL lists none ..."), when none.
+std::string first_served_model(HttpSession& session, const BaseUrl& base, std::string& error);
+
+}  // namespace remote
 
 // The value of an environment variable holding an API key; nullopt when unset or empty.
 std::optional<std::string> api_key_from_env(const std::string& variable = "OPENAI_API_KEY");
