@@ -131,6 +131,11 @@ class Checker {
         m_rules(rules),
         m_in_attribute(attribute_tokens(code)),
         m_command_level(code.size(), -1) {
+    // Each code token's key once: the table's rules compare it at every token.
+    m_keys.reserve(code.size());
+    for (size_t i = 0; i < code.size(); ++i) {
+      m_keys.push_back(code.is_code(i) ? code.key(i) : std::string());
+    }
     if (m_mode == GuardMode::statement) read_statement_prefix();
   }
 
@@ -198,7 +203,7 @@ class Checker {
     auto try_rule = [&](size_t r) {
       if ((!first || r < *first) && matches(m_rules.rules[r], i)) first = r;
     };
-    if (auto it = m_rules.by_first_word.find(m_code.key(i)); it != m_rules.by_first_word.end()) {
+    if (auto it = m_rules.by_first_word.find(m_keys[i]); it != m_rules.by_first_word.end()) {
       for (size_t r : it->second) try_rule(r);
     }
     if (m_code[i].kind == TokenKind::identifier || m_code[i].kind == TokenKind::keyword) {
@@ -220,7 +225,7 @@ class Checker {
   bool matches(const GuardMatcher& m, size_t j) const {
     TokenKind kind = m_code[j].kind;
     if (!m_code.is_code(j)) return false;
-    std::string key = m_code.key(j);
+    const std::string& key = m_keys[j];
     switch (m.kind) {
       case GuardMatcher::Kind::exact:
         return key == m.text;
@@ -445,6 +450,7 @@ class Checker {
   const HeaderFacts& m_header;
   RuleSet m_rules;
   std::vector<bool> m_in_attribute;
+  std::vector<std::string> m_keys;  // guard_key of each code token, "" for the others
   std::vector<int8_t> m_command_level;  // -1 unknown, else 0/1
   // GuardMode::statement: where its declaration keyword is, or the prefix's finding.
   std::optional<size_t> m_declaration_at;
