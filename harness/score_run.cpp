@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <random>
 
+#include "common/json_text.hpp"
 #include "harness/interrupt.hpp"
 #include "harness/read_ahead.hpp"
 #include "harness/reward.hpp"
@@ -23,25 +24,58 @@ using ojson = nlohmann::ordered_json;
 constexpr size_t kBatchRows = 512;
 constexpr auto kFlushEvery = std::chrono::milliseconds(500);
 
-ojson json_or_null(const std::optional<std::string>& text) {
-  return text ? ojson::parse(*text) : ojson(nullptr);
+// A JSON text held by a row (messages, axioms) as the row line writes it: the common empty
+// list as it is, the others read and written again, in the one compact form of every line.
+void append_json_value(std::string& out, const std::string& text) {
+  if (text == "[]") {
+    out += text;
+  } else {
+    out += ojson::parse(text).dump(-1, ' ', false, ojson::error_handler_t::replace);
+  }
 }
 
+// The OUT line of a row, written directly: the keys in this order, compact.
 std::string out_line(const Row& row) {
+  std::string out;
+  out.reserve(256 + row.name.size() + row.reason.size() + row.messages_json.size());
+  out += "{\"line\":";
+  out += std::to_string(row.line);
+  out += ",\"name\":";
+  common::append_json_string(out, row.name);
+  out += ",\"task_id\":";
+  if (row.task) {
+    common::append_json_string(out, row.task->task_id);
+  } else {
+    out += "null";
+  }
+  out += ",\"verdict\":\"";
+  out += lean_bridge::to_string(row.verdict);
+  out += "\",\"decided_by\":\"";
+  out += lean_bridge::to_string(row.decided_by);
+  out += "\",\"reason\":";
+  common::append_json_string(out, row.reason);
+  out += ",\"reward\":";
   auto reward = reward_for(row.verdict);
-  ojson out = {{"line", row.line},
-               {"name", row.name},
-               {"task_id", row.task ? ojson(row.task->task_id) : ojson(nullptr)},
-               {"verdict", lean_bridge::to_string(row.verdict)},
-               {"decided_by", lean_bridge::to_string(row.decided_by)},
-               {"reason", row.reason},
-               {"reward", reward ? ojson(*reward) : ojson(nullptr)},
-               {"elapsed_ms", row.elapsed_ms},
-               {"cached", row.cached},
-               {"axioms", json_or_null(row.axioms_json)},
-               {"messages", ojson::parse(row.messages_json)},
-               {"error", row.error.empty() ? ojson(nullptr) : ojson(row.error)}};
-  return out.dump(-1, ' ', false, ojson::error_handler_t::replace);
+  out += reward ? ojson(*reward).dump() : "null";
+  out += ",\"elapsed_ms\":";
+  out += std::to_string(row.elapsed_ms);
+  out += row.cached ? ",\"cached\":true" : ",\"cached\":false";
+  out += ",\"axioms\":";
+  if (row.axioms_json) {
+    append_json_value(out, *row.axioms_json);
+  } else {
+    out += "null";
+  }
+  out += ",\"messages\":";
+  append_json_value(out, row.messages_json);
+  out += ",\"error\":";
+  if (row.error.empty()) {
+    out += "null";
+  } else {
+    common::append_json_string(out, row.error);
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace
