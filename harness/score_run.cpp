@@ -21,7 +21,12 @@ using lean_bridge::Verdict;
 using nlohmann::json;
 using ojson = nlohmann::ordered_json;
 
-constexpr size_t kBatchRows = 512;
+// Rows per commit: the first batches are small, so that a run's first rows reach the store
+// (and OUT) soon; each commit doubles the next one's size, up to the most. A commit writes
+// each page it changed once, however many rows changed it: the writer thread's cost per row
+// falls as batches grow (the store's keys are hashes, spread over the whole tree).
+constexpr size_t kFirstBatchRows = 256;
+constexpr size_t kMaxBatchRows = 2048;
 constexpr auto kFlushEvery = std::chrono::milliseconds(500);
 
 // A JSON text held by a row (messages, axioms) as the row line writes it: the common empty
@@ -107,6 +112,7 @@ ScoreRun::ScoreRun(const ScoreSettings& settings, store::Store& store, int64_t r
     throw UsageError(fmt::format("--out {}: cannot write the OUT file: {}", settings.out, why));
   }
   m_writer = std::make_unique<BatchWriter>(store.path(), m_out, settings.out);
+  m_batch_rows = kFirstBatchRows;
   m_canaries = std::move(canaries);
   int64_t lines = std::max<int64_t>(1, count_lines(settings.input));
   std::mt19937_64 random(std::random_device{}());
@@ -255,7 +261,7 @@ void ScoreRun::write(std::vector<Row> rows, bool force_flush) {
     ++m_written;
   }
   auto now = std::chrono::steady_clock::now();
-  if (force_flush || m_batch.size() >= kBatchRows || now - m_last_flush >= kFlushEvery) flush();
+  if (force_flush || m_batch.size() >= m_batch_rows || now - m_last_flush >= kFlushEvery) flush();
   if (force_flush) m_writer->finish();
   forget_committed();
   m_progress.update(m_written, m_counts, force_flush);
@@ -271,8 +277,9 @@ void ScoreRun::flush() {
   batch.out_lines.swap(m_out_lines);
   batch.hits = m_store.take_cache_hits();
   batch.through = m_through;
-  m_batch.reserve(kBatchRows);
-  m_out_lines.reserve(kBatchRows);
+  m_batch_rows = std::min(m_batch_rows * 2, kMaxBatchRows);
+  m_batch.reserve(m_batch_rows);
+  m_out_lines.reserve(m_batch_rows);
   m_writer->push(std::move(batch));
 }
 

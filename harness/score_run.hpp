@@ -101,6 +101,7 @@ class ScoreRun {
   Shard m_shard;
   int64_t m_other_shards = 0;  // lines left to the other shards: no row
   std::vector<store::AttemptRecord> m_batch;
+  size_t m_batch_rows = 0;  // rows that make the next batch
   std::vector<std::string> m_out_lines;
   uint64_t m_through = 0;  // Row::seq + 1 of the latest row written
   uint64_t m_forgotten = 0;  // the pipeline forgot the verdicts decided before this seq
