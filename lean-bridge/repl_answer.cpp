@@ -17,30 +17,51 @@ struct ShapeError {
   std::string problem;
 };
 
+// Where a value is in the answer ("$.messages[0].pos.line"), written out only for an error: a
+// well-formed answer, the usual one, builds no path text at all.
+struct Where {
+  const Where* parent = nullptr;
+  const char* key = nullptr;  // "$" at the root
+  size_t index = 0;           // when key is null: an array element
+  std::string text() const {
+    if (parent == nullptr) return key;
+    return key ? parent->text() + "." + key : fmt::format("{}[{}]", parent->text(), index);
+  }
+  Where operator/(const char* child) const { return Where{this, child}; }
+  Where operator[](size_t i) const { return Where{this, nullptr, i}; }
+};
+
+const json kAbsent;  // what a missing key reads as (null)
+
+const json& member(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it == object.end() ? kAbsent : *it;
+}
+
 const char* type_name(const json& value) { return value.type_name(); }
 
-int64_t as_integer(const json& value, const std::string& path) {
+int64_t as_integer(const json& value, const Where& where) {
   if (!value.is_number_integer()) {
-    throw ShapeError{path, fmt::format("expected an integer, got {}", type_name(value))};
+    throw ShapeError{where.text(), fmt::format("expected an integer, got {}", type_name(value))};
   }
   return value.get<int64_t>();
 }
 
-std::string as_string(const json& value, const std::string& path) {
+std::string as_string(const json& value, const Where& where) {
   if (!value.is_string()) {
-    throw ShapeError{path, fmt::format("expected a string, got {}", type_name(value))};
+    throw ShapeError{where.text(), fmt::format("expected a string, got {}", type_name(value))};
   }
-  return value.get<std::string>();
+  return value.get_ref<const std::string&>();
 }
 
-const json& as_array(const json& value, const std::string& path) {
+const json& as_array(const json& value, const Where& where) {
   if (!value.is_array()) {
-    throw ShapeError{path, fmt::format("expected an array, got {}", type_name(value))};
+    throw ShapeError{where.text(), fmt::format("expected an array, got {}", type_name(value))};
   }
   return value;
 }
 
-OptionalPosition read_position(const json& object, const char* key, const std::string& path) {
+OptionalPosition read_position(const json& object, const char* key, const Where& where) {
   OptionalPosition out;
   auto it = object.find(key);
   if (it == object.end()) return out;
@@ -48,69 +69,69 @@ OptionalPosition read_position(const json& object, const char* key, const std::s
     out.state = OptionalPosition::State::null;
     return out;
   }
-  std::string here = path + "." + key;
-  if (!it->is_object()) throw ShapeError{here, "expected a position object"};
+  Where here = where / key;
+  if (!it->is_object()) throw ShapeError{here.text(), "expected a position object"};
   out.state = OptionalPosition::State::value;
-  out.value.line = as_integer(it->value("line", json()), here + ".line");
-  out.value.column = as_integer(it->value("column", json()), here + ".column");
-  if (it->size() != 2) throw ShapeError{here, "unexpected keys in a position"};
+  out.value.line = as_integer(member(*it, "line"), here / "line");
+  out.value.column = as_integer(member(*it, "column"), here / "column");
+  if (it->size() != 2) throw ShapeError{here.text(), "unexpected keys in a position"};
   return out;
 }
 
-// Collects the keys of `object` not in `known` as a JSON object text.
+// Collects the keys of `object` not in `known` as a JSON object text ("" when there are none).
 std::string extra_keys(const json& object, std::initializer_list<const char*> known) {
-  json extra = json::object();
+  json extra;
   for (auto it = object.begin(); it != object.end(); ++it) {
     bool is_known = false;
     for (const char* key : known) is_known = is_known || it.key() == key;
     if (!is_known) extra[it.key()] = it.value();
   }
-  return extra.empty() ? std::string() : extra.dump();
+  return extra.is_null() ? std::string() : extra.dump();
 }
 
-Message read_message(const json& value, const std::string& path) {
-  if (!value.is_object()) throw ShapeError{path, "expected a message object"};
+Message read_message(const json& value, const Where& where) {
+  if (!value.is_object()) throw ShapeError{where.text(), "expected a message object"};
   Message m;
-  m.severity = as_string(value.value("severity", json()), path + ".severity");
-  m.pos = read_position(value, "pos", path);
-  m.end_pos = read_position(value, "endPos", path);
-  m.data = as_string(value.value("data", json()), path + ".data");
+  m.severity = as_string(member(value, "severity"), where / "severity");
+  m.pos = read_position(value, "pos", where);
+  m.end_pos = read_position(value, "endPos", where);
+  m.data = as_string(member(value, "data"), where / "data");
   m.extra_json = extra_keys(value, {"severity", "pos", "endPos", "data"});
   return m;
 }
 
-Sorry read_sorry(const json& value, const std::string& path) {
-  if (!value.is_object()) throw ShapeError{path, "expected a sorry object"};
+Sorry read_sorry(const json& value, const Where& where) {
+  if (!value.is_object()) throw ShapeError{where.text(), "expected a sorry object"};
   Sorry s;
   if (auto it = value.find("proofState"); it != value.end()) {
-    s.proof_state = as_integer(*it, path + ".proofState");
+    s.proof_state = as_integer(*it, where / "proofState");
   }
-  s.pos = read_position(value, "pos", path);
-  s.end_pos = read_position(value, "endPos", path);
-  if (auto it = value.find("goal"); it != value.end()) s.goal = as_string(*it, path + ".goal");
+  s.pos = read_position(value, "pos", where);
+  s.end_pos = read_position(value, "endPos", where);
+  if (auto it = value.find("goal"); it != value.end()) s.goal = as_string(*it, where / "goal");
   s.extra_json = extra_keys(value, {"proofState", "pos", "endPos", "goal"});
   return s;
 }
 
+const Where kRoot{nullptr, "$"};
+
 template <class T>
 std::vector<T> read_list(const json& object, const char* key, bool& present,
-                         T (*read)(const json&, const std::string&)) {
+                         T (*read)(const json&, const Where&)) {
   std::vector<T> out;
   auto it = object.find(key);
   present = it != object.end();
   if (!present) return out;
-  std::string path = std::string("$.") + key;
-  const json& items = as_array(*it, path);
+  Where where = kRoot / key;
+  const json& items = as_array(*it, where);
   out.reserve(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    out.push_back(read(items[i], fmt::format("{}[{}]", path, i)));
-  }
+  for (size_t i = 0; i < items.size(); ++i) out.push_back(read(items[i], where[i]));
   return out;
 }
 
 CommandAnswer read_command(const json& object) {
   CommandAnswer a;
-  if (auto it = object.find("env"); it != object.end()) a.env = as_integer(*it, "$.env");
+  if (auto it = object.find("env"); it != object.end()) a.env = as_integer(*it, kRoot / "env");
   a.messages = read_list<Message>(object, "messages", a.has_messages_key, read_message);
   a.sorries = read_list<Sorry>(object, "sorries", a.has_sorries_key, read_sorry);
   a.extra_json = extra_keys(object, {"env", "messages", "sorries"});
@@ -119,16 +140,15 @@ CommandAnswer read_command(const json& object) {
 
 TacticAnswer read_tactic(const json& object) {
   TacticAnswer a;
-  a.proof_status = as_string(object.value("proofStatus", json()), "$.proofStatus");
+  a.proof_status = as_string(member(object, "proofStatus"), kRoot / "proofStatus");
   if (auto it = object.find("proofState"); it != object.end()) {
-    a.proof_state = as_integer(*it, "$.proofState");
+    a.proof_state = as_integer(*it, kRoot / "proofState");
   }
   if (auto it = object.find("goals"); it != object.end()) {
     a.has_goals_key = true;
-    const json& goals = as_array(*it, "$.goals");
-    for (size_t i = 0; i < goals.size(); ++i) {
-      a.goals.push_back(as_string(goals[i], fmt::format("$.goals[{}]", i)));
-    }
+    Where where = kRoot / "goals";
+    const json& goals = as_array(*it, where);
+    for (size_t i = 0; i < goals.size(); ++i) a.goals.push_back(as_string(goals[i], where[i]));
   }
   a.messages = read_list<Message>(object, "messages", a.has_messages_key, read_message);
   a.sorries = read_list<Sorry>(object, "sorries", a.has_sorries_key, read_sorry);
@@ -142,7 +162,8 @@ Answer read_answer(const json& object) {
   }
   if (object.contains("proofStatus")) return read_tactic(object);
   if (object.contains("message") && !object.contains("env")) {
-    return ReplError{as_string(object["message"], "$.message"), extra_keys(object, {"message"})};
+    return ReplError{as_string(object["message"], kRoot / "message"),
+                     extra_keys(object, {"message"})};
   }
   return read_command(object);
 }

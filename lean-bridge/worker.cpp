@@ -5,23 +5,28 @@
 #include <algorithm>
 #include <csignal>
 
-#include <nlohmann/json.hpp>
-
+#include "common/json_text.hpp"
 #include "lean-bridge/closing_check.hpp"
 #include "lean-bridge/repl_process.hpp"
 
 namespace lean_bridge {
 namespace {
 
-using nlohmann::json;
-
+// {"allTactics":true,"cmd":TEXT,"env":N,"infotree":"substantive"}: the keys in nlohmann's order,
+// written directly (a proof's text is the bulk of it, escaped once).
 std::string command_request(const std::string& text, std::optional<int64_t> env,
                             bool all_tactics, bool infotree) {
-  json request = {{"cmd", text}};
-  if (env) request["env"] = *env;
-  if (all_tactics) request["allTactics"] = true;
-  if (infotree) request["infotree"] = "substantive";
-  return request.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  out.reserve(text.size() + 64);
+  out += all_tactics ? "{\"allTactics\":true,\"cmd\":" : "{\"cmd\":";
+  common::append_json_string(out, text);
+  if (env) {
+    out += ",\"env\":";
+    out += std::to_string(*env);
+  }
+  if (infotree) out += ",\"infotree\":\"substantive\"";
+  out += '}';
+  return out;
 }
 
 int64_t millis_since(Clock::time_point start) {
