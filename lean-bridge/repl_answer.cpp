@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/lean_lexer.hpp"
+
 namespace lean_bridge {
 namespace {
 
@@ -168,6 +170,203 @@ Answer read_answer(const json& object) {
   return read_command(object);
 }
 
+// The usual answer, read directly: a command's answer whose keys are env, messages and sorries
+// only, each message and sorry with only the keys the bridge models, each key once, integers
+// of at most 18 digits, strings with no \u escape. That subset is the answers of a check (the
+// bulk of the answers), and for it this reader gives exactly what the general reader gives; any
+// other text (another shape, an unknown key, a type mismatch, invalid JSON...) is left to the
+// general reader, which alone decides how it is read or refused.
+class PlainReader {
+ public:
+  explicit PlainReader(std::string_view text) : m_text(text) {}
+
+  std::optional<CommandAnswer> command() {
+    CommandAnswer a;
+    bool env = false;
+    if (!object([&](std::string_view key) {
+          if (key == "env" && !env) {
+            env = true;
+            return integer(a.env.emplace());
+          }
+          if (key == "messages" && !a.has_messages_key) {
+            a.has_messages_key = true;
+            return array([&] { return message(a.messages.emplace_back()); });
+          }
+          if (key == "sorries" && !a.has_sorries_key) {
+            a.has_sorries_key = true;
+            return array([&] { return sorry(a.sorries.emplace_back()); });
+          }
+          return false;
+        })) {
+      return std::nullopt;
+    }
+    skip_space();
+    if (m_at != m_text.size()) return std::nullopt;
+    return a;
+  }
+
+ private:
+  void skip_space() {
+    while (m_at < m_text.size()) {
+      char c = m_text[m_at];
+      if (c != ' ' && c != '\n' && c != '\t' && c != '\r') return;
+      ++m_at;
+    }
+  }
+  bool take(char c) {
+    skip_space();
+    if (m_at >= m_text.size() || m_text[m_at] != c) return false;
+    ++m_at;
+    return true;
+  }
+  bool peek(char c) {
+    skip_space();
+    return m_at < m_text.size() && m_text[m_at] == c;
+  }
+
+  // {"key": value, ...}; `member` reads the value of each key, or refuses it.
+  template <class Member>
+  bool object(Member&& member) {
+    if (!take('{')) return false;
+    if (take('}')) return true;
+    do {
+      std::string key;
+      if (!string(key) || !take(':') || !member(std::string_view(key))) return false;
+    } while (take(','));
+    return take('}');
+  }
+
+  template <class Item>
+  bool array(Item&& item) {
+    if (!take('[')) return false;
+    if (take(']')) return true;
+    do {
+      if (!item()) return false;
+    } while (take(','));
+    return take(']');
+  }
+
+  bool string(std::string& out) {
+    if (!take('"')) return false;
+    size_t start = m_at;
+    bool wide = false;  // bytes above 0x7f: checked as UTF-8 at the end
+    for (;;) {
+      if (m_at >= m_text.size()) return false;
+      auto c = static_cast<unsigned char>(m_text[m_at]);
+      if (c == '"') break;
+      if (c < 0x20) return false;
+      if (c >= 0x80) wide = true;
+      if (c != '\\') {
+        ++m_at;
+        continue;
+      }
+      out.append(m_text.data() + start, m_at - start);
+      if (m_at + 1 >= m_text.size()) return false;
+      switch (m_text[m_at + 1]) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        default: return false;  // \u and anything else: the general reader
+      }
+      m_at += 2;
+      start = m_at;
+    }
+    out.append(m_text.data() + start, m_at - start);
+    ++m_at;
+    return !wide || !common::find_invalid_utf8(out);
+  }
+
+  bool integer(int64_t& out) {
+    skip_space();
+    size_t start = m_at;
+    bool negative = m_at < m_text.size() && m_text[m_at] == '-';
+    if (negative) ++m_at;
+    size_t digits = m_at;
+    int64_t value = 0;
+    while (m_at < m_text.size() && m_text[m_at] >= '0' && m_text[m_at] <= '9') {
+      value = value * 10 + (m_text[m_at] - '0');
+      ++m_at;
+    }
+    size_t count = m_at - digits;
+    if (count == 0 || count > 18 || (count > 1 && m_text[digits] == '0')) return false;
+    if (m_at < m_text.size() && (m_text[m_at] == '.' || m_text[m_at] == 'e' || m_text[m_at] == 'E')) {
+      return false;
+    }
+    out = negative ? -value : value;
+    return m_at > start;
+  }
+
+  bool position(OptionalPosition& out) {
+    if (peek('n')) {
+      if (m_text.substr(m_at, 4) != "null") return false;
+      m_at += 4;
+      out.state = OptionalPosition::State::null;
+      return true;
+    }
+    bool line = false, column = false;
+    out.state = OptionalPosition::State::value;
+    return object([&](std::string_view key) {
+             if (key == "line" && !line) return line = true, integer(out.value.line);
+             if (key == "column" && !column) return column = true, integer(out.value.column);
+             return false;
+           }) &&
+           line && column;
+  }
+
+  bool message(Message& m) {
+    bool severity = false, data = false, pos = false, end_pos = false;
+    return object([&](std::string_view key) {
+             if (key == "severity" && !severity) return severity = true, string(m.severity);
+             if (key == "data" && !data) return data = true, string(m.data);
+             if (key == "pos" && !pos) return pos = true, position(m.pos);
+             if (key == "endPos" && !end_pos) return end_pos = true, position(m.end_pos);
+             return false;
+           }) &&
+           severity && data;
+  }
+
+  bool sorry(Sorry& s) {
+    bool pos = false, end_pos = false;
+    return object([&](std::string_view key) {
+      if (key == "proofState" && !s.proof_state) return integer(s.proof_state.emplace());
+      if (key == "goal" && !s.goal) return string(s.goal.emplace());
+      if (key == "pos" && !pos) return pos = true, position(s.pos);
+      if (key == "endPos" && !end_pos) return end_pos = true, position(s.end_pos);
+      return false;
+    });
+  }
+
+  std::string_view m_text;
+  size_t m_at = 0;
+};
+
+}  // namespace
+
+namespace detail {
+
+std::optional<CommandAnswer> parse_plain_command(std::string_view frame) {
+  return PlainReader(frame).command();
+}
+
+ParsedAnswer parse_answer_generally(std::string_view frame) {
+  json value = json::parse(frame.begin(), frame.end(), nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) return {std::nullopt, "$: not valid JSON"};
+  try {
+    return {read_answer(value), {}};
+  } catch (const ShapeError& e) {
+    return {std::nullopt, e.path + ": " + e.problem};
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
 json position_json(const OptionalPosition& p) {
   if (p.state == OptionalPosition::State::null) return nullptr;
   return json{{"line", p.value.line}, {"column", p.value.column}};
@@ -235,13 +434,8 @@ struct ToJson {
 }  // namespace
 
 ParsedAnswer parse_answer(std::string_view frame) {
-  json value = json::parse(frame.begin(), frame.end(), nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) return {std::nullopt, "$: not valid JSON"};
-  try {
-    return {read_answer(value), {}};
-  } catch (const ShapeError& e) {
-    return {std::nullopt, e.path + ": " + e.problem};
-  }
+  if (auto plain = detail::parse_plain_command(frame)) return {Answer(std::move(*plain)), {}};
+  return detail::parse_answer_generally(frame);
 }
 
 std::string to_json(const Answer& answer) { return std::visit(ToJson{}, answer).dump(); }

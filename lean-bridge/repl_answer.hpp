@@ -81,6 +81,14 @@ struct ParsedAnswer {
 // Parses one frame of REPL output (one JSON value). Never throws on bad input.
 ParsedAnswer parse_answer(std::string_view frame);
 
+namespace detail {
+// parse_answer's two readers, for the test that compares them: the direct one, for a
+// command's answer in the plain subset it knows (nullopt for any other text), and the general
+// one, for every text.
+std::optional<CommandAnswer> parse_plain_command(std::string_view frame);
+ParsedAnswer parse_answer_generally(std::string_view frame);
+}  // namespace detail
+
 // Serialises back to compact JSON text (used by the lossless test and for storing answers).
 std::string to_json(const Answer& answer);
 

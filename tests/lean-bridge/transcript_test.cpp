@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <random>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -143,4 +144,86 @@ TEST_CASE("malformed answers are reported with a JSON path, never thrown", "[tra
   CHECK(lean_bridge::parse_answer(
             R"({"env": 1, "messages": [{"severity": "info", "pos": {"line": 1}, "data": ""}]})")
             .error == "$.messages[0].pos.column: expected an integer, got null");
+}
+
+namespace {
+
+// Every answer frame of every transcript, the double's too (tests/fake-repl answers alike).
+std::vector<std::string> all_answer_frames() {
+  std::vector<std::string> out;
+  for (const auto& path : raw_transcripts()) {
+    std::string text = slurp(path);
+    text += "\n\n";
+    for (auto& frame : frames_by_blank_lines(text)) out.push_back(std::move(frame));
+  }
+  return out;
+}
+
+// The direct reader either leaves a text to the general one or reads it exactly as the
+// general one does.
+void check_readers_agree(const std::string& frame, size_t& plain) {
+  auto fast = lean_bridge::detail::parse_plain_command(frame);
+  if (!fast) return;
+  ++plain;
+  auto general = lean_bridge::detail::parse_answer_generally(frame);
+  INFO(frame.substr(0, 400));
+  REQUIRE(general.error == "");
+  REQUIRE(general.answer.has_value());
+  REQUIRE(std::holds_alternative<lean_bridge::CommandAnswer>(*general.answer));
+  REQUIRE(lean_bridge::to_json(lean_bridge::Answer(*fast)) == lean_bridge::to_json(*general.answer));
+}
+
+}  // namespace
+
+TEST_CASE("the direct reader of plain answers reads every transcript as the general reader does",
+          "[transcripts]") {
+  auto frames = all_answer_frames();
+  size_t plain = 0;
+  for (const auto& frame : frames) check_readers_agree(frame, plain);
+  // Most answers are plain commands' (a check's are): the direct reader is the one used.
+  CHECK(plain * 2 > frames.size());
+  // And it is the one parse_answer uses for them.
+  auto typical = lean_bridge::parse_answer(
+      "{\"messages\":\n [{\"severity\": \"info\",\n   \"pos\": {\"line\": 1, \"column\": 0},\n"
+      "   \"endPos\": null,\n   \"data\": \"'t' does not depend on any axioms\\n\\tok\"}],\n"
+      " \"env\": 3}");
+  REQUIRE(typical.answer.has_value());
+  auto& command = std::get<lean_bridge::CommandAnswer>(*typical.answer);
+  CHECK(command.env == 3);
+  REQUIRE(command.messages.size() == 1);
+  CHECK(command.messages[0].data == "'t' does not depend on any axioms\n\tok");
+  CHECK(command.messages[0].end_pos.state == lean_bridge::OptionalPosition::State::null);
+}
+
+TEST_CASE("damaged answers are read alike by both readers, or left to the general one",
+          "[transcripts]") {
+  auto frames = all_answer_frames();
+  std::mt19937 random(11);
+  // What damage is made of: JSON's own punctuation, digits, escapes, key names, bytes that are
+  // not UTF-8, control characters.
+  const std::vector<std::string> pieces = {
+      "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u0041", "\\n", "0", "-", "1.5", "e3", "null",
+      "true", " ", "\n", "\x01", "\x1f", "\t", "\xff", "\xc3\xa9", "\"env\": 1, ", "\"pos\": null, ",
+      "\"messages\": [], ", "\"severity\": \"error\", ", "\"line\": 2, ", "\"goal\": \"g\", ",
+      "\"proofState\": 7, ", "\"extra\": 0, ", "99999999999999999999", "01"};
+  size_t plain = 0, tried = 0;
+  for (size_t n = 0; n < frames.size(); n += 3) {
+    const std::string& frame = frames[n];
+    for (int round = 0; round < 20; ++round) {
+      std::string damaged = frame;
+      int edits = 1 + static_cast<int>(random() % 3);
+      for (int e = 0; e < edits && !damaged.empty(); ++e) {
+        size_t at = random() % damaged.size();
+        switch (random() % 3) {
+          case 0: damaged.erase(at, 1 + random() % 4); break;
+          case 1: damaged.insert(at, pieces[random() % pieces.size()]); break;
+          default: damaged.replace(at, 1, pieces[random() % pieces.size()]); break;
+        }
+      }
+      ++tried;
+      check_readers_agree(damaged, plain);
+    }
+  }
+  CHECK(tried > 2000);
+  CHECK(plain > 100);  // damage that keeps an answer plain and valid is read directly, and alike
 }
