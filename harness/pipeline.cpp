@@ -184,8 +184,17 @@ void Pipeline::on_result(lean_bridge::CheckResult result) {
     m_twins.erase(twins);
   }
   if (store::is_cacheable(lean_bridge::to_string(answered.row.verdict))) {
-    answered.row.seq = answered.seq;  // forget_decided_before reads it
-    m_decided.emplace(key, answered.row);
+    // What answered_like gives an identical addition, and the seq forget_decided_before reads.
+    Row memo;
+    memo.seq = answered.seq;
+    memo.verdict = answered.row.verdict;
+    memo.decided_by = answered.row.decided_by;
+    memo.reason = answered.row.reason;
+    memo.elapsed_ms = answered.row.elapsed_ms;
+    memo.axioms_json = answered.row.axioms_json;
+    memo.messages_json = answered.row.messages_json;
+    memo.used_constants_json = answered.row.used_constants_json;
+    m_decided.emplace(key, std::move(memo));
   }
   finish(answered.seq, std::move(answered.row));
 }

@@ -171,7 +171,7 @@ class Pipeline {
   std::map<uint64_t, Waiting> m_in_flight;                   // by check id (= seq)
   std::map<std::string, uint64_t> m_key_in_flight;           // cache key → check id
   std::map<std::string, std::vector<Waiting>> m_twins;       // identical to a check in flight
-  std::unordered_map<std::string, Row> m_decided;            // cache key → the answered row
+  std::unordered_map<std::string, Row> m_decided;  // cache key → the answer (verdict fields, seq)
   std::map<uint64_t, CheckDone> m_unrowed;                   // by check id
   uint64_t m_next_unrowed = 0;
   std::vector<lean_bridge::CheckResult> m_results;  // take_ready's hand-off, reused

@@ -1,7 +1,6 @@
 #include "harness/rows.hpp"
 
-#include <nlohmann/json.hpp>
-
+#include "common/json_text.hpp"
 #include "harness/reward.hpp"
 #include "store/cache_key.hpp"
 
@@ -25,24 +24,28 @@ void set_verdict(Row& row, Verdict verdict, DecidedBy by, std::string reason) {
   row.reason = std::move(reason);
 }
 
-store::AttemptRecord attempt_record(int64_t run_id, const Row& row) {
+store::AttemptRecord attempt_record(int64_t run_id, Row&& row) {
   store::AttemptRecord r;
   r.run_id = run_id;
   r.line = row.line;
-  r.name = row.name;
-  r.task = row.task;
+  r.name = std::move(row.name);
+  r.task = std::move(row.task);
   r.verdict = std::string(lean_bridge::to_string(row.verdict));
   r.decided_by = std::string(lean_bridge::to_string(row.decided_by));
-  r.reason = row.reason.empty() ? row.error : row.reason;
+  r.reason = row.reason.empty() ? std::move(row.error) : std::move(row.reason);
   r.reward = reward_for(row.verdict);
   r.elapsed_ms = row.elapsed_ms;
   r.cached = row.cached;
-  r.axioms_json = row.axioms_json;
-  r.messages_json = row.messages_json;
-  r.proof = row.proof;
-  r.cache_key = row.cache_key;
-  r.used_constants_json = row.used_constants_json;
+  r.axioms_json = std::move(row.axioms_json);
+  r.messages_json = std::move(row.messages_json);
+  r.proof = std::move(row.proof);
+  r.cache_key = std::move(row.cache_key);
+  r.used_constants_json = std::move(row.used_constants_json);
   return r;
+}
+
+store::AttemptRecord attempt_record(int64_t run_id, const Row& row) {
+  return attempt_record(run_id, Row(row));
 }
 
 store::TaskRecord task_record(const tasks::Task& task) {
@@ -85,8 +88,8 @@ void apply_result(Row& row, const lean_bridge::CheckResult& result) {
   row.reason = result.reason;
   row.elapsed_ms = result.elapsed_ms;
   row.messages_json = lean_bridge::messages_to_json(result.messages);
-  if (result.axioms) row.axioms_json = nlohmann::json(*result.axioms).dump();
-  if (result.used_constants) row.used_constants_json = nlohmann::json(*result.used_constants).dump();
+  if (result.axioms) row.axioms_json = common::json_string_array(*result.axioms);
+  if (result.used_constants) row.used_constants_json = common::json_string_array(*result.used_constants);
 }
 
 std::string verification_key(const CheckIdentity& identity, const tasks::Candidate& c,

@@ -49,6 +49,8 @@ Row candidate_row(const tasks::Candidate& candidate);
 void set_verdict(Row& row, lean_bridge::Verdict verdict, lean_bridge::DecidedBy by,
                  std::string reason);
 store::AttemptRecord attempt_record(int64_t run_id, const Row& row);
+// The same, taking the row's texts instead of copying them.
+store::AttemptRecord attempt_record(int64_t run_id, Row&& row);
 store::TaskRecord task_record(const tasks::Task& task);
 void apply_cached(Row& row, const store::CachedVerdict& hit);
 // A resumed run's line that already has its attempt in the store: the row read from the input

@@ -441,6 +441,7 @@ ParsedAnswer parse_answer(std::string_view frame) {
 std::string to_json(const Answer& answer) { return std::visit(ToJson{}, answer).dump(); }
 
 std::string messages_to_json(const std::vector<Message>& messages) {
+  if (messages.empty()) return "[]";
   json out = json::array();
   for (const auto& m : messages) out.push_back(message_json(m));
   return out.dump();
