@@ -4,6 +4,8 @@
 
 #include <malloc.h>
 
+#include <algorithm>
+#include <chrono>
 #include <iterator>
 #include <stdexcept>
 
@@ -13,9 +15,10 @@
 namespace harness {
 namespace {
 
-// Batches waiting beyond the one being written: enough to ride out a checkpoint's fsync, few
-// enough that memory stays flat.
-constexpr size_t kMaxQueued = 4;
+// Rows waiting beyond the batch being written: enough to ride out a checkpoint's fsync, few
+// enough that memory stays flat (a batch of any size is taken when none waits).
+constexpr size_t kMaxQueuedRows = 1024;
+constexpr auto kTrimEvery = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -25,6 +28,7 @@ BatchWriter::BatchWriter(const std::string& db_path, std::ostream& out, std::str
   auto store = std::make_shared<store::Store>(store::Store::open(db_path));
   m_thread = std::thread([this, store]() mutable {
     common::name_this_thread("store-writer");
+    auto last_trim = std::chrono::steady_clock::now();
     try {
       for (;;) {
         std::deque<Batch> taken;
@@ -33,6 +37,7 @@ BatchWriter::BatchWriter(const std::string& db_path, std::ostream& out, std::str
           m_work.wait(lock, [&] { return !m_queue.empty() || m_stop; });
           if (m_queue.empty()) break;
           taken.swap(m_queue);
+          m_queued_rows = 0;
           m_busy = true;
         }
         m_done.notify_all();  // room for more
@@ -53,8 +58,12 @@ BatchWriter::BatchWriter(const std::string& db_path, std::ostream& out, std::str
         m_out.flush();
         // The rows of a batch are made on one thread and freed on others (the reading
         // thread, this one): without this, the allocator keeps what they freed, and a long run
-        // grew by a third before it levelled off. Once per commit, it costs nothing measurable.
-        malloc_trim(0);
+        // grew by a third before it levelled off. At most once a second: each trim gives pages
+        // back one madvise at a time, and at every commit it was 5 % of this thread's time.
+        if (auto now = std::chrono::steady_clock::now(); now - last_trim >= kTrimEvery) {
+          malloc_trim(0);
+          last_trim = now;
+        }
         if (!m_out) throw std::runtime_error(fmt::format("{}: write failed", m_out_name));
         {
           std::lock_guard lock(m_mutex);
@@ -67,6 +76,7 @@ BatchWriter::BatchWriter(const std::string& db_path, std::ostream& out, std::str
       std::lock_guard lock(m_mutex);
       m_error = std::current_exception();
       m_queue.clear();
+      m_queued_rows = 0;
       m_busy = false;
     }
     m_done.notify_all();
@@ -86,8 +96,9 @@ BatchWriter::~BatchWriter() {
 void BatchWriter::push(Batch batch) {
   {
     std::unique_lock lock(m_mutex);
-    m_done.wait(lock, [&] { return m_queue.size() < kMaxQueued || m_error; });
+    m_done.wait(lock, [&] { return m_queue.empty() || m_queued_rows < kMaxQueuedRows || m_error; });
     if (m_error) std::rethrow_exception(m_error);
+    m_queued_rows += std::max(batch.attempts.size(), batch.out_lines.size());
     m_queue.push_back(std::move(batch));
   }
   m_work.notify_one();

@@ -35,9 +35,9 @@ class BatchWriter {
   BatchWriter(const BatchWriter&) = delete;
   BatchWriter& operator=(const BatchWriter&) = delete;
 
-  // Queues a batch; blocks while a few batches wait already (memory stays bounded). Throws
-  // the writer's error (a StoreError, a failed OUT write) once it has one: nothing queued
-  // after it is written.
+  // Queues a batch; blocks while a batch's worth of rows waits already (memory stays
+  // bounded). Throws the writer's error (a StoreError, a failed OUT write) once it has one:
+  // nothing queued after it is written.
   void push(Batch batch);
   // The `through` of the last batch committed and written to OUT (0 before the first).
   uint64_t committed() const;
@@ -55,6 +55,7 @@ class BatchWriter {
   std::condition_variable m_work;   // a batch queued, or stop
   std::condition_variable m_done;   // a batch written, or an error
   std::deque<Batch> m_queue;
+  size_t m_queued_rows = 0;  // rows in m_queue
   bool m_busy = false;  // a batch taken and not yet written
   bool m_stop = false;
   uint64_t m_committed = 0;

@@ -24,9 +24,10 @@ using ojson = nlohmann::ordered_json;
 // Rows per commit: the first batches are small, so that a run's first rows reach the store
 // (and OUT) soon; each commit doubles the next one's size, up to the most. A commit writes
 // each page it changed once, however many rows changed it: the writer thread's cost per row
-// falls as batches grow (the store's keys are hashes, spread over the whole tree).
+// falls as batches grow (the store's keys are hashes, spread over the whole tree). 2,048 rows
+// cost 4 µs less per row than 1,024, and 6 MB more at the peak: memory was kept.
 constexpr size_t kFirstBatchRows = 256;
-constexpr size_t kMaxBatchRows = 2048;
+constexpr size_t kMaxBatchRows = 1024;
 constexpr auto kFlushEvery = std::chrono::milliseconds(500);
 
 // A JSON text held by a row (messages, axioms) as the row line writes it: the common empty
