@@ -3,15 +3,35 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <memory>
 #include <stdexcept>
 
 namespace common {
 
+namespace {
+
+// OpenSSL 3 looks the algorithm up (under a lock) each time EVP_sha256() is used: fetched once,
+// and each thread keeps its digest context (every scored line hashes its cache key and task).
+const EVP_MD* sha256_algorithm() {
+  static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (algorithm == nullptr) throw std::runtime_error("sha256: OpenSSL has no SHA256");
+  return algorithm;
+}
+
+struct FreeContext {
+  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+};
+
+}  // namespace
+
 std::string sha256_hex(std::string_view data) {
+  thread_local std::unique_ptr<EVP_MD_CTX, FreeContext> context(EVP_MD_CTX_new());
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("sha256: EVP_Digest failed");
+  if (!context || EVP_DigestInit_ex2(context.get(), sha256_algorithm(), nullptr) != 1 ||
+      EVP_DigestUpdate(context.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(context.get(), digest.data(), &size) != 1) {
+    throw std::runtime_error("sha256: digest failed");
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

@@ -115,6 +115,20 @@ bool unreadable(const Code& c, size_t i, const HeaderFacts& header) {
   }
 }
 
+// The facts of a header, read once for the texts checked under it one after another (a line's
+// statement and proof, the lines of a task set): each thread keeps the last header's. Valid
+// until this thread's next call.
+const HeaderFacts& header_facts(std::string_view header) {
+  thread_local std::string last_header;
+  thread_local std::optional<HeaderFacts> last_facts;
+  if (!last_facts || header != last_header) {
+    last_facts.reset();  // a failed read must not leave the old facts under the new header
+    last_header.assign(header);
+    last_facts.emplace(header);
+  }
+  return *last_facts;
+}
+
 struct RuleSet {
   const std::vector<GuardRule>& rules;
   const std::unordered_map<std::string, std::vector<size_t>>& by_first_word;
@@ -553,7 +567,7 @@ std::optional<GuardFinding> Guard::check(std::string_view text, GuardMode mode,
   }
   Code code(text);
   // A header is read under itself: what it imports decides how its own text lexes.
-  HeaderFacts header(mode == GuardMode::header ? text : task_header);
+  const HeaderFacts& header = header_facts(mode == GuardMode::header ? text : task_header);
   return Checker(code, mode, header, RuleSet{m_rules, m_by_first_word, m_other_rules}).run();
 }
 

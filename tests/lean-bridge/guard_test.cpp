@@ -584,3 +584,22 @@ TEST_CASE("hostile sizes are scanned to the right finding", "[guard]") {
   for (size_t i = 1; i < many.size(); i += 2) many[i] = ' ';
   CHECK(rule_of(body(many + " sorry")) == "sorry");
 }
+
+TEST_CASE("each text is read under its own header, however the headers alternate", "[guard]") {
+  // With Mathlib, `⁻¹'` is one token and the quote after it opens a string that hides nothing;
+  // without Mathlib the prime opens a char literal the guard cannot read as Lean would. The
+  // headers' facts are kept between checks: a check under one header must never be read
+  // under the last one's.
+  const std::string_view proof = "  have := f ⁻¹'\"' x \"\n  simp";
+  const std::string_view with_mathlib = "import Mathlib\n";
+  const std::string_view without = "import Init\n";
+  for (int round = 0; round < 3; ++round) {
+    CHECK(rule_of(check(proof, GuardMode::proof_body, with_mathlib)) == "");
+    CHECK(rule_of(check(proof, GuardMode::proof_body, without)) == "unreadable");
+    CHECK(rule_of(check(proof, GuardMode::proof_body, without)) == "unreadable");
+    CHECK(rule_of(check(proof, GuardMode::proof_body, with_mathlib)) == "");
+  }
+  // A header checked as a text is read under itself, not under the last task header.
+  CHECK(rule_of(check("import Init\nopen Nat\n", GuardMode::header, "")) == "");
+  CHECK(rule_of(check(proof, GuardMode::proof_body, without)) == "unreadable");
+}
