@@ -3,6 +3,9 @@
 // The cache's own SQL is in verification_cache.cpp.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "store/store_impl.hpp"
 #include "store/transaction.hpp"
 
@@ -64,21 +67,19 @@ AttemptWriter::AttemptWriter(Database& db, VerificationCache& cache)
       m_insert_task(db, kInsertTaskSql, Lifetime::persistent),
       m_insert_attempt(db, kInsertAttemptSql, Lifetime::persistent) {}
 
-void AttemptWriter::write(const AttemptRecord& a) {
-  if (a.task && a.task->task_id != m_last_task) {
-    const TaskRecord& task = *a.task;
-    m_insert_task.start()
-        .bind_text(1, task.task_id)
-        .bind_text(2, task.name)
-        .bind_text(3, task.header)
-        .bind_text(4, task.statement)
-        .bind_text(5, task.split);
-    m_insert_task.step_or_describe([&] {
-      return fmt::format("insert task {} (run {}, line {})", task.task_id, a.run_id, a.line);
-    });
-    m_last_task = task.task_id;
-  }
+void AttemptWriter::insert_task(const TaskRecord& task, const AttemptRecord& a) {
+  m_insert_task.start()
+      .bind_text(1, task.task_id)
+      .bind_text(2, task.name)
+      .bind_text(3, task.header)
+      .bind_text(4, task.statement)
+      .bind_text(5, task.split);
+  m_insert_task.step_or_describe([&] {
+    return fmt::format("insert task {} (run {}, line {})", task.task_id, a.run_id, a.line);
+  });
+}
 
+void AttemptWriter::insert_attempt(const AttemptRecord& a) {
   m_insert_attempt.start()
       .bind_int(1, a.run_id)
       .bind_int(2, a.line)
@@ -101,17 +102,51 @@ void AttemptWriter::write(const AttemptRecord& a) {
   }
   m_insert_attempt.step_or_describe(
       [&] { return fmt::format("insert attempt (run {}, line {})", a.run_id, a.line); });
+}
 
-  // A verdict served from the cache is already there; rewriting it would replace the
-  // original check's elapsed time with the lookup's.
-  if (a.cache_key && !a.cached && is_cacheable(a.verdict)) m_cache.put(*a.cache_key, a);
+// A verdict served from the cache is already there; rewriting it would replace the original
+// check's elapsed time with the lookup's.
+bool AttemptWriter::caches(const AttemptRecord& a) {
+  return a.cache_key && !a.cached && is_cacheable(a.verdict);
+}
+
+void AttemptWriter::write(const AttemptRecord& a) {
+  if (a.task && a.task->task_id != m_last_task) {
+    insert_task(*a.task, a);
+    m_last_task = a.task->task_id;
+  }
+  insert_attempt(a);
+  if (caches(a)) m_cache.put(*a.cache_key, a);
+}
+
+void AttemptWriter::write_all(const std::vector<AttemptRecord>& batch) {
+  // The tasks and the cache entries go in key order, each task once: their keys are hashes,
+  // and one pass through each key index in order costs less than a batch of random probes.
+  // The attempts keep the input's order. Equal keys keep their order (a later entry replaces
+  // an earlier one, as it would have one by one).
+  std::vector<const AttemptRecord*> with_task, cached;
+  for (const AttemptRecord& a : batch) {
+    if (a.task) with_task.push_back(&a);
+    if (caches(a)) cached.push_back(&a);
+  }
+  std::stable_sort(with_task.begin(), with_task.end(),
+                   [](auto* x, auto* y) { return x->task->task_id < y->task->task_id; });
+  for (size_t i = 0; i < with_task.size(); ++i) {
+    if (i > 0 && with_task[i]->task->task_id == with_task[i - 1]->task->task_id) continue;
+    insert_task(*with_task[i]->task, *with_task[i]);
+  }
+  for (const AttemptRecord& a : batch) insert_attempt(a);
+  std::stable_sort(cached.begin(), cached.end(),
+                   [](auto* x, auto* y) { return *x->cache_key < *y->cache_key; });
+  for (const AttemptRecord* a : cached) m_cache.put(*a->cache_key, *a);
+  m_last_task.clear();
 }
 
 void Store::record(const std::vector<AttemptRecord>& batch) {
   if (batch.empty()) return;
   Transaction transaction(m_impl->db, fmt::format("record batch of {} attempts", batch.size()));
   m_impl->attempts.begin_batch();
-  for (const auto& attempt : batch) m_impl->attempts.write(attempt);
+  m_impl->attempts.write_all(batch);
   m_impl->cache.flush_hits();
   transaction.commit();
 }

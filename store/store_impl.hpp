@@ -29,11 +29,18 @@ class AttemptWriter {
   // The attempt's task (kept if already present), the attempt, and its cache entry when it
   // has a cache_key, was not served from the cache and is_cacheable(verdict).
   void write(const AttemptRecord& attempt);
+  // The same for a whole batch: every task first (each once, in key order), the attempts in
+  // their order, then the cache entries (in key order).
+  void write_all(const std::vector<AttemptRecord>& batch);
   // A new transaction begins: the task written last is no longer known to be in the store
   // (the transaction that wrote it may have been rolled back).
   void begin_batch() { m_last_task.clear(); }
 
  private:
+  void insert_task(const TaskRecord& task, const AttemptRecord& attempt);
+  void insert_attempt(const AttemptRecord& attempt);
+  static bool caches(const AttemptRecord& attempt);
+
   VerificationCache& m_cache;
   Statement m_insert_task;
   Statement m_insert_attempt;

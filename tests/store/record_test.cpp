@@ -258,3 +258,35 @@ TEST_CASE("a task's samples in a row write its row once, and a rolled back batch
   REQUIRE(rows.size() == 8);
   for (const auto& row : rows) CHECK(row.task_id == std::optional<std::string>("task-of-eight-samples"));
 }
+
+TEST_CASE("a batch of interleaved tasks keeps each task's first record, the lines' order and the "
+          "last entry of a repeated cache key", "[store][record]") {
+  RunFixture f;
+  // Tasks written in key order, each once; attempts in their order; cache entries in key order.
+  const char* ids[] = {"task-v1:b", "task-v1:a", "task-v1:b", "task-v1:c", "task-v1:a"};
+  std::vector<store::AttemptRecord> batch;
+  for (int64_t line = 1; line <= 5; ++line) {
+    auto a = sample_attempt(f.run_id, line);
+    a.task = store_test::sample_task(ids[line - 1]);
+    a.task->name = "name at line " + std::to_string(line);
+    a.cache_key = "verify-v1:key-" + std::string(1, static_cast<char>('z' - line));
+    batch.push_back(a);
+  }
+  // Lines 4 and 5 share a key: the later verdict is the one the cache keeps, as one by one.
+  batch[3].cache_key = batch[4].cache_key = "verify-v1:shared";
+  batch[3].verdict = "fail";
+  batch[3].reward = 0.0;
+  f.db.record(batch);
+  CHECK(f.db.task("task-v1:b")->name == "name at line 1");
+  CHECK(f.db.task("task-v1:a")->name == "name at line 2");
+  CHECK(f.db.task("task-v1:c")->name == "name at line 4");
+  auto rows = f.db.attempts(f.run_id);
+  REQUIRE(rows.size() == 5);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    CHECK(rows[i].line == static_cast<int64_t>(i + 1));
+    CHECK(rows[i].task_id == std::optional<std::string>(ids[i]));
+  }
+  CHECK(f.db.lookup_cache("verify-v1:shared")->verdict == "pass");
+  CHECK(f.db.lookup_cache(*batch[0].cache_key)->verdict == "pass");
+  CHECK(f.db.count_cache_entries() == 4);
+}
