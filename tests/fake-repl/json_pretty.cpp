@@ -14,58 +14,78 @@ std::size_t code_points(const std::string& text) {
   return count;
 }
 
-std::string render_scalar(const nlohmann::json& value) {
-  if (value.is_string()) return lean_escape(value.get<std::string>());
-  return value.dump();
+// The code points of `text` once escaped by lean_escape, quotes included.
+std::size_t escaped_width(const std::string& text) {
+  std::size_t width = 2;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) == 0x80) continue;  // a continuation byte: same code point
+    if (c == '"' || c == '\\' || c == '\n' || c == '\r') {
+      width += 2;
+    } else if (c < 0x20) {
+      width += 6;
+    } else {
+      width += 1;
+    }
+  }
+  return width;
 }
 
 // Appends `value` to m_out; `trail` is the width of the text that follows it up to the next
 // line break (closing brackets and a comma), which Lean counts when deciding to flatten.
-// Each value's one-line form (and its width) is made once, from its children's, and kept for
-// the whole answer: the printer asks for it at every level.
+// Each value's one-line width is worked out once, from its children's, without writing the
+// text; a value that fits is then written on one line straight into the output.
 class Printer {
  public:
   std::string m_out;
   std::size_t m_column = 0;
 
-  struct Flat {
-    std::string text;
-    std::size_t width = 0;  // in code points
-  };
-
-  const Flat& flat(const nlohmann::json& value) {
-    auto found = m_flat.find(&value);
-    if (found != m_flat.end()) return found->second;
-    Flat made;
+  std::size_t flat_width(const nlohmann::json& value) {
+    if (value.is_string()) return escaped_width(value.get_ref<const std::string&>());
+    if (!value.is_structured()) return code_points(value.dump());
+    auto found = m_width.find(&value);
+    if (found != m_width.end()) return found->second;
+    std::size_t width = 2;  // the brackets
     if (value.is_array()) {
-      made.text = "[";
-      for (std::size_t i = 0; i < value.size(); ++i) {
-        if (i) made.text += ", ";
-        made.text += flat(value[i]).text;
-      }
-      made.text += "]";
-    } else if (value.is_object()) {
-      made.text = "{";
+      for (std::size_t i = 0; i < value.size(); ++i) width += (i ? 2 : 0) + flat_width(value[i]);
+    } else {
       bool first = true;
       for (auto it = value.crbegin(); it != value.crend(); ++it, first = false) {
-        if (!first) made.text += ", ";
-        made.text += lean_escape(it.key());
-        made.text += ": ";
-        made.text += flat(it.value()).text;
+        width += (first ? 0 : 2) + escaped_width(it.key()) + 2 + flat_width(it.value());
       }
-      made.text += "}";
-    } else {
-      made.text = render_scalar(value);
     }
-    made.width = code_points(made.text);
-    return m_flat.emplace(&value, std::move(made)).first->second;
+    m_width.emplace(&value, width);
+    return width;
   }
 
-  void emit(const std::string& text, std::size_t width) {
+  void write_flat(const nlohmann::json& value) {
+    if (value.is_string()) {
+      append_escaped(value.get_ref<const std::string&>());
+    } else if (value.is_array()) {
+      m_out += '[';
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        if (i) m_out += ", ";
+        write_flat(value[i]);
+      }
+      m_out += ']';
+    } else if (value.is_object()) {
+      m_out += '{';
+      bool first = true;
+      for (auto it = value.crbegin(); it != value.crend(); ++it, first = false) {
+        if (!first) m_out += ", ";
+        append_escaped(it.key());
+        m_out += ": ";
+        write_flat(it.value());
+      }
+      m_out += '}';
+    } else {
+      m_out += value.dump();
+    }
+  }
+
+  void emit(const char* text, std::size_t width) {
     m_out += text;
     m_column += width;
   }
-  void emit(const std::string& text) { emit(text, code_points(text)); }
   void newline(std::size_t indent) {
     m_out += '\n';
     m_out.append(indent, ' ');
@@ -73,49 +93,53 @@ class Printer {
   }
 
   void render(const nlohmann::json& value, std::size_t indent, std::size_t trail) {
-    const Flat& one_line = flat(value);
-    if (!value.is_structured() || m_column + one_line.width + trail <= line_width) {
-      emit(one_line.text, one_line.width);
+    std::size_t width = flat_width(value);
+    if (!value.is_structured() || m_column + width + trail <= line_width) {
+      write_flat(value);
+      m_column += width;
       return;
     }
     std::size_t inner = indent + 1;
     if (value.is_array()) {
-      emit("[");
+      emit("[", 1);
       for (std::size_t i = 0; i < value.size(); ++i) {
         bool last = i + 1 == value.size();
         if (i) newline(inner);
         render(value[i], inner, last ? trail + 1 : 1);
-        emit(last ? "]" : ",");
+        emit(last ? "]" : ",", 1);
       }
       return;
     }
-    emit("{");
+    emit("{", 1);
     for (auto it = value.crbegin(); it != value.crend(); ++it) {
       bool last = std::next(it) == value.crend();
       if (it != value.crbegin()) newline(inner);
       render_pair(it.key(), it.value(), inner, last ? trail + 1 : 1);
-      emit(last ? "}" : ",");
+      emit(last ? "}" : ",", 1);
     }
   }
 
   void render_pair(const std::string& key, const nlohmann::json& value, std::size_t indent,
                    std::size_t trail) {
-    std::string head = lean_escape(key) + ":";
-    std::size_t head_width = code_points(head);
-    const Flat& one_line = flat(value);
-    if (m_column + head_width + 1 + one_line.width + trail <= line_width) {
-      emit(head, head_width);
-      emit(" ", 1);
-      emit(one_line.text, one_line.width);
+    std::size_t head_width = escaped_width(key) + 1;  // the key and its colon
+    std::size_t width = flat_width(value);
+    append_escaped(key);
+    m_out += ':';
+    m_column += head_width;
+    if (m_column + 1 + width + trail <= line_width) {
+      m_out += ' ';
+      write_flat(value);
+      m_column += 1 + width;
       return;
     }
-    emit(head, head_width);
     newline(indent);
     render(value, indent, trail);
   }
 
  private:
-  std::unordered_map<const nlohmann::json*, Flat> m_flat;
+  void append_escaped(const std::string& text) { m_out += lean_escape(text); }
+
+  std::unordered_map<const nlohmann::json*, std::size_t> m_width;
 };
 
 }  // namespace
