@@ -528,3 +528,13 @@ ALTER TABLE epochs ADD COLUMN library_size INTEGER
   CHECK (library_size IS NULL OR library_size >= 0);
 ALTER TABLE epochs ADD COLUMN description_bytes INTEGER
   CHECK (description_bytes IS NULL OR description_bytes >= 0);
+
+-- migration 9: attempts by task: the attempts Lean checked, not the cache hits that repeat them
+
+-- A cache hit (cached = 1: a verdict read from the verification cache, or an identical line's)
+-- repeats an attempt that is already indexed under its task. Leaving the hits out of this
+-- index saves each of them a random insert into it (its keys are hashes): 7-8 µs, 40 % of what
+-- recording a cache hit cost. A query by task that wants every attempt, hits included, still
+-- gets them (SQLite reads the table for it); one that asks `AND cached = 0` uses the index.
+DROP INDEX attempts_by_task;
+CREATE INDEX attempts_by_task ON attempts (task_id) WHERE cached = 0;

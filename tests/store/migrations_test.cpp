@@ -399,3 +399,34 @@ TEST_CASE("a version 3 store with runs, attempts, search and metrics rows upgrad
                    "WHERE id = 7");
   CHECK(db.run(7)->status == store::RunStatus::abandoned);
 }
+
+TEST_CASE("attempts by task index the attempts Lean checked, and a version 8 store gets the same",
+          "[store][migrations]") {
+  store_test::RunFixture f;
+  auto checked = store_test::sample_attempt(f.run_id, 1);
+  auto hit = store_test::sample_attempt(f.run_id, 2);
+  hit.cached = true;
+  f.db.record({checked, hit});
+  auto index_sql = [&] {
+    return RawDb(f.path).query_int(
+        "SELECT count(*) FROM sqlite_schema WHERE name = 'attempts_by_task' "
+        "AND sql LIKE '%(task_id) WHERE cached = 0'");
+  };
+  CHECK(index_sql() == 1);
+  // Every attempt of a task is found, cache hits included; the checked ones through the index.
+  const std::string task = checked.task->task_id;
+  CHECK(RawDb(f.path).query_int("SELECT count(*) FROM attempts WHERE task_id = '" + task + "'") == 2);
+  CHECK(RawDb(f.path).query_int("SELECT count(*) FROM attempts INDEXED BY attempts_by_task "
+                                "WHERE task_id = '" + task + "' AND cached = 0") == 1);
+  // A store of version 8 had the index over every attempt: opening it brings it to the above.
+  {
+    RawDb raw(f.path);
+    raw.exec("DROP INDEX attempts_by_task; CREATE INDEX attempts_by_task ON attempts (task_id);"
+             "PRAGMA user_version = 8;");
+  }
+  CHECK(index_sql() == 0);
+  auto reopened = store::Store::open(f.path);
+  CHECK(index_sql() == 1);
+  CHECK(RawDb(f.path).query_int("PRAGMA user_version") == store::latest_schema_version());
+  CHECK(reopened.attempts(f.run_id).size() == 2);
+}
