@@ -357,10 +357,9 @@ bool is_plain_identifier(std::string_view component) {
   return true;
 }
 
-Utf8Char decode_utf8(std::string_view text, std::size_t offset) {
+Utf8Char decode_utf8_multibyte(std::string_view text, std::size_t offset) {
   constexpr Utf8Char kInvalid{0xFFFD, 1, false};
   auto b0 = static_cast<unsigned char>(text[offset]);
-  if (b0 < 0x80) return {b0, 1, true};
   int length = 0;
   char32_t code = 0;
   char32_t minimum = 0;

@@ -143,8 +143,15 @@ struct Utf8Char {
   int length;
   bool valid;
 };
-// Decodes the code point starting at `offset` (< text.size()).
-Utf8Char decode_utf8(std::string_view text, std::size_t offset);
+// Decodes a code point of two to four bytes starting at `offset` (decode_utf8's other half).
+Utf8Char decode_utf8_multibyte(std::string_view text, std::size_t offset);
+// Decodes the code point starting at `offset` (< text.size()). Inline for ASCII: the lexers
+// call it for every character.
+inline Utf8Char decode_utf8(std::string_view text, std::size_t offset) {
+  auto b0 = static_cast<unsigned char>(text[offset]);
+  if (b0 < 0x80) return {b0, 1, true};
+  return decode_utf8_multibyte(text, offset);
+}
 // Byte offset of the first invalid UTF-8 sequence, if any.
 std::optional<std::size_t> find_invalid_utf8(std::string_view text);
 
