@@ -289,6 +289,7 @@ class PlainReader {
     size_t digits = m_at;
     int64_t value = 0;
     while (m_at < m_text.size() && m_text[m_at] >= '0' && m_text[m_at] <= '9') {
+      if (m_at - digits >= 18) return false;  // longer: the general reader (no overflow here)
       value = value * 10 + (m_text[m_at] - '0');
       ++m_at;
     }
