@@ -11,21 +11,26 @@
 //  - the same input scored again on the same store: every line a cache hit, no Lean;
 //  - a larger input (default 100,000 lines, 2 workers) for memory.
 //
-// Usage: score_bench [--quick] [--lines N] [--big N] [--before HARNESS]. --quick: 2,000 and
-// 10,000 lines. --before: another harness binary (an earlier build) measured in the same run,
-// each of its rows right before the same row of this one, so both see the same machine.
+// Usage: score_bench [--quick] [--lines N] [--big N] [--before HARNESS] [--threads]. --quick:
+// 2,000 and 10,000 lines. --before: another harness binary (an earlier build) measured in the
+// same run, each of its rows right before the same row of this one, so both see the same
+// machine. --threads: a second table, each `harness score` row's CPU per line by thread name
+// (main, read-ahead, store-writer, lean-worker...), read from /proc/PID/task every 5 ms while
+// it runs (the reading costs a little CPU of its own: off by default).
 // Exit status 1 when a run fails or does not pass every line (the figures would mean nothing).
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -47,7 +52,29 @@ struct Measured {
   double all_cpu_s = 0;   // with the descendants it waited for (its REPL processes)
   bool ok = false;
   std::string output;
+  std::map<std::string, double> thread_cpu_s;  // --threads: CPU seconds by thread name
 };
+
+// The CPU seconds (user + system) of each thread of `pid` now, by thread id: its name and time.
+void sample_threads(pid_t pid, std::map<long, std::pair<std::string, double>>& last) {
+  std::error_code ec;
+  fs::path tasks = fmt::format("/proc/{}/task", pid);
+  double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (const auto& entry : fs::directory_iterator(tasks, ec)) {
+    std::ifstream in(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::vector<std::string> f((std::istream_iterator<std::string>(fields)),
+                               std::istream_iterator<std::string>());
+    if (f.size() < 13) continue;
+    long tid = std::atol(entry.path().filename().c_str());
+    // The process's first thread is named after the binary (which --before may have renamed).
+    std::string name = tid == pid ? "main" : stat.substr(open + 1, close - open - 1);
+    last[tid] = {name, (std::stod(f[11]) + std::stod(f[12])) / ticks};
+  }
+}
 
 // utime + stime of an exited, not yet reaped process (its threads, not its children), from
 // /proc/PID/stat; -1 when it cannot be read.
@@ -68,7 +95,8 @@ double own_cpu_seconds(pid_t pid) {
 double seconds_of(const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; }
 
 // Runs argv to the end with stdout and stderr in a file; wait4 gives its own resource usage.
-Measured run(const std::vector<std::string>& argv, const fs::path& dir) {
+// `threads`: sample its threads' CPU while it runs (Measured::thread_cpu_s).
+Measured run(const std::vector<std::string>& argv, const fs::path& dir, bool threads = false) {
   fs::path log = dir / "run.log";
   auto start = std::chrono::steady_clock::now();
   pid_t pid = bench::spawn_logged(argv, dir.string(), log.string());
@@ -76,6 +104,18 @@ Measured run(const std::vector<std::string>& argv, const fs::path& dir) {
   rusage usage{};
   siginfo_t exited{};
   Measured m;
+  std::map<long, std::pair<std::string, double>> last;
+  // A thread's time is the last reading before it ended (within 5 ms of its end).
+  while (threads) {
+    exited = siginfo_t{};
+    if (waitid(P_PID, static_cast<id_t>(pid), &exited, WEXITED | WNOWAIT | WNOHANG) != 0 ||
+        exited.si_pid != 0) {
+      break;
+    }
+    sample_threads(pid, last);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  for (const auto& [tid, named] : last) m.thread_cpu_s[named.first] += named.second;
   // Exited but left unreaped, its /proc entry still holds its own CPU time.
   if (waitid(P_PID, static_cast<id_t>(pid), &exited, WEXITED | WNOWAIT) == 0) {
     m.own_cpu_s = own_cpu_seconds(pid);
@@ -111,6 +151,7 @@ int main(int argc, char** argv) {
   int lines = 20000;
   int big = 100000;
   std::string before;
+  bool threads = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quick") {
@@ -122,8 +163,12 @@ int main(int argc, char** argv) {
       big = std::atoi(argv[++i]);
     } else if (a == "--before" && i + 1 < argc) {
       before = argv[++i];
+    } else if (a == "--threads") {
+      threads = true;
     } else {
-      fmt::print(stderr, "usage: score_bench [--quick] [--lines N] [--big N] [--before HARNESS]\n");
+      fmt::print(stderr,
+                 "usage: score_bench [--quick] [--lines N] [--big N] [--before HARNESS] "
+                 "[--threads]\n");
       return 64;
     }
   }
@@ -137,7 +182,14 @@ int main(int argc, char** argv) {
              lines, std::thread::hardware_concurrency());
   fmt::print("| what | workers | lines | seconds | per second | peak RSS (MiB) | harness CPU µs/line | with REPLs µs/line |\n");
   fmt::print("|---|---|---|---|---|---|---|---|\n");
-  auto row = [](const std::string& what, int workers, int n, const Measured& m) {
+  struct ThreadRow {
+    std::string what;
+    int workers, lines;
+    std::map<std::string, double> cpu_s;
+  };
+  std::vector<ThreadRow> thread_rows;
+  auto row = [&](const std::string& what, int workers, int n, const Measured& m) {
+    if (!m.thread_cpu_s.empty()) thread_rows.push_back({what, workers, n, m.thread_cpu_s});
     auto per_line = [n](double s) { return s >= 0 ? fmt::format("{:.0f}", s * 1e6 / n) : ""; };
     fmt::print("| {} | {} | {} | {:.2f} | {:.0f} | {} | {} | {} |\n", what, workers, n, m.seconds,
                n / m.seconds, m.max_rss_kb > 0 ? fmt::format("{:.1f}", m.max_rss_kb / 1024.0) : "",
@@ -162,7 +214,7 @@ int main(int argc, char** argv) {
     return run({harness, "score", in.string(), "--db", db, "--out", (dir / "out.jsonl").string(),
                 "--repl", repl, "--sandbox", "none", "--workers", std::to_string(workers),
                 "--no-progress"},
-               dir);
+               dir, threads);
   };
   struct Binary {
     std::string label, path;
@@ -194,6 +246,29 @@ int main(int argc, char** argv) {
     Measured m = score(b.path, big_input, b.label.substr(0, 1) + "big.db", 2);
     if (!m.ok) return fail("harness score (big)", m);
     row(b.label + "`harness score`, Lean checks", 2, big, m);
+  }
+  if (threads) {
+    // Known threads first, in the order a line meets them; any other after, by name.
+    std::vector<std::string> names = {"read-ahead", "main", "lean-worker", "lean-spare",
+                                      "store-writer"};
+    for (const auto& r : thread_rows) {
+      for (const auto& [name, _] : r.cpu_s) {
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      }
+    }
+    fmt::print("\nCPU µs per line by thread (all threads of a name together):\n\n| what | workers | lines |");
+    for (const auto& name : names) fmt::print(" {} |", name);
+    fmt::print("\n|---|---|---|");
+    for (size_t i = 0; i < names.size(); ++i) fmt::print("---|");
+    fmt::print("\n");
+    for (const auto& r : thread_rows) {
+      fmt::print("| {} | {} | {} |", r.what, r.workers, r.lines);
+      for (const auto& name : names) {
+        auto it = r.cpu_s.find(name);
+        fmt::print(" {} |", it == r.cpu_s.end() ? "" : fmt::format("{:.1f}", it->second * 1e6 / r.lines));
+      }
+      fmt::print("\n");
+    }
   }
   fs::remove_all(dir);
   return 0;
