@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "common/hex.hpp"
+
 namespace common {
 
 std::string random_hex(std::size_t bytes) {
@@ -12,14 +14,7 @@ std::string random_hex(std::size_t bytes) {
   if (bytes > 0 && RAND_bytes(raw.data(), static_cast<int>(bytes)) != 1) {
     throw std::runtime_error("random_hex: OpenSSL's random generator failed");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes * 2);
-  for (unsigned char b : raw) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xf]);
-  }
-  return out;
+  return hex_of(raw.data(), raw.size());
 }
 
 }  // namespace common

@@ -6,6 +6,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "common/hex.hpp"
+
 namespace common {
 
 namespace {
@@ -33,14 +35,7 @@ std::string sha256_hex(std::string_view data) {
       EVP_DigestFinal_ex(context.get(), digest.data(), &size) != 1) {
     throw std::runtime_error("sha256: digest failed");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (unsigned int i = 0; i < size; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xf]);
-  }
-  return out;
+  return hex_of(digest.data(), size);
 }
 
 TaggedHash::TaggedHash(std::string_view version) : m_version(version) { add("version", version); }

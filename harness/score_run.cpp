@@ -258,7 +258,9 @@ void ScoreRun::write(std::vector<Row> rows, bool force_flush) {
     ++m_counts[static_cast<size_t>(row.verdict)];
     m_out_lines.push_back(out_line(row));
     m_through = row.seq + 1;
-    if (m_recorded.count(row.line) == 0) m_batch.push_back(attempt_record(m_run_id, std::move(row)));
+    if (m_recorded.count(row.line) == 0) {
+      m_batch.push_back(attempt_record(m_run_id, std::move(row)));
+    }
     ++m_written;
   }
   auto now = std::chrono::steady_clock::now();

@@ -295,9 +295,8 @@ class PlainReader {
     }
     size_t count = m_at - digits;
     if (count == 0 || count > 18 || (count > 1 && m_text[digits] == '0')) return false;
-    if (m_at < m_text.size() && (m_text[m_at] == '.' || m_text[m_at] == 'e' || m_text[m_at] == 'E')) {
-      return false;
-    }
+    char next = m_at < m_text.size() ? m_text[m_at] : '\0';
+    if (next == '.' || next == 'e' || next == 'E') return false;  // a number, not an integer
     out = negative ? -value : value;
     return m_at > start;
   }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 
+#include "common/hex.hpp"
 #include "store/store_error.hpp"
 
 namespace store {
@@ -43,14 +44,7 @@ std::string file_sha256(const std::string& path) {
   if (EVP_DigestFinal_ex(context.get(), digest.data(), &size) != 1) {
     throw make_store_error(path, kOperation, "SHA-256 failed");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(size * 2);
-  for (unsigned int i = 0; i < size; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
-  return hex;
+  return common::hex_of(digest.data(), size);
 }
 
 }  // namespace store
