@@ -11,8 +11,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+// REPL processes are started with vfork (Boost.Process's use_vfork, compiled in only where this
+// macro says the platform has it; glibc's vfork is Linux's CLONE_VM | CLONE_VFORK). A fork of
+// the harness copied its page tables, and every page any of its threads then wrote took a
+// copy-on-write fault and a TLB shoot-down across the cores: with a process recycled every 500
+// checks, that halved `harness score`'s throughput on a 2-core VM (docs/benchmarks.md).
+#ifndef BOOST_POSIX_HAS_VFORK
+#define BOOST_POSIX_HAS_VFORK 1
+#endif
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
+#include <boost/process/posix.hpp>
 #include <chrono>
 #include <functional>
 #include <cstring>
@@ -30,12 +39,17 @@ namespace bp = boost::process;
 namespace lean_bridge {
 namespace {
 
-// Error codes above this, reported by the child before exec, mean it could not join its
-// cgroup (the rest is the errno); below it they are exec's.
+// Error codes from kJoinFailure up, reported by the child before exec, mean it could not join
+// its cgroup, from kChdirFailure up that it could not enter its working folder (the rest is
+// the errno); below them they are exec's.
 constexpr int kJoinFailure = 1 << 20;
+constexpr int kChdirFailure = 2 << 20;
 
-// Runs in the child between fork and exec: own process group, death with the parent,
-// its pids cgroup, resource limits. Only async-signal-safe calls here.
+// Runs in the child between vfork and exec: own process group, death with the parent,
+// its pids cgroup, resource limits. The child shares the harness's memory until it execs (the
+// spawning thread waits meanwhile): only async-signal-safe calls, no allocation, and the
+// signals are blocked from before the vfork until the child has set every caught signal back
+// to its default, so that no handler of the harness ever runs in the child.
 struct ChildSetup : bp::extend::handler {
   uint64_t address_space = 0;
   bool core_dumps = false;
@@ -43,8 +57,47 @@ struct ChildSetup : bp::extend::handler {
   uint64_t max_processes = 0;
   const char* cgroup_procs = nullptr;  // cgroup.procs of the cgroup to join
   const std::vector<int>* kept_fds = nullptr;  // descriptors the program inherits
+  const char* working_dir = nullptr;           // null: the harness's
+  mutable sigset_t saved_mask{};  // the spawning thread's, restored in both processes
+  mutable bool blocked = false;
+
+  template <class Executor>
+  void on_setup(Executor&) const {
+    sigset_t all;
+    sigfillset(&all);
+    blocked = pthread_sigmask(SIG_SETMASK, &all, &saved_mask) == 0;
+  }
+  template <class Executor>
+  void on_success(Executor&) const {
+    restore_mask();
+  }
+  template <class Executor>
+  void on_error(Executor&, const std::error_code&) const {
+    restore_mask();
+  }
+  void restore_mask() const {
+    if (blocked) pthread_sigmask(SIG_SETMASK, &saved_mask, nullptr);
+    blocked = false;
+  }
+
   template <class Executor>
   void on_exec_setup(Executor& exec) const {
+    // The handlers the harness installed are its own: the child takes the defaults (ignored
+    // signals stay ignored, as exec would keep them, except SIGPIPE below).
+    for (int sig = 1; sig < NSIG; ++sig) {
+      struct sigaction current {};
+      if (sigaction(sig, nullptr, &current) != 0) continue;
+      if (current.sa_handler == SIG_DFL || current.sa_handler == SIG_IGN) continue;
+      struct sigaction defaults {};
+      defaults.sa_handler = SIG_DFL;
+      sigaction(sig, &defaults, nullptr);
+    }
+    // Boost's start_dir ignores a failed chdir: the program would run in the harness's folder.
+    if (working_dir != nullptr && ::chdir(working_dir) != 0) {
+      exec.set_error(std::error_code(kChdirFailure + errno, std::system_category()),
+                     "cannot enter the working folder");
+      _exit(126);
+    }
     if (cgroup_procs != nullptr) {
       // Fails closed: a child that cannot join its cgroup never runs unlimited. "0" is the
       // writing process itself, in cgroup v1 and v2 alike.
@@ -85,6 +138,7 @@ struct ChildSetup : bp::extend::handler {
       setrlimit(RLIMIT_NPROC, &limit);
     }
     signal(SIGPIPE, SIG_DFL);
+    if (blocked) sigprocmask(SIG_SETMASK, &saved_mask, nullptr);
   }
 };
 
@@ -228,18 +282,15 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const ProcessSpec& spec) {
     setup.cgroup_procs = cgroup->procs_file().c_str();
   }
   std::error_code ec;
-  std::unique_ptr<bp::child> child;
   bp::environment environment = boost::this_process::environment();
   for (const auto& [name, value] : spec.env) environment[name] = value;
-  if (spec.working_dir.empty()) {
-    child = std::make_unique<bp::child>(bp::exe = program, bp::args = args, bp::std_in < in,
-                                        bp::std_out > out, bp::std_err > err,
-                                        environment, setup, ec);
-  } else {
-    child = std::make_unique<bp::child>(bp::exe = program, bp::args = args, bp::std_in < in,
-                                        bp::std_out > out, bp::std_err > err,
-                                        environment, bp::start_dir = spec.working_dir,
-                                        setup, ec);
+  if (!spec.working_dir.empty()) setup.working_dir = spec.working_dir.c_str();
+  auto child = std::make_unique<bp::child>(bp::exe = program, bp::args = args, bp::std_in < in,
+                                           bp::std_out > out, bp::std_err > err, environment,
+                                           setup, bp::posix::use_vfork, ec);
+  if (ec && ec.value() >= kChdirFailure) {
+    throw SpawnError(fmt::format("{}: cannot start in {}: {}", program, spec.working_dir,
+                                 std::strerror(ec.value() - kChdirFailure)));
   }
   if (ec && cgroup && ec.value() >= kJoinFailure) {
     throw SpawnError(fmt::format("{}: cannot join the pids cgroup {}: {}", program, cgroup->dir(),
