@@ -285,6 +285,11 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const ProcessSpec& spec) {
   bp::environment environment = boost::this_process::environment();
   for (const auto& [name, value] : spec.env) environment[name] = value;
   if (!spec.working_dir.empty()) setup.working_dir = spec.working_dir.c_str();
+  // The mask comes back on success and on error (ChildSetup); also if Boost throws instead.
+  struct MaskBack {
+    const ChildSetup& setup;
+    ~MaskBack() { setup.restore_mask(); }
+  } mask_back{setup};
   auto child = std::make_unique<bp::child>(bp::exe = program, bp::args = args, bp::std_in < in,
                                            bp::std_out > out, bp::std_err > err, environment,
                                            setup, bp::posix::use_vfork, ec);
