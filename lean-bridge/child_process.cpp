@@ -47,9 +47,10 @@ constexpr int kChdirFailure = 2 << 20;
 
 // Runs in the child between vfork and exec: own process group, death with the parent,
 // its pids cgroup, resource limits. The child shares the harness's memory until it execs (the
-// spawning thread waits meanwhile): only async-signal-safe calls, no allocation, and the
-// signals are blocked from before the vfork until the child has set every caught signal back
-// to its default, so that no handler of the harness ever runs in the child.
+// spawning thread waits meanwhile): only async-signal-safe calls and no allocation (but for
+// Boost's report of a failure, just before the child exits). The signals are blocked from
+// before the vfork until the child has set every caught signal back to its default, so that
+// no handler of the harness ever runs in the child.
 struct ChildSetup : bp::extend::handler {
   uint64_t address_space = 0;
   bool core_dumps = false;

@@ -23,7 +23,9 @@ unsigned long long status_mask(const std::string& status, const std::string& fie
   std::istringstream lines(status);
   std::string line;
   while (std::getline(lines, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1), nullptr, 16);
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::stoull(line.substr(field.size() + 1), nullptr, 16);
+    }
   }
   FAIL("no " << field << " in:\n" << status);
   return 0;
