@@ -11,6 +11,7 @@
 
 #include "common/thread_name.hpp"
 #include "lean-bridge/child_process.hpp"
+#include "lean-bridge/reaper.hpp"
 
 namespace lean_bridge {
 namespace {
@@ -71,6 +72,8 @@ WorkerPool::~WorkerPool() {
     if (slot.thread.joinable()) slot.thread.join();
   }
   m_spares.reset();
+  // The processes the workers killed are reaped, and their cgroups gone, when the pool is.
+  Reaper::instance().drain();
 }
 
 void WorkerPool::submit(CheckRequest request) {
