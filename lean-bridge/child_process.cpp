@@ -355,17 +355,6 @@ void ChildProcess::kill_group() {
   release_cgroup();
 }
 
-void ChildProcess::send_kill() {
-  if (m_pid <= 0 || m_status) return;
-  if (m_cgroup) {
-    for (pid_t pid : m_cgroup->members()) {
-      if (pid != m_pid) ::kill(pid, SIGKILL);
-    }
-    return;
-  }
-  ::kill(-m_pid, SIGKILL);
-}
-
 // Whatever the child left in its cgroup (a sandbox's processes die asynchronously, a fork
 // bomb's children may have left the process group) is killed before the cgroup goes.
 void ChildProcess::release_cgroup() {

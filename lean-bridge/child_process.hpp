@@ -66,9 +66,6 @@ class ChildProcess {
 
   // SIGKILL to the whole process group, then reap the direct child.
   void kill_group();
-  // The first SIGKILLs of kill_group(), without waiting: to every process of the child's cgroup
-  // but the child itself (which then reaps them), or to its process group without a cgroup.
-  void send_kill();
   // Reaps without blocking; returns the wait status once the child has exited.
   std::optional<int> try_reap();
   // Reaps, waiting at most `timeout_ms` before killing the group.

@@ -14,11 +14,6 @@ void ReplProcess::kill() {
   m_dead = true;
 }
 
-void ReplProcess::send_kill() {
-  m_child->send_kill();
-  m_dead = true;
-}
-
 WorkerDied ReplProcess::died(const char* what) {
   m_dead = true;
   drain_stderr();

@@ -50,10 +50,7 @@ class ReplProcess {
   Reply receive(Clock::time_point deadline);
 
   bool alive() const { return !m_dead; }
-  // SIGKILL to everything the process runs, then waits for it to exit and reaps it.
   void kill();
-  // The same SIGKILL, without waiting: kill() (or the destructor) finishes the job.
-  void send_kill();
   uint64_t rss_bytes() const { return m_child->group_rss_bytes(); }
   const FrameReader& reader() const { return m_reader; }
   const std::string& stderr_tail() const { return m_stderr_tail; }

@@ -7,7 +7,6 @@
 
 #include "common/json_text.hpp"
 #include "lean-bridge/closing_check.hpp"
-#include "lean-bridge/reaper.hpp"
 #include "lean-bridge/repl_process.hpp"
 
 namespace lean_bridge {
@@ -164,7 +163,8 @@ void Worker::discard_process() {
   if (m_replacement_wanted && m_source != nullptr) m_source->want(m_current, false);
   m_replacement_wanted = false;
   m_group = 0;
-  retire(std::move(m_process));  // killed now; waited for and reaped on the reaper's thread
+  if (m_process) m_process->kill();
+  m_process.reset();
   m_sets.clear();
   m_current.clear();
   m_next_env = 0;

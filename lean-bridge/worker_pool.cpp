@@ -11,7 +11,6 @@
 
 #include "common/thread_name.hpp"
 #include "lean-bridge/child_process.hpp"
-#include "lean-bridge/reaper.hpp"
 
 namespace lean_bridge {
 namespace {
@@ -72,8 +71,6 @@ WorkerPool::~WorkerPool() {
     if (slot.thread.joinable()) slot.thread.join();
   }
   m_spares.reset();
-  // The processes the workers killed are reaped, and their cgroups gone, when the pool is.
-  Reaper::instance().drain();
 }
 
 void WorkerPool::submit(CheckRequest request) {
