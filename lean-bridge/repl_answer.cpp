@@ -283,7 +283,6 @@ class PlainReader {
 
   bool integer(int64_t& out) {
     skip_space();
-    size_t start = m_at;
     bool negative = m_at < m_text.size() && m_text[m_at] == '-';
     if (negative) ++m_at;
     size_t digits = m_at;
@@ -294,11 +293,11 @@ class PlainReader {
       ++m_at;
     }
     size_t count = m_at - digits;
-    if (count == 0 || count > 18 || (count > 1 && m_text[digits] == '0')) return false;
+    if (count == 0 || (count > 1 && m_text[digits] == '0')) return false;
     char next = m_at < m_text.size() ? m_text[m_at] : '\0';
     if (next == '.' || next == 'e' || next == 'E') return false;  // a number, not an integer
     out = negative ? -value : value;
-    return m_at > start;
+    return true;
   }
 
   bool position(OptionalPosition& out) {
