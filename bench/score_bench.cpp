@@ -11,10 +11,13 @@
 //  - the same input scored again on the same store: every line a cache hit, no Lean;
 //  - a larger input (default 100,000 lines, 2 workers) for memory.
 //
-// Usage: score_bench [--quick] [--lines N] [--big N] [--before HARNESS] [--threads]. --quick:
-// 2,000 and 10,000 lines. --before: another harness binary (an earlier build) measured in the
-// same run, each of its rows right before the same row of this one, so both see the same
-// machine. --threads: a second table, each `harness score` row's CPU per line by thread name
+// Usage: score_bench [--quick] [--lines N] [--big N] [--before HARNESS] [--threads]
+// [--repeat N] [--only pool,checks,hits,big]. --quick: 2,000 and 10,000 lines. --before:
+// another harness binary (an earlier build) measured in the same run, each of its runs right
+// before the same run of this one, so both see the same machine. --repeat N: every row is run
+// N times (before and after taking turns) and shows the median run by time, with the slowest
+// and the fastest run's lines/s beside it: on a machine whose neighbours come and go, one run
+// each says little. --only: the parts named (the cache hits' store is made first if needed). --threads: a second table, each `harness score` row's CPU per line by thread name
 // (main, read-ahead, store-writer, lean-worker...), read from /proc/PID/task every 5 ms while
 // it runs (the reading costs a little CPU of its own: off by default).
 // Exit status 1 when a run fails or does not pass every line (the figures would mean nothing).
@@ -31,6 +34,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -145,13 +149,34 @@ int fail(const std::string& what, const Measured& m) {
   return 1;
 }
 
+// The median of a row's repetitions (by wall time), and the spread of their rates.
+struct Repeated {
+  Measured median;
+  double slowest_per_s = 0, fastest_per_s = 0;
+};
+
+Repeated median_of(std::vector<Measured> runs, int lines) {
+  std::sort(runs.begin(), runs.end(),
+            [](const Measured& a, const Measured& b) { return a.seconds < b.seconds; });
+  return Repeated{runs[runs.size() / 2], lines / runs.back().seconds, lines / runs.front().seconds};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int lines = 20000;
   int big = 100000;
+  int repeat = 1;
   std::string before;
   bool threads = false;
+  std::vector<std::string> only;  // empty: every part
+  const std::vector<std::string> parts = {"pool", "checks", "hits", "big"};
+  auto usage = [] {
+    fmt::print(stderr,
+               "usage: score_bench [--quick] [--lines N] [--big N] [--before HARNESS] "
+               "[--threads] [--repeat N] [--only pool,checks,hits,big]\n");
+    return 64;
+  };
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quick") {
@@ -165,87 +190,167 @@ int main(int argc, char** argv) {
       before = argv[++i];
     } else if (a == "--threads") {
       threads = true;
+    } else if (a == "--repeat" && i + 1 < argc) {
+      repeat = std::atoi(argv[++i]);
+      if (repeat < 1) return usage();
+    } else if (a == "--only" && i + 1 < argc) {
+      std::string list = argv[++i];
+      for (size_t at = 0; at <= list.size();) {
+        size_t comma = std::min(list.find(',', at), list.size());
+        std::string part = list.substr(at, comma - at);
+        if (std::find(parts.begin(), parts.end(), part) == parts.end()) return usage();
+        only.push_back(part);
+        at = comma + 1;
+      }
     } else {
-      fmt::print(stderr,
-                 "usage: score_bench [--quick] [--lines N] [--big N] [--before HARNESS] "
-                 "[--threads]\n");
-      return 64;
+      return usage();
     }
   }
+  auto wanted = [&](const std::string& part) {
+    return only.empty() || std::find(only.begin(), only.end(), part) != only.end();
+  };
   char pattern[] = "/tmp/score-bench-XXXXXX";
   if (mkdtemp(pattern) == nullptr) return 1;
   fs::path dir = pattern;
   fs::path input = dir / "in.jsonl";
   write_input(input, lines);
   const std::string repl = FAKE_REPL_PATH;
-  fmt::print("{} distinct passing proofs, the instant REPL double, --sandbox none; {} cores\n\n",
+  fmt::print("{} distinct passing proofs, the instant REPL double, --sandbox none; {} cores\n",
              lines, std::thread::hardware_concurrency());
-  fmt::print("| what | workers | lines | seconds | per second | peak RSS (MiB) | harness CPU µs/line | with REPLs µs/line |\n");
-  fmt::print("|---|---|---|---|---|---|---|---|\n");
+  if (repeat > 1) {
+    fmt::print("each row: the median of {} runs (by time), its figures; \"spread\": the slowest "
+               "and the fastest run's lines/s\n",
+               repeat);
+  }
+  fmt::print("\n| what | workers | lines | seconds | per second |{} peak RSS (MiB) | harness CPU µs/line | with REPLs µs/line |\n",
+             repeat > 1 ? " spread |" : "");
+  fmt::print("|---|---|---|---|---|{}---|---|---|\n", repeat > 1 ? "---|" : "");
   struct ThreadRow {
     std::string what;
     int workers, lines;
     std::map<std::string, double> cpu_s;
   };
   std::vector<ThreadRow> thread_rows;
-  auto row = [&](const std::string& what, int workers, int n, const Measured& m) {
+  auto row = [&](const std::string& what, int workers, int n, const Repeated& r) {
+    const Measured& m = r.median;
     if (!m.thread_cpu_s.empty()) thread_rows.push_back({what, workers, n, m.thread_cpu_s});
     auto per_line = [n](double s) { return s >= 0 ? fmt::format("{:.0f}", s * 1e6 / n) : ""; };
-    fmt::print("| {} | {} | {} | {:.2f} | {:.0f} | {} | {} | {} |\n", what, workers, n, m.seconds,
-               n / m.seconds, m.max_rss_kb > 0 ? fmt::format("{:.1f}", m.max_rss_kb / 1024.0) : "",
+    std::string spread =
+        repeat > 1 ? fmt::format(" {:.0f}-{:.0f} |", r.slowest_per_s, r.fastest_per_s) : "";
+    fmt::print("| {} | {} | {} | {:.2f} | {:.0f} |{} {} | {} | {} |\n", what, workers, n,
+               m.seconds, n / m.seconds, spread,
+               m.max_rss_kb > 0 ? fmt::format("{:.1f}", m.max_rss_kb / 1024.0) : "",
                per_line(m.own_cpu_s), m.all_cpu_s > 0 ? per_line(m.all_cpu_s) : "");
     std::fflush(stdout);
   };
-  for (int w : {1, 2, 4}) {
-    Measured m = run({"python3", BENCH_DIR "/reference_pool.py", repl, input.string(),
-                      std::to_string(w)},
-                     dir);
-    if (!m.ok) return fail("the reference pool", m);
-    auto result = nlohmann::json::parse(m.output.substr(m.output.find('{')));
-    if (result.at("passed").get<int>() != lines) return fail("the reference pool (not all passed)", m);
-    m.seconds = result.at("seconds").get<double>();  // without the interpreter's start
-    m.max_rss_kb = 0;  // the pool's memory is not what is compared
-    m.own_cpu_s = -1;  // the interpreter's start and its REPLs are in the counts: not compared
-    m.all_cpu_s = 0;
-    row("Python pool, same round trips", w, lines, m);
+  if (wanted("pool")) {
+    for (int w : {1, 2, 4}) {
+      std::vector<Measured> runs;
+      for (int k = 0; k < repeat; ++k) {
+        Measured m = run({"python3", BENCH_DIR "/reference_pool.py", repl, input.string(),
+                          std::to_string(w)},
+                         dir);
+        if (!m.ok) return fail("the reference pool", m);
+        auto result = nlohmann::json::parse(m.output.substr(m.output.find('{')));
+        if (result.at("passed").get<int>() != lines) {
+          return fail("the reference pool (not all passed)", m);
+        }
+        m.seconds = result.at("seconds").get<double>();  // without the interpreter's start
+        m.max_rss_kb = 0;  // the pool's memory is not what is compared
+        m.own_cpu_s = -1;  // the interpreter's start and its REPLs are in the counts: not compared
+        m.all_cpu_s = 0;
+        runs.push_back(std::move(m));
+      }
+      row("Python pool, same round trips", w, lines, median_of(std::move(runs), lines));
+    }
   }
-  auto score = [&](const std::string& harness, const fs::path& in, const std::string& db,
+  auto score = [&](const std::string& harness, const fs::path& in, const fs::path& db,
                    int workers) {
-    return run({harness, "score", in.string(), "--db", db, "--out", (dir / "out.jsonl").string(),
-                "--repl", repl, "--sandbox", "none", "--workers", std::to_string(workers),
-                "--no-progress"},
+    return run({harness, "score", in.string(), "--db", db.string(), "--out",
+                (dir / "out.jsonl").string(), "--repl", repl, "--sandbox", "none", "--workers",
+                std::to_string(workers), "--no-progress"},
                dir, threads);
+  };
+  auto remove_store = [](const fs::path& db) {
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
   };
   struct Binary {
     std::string label, path;
+    fs::path hits_store;  // a store of `lines` checks by this binary (the cache hits' source)
   };
   std::vector<Binary> binaries;
-  if (!before.empty()) binaries.push_back({"before: ", before});
-  binaries.push_back({before.empty() ? "" : "after: ", HARNESS_PATH});
-  for (int w : {1, 2, 4}) {
-    for (const auto& b : binaries) {
-      std::string db = fmt::format("{}w{}.db", b.label.empty() ? "" : b.label.substr(0, 1), w);
-      Measured m = score(b.path, input, db, w);
-      if (!m.ok || m.output.find(fmt::format("pass {},", lines)) == std::string::npos) {
-        return fail("harness score", m);
+  if (!before.empty()) binaries.push_back({"before: ", before, dir / "before-hits.db"});
+  binaries.push_back({before.empty() ? "" : "after: ", HARNESS_PATH, dir / "hits.db"});
+  // Lean checks: a new store for every run. The first 2-worker store of each binary is kept as
+  // the source of its cache hits (the cache key names the binary).
+  auto checks = [&](const Binary& b, int w, const fs::path& in, int n) -> std::optional<Measured> {
+    fs::path db = dir / "checks.db";
+    remove_store(db);
+    Measured m = score(b.path, in, db, w);
+    if (!m.ok || m.output.find(fmt::format("pass {},", n)) == std::string::npos) {
+      fail("harness score", m);
+      return std::nullopt;
+    }
+    if (w == 2 && in == input && !fs::exists(b.hits_store)) fs::copy_file(db, b.hits_store);
+    remove_store(db);
+    return m;
+  };
+  if (wanted("checks")) {
+    for (int w : {1, 2, 4}) {
+      std::map<std::string, std::vector<Measured>> runs;
+      for (int k = 0; k < repeat; ++k) {
+        for (const auto& b : binaries) {
+          auto m = checks(b, w, input, lines);
+          if (!m) return 1;
+          runs[b.label].push_back(std::move(*m));
+        }
       }
-      row(b.label + "`harness score`, Lean checks", w, lines, m);
+      for (const auto& b : binaries) {
+        row(b.label + "`harness score`, Lean checks", w, lines,
+            median_of(std::move(runs[b.label]), lines));
+      }
     }
   }
-  for (const auto& b : binaries) {
-    std::string db = fmt::format("{}w2.db", b.label.empty() ? "" : b.label.substr(0, 1));
-    Measured hits = score(b.path, input, db, 2);
-    if (!hits.ok || hits.output.find(fmt::format("cache hits {}", lines)) == std::string::npos) {
-      return fail("harness score (cache hits)", hits);
+  if (wanted("hits")) {
+    for (const auto& b : binaries) {
+      if (!fs::exists(b.hits_store) && !checks(b, 2, input, lines)) return 1;
     }
-    row(b.label + "`harness score`, every line a cache hit", 2, lines, hits);
+    // Each run scores the same input again on a copy of the same store: every line a hit.
+    std::map<std::string, std::vector<Measured>> runs;
+    for (int k = 0; k < repeat; ++k) {
+      for (const auto& b : binaries) {
+        fs::path db = dir / "hits-run.db";
+        remove_store(db);
+        fs::copy_file(b.hits_store, db);
+        Measured hits = score(b.path, input, db, 2);
+        if (!hits.ok ||
+            hits.output.find(fmt::format("cache hits {}", lines)) == std::string::npos) {
+          return fail("harness score (cache hits)", hits);
+        }
+        remove_store(db);
+        runs[b.label].push_back(std::move(hits));
+      }
+    }
+    for (const auto& b : binaries) {
+      row(b.label + "`harness score`, every line a cache hit", 2, lines,
+          median_of(std::move(runs[b.label]), lines));
+    }
   }
-  fs::path big_input = dir / "big.jsonl";
-  write_input(big_input, big);
-  for (const auto& b : binaries) {
-    Measured m = score(b.path, big_input, b.label.substr(0, 1) + "big.db", 2);
-    if (!m.ok) return fail("harness score (big)", m);
-    row(b.label + "`harness score`, Lean checks", 2, big, m);
+  if (wanted("big")) {
+    fs::path big_input = dir / "big.jsonl";
+    write_input(big_input, big);
+    std::map<std::string, std::vector<Measured>> runs;
+    for (int k = 0; k < repeat; ++k) {
+      for (const auto& b : binaries) {
+        auto m = checks(b, 2, big_input, big);
+        if (!m) return 1;
+        runs[b.label].push_back(std::move(*m));
+      }
+    }
+    for (const auto& b : binaries) {
+      row(b.label + "`harness score`, Lean checks", 2, big,
+          median_of(std::move(runs[b.label]), big));
+    }
   }
   if (threads) {
     // Known threads first, in the order a line meets them; any other after, by name.
