@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -59,14 +60,34 @@ struct Measured {
   std::map<std::string, double> thread_cpu_s;  // --threads: CPU seconds by thread name
 };
 
+// A /proc file's text; "" when it cannot be read. A thread that ends while its file is read
+// fails the read with ESRCH, which a std::ifstream would throw from inside its buffer.
+std::string read_proc_file(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string text;
+  char buffer[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      text.clear();
+      break;
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
 // The CPU seconds (user + system) of each thread of `pid` now, by thread id: its name and time.
 void sample_threads(pid_t pid, std::map<long, std::pair<std::string, double>>& last) {
   std::error_code ec;
   fs::path tasks = fmt::format("/proc/{}/task", pid);
   double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   for (const auto& entry : fs::directory_iterator(tasks, ec)) {
-    std::ifstream in(entry.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string stat = read_proc_file(entry.path() / "stat");
     size_t open = stat.find('('), close = stat.rfind(')');
     if (open == std::string::npos || close == std::string::npos || close < open) continue;
     std::istringstream fields(stat.substr(close + 2));
@@ -83,8 +104,7 @@ void sample_threads(pid_t pid, std::map<long, std::pair<std::string, double>>& l
 // utime + stime of an exited, not yet reaped process (its threads, not its children), from
 // /proc/PID/stat; -1 when it cannot be read.
 double own_cpu_seconds(pid_t pid) {
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string stat = read_proc_file(fmt::format("/proc/{}/stat", pid));
   size_t close = stat.rfind(')');  // the command name may hold spaces
   if (close == std::string::npos) return -1;
   std::istringstream fields(stat.substr(close + 2));
