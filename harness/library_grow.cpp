@@ -88,14 +88,14 @@ store::LemmaRecord to_record(const library::Lemma& l, int64_t description_bytes)
   return r;
 }
 
+}  // namespace
+
 bool is_sqlite_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[16] = {};
   in.read(magic, sizeof magic);
   return in.gcount() == 16 && std::string_view(magic, 16) == std::string_view("SQLite format 3\0", 16);
 }
-
-}  // namespace
 
 std::optional<StoredLibrary> stored_library(const store::Store& db, const std::string& which) {
   auto version = db.library_version(which);

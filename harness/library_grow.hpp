@@ -37,6 +37,9 @@ struct StoredLibrary {
 // `which`: "latest" or a version (or a hex prefix of one); nothing when the store has none.
 std::optional<StoredLibrary> stored_library(const store::Store& db, const std::string& which);
 
+// Whether `path` begins as an SQLite database does (its first 16 bytes): a store, not a file.
+bool is_sqlite_file(const std::string& path);
+
 // The library `--library PATH` names: a store (an SQLite file: `version` says which, as
 // stored_library) or a library file (`harness library export --json`). Throws UsageError naming
 // the path for a missing file, an unknown version or a bad library file.

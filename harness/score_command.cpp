@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/interrupt.hpp"
+#include "harness/library_checker.hpp"
+#include "harness/library_grow.hpp"
 #include "harness/resume.hpp"
 #include "harness/score_run.hpp"
 #include "harness/score_settings.hpp"
@@ -57,6 +59,46 @@ int finish(store::Store& db, int64_t run_id, ScoreRun& run) {
   }
   db.finish_run(run_id, store::RunStatus::completed, run.summary_json());
   return kExitOk;
+}
+
+// The lemma library a run checks with (docs/library.md, "Use in score"): none without
+// --library. A resumed run goes on with the version it began with: a store gives that version
+// again, however it has grown since; a file must still hold it, and a run begun without a
+// library takes none now. Anything else is refused, naming the run: one run, one library.
+StoredLibrary score_library(const ScoreSettings& s, const std::optional<store::RunRow>& resumed) {
+  if (!s.library && s.library_version != "latest") {
+    throw UsageError(fmt::format("--library-version {}: give --library STORE too", s.library_version));
+  }
+  std::string began;  // the version the resumed run recorded; "" for none
+  bool began_with = false;
+  if (resumed) {
+    json recorded = json::parse(resumed->settings_json, nullptr, false);
+    if (recorded.is_object() && recorded.contains("library")) {
+      began_with = true;
+      began = recorded["library"].value("version", "");
+    }
+  }
+  if (!s.library) {
+    if (began_with) {
+      throw UsageError(fmt::format("--resume {}: run {} was checked with library {}: give --library",
+                                   *s.resume, resumed->uuid, began.empty() ? "(empty)" : began));
+    }
+    return {};
+  }
+  if (resumed && !began_with) {
+    throw UsageError(fmt::format("--library {}: run {} was checked without a library; start a new "
+                                 "run to check with one", *s.library, resumed->uuid));
+  }
+  std::string version = s.library_version;
+  if (began_with && !began.empty() && is_sqlite_file(*s.library)) version = began;
+  StoredLibrary library = load_library(*s.library, version);
+  if (began_with && library.version != began) {
+    throw UsageError(fmt::format("--resume {}: run {} was checked with library {}, and {} now holds "
+                                 "{}: the verdicts of one run come from one library; start a new run",
+                                 *s.resume, resumed->uuid, began.empty() ? "(empty)" : began,
+                                 *s.library, library.version.empty() ? "(empty)" : library.version));
+  }
+  return library;
 }
 
 }  // namespace
@@ -110,6 +152,12 @@ int score_corpus(ScoreSettings s, CorpusRun corpus) {
         "verdicts of one run come from one toolchain; start a new run", *s.resume,
         resumed->uuid, resumed->toolchain, engine.identity.toolchain));
   }
+  StoredLibrary library = score_library(s, resumed);
+  if (s.library) {
+    engine.library = layers_of(library.lemmas, /*derivations=*/true);
+    fmt::print(stderr, "harness {}: library {} ({} lemmas)\n", kind,
+               library.version.empty() ? "(empty)" : library.version, library.lemmas.size());
+  }
   tasks::CandidateReader reader(s.input, reader_options);
   std::vector<Canary> canaries;
   if (s.canaries > 0) {
@@ -139,6 +187,12 @@ int score_corpus(ScoreSettings s, CorpusRun corpus) {
     settings["strict"] = s.strict;
     settings["canaries"] = s.canaries;
     settings["shard"] = s.shard ? json(Shard::parse(*s.shard).text()) : json(nullptr);
+    if (s.library) {
+      settings["library"] = {{"path", settings::absolute_paths(settings::Spec{.value = "FILE"},
+                                                               json(*s.library))},
+                             {"version", library.version},
+                             {"lemmas", library.lemmas.size()}};
+    }
     json options = corpus.options;
     options["--out"] = settings::absolute_paths(settings::Spec{.value = "FILE"}, json(s.out));
     settings["options"] = options;

@@ -23,6 +23,9 @@ struct ScoreSettings : EngineSettings {
   std::optional<std::string> canary_file;   // canaries to use instead of the built-in set
   std::optional<std::string> shard;         // "I/N": this run's part of the input (shard.hpp)
   std::optional<std::string> resume;        // a run's uuid or "latest": go on with that run
+  // A lemma library the candidates may use (docs/library.md, "Use in score").
+  std::optional<std::string> library;       // STORE|FILE; none: no library
+  std::string library_version = "latest";  // with a store: which version
 };
 
 int run_score(const ScoreSettings& settings);

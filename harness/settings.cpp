@@ -184,7 +184,8 @@ std::string markdown_table(const std::vector<Row>& rows) {
 }
 
 nlohmann::json absolute_paths(const Spec& spec, nlohmann::json value) {
-  bool path = spec.value == "FILE" || spec.value == "DIR" || spec.value == "INPUT";
+  bool path = spec.value == "FILE" || spec.value == "DIR" || spec.value == "INPUT" ||
+              spec.value == "STORE|FILE";
   bool maybe_file = spec.value.find("DB") != std::string::npos;  // --baseline DB|RUN
   if (!path && !maybe_file) return value;
   auto absolute = [&](nlohmann::json& v) {

@@ -192,6 +192,15 @@ const Group<ScoreSettings>& score_group() {
                               "recorded verdict keep it, the others are checked, OUT is written "
                               "whole; the run's options are used unless given again, and an "
                               "input whose SHA-256 changed is refused"}),
+          setting<S>(&S::library,
+                     {.names = "--library", .value = "STORE|FILE",
+                      .help = "Check with a lemma library: a store's version (--library-version) "
+                              "or a `library export --json` file; candidates may use its lemmas "
+                              "(docs/library.md, \"Use in score\")",
+                      .default_text = "none"}),
+          setting<S>(&S::library_version,
+                     {.names = "--library-version", .value = "VERSION",
+                      .help = "--library STORE: latest or a version (library-v1:HEX or a prefix)"}),
       }};
   return group;
 }

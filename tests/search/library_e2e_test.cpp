@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -315,4 +317,135 @@ TEST_CASE("library grow lifts the lemma from have steps again, and a have used o
                    "{} -> {} bytes",
                    chain->origin, member->gain, member->uses, replaced, f.chain_haves, absorbed,
                    absorbed_proofs, lemmas.size() - 1, before, after));
+}
+
+namespace {
+
+// The OUT rows of `path` by task name.
+std::map<std::string, json> rows_by_name(const fs::path& path) {
+  std::ifstream in(path);
+  std::map<std::string, json> rows;
+  for (std::string line; std::getline(in, line);) {
+    json row = json::parse(line);
+    rows[row.at("name").get<std::string>()] = row;
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("score --library checks proofs that use its lemmas, refuses them on the tasks a lemma "
+          "came from, and a resumed run keeps the library it began with",
+          "[e2e][library][score]") {
+  Box box;
+  write_candidates(box.dir / "train.jsonl", "train");
+  auto scored = run_harness(box.dir, with({"score", (box.dir / "train.jsonl").string()}, box.engine()));
+  REQUIRE(scored.exit_code == 0);
+  auto grown = run_harness(box.dir, with({"library", "grow", "--split", "train"}, box.engine()));
+  INFO(grown.output);
+  REQUIRE(grown.exit_code == 0);
+  std::string version, lemma;
+  std::set<std::string> derived_from;
+  {
+    auto db = store::Store::open(box.db());
+    auto latest = db.library_version("latest");
+    REQUIRE(latest);
+    version = latest->version;
+    auto lemmas = db.library_lemmas(version);
+    REQUIRE(lemmas.size() == 1);
+    lemma = lemmas[0].name;
+    derived_from.insert(lemmas[0].derived_from.begin(), lemmas[0].derived_from.end());
+  }
+
+  // Candidates that use the lemma: each chain task's reference proof with every inlined
+  // `Chain x` sub-proof replaced by `apply LEMMA`. The valid tasks' are new proofs; the train
+  // tasks' are proofs of the tasks the lemma came from.
+  std::string inlined;
+  for (const auto& step : subproof("Chain")) inlined += (inlined.empty() ? "  " : "\n  ") + step;
+  std::ofstream uses(box.dir / "uses.jsonl");
+  std::set<std::string> valid, train;
+  std::ifstream in(kTasks);
+  for (std::string line; std::getline(in, line);) {
+    json task = json::parse(line);
+    if (task.at("family").get<std::string>().rfind("chain", 0) != 0) continue;
+    std::string proof = task.at("reference_proof");
+    for (size_t at; (at = proof.find(inlined)) != std::string::npos;) {
+      proof.replace(at, inlined.size(), "  apply " + lemma);
+    }
+    REQUIRE(proof.find("unfold Chain") == std::string::npos);
+    const std::string name = task.at("name");
+    bool is_train = task.at("split") == "train";
+    if (is_train && train.size() == 2) continue;
+    (is_train ? train : valid).insert(name);
+    uses << json{{"name", name}, {"header", task.at("header")},
+                 {"formal_statement", task.at("formal_statement")}, {"proof", proof}}.dump()
+         << "\n";
+  }
+  uses.close();
+  REQUIRE(valid.size() >= 5);
+  REQUIRE(train.size() == 2);
+  const std::string input = (box.dir / "uses.jsonl").string();
+
+  // With the library: the new proofs pass; a proof of a task the lemma came from is refused
+  // without Lean, naming the lemma.
+  auto with_library = run_harness(box.dir, with({"score", input, "--out", "with.jsonl", "--library",
+                                                 box.db()}, box.engine()));
+  INFO(with_library.output);
+  CHECK(with_library.exit_code == 0);
+  CHECK(with_library.output.find("library " + version + " (1 lemmas)") != std::string::npos);
+  auto rows = rows_by_name(box.dir / "with.jsonl");
+  for (const auto& name : valid) {
+    INFO(name << ": " << rows[name].dump());
+    CHECK(rows[name].at("verdict") == "pass");
+  }
+  for (const auto& name : train) {
+    INFO(name << ": " << rows[name].dump());
+    CHECK(rows[name].at("verdict") == "rejected");
+    CHECK(rows[name].at("reason").get<std::string>().find(lemma) != std::string::npos);
+  }
+
+  // Without it the lemma is an unknown name: nothing passes.
+  auto without = run_harness(box.dir, with({"score", input, "--out", "without.jsonl"}, box.engine()));
+  INFO(without.output);
+  for (const auto& [name, row] : rows_by_name(box.dir / "without.jsonl")) {
+    INFO(name << ": " << row.dump());
+    CHECK(row.at("verdict") != "pass");
+  }
+
+  // The run records its library; resumed, it goes on with it (a completed run: OUT is written
+  // again from the store, without Lean).
+  auto db = store::Store::open(box.db());
+  auto runs = db.runs();
+  std::optional<store::RunRow> with_run, without_run;
+  for (const auto& r : runs) {
+    if (r.command != "score") continue;
+    json settings = json::parse(r.settings_json);
+    if (settings.contains("library")) {
+      with_run = r;
+      CHECK(settings["library"]["version"] == version);
+      CHECK(settings["library"]["lemmas"] == 1);
+      CHECK(settings["library"]["path"] == fs::absolute(box.db()).lexically_normal().string());
+    } else if (r.input_path.find("uses.jsonl") != std::string::npos) {
+      without_run = r;
+    }
+  }
+  REQUIRE(with_run);
+  REQUIRE(without_run);
+  fs::remove(box.dir / "with.jsonl");
+  auto resumed = run_harness(box.dir, {"score", "--resume", with_run->uuid, "--db", box.db(),
+                                       "--no-progress"});
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CHECK(resumed.output.find("library " + version) != std::string::npos);
+  CHECK(rows_by_name(box.dir / "with.jsonl") == rows);
+
+  // One run, one library: a run begun without one is not resumed with one.
+  auto refused = run_harness(box.dir, {"score", "--resume", without_run->uuid, "--db", box.db(),
+                                       "--library", box.db(), "--no-progress"});
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.output.find("was checked without a library") != std::string::npos);
+  auto stray = run_harness(box.dir, with({"score", input, "--library-version", version},
+                                         box.engine()));
+  CHECK(stray.exit_code == 2);
+  CHECK(stray.output.find("--library-version") != std::string::npos);
 }
