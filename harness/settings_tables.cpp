@@ -558,6 +558,15 @@ const Group<TracesSettings>& traces_group() {
                                .help = "The JSONL file written: one line per step Lean reported "
                                        "(docs/traces.md)",
                                .required = true}),
+          setting<S>(&S::library,
+                     {.names = "--library", .value = "STORE|FILE",
+                      .help = "Check the proofs again on a lemma library's layers, as `score "
+                              "--library` checked them: a store's version (--library-version) or "
+                              "a `library export --json` file",
+                      .default_text = "none"}),
+          setting<S>(&S::library_version,
+                     {.names = "--library-version", .value = "VERSION",
+                      .help = "--library STORE: latest or a version (library-v1:HEX or a prefix)"}),
       }};
   return group;
 }

@@ -15,6 +15,8 @@
 #include "common/lean_header.hpp"
 #include "harness/exit_codes.hpp"
 #include "harness/interrupt.hpp"
+#include "harness/library_checker.hpp"
+#include "harness/library_grow.hpp"
 #include "harness/pipeline.hpp"
 #include "lean-bridge/worker_pool.hpp"
 #include "store/store.hpp"
@@ -59,16 +61,28 @@ std::string step_line(const TracedProof& t, const lean_bridge::TraceStep& s) {
 
 int traces(TracesSettings& s) {
   if (s.out.empty()) throw UsageError("--out FILE is required");
+  if (!s.library && s.library_version != "latest") {
+    throw UsageError(fmt::format("--library-version {}: give --library STORE too", s.library_version));
+  }
   store::Store db = store::Store::open(
       s.db, store::OpenMode::existing,
       "harness traces reads the verified proofs of an existing store; create one with score");
   std::vector<TracedProof> work = verified_proofs(db, resolve_runs(db, s.runs));
 
+  // Proofs that use a library's lemmas pass again only on its layers (docs/library.md, "Use in
+  // score"); they are traced as grow traces them, with no lemma forbidden: they were judged.
+  std::shared_ptr<const LibraryLayers> layers;
+  if (s.library) {
+    StoredLibrary library = load_library(*s.library, s.library_version);
+    layers = layers_of(library.lemmas, /*derivations=*/false);
+    fmt::print(stderr, "harness traces: library {} ({} lemmas)\n",
+               library.version.empty() ? "(empty)" : library.version, library.lemmas.size());
+  }
   std::ofstream out(s.out, std::ios::binary | std::ios::trunc);
   if (!out) throw UsageError(fmt::format("--out {}: cannot write the file", s.out));
 
   Engine engine = make_engine(s);
-  std::unique_ptr<Pipeline> tracing = tracing_pipeline(engine);
+  std::unique_ptr<Pipeline> tracing = tracing_pipeline(engine, layers);
   Pipeline& pipeline = *tracing;
   install_interrupt_handlers();
   TraceOutcome outcome = trace_proofs(pipeline, work);

@@ -19,6 +19,9 @@ namespace harness {
 struct TracesSettings : EngineSettings {
   std::vector<std::string> runs;  // uuids, ids or `latest`; every run when empty
   std::string out;                // the JSONL file written
+  // The lemma library the proofs were checked with (docs/library.md, "Use in score").
+  std::optional<std::string> library;       // STORE|FILE; none: no library
+  std::string library_version = "latest";  // with a store: which version
 };
 
 int run_traces(TracesSettings& settings);

@@ -439,6 +439,30 @@ TEST_CASE("score --library checks proofs that use its lemmas, refuses them on th
   CHECK(resumed.output.find("library " + version) != std::string::npos);
   CHECK(rows_by_name(box.dir / "with.jsonl") == rows);
 
+  // traces checks the run's proofs again: without the library the lemma is unknown and no proof
+  // that uses it is traced; on its layers every one is, `apply LEMMA` among its steps.
+  auto untraced = run_harness(box.dir, with({"traces", "--run", with_run->uuid, "--out",
+                                             (box.dir / "t0.jsonl").string()}, box.engine()));
+  CHECK(untraced.exit_code == 1);  // a proof not traced
+  CHECK(untraced.output.find(fmt::format("{} verified proofs, 0 traced", valid.size())) !=
+        std::string::npos);
+  auto traced = run_harness(box.dir, with({"traces", "--run", with_run->uuid, "--out",
+                                           (box.dir / "t.jsonl").string(), "--library", box.db()},
+                                          box.engine()));
+  INFO(traced.output);
+  CHECK(traced.exit_code == 0);
+  CHECK(traced.output.find(fmt::format("{} verified proofs, {} traced", valid.size(),
+                                       valid.size())) != std::string::npos);
+  std::set<std::string> applied;
+  {
+    std::ifstream steps(box.dir / "t.jsonl");
+    for (std::string line; std::getline(steps, line);) {
+      json step = json::parse(line);
+      if (step.at("tactic") == "apply " + lemma) applied.insert(step.at("task_name").get<std::string>());
+    }
+  }
+  CHECK(applied == valid);
+
   // One run, one library: a run begun without one is not resumed with one.
   auto refused = run_harness(box.dir, {"score", "--resume", without_run->uuid, "--db", box.db(),
                                        "--library", box.db(), "--no-progress"});
