@@ -149,12 +149,36 @@ const Group<ServeSettings>& serve_group() {
   return group;
 }
 
+// A group's rows in order, some of them made by a function.
+template <class S>
+std::vector<Setting<S>> joined(std::initializer_list<std::vector<Setting<S>>> parts) {
+  std::vector<Setting<S>> out;
+  for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
+  return out;
+}
+
+// The lemma library a command checks with (S::library, S::library_version): the rows `search`,
+// `score` and `traces` share. `use`: what --library does for the command; `recorded`: with
+// their keys, for a search run's record.
+template <class S>
+std::vector<Setting<S>> library_settings(const std::string& use, bool recorded) {
+  return {
+      setting<S>(&S::library,
+                 {.names = "--library", .key = recorded ? "library" : "", .value = "STORE|FILE",
+                  .help = use, .default_text = "none"}),
+      setting<S>(&S::library_version,
+                 {.names = "--library-version", .key = recorded ? "library_version" : "",
+                  .value = "VERSION",
+                  .help = "--library STORE: latest or a version (library-v1:HEX or a prefix)"}),
+  };
+}
+
 const Group<ScoreSettings>& score_group() {
   using S = ScoreSettings;
   static const Group<S> group{
       "score",
       "`harness score`",
-      {
+      joined<S>({{
           setting<S>(&S::input,
                      {.names = "input", .value = "INPUT",
                       .help = "Candidates JSONL (fields name, header, formal_statement, "
@@ -192,16 +216,10 @@ const Group<ScoreSettings>& score_group() {
                               "recorded verdict keep it, the others are checked, OUT is written "
                               "whole; the run's options are used unless given again, and an "
                               "input whose SHA-256 changed is refused"}),
-          setting<S>(&S::library,
-                     {.names = "--library", .value = "STORE|FILE",
-                      .help = "Check with a lemma library: a store's version (--library-version) "
-                              "or a `library export --json` file; candidates may use its lemmas "
-                              "(docs/library.md, \"Use in score\")",
-                      .default_text = "none"}),
-          setting<S>(&S::library_version,
-                     {.names = "--library-version", .value = "VERSION",
-                      .help = "--library STORE: latest or a version (library-v1:HEX or a prefix)"}),
-      }};
+      }, library_settings<S>("Check with a lemma library: a store's version (--library-version) or "
+                             "a `library export --json` file; candidates may use its lemmas "
+                             "(docs/library.md, \"Use in score\")",
+                             false)})};
   return group;
 }
 
@@ -232,14 +250,6 @@ std::vector<Setting<S>> grow_settings(const std::string& when, bool recorded) {
                                  "the default)",
                   .check = one_of({"plain", "cross-fitted"})}),
   };
-}
-
-// A group's rows in order, some of them made by a function.
-template <class S>
-std::vector<Setting<S>> joined(std::initializer_list<std::vector<Setting<S>>> parts) {
-  std::vector<Setting<S>> out;
-  for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
-  return out;
 }
 
 const Group<SearchSettings>& search_group() {
@@ -309,14 +319,9 @@ const Group<SearchSettings>& search_group() {
           setting<S>(&S::learning_rate, {.names = "--learning-rate", .key = "learning_rate", .value = "R",
                                          .help = "Built-in policy: learning rate",
                                          .default_text = "the policy's own"}),
-          setting<S>(&S::library,
-                     {.names = "--library", .key = "library", .value = "STORE|FILE",
-                      .help = "Search with a lemma library: a store's version (--library-version) "
-                              "or a `library export --json` file (docs/library.md)",
-                      .default_text = "none"}),
-          setting<S>(&S::library_version,
-                     {.names = "--library-version", .key = "library_version", .value = "VERSION",
-                      .help = "--library STORE: latest or a version (library-v1:HEX or a prefix)"}),
+      }, library_settings<S>("Search with a lemma library: a store's version (--library-version) "
+                             "or a `library export --json` file (docs/library.md)",
+                             true), {
           setting<S>(&S::grow_library,
                      {.names = "--grow-library", .key = "grow_library",
                       .help = "After each training epoch, grow the library from the epoch's "
@@ -549,7 +554,7 @@ const Group<TracesSettings>& traces_group() {
   static const Group<S> group{
       "traces",
       "`harness traces` (besides the engine's; docs/traces.md)",
-      {
+      joined<S>({{
           setting<S>(&S::runs, {.names = "--run", .value = "RUN",
                                 .help = "Only the verified proofs of this run: its uuid, id, or "
                                         "latest (the run begun last); repeatable",
@@ -558,16 +563,10 @@ const Group<TracesSettings>& traces_group() {
                                .help = "The JSONL file written: one line per step Lean reported "
                                        "(docs/traces.md)",
                                .required = true}),
-          setting<S>(&S::library,
-                     {.names = "--library", .value = "STORE|FILE",
-                      .help = "Check the proofs again on a lemma library's layers, as `score "
-                              "--library` checked them: a store's version (--library-version) or "
-                              "a `library export --json` file",
-                      .default_text = "none"}),
-          setting<S>(&S::library_version,
-                     {.names = "--library-version", .value = "VERSION",
-                      .help = "--library STORE: latest or a version (library-v1:HEX or a prefix)"}),
-      }};
+      }, library_settings<S>("Check the proofs again on a lemma library's layers, as `score "
+                             "--library` checked them: a store's version (--library-version) or a "
+                             "`library export --json` file",
+                             false)})};
   return group;
 }
 
