@@ -36,6 +36,7 @@ ServeDispatcher::ServeDispatcher(const Engine& engine, store::Store& store, int6
       m_retain_days(retain_days) {
   PipelineOptions options{engine.identity, true, engine.used_constants, "serve", 0};
   options.ordered = false;
+  options.library = engine.library;
   m_pipeline = std::make_unique<Pipeline>(
       engine.guard, &m_cache,
       [&engine] { return std::make_unique<lean_bridge::WorkerPool>(engine.pool); }, options);

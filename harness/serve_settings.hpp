@@ -18,6 +18,9 @@ struct ServeSettings : EngineSettings {
   int http_threads = 2;                    // I/O threads
   std::string api_key_env;                 // environment variable holding the bearer key
   int retain_days = 0;                     // serve attempts kept this many days; 0: all
+  // A lemma library the snippets may use (docs/library.md, "Use in score").
+  std::optional<std::string> library;       // STORE|FILE; none: no library
+  std::string library_version = "latest";  // with a store: which version
 };
 
 int run_serve(const ServeSettings& settings);

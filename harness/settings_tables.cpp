@@ -103,12 +103,36 @@ const Group<EngineSettings>& engine_group() {
   return group;
 }
 
+// A group's rows in order, some of them made by a function.
+template <class S>
+std::vector<Setting<S>> joined(std::initializer_list<std::vector<Setting<S>>> parts) {
+  std::vector<Setting<S>> out;
+  for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
+  return out;
+}
+
+// The lemma library a command checks with (S::library, S::library_version): the rows `search`,
+// `score` and `traces` share. `use`: what --library does for the command; `recorded`: with
+// their keys, for a search run's record.
+template <class S>
+std::vector<Setting<S>> library_settings(const std::string& use, bool recorded) {
+  return {
+      setting<S>(&S::library,
+                 {.names = "--library", .key = recorded ? "library" : "", .value = "STORE|FILE",
+                  .help = use, .default_text = "none"}),
+      setting<S>(&S::library_version,
+                 {.names = "--library-version", .key = recorded ? "library_version" : "",
+                  .value = "VERSION",
+                  .help = "--library STORE: latest or a version (library-v1:HEX or a prefix)"}),
+  };
+}
+
 const Group<ServeSettings>& serve_group() {
   using S = ServeSettings;
   static const Group<S> group{
       "serve",
       "`harness serve` (docs/serve.md)",
-      {
+      joined<S>({{
           setting<S>(&S::host, {.names = "--host", .value = "ADDR",
                                 .help = "Address to listen on (127.0.0.1: this machine only)"}),
           setting<S>(&S::port, {.names = "--port", .value = "P",
@@ -145,32 +169,11 @@ const Group<ServeSettings>& serve_group() {
                               "and the verification cache stay. The file does not shrink (its "
                               "free pages take new attempts); `harness prune` shrinks it",
                       .check = at_least(0)}),
-      }};
+      }, library_settings<S>("Check with a lemma library: a store's version (--library-version) or "
+                             "a `library export --json` file; snippets may use its lemmas "
+                             "(docs/library.md, \"Use in score\")",
+                             false)})};
   return group;
-}
-
-// A group's rows in order, some of them made by a function.
-template <class S>
-std::vector<Setting<S>> joined(std::initializer_list<std::vector<Setting<S>>> parts) {
-  std::vector<Setting<S>> out;
-  for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
-  return out;
-}
-
-// The lemma library a command checks with (S::library, S::library_version): the rows `search`,
-// `score` and `traces` share. `use`: what --library does for the command; `recorded`: with
-// their keys, for a search run's record.
-template <class S>
-std::vector<Setting<S>> library_settings(const std::string& use, bool recorded) {
-  return {
-      setting<S>(&S::library,
-                 {.names = "--library", .key = recorded ? "library" : "", .value = "STORE|FILE",
-                  .help = use, .default_text = "none"}),
-      setting<S>(&S::library_version,
-                 {.names = "--library-version", .key = recorded ? "library_version" : "",
-                  .value = "VERSION",
-                  .help = "--library STORE: latest or a version (library-v1:HEX or a prefix)"}),
-  };
 }
 
 const Group<ScoreSettings>& score_group() {

@@ -13,11 +13,13 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "library/library_file.hpp"
 #include "store/store.hpp"
 #include "tests/support/harness_run.hpp"
+#include "tests/support/serve_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -334,28 +336,28 @@ std::map<std::string, json> rows_by_name(const fs::path& path) {
 
 }  // namespace
 
-TEST_CASE("score --library checks proofs that use its lemmas, refuses them on the tasks a lemma "
-          "came from, and a resumed run keeps the library it began with",
-          "[e2e][library][score]") {
-  Box box;
+// The train split scored and a library grown from it in box's store: its version and its one
+// lemma's name (the Chain sub-proof, `∀ x : Nat, Chain x`).
+std::pair<std::string, std::string> grown_library(const Box& box) {
   write_candidates(box.dir / "train.jsonl", "train");
   auto scored = run_harness(box.dir, with({"score", (box.dir / "train.jsonl").string()}, box.engine()));
   REQUIRE(scored.exit_code == 0);
   auto grown = run_harness(box.dir, with({"library", "grow", "--split", "train"}, box.engine()));
   INFO(grown.output);
   REQUIRE(grown.exit_code == 0);
-  std::string version, lemma;
-  std::set<std::string> derived_from;
-  {
-    auto db = store::Store::open(box.db());
-    auto latest = db.library_version("latest");
-    REQUIRE(latest);
-    version = latest->version;
-    auto lemmas = db.library_lemmas(version);
-    REQUIRE(lemmas.size() == 1);
-    lemma = lemmas[0].name;
-    derived_from.insert(lemmas[0].derived_from.begin(), lemmas[0].derived_from.end());
-  }
+  auto db = store::Store::open(box.db());
+  auto latest = db.library_version("latest");
+  REQUIRE(latest);
+  auto lemmas = db.library_lemmas(latest->version);
+  REQUIRE(lemmas.size() == 1);
+  return {latest->version, lemmas[0].name};
+}
+
+TEST_CASE("score --library checks proofs that use its lemmas, refuses them on the tasks a lemma "
+          "came from, and a resumed run keeps the library it began with",
+          "[e2e][library][score]") {
+  Box box;
+  const auto [version, lemma] = grown_library(box);
 
   // Candidates that use the lemma: each chain task's reference proof with every inlined
   // `Chain x` sub-proof replaced by `apply LEMMA`. The valid tasks' are new proofs; the train
@@ -472,4 +474,50 @@ TEST_CASE("score --library checks proofs that use its lemmas, refuses them on th
                                          box.engine()));
   CHECK(stray.exit_code == 2);
   CHECK(stray.output.find("--library-version") != std::string::npos);
+}
+
+TEST_CASE("serve --library answers snippets that use its lemmas, over loopback HTTP",
+          "[e2e][library][serve]") {
+  Box box;
+  const auto [version, lemma] = grown_library(box);
+  const json request = {
+      {"snippets",
+       {{{"id", "uses"}, {"code", "theorem fresh_chain (q : Nat) : Chain q := by\n  apply " + lemma + "\n"}},
+        {{"id", "plain"}, {"code", "theorem fresh_eq (q : Nat) : q + 1 = q + 1 := by\n  rfl\n"}}}},
+      {"timeout", 60}};
+  auto verdicts = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = {"--db", box.db(), "--repl", box.repl(), "--sandbox", "none",
+                                     "--workers", "2"};
+    args.insert(args.end(), more.begin(), more.end());
+    test_support::ServeProcess server(HARNESS_PATH, args);
+    httplib::Client c("127.0.0.1", server.port());
+    c.set_read_timeout(30, 0);
+    auto res = c.Post("/api/check", request.dump(), "application/json");
+    REQUIRE(res);
+    INFO(res->body);
+    REQUIRE(res->status == 200);
+    const json body = json::parse(res->body);
+    std::map<std::string, std::string> out;
+    for (const auto& r : body.at("results")) {
+      out[r.at("id").get<std::string>()] = r.at("verdict").get<std::string>();
+    }
+    CHECK(server.stop() == 0);
+    return out;
+  };
+  auto with_library = verdicts({"--library", box.db()});
+  CHECK(with_library["uses"] == "pass");
+  CHECK(with_library["plain"] == "pass");
+  auto without = verdicts({});
+  CHECK(without["uses"] != "pass");  // the lemma is an unknown name without the library
+  CHECK(without["plain"] == "pass");
+  // The serve run records its library.
+  auto db = store::Store::open(box.db());
+  std::vector<std::string> recorded;
+  for (const auto& r : db.runs()) {
+    if (r.command != "serve") continue;
+    json settings = json::parse(r.settings_json);
+    recorded.push_back(settings.contains("library") ? settings["library"]["version"].get<std::string>()
+                                                    : "");
+  }
+  CHECK(recorded == std::vector<std::string>{version, ""});
 }
