@@ -11,6 +11,7 @@
 
 #include "harness/interrupt.hpp"
 #include "harness/library_checker.hpp"
+#include "harness/settings.hpp"
 #include "harness/traces_command.hpp"
 #include "library/description_length.hpp"
 #include "library/library_file.hpp"
@@ -136,6 +137,24 @@ StoredLibrary load_library(const std::string& path, const std::string& version) 
     out.lemmas.push_back(std::move(f.lemma));
   }
   return out;
+}
+
+void refuse_version_without_library(const std::optional<std::string>& library,
+                                    const std::string& version) {
+  if (!library && version != "latest") {
+    throw UsageError(fmt::format("--library-version {}: give --library STORE too", version));
+  }
+}
+
+nlohmann::json library_record(const std::string& path, const StoredLibrary& library) {
+  return {{"path", settings::absolute_paths(settings::Spec{.value = "FILE"}, path)},
+          {"version", library.version},
+          {"lemmas", library.lemmas.size()}};
+}
+
+void announce_library(std::string_view command, const StoredLibrary& library) {
+  fmt::print(stderr, "harness {}: library {} ({} lemmas)\n", command,
+             library.version.empty() ? "(empty)" : library.version, library.lemmas.size());
 }
 
 GrowResult grow_library(store::Store& db, const Engine& engine, std::vector<TracedProof> work,

@@ -14,7 +14,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/engine.hpp"
 #include "harness/proof_traces.hpp"
@@ -44,6 +47,17 @@ bool is_sqlite_file(const std::string& path);
 // stored_library) or a library file (`harness library export --json`). Throws UsageError naming
 // the path for a missing file, an unknown version or a bad library file.
 StoredLibrary load_library(const std::string& path, const std::string& version);
+
+// The library a command checks with, from its --library and --library-version (search, score,
+// check, serve, traces): none without --library; --library-version alone is refused
+// (UsageError). The caller loads it (load_library) when there is one.
+void refuse_version_without_library(const std::optional<std::string>& library,
+                                    const std::string& version);
+// What a run records of its library (its settings' "library"): the path made absolute, the
+// version and the lemma count.
+nlohmann::json library_record(const std::string& path, const StoredLibrary& library);
+// "harness COMMAND: library VERSION (N lemmas)" on stderr.
+void announce_library(std::string_view command, const StoredLibrary& library);
 
 // How a growth selects: the settings `library grow` and `search --grow-library` share (their
 // rows: settings_tables.cpp, grow_settings).

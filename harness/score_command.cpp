@@ -66,9 +66,7 @@ int finish(store::Store& db, int64_t run_id, ScoreRun& run) {
 // again, however it has grown since; a file must still hold it, and a run begun without a
 // library takes none now. Anything else is refused, naming the run: one run, one library.
 StoredLibrary score_library(const ScoreSettings& s, const std::optional<store::RunRow>& resumed) {
-  if (!s.library && s.library_version != "latest") {
-    throw UsageError(fmt::format("--library-version {}: give --library STORE too", s.library_version));
-  }
+  refuse_version_without_library(s.library, s.library_version);
   std::string began;  // the version the resumed run recorded; "" for none
   bool began_with = false;
   if (resumed) {
@@ -155,8 +153,7 @@ int score_corpus(ScoreSettings s, CorpusRun corpus) {
   StoredLibrary library = score_library(s, resumed);
   if (s.library) {
     engine.library = layers_of(library.lemmas, /*derivations=*/true);
-    fmt::print(stderr, "harness {}: library {} ({} lemmas)\n", kind,
-               library.version.empty() ? "(empty)" : library.version, library.lemmas.size());
+    announce_library(kind, library);
   }
   tasks::CandidateReader reader(s.input, reader_options);
   std::vector<Canary> canaries;
@@ -187,12 +184,7 @@ int score_corpus(ScoreSettings s, CorpusRun corpus) {
     settings["strict"] = s.strict;
     settings["canaries"] = s.canaries;
     settings["shard"] = s.shard ? json(Shard::parse(*s.shard).text()) : json(nullptr);
-    if (s.library) {
-      settings["library"] = {{"path", settings::absolute_paths(settings::Spec{.value = "FILE"},
-                                                               json(*s.library))},
-                             {"version", library.version},
-                             {"lemmas", library.lemmas.size()}};
-    }
+    if (s.library) settings["library"] = library_record(*s.library, library);
     json options = corpus.options;
     options["--out"] = settings::absolute_paths(settings::Spec{.value = "FILE"}, json(s.out));
     settings["options"] = options;

@@ -191,6 +191,7 @@ int search(SearchSettings s) {
   }
   // The library the run starts from (docs/library.md, "Use in search").
   StoredLibrary library;
+  refuse_version_without_library(s.library, s.library_version);
   if (s.library) library = load_library(*s.library, s.library_version);
   Engine engine = make_engine(s);
   if (resumed) {
@@ -256,10 +257,7 @@ int search(SearchSettings s) {
     if (s.init_from) init_from = fit_from_traces(*policy, *s.init_from);
     json settings = engine_settings_json(s, engine);
     if (!init_from.is_null()) settings["init_from"] = init_from;
-    if (s.library) {
-      settings["library"] = {{"path", *s.library}, {"version", library.version},
-                             {"lemmas", library.lemmas.size()}};
-    }
+    if (s.library) settings["library"] = library_record(*s.library, library);
     settings["search"] = settings::search_record(s);
     settings["options"] = settings::engine_options(s);
     store::RunInfo info{"search", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
@@ -267,10 +265,7 @@ int search(SearchSettings s) {
     run_id = db->begin_run(info);
     fmt::print(stderr, "harness search: run {}\n", db->run(run_id)->uuid);
   }
-  if (s.library) {
-    fmt::print(stderr, "harness search: library {} ({} lemmas)\n",
-               library.version.empty() ? "(empty)" : library.version, library.lemmas.size());
-  }
+  if (s.library) announce_library("search", library);
   SearchRun run(s, engine, *db, run_id, *policy, std::move(task_list), std::move(state),
                 std::move(library));
   if (!init_from.is_null()) run.set_init_from(init_from);

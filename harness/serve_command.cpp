@@ -19,7 +19,6 @@
 #include "harness/library_grow.hpp"
 #include "harness/serve_run.hpp"
 #include "harness/serve_settings.hpp"
-#include "harness/settings.hpp"
 #include "serve/openrlhf.hpp"
 #include "serve/snippet.hpp"
 #include "store/input_hash.hpp"
@@ -327,16 +326,13 @@ int serve_main(const ServeSettings& s) {
   }
   std::optional<tasks::TaskIndex> index;
   if (s.tasks) index = tasks::TaskIndex::load(*s.tasks);
-  if (!s.library && s.library_version != "latest") {
-    throw UsageError(fmt::format("--library-version {}: give --library STORE too", s.library_version));
-  }
+  refuse_version_without_library(s.library, s.library_version);
   Engine engine = make_engine(s);
   StoredLibrary library;
   if (s.library) {
     library = load_library(*s.library, s.library_version);
     engine.library = layers_of(library.lemmas, /*derivations=*/true);
-    fmt::print(stderr, "harness serve: library {} ({} lemmas)\n",
-               library.version.empty() ? "(empty)" : library.version, library.lemmas.size());
+    announce_library("serve", library);
   }
   // The dispatcher never waits for room at the pool: while it waited it would neither answer
   // nor drop the checks of clients gone meanwhile. --max-queued bounds what is queued.
@@ -346,12 +342,7 @@ int serve_main(const ServeSettings& s) {
   settings["host"] = s.host;
   settings["port"] = s.port;
   settings["tasks"] = s.tasks ? json(*s.tasks) : json(nullptr);
-  if (s.library) {
-    settings["library"] = {{"path", settings::absolute_paths(settings::Spec{.value = "FILE"},
-                                                             json(*s.library))},
-                           {"version", library.version},
-                           {"lemmas", library.lemmas.size()}};
-  }
+  if (s.library) settings["library"] = library_record(*s.library, library);
   store::RunInfo info{"serve", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
                       settings.dump(), s.tasks.value_or(""),
                       s.tasks ? std::optional<std::string>(store::file_sha256(*s.tasks))

@@ -61,9 +61,7 @@ std::string step_line(const TracedProof& t, const lean_bridge::TraceStep& s) {
 
 int traces(TracesSettings& s) {
   if (s.out.empty()) throw UsageError("--out FILE is required");
-  if (!s.library && s.library_version != "latest") {
-    throw UsageError(fmt::format("--library-version {}: give --library STORE too", s.library_version));
-  }
+  refuse_version_without_library(s.library, s.library_version);
   store::Store db = store::Store::open(
       s.db, store::OpenMode::existing,
       "harness traces reads the verified proofs of an existing store; create one with score");
@@ -75,8 +73,7 @@ int traces(TracesSettings& s) {
   if (s.library) {
     StoredLibrary library = load_library(*s.library, s.library_version);
     layers = layers_of(library.lemmas, /*derivations=*/false);
-    fmt::print(stderr, "harness traces: library {} ({} lemmas)\n",
-               library.version.empty() ? "(empty)" : library.version, library.lemmas.size());
+    announce_library("traces", library);
   }
   std::ofstream out(s.out, std::ios::binary | std::ios::trunc);
   if (!out) throw UsageError(fmt::format("--out {}: cannot write the file", s.out));
