@@ -132,19 +132,38 @@ std::vector<std::string> with(std::vector<std::string> args, const std::vector<s
   return args;
 }
 
+
+// The train split's reference proofs scored into box's store, and a library grown from them:
+// the lines written, and grow's run.
+std::pair<Families, test_support::HarnessRun> score_and_grow(const Box& box) {
+  Families f = write_candidates(box.dir / "train.jsonl", "train");
+  auto scored = run_harness(box.dir, with({"score", (box.dir / "train.jsonl").string()}, box.engine()));
+  INFO(scored.output);
+  REQUIRE(scored.exit_code == 0);
+  auto grown = run_harness(box.dir, with({"library", "grow", "--split", "train"}, box.engine()));
+  INFO(grown.output);
+  REQUIRE(grown.exit_code == 0);
+  return {f, grown};
+}
+
+// The same, then the library's version and its one lemma's name (the Chain sub-proof,
+// `∀ x : Nat, Chain x`).
+std::pair<std::string, std::string> grown_library(const Box& box) {
+  score_and_grow(box);
+  auto db = store::Store::open(box.db());
+  auto latest = db.library_version("latest");
+  REQUIRE(latest);
+  auto lemmas = db.library_lemmas(latest->version);
+  REQUIRE(lemmas.size() == 1);
+  return {latest->version, lemmas[0].name};
+}
+
 }  // namespace
 
 TEST_CASE("library grow finds the lemma inlined into the proofs again and keeps only what pays", "[e2e][library]") {
   Box box;
-  Families f = write_candidates(box.dir / "train.jsonl", "train");
+  auto [f, grown] = score_and_grow(box);
   REQUIRE(f.chain_proofs > 2);
-  auto scored = run_harness(box.dir, with({"score", (box.dir / "train.jsonl").string()}, box.engine()));
-  INFO(scored.output);
-  REQUIRE(scored.exit_code == 0);
-
-  auto grown = run_harness(box.dir, with({"library", "grow", "--split", "train"}, box.engine()));
-  INFO(grown.output);
-  REQUIRE(grown.exit_code == 0);
 
   auto db = store::Store::open(box.db());
   auto version = db.library_version("latest");
@@ -335,23 +354,6 @@ std::map<std::string, json> rows_by_name(const fs::path& path) {
 }
 
 }  // namespace
-
-// The train split scored and a library grown from it in box's store: its version and its one
-// lemma's name (the Chain sub-proof, `∀ x : Nat, Chain x`).
-std::pair<std::string, std::string> grown_library(const Box& box) {
-  write_candidates(box.dir / "train.jsonl", "train");
-  auto scored = run_harness(box.dir, with({"score", (box.dir / "train.jsonl").string()}, box.engine()));
-  REQUIRE(scored.exit_code == 0);
-  auto grown = run_harness(box.dir, with({"library", "grow", "--split", "train"}, box.engine()));
-  INFO(grown.output);
-  REQUIRE(grown.exit_code == 0);
-  auto db = store::Store::open(box.db());
-  auto latest = db.library_version("latest");
-  REQUIRE(latest);
-  auto lemmas = db.library_lemmas(latest->version);
-  REQUIRE(lemmas.size() == 1);
-  return {latest->version, lemmas[0].name};
-}
 
 TEST_CASE("score --library checks proofs that use its lemmas, refuses them on the tasks a lemma "
           "came from, and a resumed run keeps the library it began with",
