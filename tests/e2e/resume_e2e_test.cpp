@@ -135,6 +135,7 @@ TEST_CASE("score killed with SIGKILL at 20 random moments and resumed after each
   Run last = harness(dir, {"score", "--resume", "latest", "--db", "h.db", "--repl", repl(0),
                            "--no-progress"});
   if (finished_early == 0) {
+    INFO(last.output);
     REQUIRE(last.exit_code == 0);
     CHECK(last.output.find("resuming run") != std::string::npos);
   }
