@@ -33,6 +33,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -169,7 +170,8 @@ int fail(const std::string& what, const Measured& m) {
   return 1;
 }
 
-// The median of a row's repetitions (by wall time), and the spread of their rates.
+// The median of a row's repetitions by wall time (of an even count, the slower of the middle
+// two), and the spread of their rates.
 struct Repeated {
   Measured median;
   double slowest_per_s = 0, fastest_per_s = 0;
@@ -315,19 +317,28 @@ int main(int argc, char** argv) {
     remove_store(db);
     return m;
   };
+  // A row of each binary: `once` run `repeat` times, the binaries taking turns, then each
+  // binary's median. False when a run failed (`once` said why).
+  auto in_turns = [&](const std::string& what, int workers, int n,
+                      const std::function<std::optional<Measured>(const Binary&)>& once) {
+    std::map<std::string, std::vector<Measured>> runs;
+    for (int k = 0; k < repeat; ++k) {
+      for (const auto& b : binaries) {
+        auto m = once(b);
+        if (!m) return false;
+        runs[b.label].push_back(std::move(*m));
+      }
+    }
+    for (const auto& b : binaries) {
+      row(b.label + what, workers, n, median_of(std::move(runs[b.label]), n));
+    }
+    return true;
+  };
   if (wanted("checks")) {
     for (int w : {1, 2, 4}) {
-      std::map<std::string, std::vector<Measured>> runs;
-      for (int k = 0; k < repeat; ++k) {
-        for (const auto& b : binaries) {
-          auto m = checks(b, w, input, lines);
-          if (!m) return 1;
-          runs[b.label].push_back(std::move(*m));
-        }
-      }
-      for (const auto& b : binaries) {
-        row(b.label + "`harness score`, Lean checks", w, lines,
-            median_of(std::move(runs[b.label]), lines));
+      if (!in_turns("`harness score`, Lean checks", w, lines,
+                    [&](const Binary& b) { return checks(b, w, input, lines); })) {
+        return 1;
       }
     }
   }
@@ -336,40 +347,26 @@ int main(int argc, char** argv) {
       if (!fs::exists(b.hits_store) && !checks(b, 2, input, lines)) return 1;
     }
     // Each run scores the same input again on a copy of the same store: every line a hit.
-    std::map<std::string, std::vector<Measured>> runs;
-    for (int k = 0; k < repeat; ++k) {
-      for (const auto& b : binaries) {
-        fs::path db = dir / "hits-run.db";
-        remove_store(db);
-        fs::copy_file(b.hits_store, db);
-        Measured hits = score(b.path, input, db, 2);
-        if (!hits.ok ||
-            hits.output.find(fmt::format("cache hits {}", lines)) == std::string::npos) {
-          return fail("harness score (cache hits)", hits);
-        }
-        remove_store(db);
-        runs[b.label].push_back(std::move(hits));
+    auto hits = [&](const Binary& b) -> std::optional<Measured> {
+      fs::path db = dir / "hits-run.db";
+      remove_store(db);
+      fs::copy_file(b.hits_store, db);
+      Measured m = score(b.path, input, db, 2);
+      remove_store(db);
+      if (!m.ok || m.output.find(fmt::format("cache hits {}", lines)) == std::string::npos) {
+        fail("harness score (cache hits)", m);
+        return std::nullopt;
       }
-    }
-    for (const auto& b : binaries) {
-      row(b.label + "`harness score`, every line a cache hit", 2, lines,
-          median_of(std::move(runs[b.label]), lines));
-    }
+      return m;
+    };
+    if (!in_turns("`harness score`, every line a cache hit", 2, lines, hits)) return 1;
   }
   if (wanted("big")) {
     fs::path big_input = dir / "big.jsonl";
     write_input(big_input, big);
-    std::map<std::string, std::vector<Measured>> runs;
-    for (int k = 0; k < repeat; ++k) {
-      for (const auto& b : binaries) {
-        auto m = checks(b, 2, big_input, big);
-        if (!m) return 1;
-        runs[b.label].push_back(std::move(*m));
-      }
-    }
-    for (const auto& b : binaries) {
-      row(b.label + "`harness score`, Lean checks", 2, big,
-          median_of(std::move(runs[b.label]), big));
+    if (!in_turns("`harness score`, Lean checks", 2, big,
+                  [&](const Binary& b) { return checks(b, 2, big_input, big); })) {
+      return 1;
     }
   }
   if (threads) {
