@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -32,6 +33,7 @@
 
 #include <fmt/format.h>
 
+#include "common/thread_policy.hpp"
 #include "lean-bridge/sandbox.hpp"
 
 namespace bp = boost::process;
@@ -59,6 +61,7 @@ struct ChildSetup : bp::extend::handler {
   const char* cgroup_procs = nullptr;  // cgroup.procs of the cgroup to join
   const std::vector<int>* kept_fds = nullptr;  // descriptors the program inherits
   const char* working_dir = nullptr;           // null: the harness's
+  bool ordinary_policy = false;  // the spawning thread runs as SCHED_BATCH for the pool's sake
   mutable sigset_t saved_mask{};  // the spawning thread's, restored in both processes
   mutable bool blocked = false;
 
@@ -137,6 +140,12 @@ struct ChildSetup : bp::extend::handler {
     if (max_processes > 0) {
       rlimit limit{max_processes, max_processes};
       setrlimit(RLIMIT_NPROC, &limit);
+    }
+    if (ordinary_policy) {
+      // The program gets the policy the harness's threads have, not the batch policy of a
+      // pool's thread that started it (common/thread_policy.hpp).
+      sched_param param{};
+      sched_setscheduler(0, SCHED_OTHER, &param);
     }
     signal(SIGPIPE, SIG_DFL);
     if (blocked) sigprocmask(SIG_SETMASK, &saved_mask, nullptr);
@@ -286,6 +295,7 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const ProcessSpec& spec) {
   bp::environment environment = boost::this_process::environment();
   for (const auto& [name, value] : spec.env) environment[name] = value;
   if (!spec.working_dir.empty()) setup.working_dir = spec.working_dir.c_str();
+  setup.ordinary_policy = common::this_thread_made_batch();
   // The mask comes back on success and on error (ChildSetup); also if Boost throws instead.
   struct MaskBack {
     const ChildSetup& setup;

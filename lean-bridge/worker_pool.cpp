@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "common/thread_name.hpp"
+#include "common/thread_policy.hpp"
 #include "lean-bridge/child_process.hpp"
 
 namespace lean_bridge {
@@ -47,6 +48,7 @@ WorkerPool::WorkerPool(PoolOptions options) : m_options(std::move(options)) {
     slot.worker->set_source(m_spares.get());
     slot.thread = std::thread([this, &slot] {
       common::name_this_thread("lean-worker");
+      common::run_this_thread_as_batch();  // reads its REPL's answers in one wake-up
       run_slot(slot);
     });
   }

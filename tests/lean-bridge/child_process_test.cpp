@@ -4,13 +4,18 @@
 #include "lean-bridge/child_process.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "common/thread_policy.hpp"
 
 using namespace lean_bridge;
 
@@ -130,4 +135,63 @@ TEST_CASE("a child started with vfork talks over its pipes and is reaped with it
   REQUIRE(r.status);
   CHECK(r.out == "got hello\n");
   CHECK(describe_wait_status(*r.status) == "exit status 3");
+}
+
+namespace {
+
+// The policy of a program started from a new thread that `prepare` has set up, and of that
+// thread, read while the program runs (no assertion runs on that thread: Catch's are not
+// thread-safe).
+struct Policies {
+  int thread = -1;
+  int program = -1;
+};
+
+template <class Prepare>
+Policies spawn_from_thread(Prepare prepare) {
+  Policies seen;
+  std::thread([&] {
+    prepare();
+    sched_param param{};
+    pthread_getschedparam(pthread_self(), &seen.thread, &param);
+    ProcessSpec spec;
+    spec.argv = {"/bin/sh", "-c", "read line"};
+    auto child = ChildProcess::spawn(spec);
+    seen.program = sched_getscheduler(child->pid());
+    child->close_stdin();
+    child->reap(10'000);
+  }).join();
+  return seen;
+}
+
+}  // namespace
+
+TEST_CASE("a program started by a thread the harness made SCHED_BATCH runs as SCHED_OTHER",
+          "[child-process]") {
+  bool changed = false;
+  auto seen = spawn_from_thread([&] { changed = common::run_this_thread_as_batch(); });
+  REQUIRE(changed);
+  CHECK(seen.thread == SCHED_BATCH);
+  CHECK(seen.program == SCHED_OTHER);
+}
+
+TEST_CASE("a batch policy the harness was given is kept, and its programs inherit it",
+          "[child-process]") {
+  bool set = false;
+  bool changed = true;
+  auto seen = spawn_from_thread([&] {
+    sched_param param{};
+    set = pthread_setschedparam(pthread_self(), SCHED_BATCH, &param) == 0;
+    changed = common::run_this_thread_as_batch();
+  });
+  REQUIRE(set);
+  CHECK_FALSE(changed);
+  CHECK(seen.thread == SCHED_BATCH);
+  CHECK(seen.program == SCHED_BATCH);
+}
+
+TEST_CASE("a program started by an ordinary thread runs as SCHED_OTHER", "[child-process]") {
+  auto seen = spawn_from_thread([] {});
+  CHECK(seen.thread == SCHED_OTHER);
+  CHECK(seen.program == SCHED_OTHER);
 }

@@ -5,8 +5,13 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <sched.h>
+
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "pool_fixture.hpp"
@@ -553,4 +558,50 @@ TEST_CASE("a process lost with a check sent behind a closing request costs that 
   CHECK(r[1].tries == 2);
   CHECK(r[2].tries == 2);
   CHECK(pool.stats().deaths >= 2);
+}
+
+namespace {
+
+// The scheduling policy of each of this process's threads named `name`.
+std::vector<int> policies_of_threads(const std::string& name) {
+  std::vector<int> policies;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (!std::getline(comm, line) || line != name) continue;
+    policies.push_back(sched_getscheduler(std::stoi(task.path().filename().string())));
+  }
+  return policies;
+}
+
+// Field 41 of a /proc/PID/stat line (proc(5)): the scheduling policy.
+int policy_in_stat(const std::string& stat) {
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i <= 41 && fields >> field; ++i) {
+    if (i == 41) return std::stoi(field);
+  }
+  FAIL("no policy in: " << stat);
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("the pool's workers run as SCHED_BATCH, the REPLs they start as SCHED_OTHER", "[pool]") {
+  // A worker woken by the REPL's first answer would preempt it on a busy CPU: as SCHED_BATCH
+  // it reads the answers once the REPL waits for input (common/thread_policy.hpp).
+  WorkerPool pool(fake_pool(2));
+  pool.submit(proof(0, "t", "--! read /proc/self/stat\n"));
+  auto r = pool.next_result();
+  REQUIRE(r);
+  CHECK(r->verdict == Verdict::pass);
+  CHECK(policies_of_threads("lean-worker") == std::vector<int>{SCHED_BATCH, SCHED_BATCH});
+  const std::string prefix = "read /proc/self/stat: ";
+  std::string stat;
+  for (const auto& m : r->messages) {
+    if (m.data.rfind(prefix, 0) == 0) stat = m.data.substr(prefix.size());
+  }
+  REQUIRE_FALSE(stat.empty());
+  CHECK(policy_in_stat(stat) == SCHED_OTHER);
+  pool.close();
 }
