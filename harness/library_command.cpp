@@ -55,16 +55,7 @@ int grow(LibrarySettings& s) {
   params.settings = s.grow;
   // --propose: the lemmas a remote model states join the candidates of their statements.
   ProposalReport proposals;
-  if (!s.propose.empty()) {
-    params.recorded["propose"] = s.propose;
-    params.recorded["propose_template"] = s.propose_template;
-    params.recorded["propose_model"] = s.propose_model.empty() ? "(the server's first)" : s.propose_model;
-  }
-  params.extra_candidates = [&](const auto& proofs, auto& candidates) {
-    library::CandidateOptions options;
-    options.min_subproof_steps = s.grow.min_subproof_steps;
-    proposals = propose_lemmas(s, proofs, base.lemmas, options, candidates);
-  };
+  propose_in(params, s.propose, "harness library", stdout, base.lemmas, proposals);
   GrowResult result = grow_library(db, engine, std::move(work), base, params);
   if (result.status == GrowResult::Status::fatal) {
     if (!result.fatal.empty()) fmt::print(stderr, "harness library: Lean: {}\n", result.fatal);

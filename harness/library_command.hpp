@@ -25,17 +25,7 @@ struct LibrarySettings : EngineSettings {
   std::string format = "text";    // show: text or json
   std::string lean_out;           // export: a Lean file
   std::string json_out;           // export: the JSON file search --library reads
-  // grow --propose: a remote model asked for helper lemmas (harness/library_propose.hpp).
-  std::string propose;            // openai:URL; "" for none
-  std::string propose_model;      // "" = the first of GET <base>/models
-  std::string propose_endpoint = "chat";
-  std::string propose_template = "lemmas";
-  std::string propose_api_key_env = "OPENAI_API_KEY";
-  double propose_timeout_s = 300;
-  int propose_retries = 2;
-  int propose_max_tokens = 4096;
-  int propose_max_proofs = 20;
-  int64_t propose_max_bytes = 24000;
+  ProposeSettings propose;        // grow --propose: a remote model asked for helper lemmas
 };
 
 int run_library(LibrarySettings& settings);

@@ -68,6 +68,22 @@ struct GrowSettings {
   int min_subproof_steps = 2;
 };
 
+// A remote model asked once per growth for helper lemmas (`--propose`, harness/
+// library_propose.hpp): the settings `library grow` and `search --grow-library` share (their
+// rows: settings_tables.cpp, propose_settings).
+struct ProposeSettings {
+  std::string url;                 // openai:URL; "" for none
+  std::string model;               // "" = the first of GET <base>/models
+  std::string endpoint = "chat";
+  std::string prompt = "lemmas";   // the template: built-in "lemmas" or a FILE
+  std::string api_key_env = "OPENAI_API_KEY";
+  double timeout_s = 300;
+  int retries = 2;
+  int max_tokens = 4096;
+  int max_proofs = 20;
+  int64_t max_bytes = 24000;
+};
+
 struct GrowParams {
   GrowSettings settings;
   std::string split;  // recorded only: the caller chose the proofs

@@ -111,6 +111,10 @@ void check(const SearchSettings& s) {
     throw UsageError("--grow-library grows the library between training epochs: give --epochs E "
                      "(E > 0), or search with a grown one (--library)");
   }
+  if (!s.propose.url.empty() && !s.grow_library) {
+    throw UsageError("--propose asks a model for lemmas as the library grows: give --grow-library, "
+                     "or grow one with `harness library grow --propose`");
+  }
 }
 
 int search(SearchSettings s) {

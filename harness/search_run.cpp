@@ -8,6 +8,7 @@
 
 #include "harness/interrupt.hpp"
 #include "harness/library_checker.hpp"
+#include "harness/library_propose.hpp"
 #include "library/description_length.hpp"
 #include "metrics/compression.hpp"
 #include "metrics/lean_text.hpp"
@@ -246,12 +247,17 @@ bool SearchRun::grow_library(int64_t epoch, const std::set<int64_t>& lines, stor
   params.settings = m_settings.grow;
   params.split = m_settings.train_split;
   params.run_id = m_run_id;
+  // --propose: the lemmas a remote model states join the candidates of their statements.
+  ProposalReport proposals;
+  propose_in(params, m_settings.propose, "harness search", stderr, m_lemmas.lemmas, proposals);
   GrowResult grown = harness::grow_library(m_store, m_engine, std::move(work), m_lemmas, params);
   if (grown.status == GrowResult::Status::fatal) {
     m_fatal = grown.fatal.empty() ? "Lean failed while the library grew" : grown.fatal;
     return false;
   }
   if (grown.status == GrowResult::Status::interrupted) return false;
+  auto& rejected = grown.selection.rejected;
+  rejected.insert(rejected.end(), proposals.rejected.begin(), proposals.rejected.end());
   const library::Selection& sel = grown.selection;
   fmt::print(stderr, "epoch {}: library grown from {} verified proofs\n", epoch, grown.proofs);
   print_growth(stderr, grown);
@@ -270,6 +276,12 @@ bool SearchRun::grow_library(int64_t epoch, const std::set<int64_t>& lines, stor
                       {"proofs_bytes_before", sel.proofs_bytes_before},
                       {"proofs_bytes_after", sel.proofs_bytes_after},
                       {"library_bytes", sel.library_bytes}};
+  if (proposals.asked) {
+    stats["library"]["proposed"] = {{"shown", proposals.shown},
+                                    {"read", proposals.read},
+                                    {"joined", proposals.joined},
+                                    {"failure", proposals.failure ? json(*proposals.failure) : json()}};
+  }
   if (grown.library.version != m_lemmas.version) {
     m_lemmas = std::move(grown.library);
     use_library();

@@ -47,6 +47,7 @@ struct SearchSettings : EngineSettings {
   std::string library_version = "latest"; // with a store: which version
   bool grow_library = false;              // grow it between training epochs
   GrowSettings grow;                      // how it grows
+  ProposeSettings propose;                // --grow-library --propose: a remote model's lemmas
   // Run lifecycle.
   std::optional<std::string> resume;      // run uuid or "latest": continue a killed run
   std::optional<std::string> shard;       // "I/N": this run's part of the tasks (shard.hpp)

@@ -255,6 +255,59 @@ std::vector<Setting<S>> grow_settings(const std::string& when, bool recorded) {
   };
 }
 
+// A remote model asked for helper lemmas as a library grows (ProposeSettings, S::propose): the
+// rows `library grow` and `search --grow-library` share. `when`: the help's first words;
+// `recorded`: with their keys, for a search run's record.
+template <class S>
+std::vector<Setting<S>> propose_settings(const std::string& when, bool recorded) {
+  auto key = [&](const char* k) { return recorded ? std::string(k) : std::string(); };
+  const std::string with = when + " --propose";
+  return {
+      setting<S>(&S::propose, &ProposeSettings::url,
+                 {.names = "--propose", .key = key("propose"), .value = "openai:URL",
+                  .help = when + ": also ask this OpenAI-compatible server once per growth for "
+                                 "helper lemmas on a batch of the proofs; a lemma whose statement "
+                                 "the proofs prove joins that candidate (docs/library.md)",
+                  .default_text = "none"}),
+      setting<S>(&S::propose, &ProposeSettings::model,
+                 {.names = "--propose-model", .key = key("propose_model"), .value = "NAME",
+                  .help = with + ": the model name sent",
+                  .default_text = "the first of GET /models"}),
+      setting<S>(&S::propose, &ProposeSettings::endpoint,
+                 {.names = "--propose-endpoint", .key = key("propose_endpoint"), .value = "NAME",
+                  .help = with + ": which API the server is asked through",
+                  .check = one_of({"chat", "completions"})}),
+      setting<S>(&S::propose, &ProposeSettings::prompt,
+                 {.names = "--propose-template", .key = key("propose_template"), .value = "NAME",
+                  .help = with + ": the prompt, built-in lemmas or a FILE "
+                                 "(policy/remote/README.md, \"Helper lemmas\")"}),
+      setting<S>(&S::propose, &ProposeSettings::api_key_env,
+                 {.names = "--propose-api-key-env", .key = key("propose_api_key_env"),
+                  .value = "VAR", .help = with + ": environment variable holding the API key"}),
+      setting<S>(&S::propose, &ProposeSettings::timeout_s,
+                 {.names = "--propose-timeout", .key = key("propose_timeout_s"), .value = "S",
+                  .help = with + ": seconds for the answer (each attempt)",
+                  .check = greater_than(0)}),
+      setting<S>(&S::propose, &ProposeSettings::retries,
+                 {.names = "--propose-retries", .key = key("propose_retries"), .value = "N",
+                  .help = with + ": further attempts after a connection error, timeout, 429 or "
+                                 "5xx",
+                  .check = range(0, 100)}),
+      setting<S>(&S::propose, &ProposeSettings::max_tokens,
+                 {.names = "--propose-max-tokens", .key = key("propose_max_tokens"), .value = "N",
+                  .help = with + ": tokens of the answer",
+                  .check = range(1, 1000000)}),
+      setting<S>(&S::propose, &ProposeSettings::max_proofs,
+                 {.names = "--propose-max-proofs", .key = key("propose_max_proofs"), .value = "N",
+                  .help = with + ": proofs shown in the prompt at most",
+                  .check = range(1, 10000)}),
+      setting<S>(&S::propose, &ProposeSettings::max_bytes,
+                 {.names = "--propose-max-bytes", .key = key("propose_max_bytes"), .value = "N",
+                  .help = with + ": bytes of the proofs shown in the prompt at most",
+                  .check = at_least(1)}),
+  };
+}
+
 const Group<SearchSettings>& search_group() {
   using S = SearchSettings;
   static const Group<S> group{
@@ -332,6 +385,7 @@ const Group<SearchSettings>& search_group() {
                               "loop\")"}),
           },
           grow_settings<S>("--grow-library", true),
+          propose_settings<S>("--grow-library", true),
           {
           setting<S>(&S::init_from,
                      {.names = "--init-from", .key = "init_from", .value = "TRACES",
@@ -610,46 +664,8 @@ const Group<LibrarySettings>& library_group() {
                                             "header, for `lake build`"}),
           setting<S>(&S::json_out, {.names = "--json", .value = "FILE",
                                     .help = "export: the library as one JSON file (docs/library.md, \"Files\")"}),
-          setting<S>(&S::propose,
-                     {.names = "--propose", .value = "openai:URL",
-                      .help = "grow: also ask this OpenAI-compatible server once for helper "
-                              "lemmas on a batch of the proofs; a lemma whose statement the "
-                              "proofs prove joins that candidate (docs/library.md)",
-                      .default_text = "none"}),
-          setting<S>(&S::propose_model, {.names = "--propose-model", .value = "NAME",
-                                         .help = "grow --propose: the model name sent",
-                                         .default_text = "the first of GET /models"}),
-          setting<S>(&S::propose_endpoint, {.names = "--propose-endpoint", .value = "NAME",
-                                            .help = "grow --propose: which API the server is "
-                                                    "asked through",
-                                            .check = one_of({"chat", "completions"})}),
-          setting<S>(&S::propose_template,
-                     {.names = "--propose-template", .value = "NAME",
-                      .help = "grow --propose: the prompt, built-in lemmas or a FILE "
-                              "(policy/remote/README.md, \"Helper lemmas\")"}),
-          setting<S>(&S::propose_api_key_env, {.names = "--propose-api-key-env", .value = "VAR",
-                                               .help = "grow --propose: environment variable "
-                                                       "holding the API key"}),
-          setting<S>(&S::propose_timeout_s, {.names = "--propose-timeout", .value = "S",
-                                             .help = "grow --propose: seconds for the answer "
-                                                     "(each attempt)",
-                                             .check = greater_than(0)}),
-          setting<S>(&S::propose_retries, {.names = "--propose-retries", .value = "N",
-                                           .help = "grow --propose: further attempts after a "
-                                                   "connection error, timeout, 429 or 5xx",
-                                           .check = range(0, 100)}),
-          setting<S>(&S::propose_max_tokens, {.names = "--propose-max-tokens", .value = "N",
-                                              .help = "grow --propose: tokens of the answer",
-                                              .check = range(1, 1000000)}),
-          setting<S>(&S::propose_max_proofs, {.names = "--propose-max-proofs", .value = "N",
-                                              .help = "grow --propose: proofs shown in the "
-                                                      "prompt at most",
-                                              .check = range(1, 10000)}),
-          setting<S>(&S::propose_max_bytes, {.names = "--propose-max-bytes", .value = "N",
-                                             .help = "grow --propose: bytes of the proofs shown "
-                                                     "in the prompt at most",
-                                             .check = at_least(1)}),
-          }})};
+          },
+          propose_settings<S>("grow", false)})};
   return group;
 }
 

@@ -184,6 +184,17 @@ TEST_CASE("a run recorded by earlier versions resumes with its settings") {
   expected["max_lemma_checks"] = 500;
   expected["min_subproof_steps"] = 2;
   expected["library_sizes"] = "plain";
+  const ProposeSettings propose;  // nor asked a model for lemmas
+  expected["propose"] = propose.url;
+  expected["propose_model"] = propose.model;
+  expected["propose_endpoint"] = propose.endpoint;
+  expected["propose_template"] = propose.prompt;
+  expected["propose_api_key_env"] = propose.api_key_env;
+  expected["propose_timeout_s"] = propose.timeout_s;
+  expected["propose_retries"] = propose.retries;
+  expected["propose_max_tokens"] = propose.max_tokens;
+  expected["propose_max_proofs"] = propose.max_proofs;
+  expected["propose_max_bytes"] = propose.max_bytes;
   CHECK(s.revisions == 0);
   CHECK_FALSE(s.shard);
   CHECK(search_record(s) == expected);

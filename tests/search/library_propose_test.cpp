@@ -1,4 +1,4 @@
-// `harness library grow --propose openai:URL` end to end (docs/library.md, "Candidates: lemmas
+// `harness library grow --propose openai:URL` (and `search --grow-library --propose`) end to end (docs/library.md, "Candidates: lemmas
 // a model proposes"): the real binary, a real SQLite store, the REPL double in rules mode on the
 // library task families (library/README.md), and a fake model on loopback (the in-process
 // OpenAI-compatible double). The model answers with (a) the Chain lemma with a shorter proof
@@ -214,4 +214,74 @@ TEST_CASE("library grow --propose: a failing or silent server is reported and gr
     CHECK(bad.exit_code == 0);
     CHECK(has(bad.output, "--propose: the model gave no lemmas"));
   }
+}
+
+namespace {
+
+const std::string kVocabulary = std::string(LIBRARY_DIR) + "/vocabulary.txt";
+
+// One training epoch of step-mode search (seed 7) that grows the library, with `more`.
+std::vector<std::string> search_args(const Box& box, std::vector<std::string> more) {
+  std::vector<std::string> args = {"search", "--tasks", kTasks, "--db", box.db(), "--repl", box.repl(),
+                                   "--sandbox", "none", "--workers", "2", "--no-progress",
+                                   "--mode", "step", "--vocabulary", kVocabulary,
+                                   "--samples", "4", "--width", "20", "--expansions", "8",
+                                   "--seed", "7", "--epochs", "1", "--no-eval", "--grow-library"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+}  // namespace
+
+TEST_CASE("search --grow-library --propose: the model is asked once per growth and its lemma joins the candidates", "[e2e][library][search]") {
+  Box box;
+  openai_double::Script script;
+  script.model = "lemma-model";
+  script.rules = {{"helper lemmas", {kAnswer}}};
+  openai_double::Server server(script);
+
+  auto searched = run_harness(box.dir, search_args(box, {"--propose", "openai:" + server.base_url()}));
+  INFO(searched.output);
+  REQUIRE(searched.exit_code == 0);
+  auto requests = server.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0].path == "/v1/models");
+  CHECK(requests[1].path == "/v1/chat/completions");
+  std::string prompt = json::parse(requests[1].body).at("messages").at(0).at("content");
+  CHECK(has(prompt, "Proof 1 ("));
+  CHECK(has(searched.output, "remote: asked " + server.base_url() + "/chat/completions for helper lemmas"));
+  CHECK(has(searched.output, "rejected 1: no use in the proofs"));
+
+  auto db = store::Store::open(box.db());
+  auto version = db.library_version("latest");
+  REQUIRE(version);
+  auto params = nlohmann::json::parse(version->params_json);
+  CHECK(params.value("propose", "").rfind("openai:", 0) == 0);
+  CHECK(params.value("propose_model", "") == "(the server's first)");
+  // The epoch's verified Chain proofs use the model's version of the lemma: it is the one kept.
+  CHECK(has(searched.output, "2 lemmas read, 1 joined candidates, 3 rejected"));
+  auto lemmas = db.library_lemmas(version->version);
+  REQUIRE(lemmas.size() == 1);
+  CHECK(lemmas[0].origin == "remote");
+  CHECK(has(lemmas[0].proof, "by unfold Chain; apply link1_intro"));
+  // The epoch's row says what the model gave.
+  auto run = db.latest_run("search");
+  REQUIRE(run);
+  auto epochs = db.epochs(run->id);
+  REQUIRE(epochs.size() == 1);
+  json proposed = json::parse(epochs[0].stats_json).at("library").at("proposed");
+  CHECK(proposed.at("read") == 2);
+  CHECK(proposed.at("joined") == 1);
+  CHECK(proposed.at("failure").is_null());
+}
+
+TEST_CASE("search --propose without --grow-library is refused before anything runs", "[e2e][library][search]") {
+  Box box;
+  auto args = search_args(box, {"--propose", "openai:http://127.0.0.1:9"});
+  std::erase(args, std::string("--grow-library"));
+  auto refused = run_harness(box.dir, args);
+  INFO(refused.output);
+  CHECK(refused.exit_code == 2);
+  CHECK(has(refused.output, "--propose asks a model for lemmas as the library grows: give --grow-library"));
+  CHECK_FALSE(fs::exists(box.db()));
 }
