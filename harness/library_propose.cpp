@@ -30,8 +30,8 @@ policy::RemoteOptions remote_options(const ProposeSettings& s) {
 
 }  // namespace
 
-ProposalReport propose_lemmas(const ProposeSettings& s, std::string_view command, std::FILE* report_to,
-                              const std::vector<library::ProofTrace>& proofs,
+ProposalReport propose_lemmas(const ProposeSettings& s, std::string_view command,
+                              std::FILE* report_to, const std::vector<library::ProofTrace>& proofs,
                               const std::vector<library::Lemma>& existing,
                               const library::CandidateOptions& options,
                               std::vector<library::Candidate>& candidates) {
@@ -90,11 +90,14 @@ ProposalReport propose_lemmas(const ProposeSettings& s, std::string_view command
   library::JoinOutcome joined = library::join_proposals(candidates, std::move(single_use), read.lemmas);
   report.joined = joined.joined;
   report.rejected.insert(report.rejected.end(), joined.rejected.begin(), joined.rejected.end());
-  fmt::print(report_to, "remote: asked {} for helper lemmas on {} proofs ({} bytes): {} code blocks, {} "
+  fmt::print(report_to,
+             "remote: asked {} for helper lemmas on {} proofs ({} bytes): {} code blocks, {} "
              "declarations, {} lemmas read, {} joined candidates, {} rejected\n",
              where, report.shown, batch.bytes, read.blocks, read.declarations, report.read,
              report.joined, report.rejected.size());
-  if (read.blocks == 0) fmt::print(stderr, "{}: --propose: no Lean code block in the model's answer\n", command);
+  if (read.blocks == 0) {
+    fmt::print(stderr, "{}: --propose: no Lean code block in the model's answer\n", command);
+  }
   return report;
 }
 

@@ -277,10 +277,11 @@ bool SearchRun::grow_library(int64_t epoch, const std::set<int64_t>& lines, stor
                       {"proofs_bytes_after", sel.proofs_bytes_after},
                       {"library_bytes", sel.library_bytes}};
   if (proposals.asked) {
+    json failure = proposals.failure ? json(*proposals.failure) : json();
     stats["library"]["proposed"] = {{"shown", proposals.shown},
                                     {"read", proposals.read},
                                     {"joined", proposals.joined},
-                                    {"failure", proposals.failure ? json(*proposals.failure) : json()}};
+                                    {"failure", failure}};
   }
   if (grown.library.version != m_lemmas.version) {
     m_lemmas = std::move(grown.library);

@@ -1,11 +1,11 @@
-// `harness library grow --propose openai:URL` (and `search --grow-library --propose`) end to end (docs/library.md, "Candidates: lemmas
-// a model proposes"): the real binary, a real SQLite store, the REPL double in rules mode on the
-// library task families (library/README.md), and a fake model on loopback (the in-process
-// OpenAI-compatible double). The model answers with (a) the Chain lemma with a shorter proof
-// than the one inlined into the proofs, (b) a lemma no proof uses, (c) garbage: (a) joins the
-// Chain candidate, is the version Lean checks and is kept; (b) and (c) are rejected with their
-// reasons and never reach Lean. A server that fails or is too slow is reported, and grow goes on
-// with the candidates the proofs gave.
+// `harness library grow --propose openai:URL` (and `search --grow-library --propose`) end to end
+// (docs/library.md, "Candidates: lemmas a model proposes"): the real binary, a real SQLite store,
+// the REPL double in rules mode on the library task families (library/README.md), and a fake model
+// on loopback (the in-process OpenAI-compatible double). The model answers with (a) the Chain lemma
+// with a shorter proof than the one inlined into the proofs, (b) a lemma no proof uses, (c)
+// garbage: (a) joins the Chain candidate, is the version Lean checks and is kept; (b) and (c) are
+// rejected with their reasons and never reach Lean. A server that fails or is too slow is reported,
+// and grow goes on with the candidates the proofs gave.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -222,9 +222,9 @@ const std::string kVocabulary = std::string(LIBRARY_DIR) + "/vocabulary.txt";
 
 // One training epoch of step-mode search (seed 7) that grows the library, with `more`.
 std::vector<std::string> search_args(const Box& box, std::vector<std::string> more) {
-  std::vector<std::string> args = {"search", "--tasks", kTasks, "--db", box.db(), "--repl", box.repl(),
-                                   "--sandbox", "none", "--workers", "2", "--no-progress",
-                                   "--mode", "step", "--vocabulary", kVocabulary,
+  std::vector<std::string> args = {"search", "--tasks", kTasks, "--db", box.db(),
+                                   "--repl", box.repl(), "--sandbox", "none", "--workers", "2",
+                                   "--no-progress", "--mode", "step", "--vocabulary", kVocabulary,
                                    "--samples", "4", "--width", "20", "--expansions", "8",
                                    "--seed", "7", "--epochs", "1", "--no-eval", "--grow-library"};
   args.insert(args.end(), more.begin(), more.end());
@@ -233,14 +233,16 @@ std::vector<std::string> search_args(const Box& box, std::vector<std::string> mo
 
 }  // namespace
 
-TEST_CASE("search --grow-library --propose: the model is asked once per growth and its lemma joins the candidates", "[e2e][library][search]") {
+TEST_CASE("search --grow-library --propose: the model is asked once per growth and its lemma joins the candidates",
+          "[e2e][library][search]") {
   Box box;
   openai_double::Script script;
   script.model = "lemma-model";
   script.rules = {{"helper lemmas", {kAnswer}}};
   openai_double::Server server(script);
 
-  auto searched = run_harness(box.dir, search_args(box, {"--propose", "openai:" + server.base_url()}));
+  auto searched =
+      run_harness(box.dir, search_args(box, {"--propose", "openai:" + server.base_url()}));
   INFO(searched.output);
   REQUIRE(searched.exit_code == 0);
   auto requests = server.requests();
@@ -249,7 +251,8 @@ TEST_CASE("search --grow-library --propose: the model is asked once per growth a
   CHECK(requests[1].path == "/v1/chat/completions");
   std::string prompt = json::parse(requests[1].body).at("messages").at(0).at("content");
   CHECK(has(prompt, "Proof 1 ("));
-  CHECK(has(searched.output, "remote: asked " + server.base_url() + "/chat/completions for helper lemmas"));
+  CHECK(has(searched.output,
+            "remote: asked " + server.base_url() + "/chat/completions for helper lemmas"));
   CHECK(has(searched.output, "rejected 1: no use in the proofs"));
 
   auto db = store::Store::open(box.db());
@@ -275,13 +278,15 @@ TEST_CASE("search --grow-library --propose: the model is asked once per growth a
   CHECK(proposed.at("failure").is_null());
 }
 
-TEST_CASE("search --propose without --grow-library is refused before anything runs", "[e2e][library][search]") {
+TEST_CASE("search --propose without --grow-library is refused before anything runs",
+          "[e2e][library][search]") {
   Box box;
   auto args = search_args(box, {"--propose", "openai:http://127.0.0.1:9"});
   std::erase(args, std::string("--grow-library"));
   auto refused = run_harness(box.dir, args);
   INFO(refused.output);
   CHECK(refused.exit_code == 2);
-  CHECK(has(refused.output, "--propose asks a model for lemmas as the library grows: give --grow-library"));
+  CHECK(has(refused.output,
+            "--propose asks a model for lemmas as the library grows: give --grow-library"));
   CHECK_FALSE(fs::exists(box.db()));
 }
