@@ -87,27 +87,37 @@ int score_train(const Box& box) {
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// A fake model that answers kAnswer to the helper-lemma prompt.
+openai_double::Script lemma_model() {
+  openai_double::Script script;
+  script.model = "lemma-model";
+  script.rules = {{"helper lemmas", {kAnswer}}};
+  return script;
+}
+
+// The prompt of the one chat request `server` had, after the model was asked of /models.
+std::string the_one_prompt(const openai_double::Server& server) {
+  auto requests = server.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0].path == "/v1/models");
+  CHECK(requests[1].path == "/v1/chat/completions");
+  return json::parse(requests[1].body).at("messages").at(0).at("content");
+}
+
 }  // namespace
 
 TEST_CASE("library grow --propose: the model's lemma for a repeated sub-proof is checked and kept, the rest rejected without Lean", "[e2e][library]") {
   Box box;
   int chain_proofs = score_train(box);
   REQUIRE(chain_proofs > 2);
-  openai_double::Script script;
-  script.model = "lemma-model";
-  script.rules = {{"helper lemmas", {kAnswer}}};
-  openai_double::Server server(script);
+  openai_double::Server server(lemma_model());
 
   auto grown = run_harness(box.dir, box.grow({"--propose", "openai:" + server.base_url(),
                                               "--propose-max-proofs", "5"}));
   INFO(grown.output);
   REQUIRE(grown.exit_code == 0);
   // One prompt (after the model was asked of /models), five proofs shown, chat.
-  auto requests = server.requests();
-  REQUIRE(requests.size() == 2);
-  CHECK(requests[0].path == "/v1/models");
-  CHECK(requests[1].path == "/v1/chat/completions");
-  std::string prompt = json::parse(requests[1].body).at("messages").at(0).at("content");
+  std::string prompt = the_one_prompt(server);
   CHECK(has(prompt, "Proof 5 ("));
   CHECK_FALSE(has(prompt, "Proof 6 ("));
   CHECK(has(prompt, "theorem NAME (x : T) ... : TYPE := by ..."));
@@ -236,20 +246,13 @@ std::vector<std::string> search_args(const Box& box, std::vector<std::string> mo
 TEST_CASE("search --grow-library --propose: the model is asked once per growth and its lemma joins the candidates",
           "[e2e][library][search]") {
   Box box;
-  openai_double::Script script;
-  script.model = "lemma-model";
-  script.rules = {{"helper lemmas", {kAnswer}}};
-  openai_double::Server server(script);
+  openai_double::Server server(lemma_model());
 
   auto searched =
       run_harness(box.dir, search_args(box, {"--propose", "openai:" + server.base_url()}));
   INFO(searched.output);
   REQUIRE(searched.exit_code == 0);
-  auto requests = server.requests();
-  REQUIRE(requests.size() == 2);
-  CHECK(requests[0].path == "/v1/models");
-  CHECK(requests[1].path == "/v1/chat/completions");
-  std::string prompt = json::parse(requests[1].body).at("messages").at(0).at("content");
+  std::string prompt = the_one_prompt(server);
   CHECK(has(prompt, "Proof 1 ("));
   CHECK(has(searched.output,
             "remote: asked " + server.base_url() + "/chat/completions for helper lemmas"));
