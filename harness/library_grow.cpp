@@ -146,6 +146,13 @@ void refuse_version_without_library(const std::optional<std::string>& library,
   }
 }
 
+std::optional<StoredLibrary> given_library(const std::optional<std::string>& library,
+                                           const std::string& version) {
+  refuse_version_without_library(library, version);
+  if (!library) return std::nullopt;
+  return load_library(*library, version);
+}
+
 nlohmann::json library_record(const std::string& path, const StoredLibrary& library) {
   return {{"path", settings::absolute_paths(settings::Spec{.value = "FILE"}, path)},
           {"version", library.version},

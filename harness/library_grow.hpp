@@ -48,11 +48,15 @@ bool is_sqlite_file(const std::string& path);
 // the path for a missing file, an unknown version or a bad library file.
 StoredLibrary load_library(const std::string& path, const std::string& version);
 
-// The library a command checks with, from its --library and --library-version (search, score,
-// check, serve, traces): none without --library; --library-version alone is refused
-// (UsageError). The caller loads it (load_library) when there is one.
+// --library-version without --library is refused (UsageError): search, score, check, serve and
+// traces.
 void refuse_version_without_library(const std::optional<std::string>& library,
                                     const std::string& version);
+// The library a command checks with, from its --library and --library-version (search, serve,
+// traces; score and check go on with a resumed run's own): none without --library, else
+// load_library's.
+std::optional<StoredLibrary> given_library(const std::optional<std::string>& library,
+                                           const std::string& version);
 // What a run records of its library (its settings' "library"): the path made absolute, the
 // version and the lemma count.
 nlohmann::json library_record(const std::string& path, const StoredLibrary& library);

@@ -194,9 +194,7 @@ int search(SearchSettings s) {
                                  "policies can)", s.library ? "library" : "grow-library", policy->kind()));
   }
   // The library the run starts from (docs/library.md, "Use in search").
-  StoredLibrary library;
-  refuse_version_without_library(s.library, s.library_version);
-  if (s.library) library = load_library(*s.library, s.library_version);
+  StoredLibrary library = given_library(s.library, s.library_version).value_or(StoredLibrary{});
   Engine engine = make_engine(s);
   if (resumed) {
     std::string sha256 = store::file_sha256(s.tasks);

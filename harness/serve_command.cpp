@@ -326,13 +326,11 @@ int serve_main(const ServeSettings& s) {
   }
   std::optional<tasks::TaskIndex> index;
   if (s.tasks) index = tasks::TaskIndex::load(*s.tasks);
-  refuse_version_without_library(s.library, s.library_version);
+  std::optional<StoredLibrary> library = given_library(s.library, s.library_version);
   Engine engine = make_engine(s);
-  StoredLibrary library;
-  if (s.library) {
-    library = load_library(*s.library, s.library_version);
-    engine.library = layers_of(library.lemmas, /*derivations=*/true);
-    announce_library("serve", library);
+  if (library) {
+    engine.library = layers_of(library->lemmas, /*derivations=*/true);
+    announce_library("serve", *library);
   }
   // The dispatcher never waits for room at the pool: while it waited it would neither answer
   // nor drop the checks of clients gone meanwhile. --max-queued bounds what is queued.
@@ -342,7 +340,7 @@ int serve_main(const ServeSettings& s) {
   settings["host"] = s.host;
   settings["port"] = s.port;
   settings["tasks"] = s.tasks ? json(*s.tasks) : json(nullptr);
-  if (s.library) settings["library"] = library_record(*s.library, library);
+  if (library) settings["library"] = library_record(*s.library, *library);
   store::RunInfo info{"serve", json(s.argv).dump(), engine.identity.toolchain, engine.repl,
                       settings.dump(), s.tasks.value_or(""),
                       s.tasks ? std::optional<std::string>(store::file_sha256(*s.tasks))

@@ -61,7 +61,7 @@ std::string step_line(const TracedProof& t, const lean_bridge::TraceStep& s) {
 
 int traces(TracesSettings& s) {
   if (s.out.empty()) throw UsageError("--out FILE is required");
-  refuse_version_without_library(s.library, s.library_version);
+  std::optional<StoredLibrary> library = given_library(s.library, s.library_version);
   store::Store db = store::Store::open(
       s.db, store::OpenMode::existing,
       "harness traces reads the verified proofs of an existing store; create one with score");
@@ -70,10 +70,9 @@ int traces(TracesSettings& s) {
   // Proofs that use a library's lemmas pass again only on its layers (docs/library.md, "Use in
   // score"); they are traced as grow traces them, with no lemma forbidden: they were judged.
   std::shared_ptr<const LibraryLayers> layers;
-  if (s.library) {
-    StoredLibrary library = load_library(*s.library, s.library_version);
-    layers = layers_of(library.lemmas, /*derivations=*/false);
-    announce_library("traces", library);
+  if (library) {
+    layers = layers_of(library->lemmas, /*derivations=*/false);
+    announce_library("traces", *library);
   }
   std::ofstream out(s.out, std::ios::binary | std::ios::trunc);
   if (!out) throw UsageError(fmt::format("--out {}: cannot write the file", s.out));
