@@ -111,17 +111,20 @@ std::vector<Setting<S>> joined(std::initializer_list<std::vector<Setting<S>>> pa
   return out;
 }
 
+// The key a shared row records under when its command records it (a search run), else none.
+static std::string key_if(bool recorded, const char* key) { return recorded ? key : ""; }
+
 // The lemma library a command checks with (S::library, S::library_version): the rows `search`,
-// `score` and `traces` share. `use`: what --library does for the command; `recorded`: with
-// their keys, for a search run's record.
+// `score`, `serve` and `traces` share. `use`: what --library does for the command; `recorded`:
+// with their keys, for a search run's record.
 template <class S>
 std::vector<Setting<S>> library_settings(const std::string& use, bool recorded) {
   return {
       setting<S>(&S::library,
-                 {.names = "--library", .key = recorded ? "library" : "", .value = "STORE|FILE",
+                 {.names = "--library", .key = key_if(recorded, "library"), .value = "STORE|FILE",
                   .help = use, .default_text = "none"}),
       setting<S>(&S::library_version,
-                 {.names = "--library-version", .key = recorded ? "library_version" : "",
+                 {.names = "--library-version", .key = key_if(recorded, "library_version"),
                   .value = "VERSION",
                   .help = "--library STORE: latest or a version (library-v1:HEX or a prefix)"}),
   };
@@ -231,7 +234,7 @@ const Group<ScoreSettings>& score_group() {
 // search run's record.
 template <class S>
 std::vector<Setting<S>> grow_settings(const std::string& when, bool recorded) {
-  auto key = [&](const char* k) { return recorded ? std::string(k) : std::string(); };
+  auto key = [recorded](const char* k) { return key_if(recorded, k); };
   return {
       setting<S>(&S::grow, &GrowSettings::max_rewrite_checks,
                  {.names = "--max-rewrite-checks", .key = key("max_rewrite_checks"), .value = "N",
@@ -260,7 +263,7 @@ std::vector<Setting<S>> grow_settings(const std::string& when, bool recorded) {
 // `recorded`: with their keys, for a search run's record.
 template <class S>
 std::vector<Setting<S>> propose_settings(const std::string& when, bool recorded) {
-  auto key = [&](const char* k) { return recorded ? std::string(k) : std::string(); };
+  auto key = [recorded](const char* k) { return key_if(recorded, k); };
   const std::string with = when + " --propose";
   return {
       setting<S>(&S::propose, &ProposeSettings::url,
