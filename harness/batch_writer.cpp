@@ -26,6 +26,7 @@ BatchWriter::BatchWriter(const std::string& db_path, std::ostream& out, std::str
     : m_out(out), m_out_name(std::move(out_name)) {
   // The store is opened on the caller's thread: an error opening it is the caller's.
   auto store = std::make_shared<store::Store>(store::Store::open(db_path));
+  store->checkpoint_in_background();
   m_thread = std::thread([this, store]() mutable {
     common::name_this_thread("store-writer");
     auto last_trim = std::chrono::steady_clock::now();

@@ -336,6 +336,7 @@ int serve_main(const ServeSettings& s) {
   // nor drop the checks of clients gone meanwhile. --max-queued bounds what is queued.
   engine.pool.queue_limit = static_cast<size_t>(std::max(1, s.max_queued));
   store::Store db = store::Store::open(s.db);
+  db.checkpoint_in_background();  // answers never wait for a checkpoint's syncs
   json settings = engine_settings_json(s, engine);
   settings["host"] = s.host;
   settings["port"] = s.port;

@@ -15,6 +15,8 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include "common/thread_name.hpp"
+
 namespace serve {
 namespace {
 
@@ -336,7 +338,12 @@ void HttpServer::start() {
   m_impl->work.emplace(m_impl->io.get_executor());
   m_impl->accept();
   int n = std::max(1, m_impl->options.threads);
-  for (int i = 0; i < n; ++i) m_impl->threads.emplace_back([this] { m_impl->io.run(); });
+  for (int i = 0; i < n; ++i) {
+    m_impl->threads.emplace_back([this] {
+      common::name_this_thread("serve-http");
+      m_impl->io.run();
+    });
+  }
 }
 
 void HttpServer::stop_accepting() {

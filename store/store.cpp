@@ -27,12 +27,13 @@ constexpr std::string_view kBusyTimeoutPragma = "PRAGMA busy_timeout = 5000";
 constexpr std::string_view kOpenPragmas[] = {
     "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
-    // The log is copied into the file every 4,000 pages (16 MB at most) instead of SQLite's
-    // 1,000: a page that several commits changed is copied once. The keys of the cache and of
-    // the tasks are hashes, so each batch changes pages all over their indexes: on a store of
-    // 100,000 attempts the writer spent 7 % less per row.
-    "PRAGMA wal_autocheckpoint = 4000",
 };
+
+// The log is copied into the file every 4,000 pages (16 MB at most) instead of SQLite's 1,000:
+// a page that several commits changed is copied once. The keys of the cache and of the tasks
+// are hashes, so each batch changes pages all over their indexes: on a store of 100,000
+// attempts the writer spent 7 % less per row.
+constexpr int kCheckpointPages = 4000;
 
 void apply_pragma(Database& db, std::string_view pragma) {
   db.exec(std::string(pragma), fmt::format("open ({})", pragma.substr(7)));
@@ -66,6 +67,7 @@ Store Store::open(const std::string& path, OpenMode mode, std::string_view purpo
   }
   apply_pragma(db, "PRAGMA journal_mode = " + journal);
   for (std::string_view pragma : kOpenPragmas) apply_pragma(db, pragma);
+  sqlite3_wal_autocheckpoint(db.handle(), kCheckpointPages);
   int64_t version = db.query_int("PRAGMA user_version", "read schema version");
   migrate(db, schema_migrations());
   // The pages the migrations wrote (a new store's whole schema; migration 4's rebuilt runs
@@ -90,6 +92,17 @@ Store::~Store() {
     transaction.commit();
   } catch (const std::exception&) {
   }
+}
+
+void Store::checkpoint_in_background() {
+  if (m_impl->checkpointer) return;
+  Statement mode(m_impl->db, "PRAGMA journal_mode");
+  if (!mode.step_or_describe([] { return std::string("read the journal mode"); }) ||
+      mode.text(0) != "wal") {
+    return;
+  }
+  m_impl->checkpointer = std::make_unique<BackgroundCheckpointer>(
+      m_impl->db.handle(), m_impl->db.path(), kCheckpointPages);
 }
 
 const std::string& Store::path() const {

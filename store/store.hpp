@@ -50,6 +50,14 @@ class Store {
 
   const std::string& path() const;
 
+  // From now on the write-ahead log is copied into the file by a thread of this Store's own
+  // (store/checkpointer.hpp) instead of by the commit that fills it: a commit waits at most for
+  // the copy of the few pages committed while that thread worked, not for the whole log's and
+  // its long syncs. For a process that answers after its commits (`serve`) or commits on a
+  // busy thread (`score`'s writer). Does nothing without a write-ahead log (a network
+  // filesystem's store) or when already on. The Store's close copies what is left, as before.
+  void checkpoint_in_background();
+
   // --- Runs (runs.cpp) ---
 
   // Records a new run with status 'running', a fresh random uuid and its process

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/checkpointer.hpp"
 #include "store/database.hpp"
 #include "store/records.hpp"
 #include "store/statement.hpp"
@@ -68,6 +69,8 @@ struct Store::Impl {
   VerificationCache cache;
   AttemptWriter attempts;
   SearchWriter search;
+  // Store::checkpoint_in_background; destroyed first, while `db` is open.
+  std::unique_ptr<BackgroundCheckpointer> checkpointer;
 };
 
 // attempts.cpp: an AttemptRow from columns 0-15 of a query that selects, in this order,

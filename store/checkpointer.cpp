@@ -1,0 +1,105 @@
+#include "store/checkpointer.hpp"
+
+#include <cstring>
+#include <utility>
+
+#include "common/thread_name.hpp"
+
+namespace store {
+
+BackgroundCheckpointer::BackgroundCheckpointer(sqlite3* writer, std::string path, int pages)
+    : m_writer(writer), m_path(std::move(path)), m_pages(pages) {
+  m_thread = std::thread([this] { run(); });
+  sqlite3_wal_hook(m_writer, &BackgroundCheckpointer::on_commit, this);
+}
+
+BackgroundCheckpointer::~BackgroundCheckpointer() {
+  sqlite3_wal_autocheckpoint(m_writer, m_pages);  // replaces the hook
+  {
+    std::lock_guard lock(m_mutex);
+    m_stop = true;
+  }
+  m_wake.notify_one();
+  m_thread.join();
+}
+
+BackgroundCheckpointer::Counts BackgroundCheckpointer::counts() const {
+  std::lock_guard lock(m_mutex);
+  return m_counts;
+}
+
+bool BackgroundCheckpointer::idle() const {
+  std::lock_guard lock(m_mutex);
+  return !m_due && !m_running;
+}
+
+// Called by SQLite on the writing connection's thread after each commit, its write lock
+// released; `pages` is the log's size.
+int BackgroundCheckpointer::on_commit(void* self_ptr, sqlite3* db, const char* schema,
+                                      int pages) {
+  auto* self = static_cast<BackgroundCheckpointer*>(self_ptr);
+  bool here = false;
+  bool wake = false;
+  if (std::strcmp(schema, "main") != 0) {
+    here = pages >= self->m_pages;
+  } else {
+    std::lock_guard lock(self->m_mutex);
+    if (pages >= self->m_pages * kCatchUpFactor) {
+      here = true;
+      ++self->m_counts.caught_up_by_writer;
+    } else if (self->m_finish) {
+      here = true;
+      ++self->m_counts.finished_by_writer;
+    } else if (pages >= self->m_pages && !self->m_due && !self->m_running &&
+               !self->m_unopened) {
+      self->m_due = true;
+      wake = true;
+    }
+    if (here) self->m_finish = false;
+  }
+  if (wake) self->m_wake.notify_one();
+  // An error of this checkpoint is not the commit's (that is done): the next one tries again.
+  if (here) sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  return SQLITE_OK;
+}
+
+void BackgroundCheckpointer::run() {
+  common::name_this_thread("store-checkpt");
+  sqlite3* db = nullptr;
+  std::unique_lock lock(m_mutex);
+  for (;;) {
+    m_wake.wait(lock, [&] { return m_due || m_stop; });
+    if (m_stop) break;
+    m_due = false;
+    m_running = true;
+    lock.unlock();
+    if (db == nullptr) {
+      // Synchronous as the store's other connections: the checkpoint syncs the log before it
+      // copies it and the file after. A store it cannot open is left to step 3.
+      if (sqlite3_open_v2(m_path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                          nullptr) == SQLITE_OK) {
+        sqlite3_exec(db, "PRAGMA synchronous = NORMAL", nullptr, nullptr, nullptr);
+      } else {
+        sqlite3_close(db);
+        db = nullptr;
+      }
+    }
+    lock.lock();
+    m_unopened = db == nullptr;
+    lock.unlock();
+    int log = -1;
+    int copied = -1;
+    bool whole = db != nullptr &&
+                 sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log,
+                                           &copied) == SQLITE_OK &&
+                 log == copied;
+    lock.lock();
+    m_running = false;
+    m_finish = whole;
+    if (whole) ++m_counts.by_thread;
+  }
+  lock.unlock();
+  sqlite3_close(db);
+}
+
+}  // namespace store
