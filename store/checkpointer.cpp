@@ -43,19 +43,26 @@ int BackgroundCheckpointer::on_commit(void* self_ptr, sqlite3* db, const char* s
   if (std::strcmp(schema, "main") != 0) {
     here = pages >= self->m_pages;
   } else {
-    std::lock_guard lock(self->m_mutex);
+    std::unique_lock lock(self->m_mutex);
+    bool finish = std::exchange(self->m_finish, false);
     if (pages >= self->m_pages * kCatchUpFactor) {
+      // After the thread's checkpoint under way, if any (two at once, one would find the other
+      // busy and copy nothing); no other starts meanwhile, only this thread's commits wake it.
+      self->m_idle.wait(lock, [&] { return !self->m_running; });
       here = true;
       ++self->m_counts.caught_up_by_writer;
-    } else if (self->m_finish) {
+    } else if (finish && pages >= self->m_copied &&
+               pages - self->m_copied <= self->m_pages / kFinishDivisor) {
+      // Frames were added behind the thread's copy, few of them: copied here, the log is whole.
       here = true;
       ++self->m_counts.finished_by_writer;
     } else if (pages >= self->m_pages && !self->m_due && !self->m_running &&
                !self->m_unopened) {
+      // The log past the size: a new log (it started over after the copy), or many frames
+      // behind the copy (the thread copies them too).
       self->m_due = true;
       wake = true;
     }
-    if (here) self->m_finish = false;
   }
   if (wake) self->m_wake.notify_one();
   // An error of this checkpoint is not the commit's (that is done): the next one tries again.
@@ -96,7 +103,9 @@ void BackgroundCheckpointer::run() {
     lock.lock();
     m_running = false;
     m_finish = whole;
+    m_copied = log;
     if (whole) ++m_counts.by_thread;
+    m_idle.notify_all();
   }
   lock.unlock();
   sqlite3_close(db);

@@ -11,14 +11,15 @@
 //  1. a commit that leaves `pages` or more in the log wakes the thread, which copies the log
 //     with a PASSIVE checkpoint on a connection of its own (it never takes the write lock: the
 //     writer goes on committing meanwhile) and syncs;
-//  2. the writer's next commit copies, in the same way, only what was committed while the
-//     thread worked (a few pages, short syncs): the log is then copied whole, and the
-//     transaction after it starts the log over. Without this step, under steady commits the
-//     thread would chase the log, one checkpoint and two syncs per commit, and the log would
-//     never start over;
+//  2. if the writer committed while the thread copied, its next commit copies those frames
+//     itself when they are few (at most `pages` / kFinishDivisor; short syncs): the log is then
+//     whole in the file, and the transaction after it starts the log over. More of them wake
+//     the thread again. Without this step, under steady small commits the thread would chase
+//     the log, one checkpoint and two syncs per commit, and the log would never start over;
+//     when nothing was committed meanwhile, the next transaction starts the log over anyway;
 //  3. if the log still reaches `pages` times kCatchUpFactor (the thread cannot keep up, or
 //     could not open the store and is no longer woken), the committing connection checkpoints
-//     itself as SQLite would: the log stays bounded.
+//     itself as SQLite would, after the thread's checkpoint under way: the log stays bounded.
 // The log of an attached database (not "main") is checkpointed by the committing connection at
 // `pages`, as SQLite would.
 #include <sqlite3.h>
@@ -34,6 +35,7 @@ namespace store {
 class BackgroundCheckpointer {
  public:
   static constexpr int kCatchUpFactor = 4;
+  static constexpr int kFinishDivisor = 8;
 
   // Installs itself as `writer`'s write-ahead log hook (in place of its automatic checkpoint)
   // and starts the thread ("store-checkpt"), which opens `path` when first needed. `writer`
@@ -66,9 +68,11 @@ class BackgroundCheckpointer {
   int m_pages;
   mutable std::mutex m_mutex;
   std::condition_variable m_wake;
+  std::condition_variable m_idle;  // the thread's checkpoint ended
   bool m_due = false;      // the thread is to checkpoint
   bool m_running = false;  // it is checkpointing
-  bool m_finish = false;   // it copied the log whole: the writer's next commit finishes
+  bool m_finish = false;   // it copied the log whole: the writer's next commit may finish
+  int m_copied = 0;        // the log's frames when it did
   bool m_unopened = false;  // the thread could not open the store: step 3 only
   bool m_stop = false;
   Counts m_counts;

@@ -1,6 +1,9 @@
 // store::BackgroundCheckpointer: the write-ahead log copied into the file by a thread of its
-// own, the writer's finishing copy, its catch-up when the thread cannot work, and SQLite's own
-// checkpoint given back; Store::checkpoint_in_background on a store.
+// own, a log that starts over, commits made while the thread copies, the writer's catch-up
+// when the thread cannot work, and SQLite's own checkpoint given back;
+// Store::checkpoint_in_background on a store. The writer's finishing copy (step 2) needs a
+// commit to land inside the thread's checkpoint, which a test cannot time: `serve_bench` shows
+// it (docs/benchmarks.md, eighth round).
 #include "store/checkpointer.hpp"
 
 #include <catch2/catch.hpp>
@@ -79,21 +82,34 @@ TEST_CASE("the log is copied into the file by the checkpointer's thread, not by 
   CHECK(log.rows() == kPages / 2 + kPages);
 }
 
-TEST_CASE("under steady commits the writer finishes each copy and the log starts over",
+TEST_CASE("after the thread's copy the log starts over, without the writer's help",
           "[store][checkpointer]") {
   Log log;
   BackgroundCheckpointer checkpointer(log.db.handle(), log.path, kPages);
   for (int i = 0; i < 100; ++i) {
     log.commit_pages(3);
-    REQUIRE(wait_idle(checkpointer));
+    REQUIRE(wait_idle(checkpointer));  // nothing is committed while the thread copies
   }
   auto counts = checkpointer.counts();
   CHECK(counts.by_thread >= 10);  // 300 pages, a copy every 20 or so
-  CHECK(counts.finished_by_writer >= 9);
+  CHECK(counts.finished_by_writer == 0);
   CHECK(counts.caught_up_by_writer == 0);
   // 300 pages were committed; the log was never much longer than the size and one commit.
   CHECK(log.log_frames() <= kPages + 10);
   CHECK(log.rows() == 300);
+}
+
+TEST_CASE("commits while the thread copies: every row kept, the log bounded",
+          "[store][checkpointer]") {
+  Log log;
+  BackgroundCheckpointer checkpointer(log.db.handle(), log.path, kPages);
+  for (int i = 0; i < 400; ++i) log.commit_pages(1);  // not waiting for the thread
+  REQUIRE(wait_idle(checkpointer));
+  auto counts = checkpointer.counts();
+  // Which step copied what depends on the timing; something did, and the log stayed bounded.
+  CHECK(counts.by_thread + counts.finished_by_writer + counts.caught_up_by_writer >= 1);
+  CHECK(log.log_frames() <= BackgroundCheckpointer::kCatchUpFactor * kPages + 10);
+  CHECK(log.rows() == 400);
 }
 
 TEST_CASE("a log the thread cannot copy is copied by the writer at four times the size",
