@@ -47,8 +47,9 @@ int BackgroundCheckpointer::on_commit(void* self_ptr, sqlite3* db, const char* s
     bool finish = std::exchange(self->m_finish, false);
     if (pages >= self->m_pages * kCatchUpFactor) {
       // After the thread's checkpoint under way, if any (two at once, one would find the other
-      // busy and copy nothing); no other starts meanwhile, only this thread's commits wake it.
+      // busy and copy nothing); one it was woken for and has not begun is not begun at all.
       self->m_idle.wait(lock, [&] { return !self->m_running; });
+      self->m_due = false;
       here = true;
       ++self->m_counts.caught_up_by_writer;
     } else if (finish && pages >= self->m_copied &&
