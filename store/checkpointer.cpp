@@ -1,9 +1,12 @@
 #include "store/checkpointer.hpp"
 
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "common/thread_name.hpp"
+#include "store/database.hpp"
+#include "store/store_error.hpp"
 
 namespace store {
 
@@ -73,7 +76,8 @@ int BackgroundCheckpointer::on_commit(void* self_ptr, sqlite3* db, const char* s
 
 void BackgroundCheckpointer::run() {
   common::name_this_thread("store-checkpt");
-  sqlite3* db = nullptr;
+  std::optional<Database> db;
+  bool tried = false;
   std::unique_lock lock(m_mutex);
   for (;;) {
     m_wake.wait(lock, [&] { return m_due || m_stop; });
@@ -81,35 +85,29 @@ void BackgroundCheckpointer::run() {
     m_due = false;
     m_running = true;
     lock.unlock();
-    if (db == nullptr) {
+    if (!std::exchange(tried, true)) {
       // Synchronous as the store's other connections: the checkpoint syncs the log before it
       // copies it and the file after. A store it cannot open is left to step 3.
-      if (sqlite3_open_v2(m_path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                          nullptr) == SQLITE_OK) {
-        sqlite3_exec(db, "PRAGMA synchronous = NORMAL", nullptr, nullptr, nullptr);
-      } else {
-        sqlite3_close(db);
-        db = nullptr;
+      try {
+        db = Database::open(m_path, /*create=*/false);
+        db->exec("PRAGMA synchronous = NORMAL", "checkpointer: synchronous");
+      } catch (const StoreError&) {
+        db.reset();
       }
     }
-    lock.lock();
-    m_unopened = db == nullptr;
-    lock.unlock();
     int log = -1;
     int copied = -1;
-    bool whole = db != nullptr &&
-                 sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log,
-                                           &copied) == SQLITE_OK &&
+    bool whole = db && sqlite3_wal_checkpoint_v2(db->handle(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                                 &log, &copied) == SQLITE_OK &&
                  log == copied;
     lock.lock();
+    m_unopened = !db;
     m_running = false;
     m_finish = whole;
     m_copied = log;
     if (whole) ++m_counts.by_thread;
     m_idle.notify_all();
   }
-  lock.unlock();
-  sqlite3_close(db);
 }
 
 }  // namespace store

@@ -77,7 +77,9 @@ Store Store::open(const std::string& path, OpenMode mode, std::string_view purpo
   if (db.query_int("PRAGMA user_version", "read schema version") != version) {
     db.exec("PRAGMA wal_checkpoint(PASSIVE)", "open (checkpoint after migrating)");
   }
-  return Store(std::make_unique<Impl>(std::move(db)));
+  auto impl = std::make_unique<Impl>(std::move(db));
+  impl->wal = journal == "WAL";
+  return Store(std::move(impl));
 }
 
 Store::Store(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -95,12 +97,7 @@ Store::~Store() {
 }
 
 void Store::checkpoint_in_background() {
-  if (m_impl->checkpointer) return;
-  Statement mode(m_impl->db, "PRAGMA journal_mode");
-  if (!mode.step_or_describe([] { return std::string("read the journal mode"); }) ||
-      mode.text(0) != "wal") {
-    return;
-  }
+  if (m_impl->checkpointer || !m_impl->wal) return;
   m_impl->checkpointer = std::make_unique<BackgroundCheckpointer>(
       m_impl->db.handle(), m_impl->db.path(), kCheckpointPages);
 }

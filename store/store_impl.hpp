@@ -69,6 +69,7 @@ struct Store::Impl {
   VerificationCache cache;
   AttemptWriter attempts;
   SearchWriter search;
+  bool wal = false;  // the write-ahead log, not the rollback journal (filesystem.hpp)
   // Store::checkpoint_in_background; destroyed first, while `db` is open.
   std::unique_ptr<BackgroundCheckpointer> checkpointer;
 };
